@@ -1,0 +1,70 @@
+import * as cache from '@actions/cache';
+import * as core from '@actions/core';
+import type { CacheStore, Log, Progress } from '../ports.js';
+
+/** The Actions cache; every problem is a warning, never a failed job. */
+export class ActionsCache implements CacheStore {
+  get available(): boolean {
+    return cache.isFeatureAvailable();
+  }
+
+  async restore(paths: string[], key: string, restoreKeys: string[] = []): Promise<string | undefined> {
+    try {
+      return await cache.restoreCache(paths, key, restoreKeys);
+    } catch (error) {
+      core.warning(`Restoring the cache ${key} failed: ${(error as Error).message}`);
+      return undefined;
+    }
+  }
+
+  async save(paths: string[], key: string): Promise<void> {
+    try {
+      await cache.saveCache(paths, key);
+    } catch (error) {
+      if (error instanceof cache.ReserveCacheError) {
+        core.info(`The cache ${key} already exists: ${error.message}`);
+        return;
+      }
+      core.warning(`Saving the cache ${key} failed: ${(error as Error).message}`);
+    }
+  }
+}
+
+const live: Log = {
+  info: (m) => core.info(m),
+  warning: (m) => core.warning(m),
+  debug: (m) => core.debug(m),
+  output: (line) => core.info(line)
+};
+
+/** Log groups: one per phase; a concurrent phase is shown whole when it ends. */
+export class GroupProgress implements Progress {
+  readonly log = live;
+
+  async phase<T>(title: string, fn: (log: Log) => Promise<T>, options: { concurrent?: boolean } = {}): Promise<T> {
+    const start = performance.now();
+    if (!options.concurrent) {
+      core.startGroup(title);
+      try {
+        return await fn(live);
+      } finally {
+        core.info(`${title}: ${((performance.now() - start) / 1000).toFixed(1)} s`);
+        core.endGroup();
+      }
+    }
+    const kept: (() => void)[] = [];
+    const log: Log = {
+      info: (m) => kept.push(() => core.info(m)),
+      warning: (m) => kept.push(() => core.warning(m)),
+      debug: (m) => kept.push(() => core.debug(m)),
+      output: (line) => kept.push(() => core.info(line))
+    };
+    try {
+      return await fn(log);
+    } finally {
+      core.startGroup(`${title} (${((performance.now() - start) / 1000).toFixed(1)} s)`);
+      for (const show of kept) show();
+      core.endGroup();
+    }
+  }
+}

@@ -1,0 +1,206 @@
+import os from 'node:os';
+import path from 'node:path';
+
+/** Every option of a build, as the action's inputs and the CLI's flags name them. */
+export interface Inputs {
+  /** Absolute path of the MicroPython tree. */
+  micropythonPath: string;
+  /** Board name; undefined lets the tree choose its default. */
+  board?: string;
+  boardVariant?: string;
+  /** Extra make arguments, each one argv entry. */
+  makeArgs: string[];
+  /** Make targets; empty means the port's default goal (the firmware). */
+  targets: string[];
+  jobs: number;
+  /** 'auto', or an ESP-IDF tag, branch or full commit hash. */
+  idfVersion: string;
+  idfRepo: string;
+  toolchainUrl?: string;
+  toolchainSha256?: string;
+  /** Host and path (no scheme) for ESP-IDF's GitHub-assets mirror. */
+  idfToolsMirror?: string;
+  /** 'build' (build docker/Dockerfile) or an image reference to pull. */
+  image: string;
+  /** Docker network for the containers; undefined is Docker's default. */
+  network?: string;
+  cache: boolean;
+  ccache: boolean;
+}
+
+export const DEFAULT_IDF_REPO = 'https://github.com/espressif/esp-idf.git';
+
+/** A user-facing problem with an input: names the input, says what is expected. */
+export class InputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InputError';
+  }
+}
+
+/** Reads one raw input by its action name ('' when not given). */
+export type InputSource = (name: string) => string;
+
+export interface InputContext {
+  /** Relative micropython-path values are resolved against this. */
+  workspace: string;
+  cpus?: number;
+}
+
+/** Parse and validate every input into one typed object; throws InputError. */
+export function parseInputs(get: InputSource, context: InputContext): Inputs {
+  const value = (name: string) => get(name).trim();
+  const optional = (name: string) => value(name) || undefined;
+
+  const board = optional('board');
+  if (board !== undefined) checkName('board', board);
+  const boardVariant = optional('board-variant');
+  if (boardVariant !== undefined) checkName('board-variant', boardVariant);
+
+  const toolchainSha256 = optional('toolchain-sha256')?.toLowerCase();
+  if (toolchainSha256 !== undefined && !/^[0-9a-f]{64}$/.test(toolchainSha256)) {
+    throw new InputError(
+      `toolchain-sha256 must be 64 hexadecimal characters (the output of sha256sum), got '${toolchainSha256}'.`
+    );
+  }
+
+  const image = value('image') || 'build';
+  if (image !== 'build') checkImageReference(image);
+
+  const network = optional('network');
+  if (network !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(network)) {
+    throw new InputError(`network must be a Docker network name such as 'host' or 'bridge', got '${network}'.`);
+  }
+
+  return {
+    micropythonPath: path.resolve(context.workspace, value('micropython-path') || '.'),
+    board,
+    boardVariant,
+    makeArgs: parseList(get('make-args'), 'lines'),
+    targets: parseTargets(get('targets')),
+    jobs: parseJobs(value('jobs'), context.cpus ?? os.availableParallelism()),
+    idfVersion: parseIdfVersion(value('idf-version') || 'auto'),
+    idfRepo: parseRepository(value('idf-repo') || DEFAULT_IDF_REPO),
+    toolchainUrl: parseToolchainUrl(optional('toolchain-url')),
+    toolchainSha256,
+    idfToolsMirror: parseMirror(optional('idf-tools-mirror')),
+    image,
+    network,
+    cache: parseBoolean('cache', value('cache'), true),
+    ccache: parseBoolean('ccache', value('ccache'), true)
+  };
+}
+
+/**
+ * A list input: 'lines' keeps each non-empty line whole (a make argument may
+ * contain spaces); 'words' also splits on spaces and commas.
+ */
+export function parseList(raw: string, mode: 'lines' | 'words'): string[] {
+  const lines = raw.split(/\r?\n/);
+  const items = mode === 'lines' ? lines : lines.flatMap((line) => line.split(/[\s,]+/));
+  return items.map((item) => item.trim()).filter((item) => item.length > 0);
+}
+
+function checkName(input: string, name: string): void {
+  if (!/^[A-Za-z0-9_]+$/.test(name)) {
+    throw new InputError(
+      `${input} '${name}' is not a valid name: use letters, digits and underscores, as in the directory names under ports/esp32/boards.`
+    );
+  }
+}
+
+function parseTargets(raw: string): string[] {
+  const targets = parseList(raw, 'words');
+  for (const target of targets) {
+    if (!/^[A-Za-z0-9_][A-Za-z0-9_.+-]*$/.test(target)) {
+      throw new InputError(
+        `targets: '${target}' is not a make target name (letters, digits, '_', '.', '-'; not starting with '-'). Put make options and variables in make-args.`
+      );
+    }
+  }
+  return targets;
+}
+
+function parseJobs(raw: string, cpus: number): number {
+  if (raw === '') return Math.max(1, cpus);
+  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 1024) {
+    throw new InputError(`jobs must be a whole number from 1 to 1024, got '${raw}'.`);
+  }
+  return Number(raw);
+}
+
+function parseBoolean(name: string, raw: string, fallback: boolean): boolean {
+  if (raw === '') return fallback;
+  if (/^(true|yes|on|1)$/i.test(raw)) return true;
+  if (/^(false|no|off|0)$/i.test(raw)) return false;
+  throw new InputError(`${name} must be true or false, got '${raw}'.`);
+}
+
+/**
+ * An ESP-IDF tag, branch or commit. Only the characters real ESP-IDF refs use
+ * (so the value can never be read as an option, nor break a cache key).
+ */
+export function parseIdfVersion(raw: string): string {
+  const ok =
+    /^[A-Za-z0-9][A-Za-z0-9._/+-]*$/.test(raw) &&
+    !raw.includes('..') &&
+    !raw.includes('//') &&
+    !raw.endsWith('/') &&
+    !raw.endsWith('.lock') &&
+    !raw.endsWith('.') &&
+    raw.length <= 200;
+  if (!ok) {
+    throw new InputError(
+      `idf-version '${raw}' is not an ESP-IDF tag, branch or commit: use 'auto', a tag such as v5.2.2, a branch such as release/v5.2, or a full 40-character commit hash.`
+    );
+  }
+  return raw;
+}
+
+/** A git URL (https, http, ssh, git, file), scp-like user@host:path, or an absolute local path. */
+export function parseRepository(raw: string): string {
+  const url = /^(https?|ssh|git|file):\/\/[^\s]+$/.test(raw);
+  const scp = /^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^\s]+$/.test(raw);
+  const local = path.isAbsolute(raw) && !/\s/.test(raw);
+  if (!url && !scp && !local) {
+    throw new InputError(
+      `idf-repo '${raw}' is not a git repository URL: use https://…, ssh://…, git@host:path, file://… or an absolute path to a mirror or fork of ESP-IDF.`
+    );
+  }
+  return raw;
+}
+
+function parseToolchainUrl(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new InputError(`toolchain-url '${raw}' is not a URL: give the full http(s):// address of the archive.`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new InputError(`toolchain-url must be an http:// or https:// URL, got '${raw}'.`);
+  }
+  return raw;
+}
+
+/** ESP-IDF wants IDF_GITHUB_ASSETS as host/path with no scheme; accept and strip https://. */
+function parseMirror(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  const stripped = raw.replace(/^https:\/\//, '').replace(/\/+$/, '');
+  if (!/^[A-Za-z0-9.-]+(:\d+)?(\/[A-Za-z0-9._~%/-]*)?$/.test(stripped)) {
+    throw new InputError(
+      `idf-tools-mirror '${raw}' must be a host and optional path such as dl.espressif.com/github_assets (ESP-IDF adds https:// itself).`
+    );
+  }
+  return stripped;
+}
+
+function checkImageReference(image: string): void {
+  const ref = /^[a-z0-9]+([._-][a-z0-9]+)*(:\d+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[0-9a-f]{64})?$/;
+  if (!ref.test(image)) {
+    throw new InputError(
+      `image '${image}' is neither 'build' nor a Docker image reference such as ghcr.io/owner/esp32-devel:1.0.`
+    );
+  }
+}

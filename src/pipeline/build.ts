@@ -1,0 +1,201 @@
+import { ExecError } from '../exec.js';
+import { CONTAINER } from '../layout.js';
+import type { Log } from '../ports.js';
+import { containerName, Docker, dockerRunArgs, type ContainerSpec, type Mount } from './docker.js';
+import type { Resolution } from './resolve.js';
+
+/** A gcc/clang diagnostic: file:line:col: error|warning: message. */
+export const COMPILER_DIAGNOSTIC = /^(.+?):(\d+):(\d+):\s+(?:fatal\s+)?(error|warning):\s+(.*)$/;
+
+export interface User {
+  uid: number;
+  gid: number;
+}
+
+/** What a build container needs, all of it already prepared on the host. */
+export interface BuildPlan {
+  /** Absolute path of the MicroPython tree; mounted at the same path. */
+  tree: string;
+  resolution: Pick<Resolution, 'buildSystem' | 'board' | 'boardVariant' | 'portSubmodules'>;
+  jobs: number;
+  makeArgs: string[];
+  targets: string[];
+  image: string;
+  idfPath: string;
+  toolsPath: string;
+  /** Legacy builds: host dir holding bin/xtensa-esp32-elf-gcc. */
+  toolchainDir?: string;
+  /** Host ccache dir, when ccache is on. */
+  ccacheDir?: string;
+  user: User;
+  network?: string;
+}
+
+/**
+ * The build, as one fixed script: every value from the user arrives as a
+ * positional argument, never as shell text.
+ */
+export const BUILD_SCRIPT = [
+  'set -e',
+  'jobs=$1; nboard=$2; shift 2',
+  'board=("${@:1:$nboard}"); shift "$nboard"',
+  'start=$(date +%s%N)',
+  'make -C mpy-cross -j"$jobs"',
+  'if [ "${ESP32_DEVEL_SUBMODULES:-0}" = 1 ]; then make -C ports/esp32 "${board[@]}" submodules; fi',
+  'make -C ports/esp32 -j"$jobs" "${board[@]}" "$@"',
+  'echo "esp32-build: make finished in $(( ($(date +%s%N) - start) / 1000000 )) ms"'
+].join('\n');
+
+/** The port make's duration, as the build script reports it. Pure. */
+export function makeDuration(output: string): number | undefined {
+  const match = /^esp32-build: make finished in (\d+) ms$/m.exec(output);
+  return match ? Number(match[1]) : undefined;
+}
+
+/** BOARD= and BOARD_VARIANT= for the port's make. Pure. */
+export function boardArgs(resolution: Pick<Resolution, 'board' | 'boardVariant'>): string[] {
+  const args: string[] = [];
+  if (resolution.board) args.push(`BOARD=${resolution.board}`);
+  if (resolution.boardVariant) args.push(`BOARD_VARIANT=${resolution.boardVariant}`);
+  return args;
+}
+
+/** The mounts and environment each era's build needs. Pure. */
+export function buildEnvironment(plan: BuildPlan): { mounts: Mount[]; env: Record<string, string> } {
+  const mounts: Mount[] = [
+    { host: plan.tree, container: plan.tree },
+    { host: plan.idfPath, container: CONTAINER.idfPath }
+  ];
+  const env: Record<string, string> = { HOME: CONTAINER.home, IDF_PATH: CONTAINER.idfPath };
+  if (plan.resolution.buildSystem === 'make') {
+    env.ESPIDF = CONTAINER.idfPath;
+    if (plan.toolchainDir) {
+      mounts.push({ host: plan.toolchainDir, container: CONTAINER.toolchain, readonly: true });
+      env.ESP32_DEVEL_TOOLCHAIN = CONTAINER.toolchain;
+    }
+  } else {
+    mounts.push({ host: plan.toolsPath, container: CONTAINER.idfToolsPath });
+    env.IDF_TOOLS_PATH = CONTAINER.idfToolsPath;
+    env.ESP32_DEVEL_EXPORT = '1';
+    if (plan.ccacheDir) {
+      mounts.push({ host: plan.ccacheDir, container: CONTAINER.ccacheDir });
+      Object.assign(env, {
+        IDF_CCACHE_ENABLE: '1',
+        CCACHE_DIR: CONTAINER.ccacheDir,
+        CCACHE_BASEDIR: plan.tree,
+        CCACHE_MAXSIZE: '500M'
+      });
+    }
+  }
+  if (plan.resolution.portSubmodules) env.ESP32_DEVEL_SUBMODULES = '1';
+  return { mounts, env };
+}
+
+/** The container that builds mpy-cross and the firmware. Pure but for the name. */
+export function buildContainer(plan: BuildPlan, name = containerName('make')): ContainerSpec {
+  const board = boardArgs(plan.resolution);
+  return {
+    image: plan.image,
+    name,
+    user: plan.user,
+    workdir: plan.tree,
+    network: plan.network,
+    ...buildEnvironment(plan),
+    command: [
+      'bash',
+      '-c',
+      BUILD_SCRIPT,
+      'esp32-build',
+      String(plan.jobs),
+      String(board.length),
+      ...board,
+      ...plan.makeArgs,
+      ...plan.targets
+    ]
+  };
+}
+
+export interface InstallPlan {
+  image: string;
+  idfPath: string;
+  toolsPath: string;
+  chips: string[];
+  mirror?: string;
+  user: User;
+  network?: string;
+}
+
+/** ESP-IDF's install.sh for just the chips the build needs. Pure but for the name. */
+export function installContainer(plan: InstallPlan, name = containerName('install')): ContainerSpec {
+  const env: Record<string, string> = {
+    HOME: CONTAINER.home,
+    IDF_PATH: CONTAINER.idfPath,
+    IDF_TOOLS_PATH: CONTAINER.idfToolsPath
+  };
+  if (plan.mirror) env.IDF_GITHUB_ASSETS = plan.mirror;
+  return {
+    image: plan.image,
+    name,
+    user: plan.user,
+    workdir: CONTAINER.idfPath,
+    network: plan.network,
+    mounts: [
+      { host: plan.idfPath, container: CONTAINER.idfPath },
+      { host: plan.toolsPath, container: CONTAINER.idfToolsPath }
+    ],
+    env,
+    command: [`${CONTAINER.idfPath}/install.sh`, plan.chips.join(',')]
+  };
+}
+
+export class BuildError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BuildError';
+  }
+}
+
+/** The last compiler errors in a build's output, for the failure message. Pure. */
+export function lastCompilerErrors(output: string, count = 10): string[] {
+  return output
+    .split('\n')
+    .filter((line) => {
+      const m = COMPILER_DIAGNOSTIC.exec(line);
+      return m !== null && m[4] === 'error';
+    })
+    .slice(-count);
+}
+
+/**
+ * Run a container to completion, streaming its output; when this process is
+ * interrupted the container is removed rather than left running.
+ */
+export async function runContainer(docker: Docker, spec: ContainerSpec, log: Log, what: string): Promise<string> {
+  const lines: string[] = [];
+  const stop = () => {
+    void docker.remove(spec.name).finally(() => process.exit(130));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    await docker.run(dockerRunArgs(spec), {
+      debug: log.debug,
+      onLine: (line) => {
+        lines.push(line);
+        log.output(line);
+      }
+    });
+    return lines.join('\n');
+  } catch (error) {
+    if (!(error instanceof ExecError)) throw error;
+    const output = lines.join('\n');
+    const errors = lastCompilerErrors(output);
+    const detail = errors.length
+      ? `Last compiler errors:\n${errors.join('\n')}`
+      : `Last lines of output:\n${output.split('\n').slice(-20).join('\n')}`;
+    throw new BuildError(`${what} failed (exit code ${error.code ?? 'none'}).\n${detail}`);
+  } finally {
+    process.removeListener('SIGINT', stop);
+    process.removeListener('SIGTERM', stop);
+  }
+}

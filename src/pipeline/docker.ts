@@ -1,0 +1,125 @@
+import { randomBytes } from 'node:crypto';
+import { ExecError, run, type RunOptions, type RunResult } from '../exec.js';
+
+export interface Mount {
+  host: string;
+  container: string;
+  readonly?: boolean;
+}
+
+/** Everything one `docker run` needs; turned into argv by {@link dockerRunArgs}. */
+export interface ContainerSpec {
+  image: string;
+  name: string;
+  /** uid:gid to run as; the files the build writes belong to the caller. */
+  user?: { uid: number; gid: number };
+  workdir?: string;
+  mounts: Mount[];
+  env: Record<string, string>;
+  network?: string;
+  /** Character devices to pass through (real serial adapters). */
+  devices?: string[];
+  /** Extra groups (the serial device's owning GID). */
+  groupAdd?: number[];
+  command: string[];
+}
+
+export class DockerError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DockerError';
+  }
+}
+
+/** A unique, recognisable container name, so an interrupted run can remove it. */
+export function containerName(purpose: string): string {
+  return `esp32-build-${purpose}-${process.pid}-${randomBytes(3).toString('hex')}`;
+}
+
+/** A bind mount's paths go into `-v a:b`; a ':' or ',' in them would be misread. */
+function checkMountPath(p: string): void {
+  if (/[:,\n]/.test(p)) {
+    throw new DockerError(`Cannot mount '${p}' into the container: the path contains ':' or ','. Move it to a plain path.`);
+  }
+}
+
+/** The argv (after `docker`) of a build container. Pure. */
+export function dockerRunArgs(spec: ContainerSpec): string[] {
+  const args = ['run', '--rm', '--init', '--name', spec.name];
+  if (spec.user) args.push('--user', `${spec.user.uid}:${spec.user.gid}`);
+  if (spec.network) args.push('--network', spec.network);
+  for (const gid of spec.groupAdd ?? []) args.push('--group-add', String(gid));
+  for (const device of spec.devices ?? []) {
+    checkMountPath(device);
+    args.push('--device', device);
+  }
+  for (const mount of spec.mounts) {
+    checkMountPath(mount.host);
+    checkMountPath(mount.container);
+    args.push('-v', `${mount.host}:${mount.container}${mount.readonly ? ':ro' : ''}`);
+  }
+  for (const [name, value] of Object.entries(spec.env)) args.push('-e', `${name}=${value}`);
+  if (spec.workdir) args.push('--workdir', spec.workdir);
+  args.push(spec.image, ...spec.command);
+  return args;
+}
+
+/** Turn what the docker client said into what to do about it. */
+export function explainDockerFailure(stderr: string): string | undefined {
+  if (/permission denied.*docker(\.sock| daemon socket)/i.test(stderr)) {
+    return 'This user may not use the Docker engine (permission denied on its socket). Add the user to the docker group (sudo usermod -aG docker $USER, then log in again) or use rootless Docker. Note that the docker group is equivalent to root on this host.';
+  }
+  if (/Cannot connect to the Docker daemon|Is the docker daemon running|error during connect/i.test(stderr)) {
+    return 'No Docker engine is reachable. Start it (sudo systemctl start docker, or open Docker Desktop) and check that `docker info` works.';
+  }
+  return undefined;
+}
+
+/** The docker client, through the one exec wrapper, with failures explained. */
+export class Docker {
+  constructor(
+    private readonly defaults: Pick<RunOptions, 'debug'> = {},
+    readonly command = process.env.ESP32_BUILD_DOCKER ?? 'docker'
+  ) {}
+
+  async run(args: string[], options: RunOptions = {}): Promise<RunResult> {
+    try {
+      return await run(this.command, args, { ...this.defaults, ...options });
+    } catch (error) {
+      if (error instanceof ExecError) {
+        if (error.code === null && /not found/.test(error.message)) {
+          throw new DockerError(
+            'The docker client is not installed or not on PATH. Install Docker (https://docs.docker.com/engine/install/) and try again.'
+          );
+        }
+        const why = explainDockerFailure(error.stderr);
+        if (why) throw new DockerError(why);
+      }
+      throw error;
+    }
+  }
+
+  /** Whether an image is present locally. */
+  async hasImage(ref: string): Promise<boolean> {
+    const result = await this.run(['image', 'inspect', '--format', '{{.Id}}', ref], { allowFailure: true });
+    if (result.code !== 0) {
+      const why = explainDockerFailure(result.stderr);
+      if (why) throw new DockerError(why);
+    }
+    return result.code === 0;
+  }
+
+  /** Check the engine answers and this user may use it. */
+  async check(): Promise<string> {
+    const result = await this.run(['version', '--format', '{{.Server.Version}}'], { allowFailure: true });
+    if (result.code !== 0) {
+      throw new DockerError(explainDockerFailure(result.stderr) ?? `docker version failed: ${result.stderr.trim()}`);
+    }
+    return result.stdout.trim();
+  }
+
+  /** Remove a container by name; used when a run is interrupted. */
+  async remove(name: string): Promise<void> {
+    await run(this.command, ['rm', '--force', name], { allowFailure: true });
+  }
+}
