@@ -1,0 +1,290 @@
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { findArtifacts } from '../../src/pipeline/artifacts.js';
+import {
+  BUILD_SCRIPT,
+  boardArgs,
+  buildContainer,
+  installContainer,
+  lastCompilerErrors,
+  makeDuration,
+  type BuildPlan
+} from '../../src/pipeline/build.js';
+import { dockerRunArgs, explainDockerFailure } from '../../src/pipeline/docker.js';
+import { classifyRef, suggestTags } from '../../src/pipeline/idf.js';
+import { declaredPython } from '../../src/pipeline/image.js';
+import {
+  ccacheKey,
+  ccacheRestoreKeys,
+  idfDirName,
+  idfKey,
+  idfRestoreKeys,
+  imageKey,
+  toolCacheVersion,
+  toolchainKey
+} from '../../src/pipeline/keys.js';
+import { matcherDocument } from '../../src/action/matcher.js';
+import { CONTAINER } from '../../src/layout.js';
+
+const sha = (c: string) => c.repeat(40);
+
+describe('cache keys', () => {
+  const tag = { repo: 'https://github.com/espressif/esp-idf.git', kind: 'tag' as const, ref: 'v5.2.2', chips: ['esp32'], python: '3.11' };
+
+  it('keys a tag by its name, chips and Python, not by the commit', () => {
+    expect(idfKey({ ...tag, commit: sha('a') })).toBe(idfKey({ ...tag, commit: sha('b') }));
+    expect(idfKey(tag)).toMatch(/^esp32-idf-v1-[0-9a-f]{8}-esp32-py3\.11-tag-v5\.2\.2$/);
+    expect(idfKey({ ...tag, chips: ['esp32s3'] })).not.toBe(idfKey(tag));
+    expect(idfKey({ ...tag, python: '3.12' })).not.toBe(idfKey(tag));
+    expect(idfKey({ ...tag, repo: 'https://mirror/esp-idf.git' })).not.toBe(idfKey(tag));
+    expect(idfRestoreKeys(tag)).toEqual([]);
+  });
+
+  it('sorts chips so the order given does not matter', () => {
+    expect(idfKey({ ...tag, chips: ['esp32s3', 'esp32'] })).toBe(idfKey({ ...tag, chips: ['esp32', 'esp32s3'] }));
+  });
+
+  it('keys a branch by the commit it points to, with a prefix for any commit', () => {
+    const branch = { ...tag, kind: 'branch' as const, ref: 'release/v5.2' };
+    const a = idfKey({ ...branch, commit: sha('a') });
+    expect(a).not.toBe(idfKey({ ...branch, commit: sha('b') }));
+    expect(a.startsWith(idfRestoreKeys(branch)[0])).toBe(true);
+    expect(a).not.toContain(',');
+    expect(a).not.toContain('/');
+  });
+
+  it('gives a branch one directory whatever its commit, and tags and branches different ones', () => {
+    const branch = { ...tag, kind: 'branch' as const, ref: 'release/v5.2' };
+    expect(idfDirName(branch)).toMatch(/^release_v5\.2-[0-9a-f]{10}$/);
+    expect(idfDirName(tag)).not.toBe(idfDirName({ ...tag, kind: 'branch' }));
+  });
+
+  it('keys the toolchain by version and checksum', () => {
+    expect(toolchainKey('1.22.0-80-g6c4433a-5.2.0', 'ab'.repeat(32))).toBe(
+      'esp32-toolchain-v1-xtensa-esp32-elf-1.22.0-80-g6c4433a-5.2.0-abababababababab-linux-x64'
+    );
+  });
+
+  it('makes tool-cache versions that stay semver and include the checksum', () => {
+    const s = 'c'.repeat(64);
+    expect(toolCacheVersion('1.22.0-80-g6c4433a-5.2.0', s)).toBe('1.22.0-80-g6c4433a-5.2.0.shacccccccccccc');
+    expect(toolCacheVersion('8.4.0', s)).toBe('8.4.0-shacccccccccccc');
+    expect(toolCacheVersion('esp-2020r3-8.4.0', s)).toBe('0.0.0-shacccccccccccc');
+  });
+
+  it('keys images and ccache', () => {
+    expect(imageKey('0123456789abcdef')).toBe('esp32-devel-image-v1-0123456789abcdef');
+    const id = { idfKey: 'k', board: 'ESP32_GENERIC', variant: 'SPIRAM' };
+    expect(ccacheKey({ ...id, run: '42-1' }).startsWith(ccacheRestoreKeys(id)[0])).toBe(true);
+  });
+});
+
+describe('classifyRef', () => {
+  const listing = [
+    `${sha('1')}\trefs/heads/master`,
+    `${sha('2')}\trefs/heads/release/v5.2`,
+    `${sha('3')}\trefs/tags/v5.2.2`,
+    `${sha('4')}\trefs/tags/v5.2.2^{}`,
+    `${sha('5')}\trefs/tags/v5.0.4`,
+    `${sha('6')}\trefs/heads/v5.0.4`
+  ].join('\n');
+
+  it('finds annotated tags by their peeled commit', () => {
+    expect(classifyRef(listing, 'v5.2.2')).toEqual({ kind: 'tag', commit: sha('4') });
+  });
+  it('finds branches', () => {
+    expect(classifyRef(listing, 'release/v5.2')).toEqual({ kind: 'branch', commit: sha('2') });
+  });
+  it('prefers a tag over a branch of the same name, as git does', () => {
+    expect(classifyRef(listing, 'v5.0.4')).toEqual({ kind: 'tag', commit: sha('5') });
+  });
+  it('takes a full hash as a commit, and nothing else unknown', () => {
+    expect(classifyRef(listing, sha('9'))).toEqual({ kind: 'commit', commit: sha('9') });
+    expect(classifyRef(listing, 'v9.9')).toBeUndefined();
+    expect(classifyRef(listing, 'master2')).toBeUndefined();
+  });
+  it('suggests the newest version tags', () => {
+    expect(suggestTags(listing + `\n${sha('7')}\trefs/tags/v4.4\n${sha('8')}\trefs/tags/v5.10.1`)).toEqual([
+      'v5.10.1',
+      'v5.2.2',
+      'v5.0.4',
+      'v4.4'
+    ]);
+  });
+});
+
+describe('docker argv', () => {
+  const plan: BuildPlan = {
+    tree: '/home/runner/work/app/app/micropython',
+    resolution: { buildSystem: 'cmake', board: 'ESP32_GENERIC', boardVariant: 'SPIRAM', portSubmodules: true },
+    jobs: 4,
+    makeArgs: ['V=1', 'X=$(id);`id`'],
+    targets: ['all'],
+    image: 'esp32-devel:abc',
+    idfPath: '/cache/idf/v5.2.2/esp-idf',
+    toolsPath: '/cache/idf/v5.2.2/espressif',
+    ccacheDir: '/cache/ccache/x',
+    user: { uid: 1001, gid: 118 }
+  };
+
+  it('runs a modern build as the caller, tree at its own path, export.sh sourced, ccache mounted', () => {
+    const args = dockerRunArgs(buildContainer(plan, 'esp32-build-make-1'));
+    expect(args.slice(0, 7)).toEqual(['run', '--rm', '--init', '--name', 'esp32-build-make-1', '--user', '1001:118']);
+    expect(args).toEqual(
+      expect.arrayContaining([
+        '-v',
+        `${plan.tree}:${plan.tree}`,
+        `/cache/idf/v5.2.2/esp-idf:${CONTAINER.idfPath}`,
+        `/cache/idf/v5.2.2/espressif:${CONTAINER.idfToolsPath}`,
+        `/cache/ccache/x:${CONTAINER.ccacheDir}`,
+        'ESP32_DEVEL_EXPORT=1',
+        `IDF_TOOLS_PATH=${CONTAINER.idfToolsPath}`,
+        'IDF_CCACHE_ENABLE=1',
+        `CCACHE_BASEDIR=${plan.tree}`,
+        'ESP32_DEVEL_SUBMODULES=1',
+        `HOME=${CONTAINER.home}`,
+        '--workdir',
+        plan.tree
+      ])
+    );
+    const command = args.slice(args.indexOf('esp32-devel:abc') + 1);
+    expect(command).toEqual([
+      'bash',
+      '-c',
+      BUILD_SCRIPT,
+      'esp32-build',
+      '4',
+      '2',
+      'BOARD=ESP32_GENERIC',
+      'BOARD_VARIANT=SPIRAM',
+      'V=1',
+      'X=$(id);`id`',
+      'all'
+    ]);
+    expect(args).not.toContain('ESPIDF=' + CONTAINER.idfPath);
+  });
+
+  it('runs a legacy build with ESPIDF and the toolchain, no export.sh', () => {
+    const legacy = buildContainer(
+      {
+        ...plan,
+        resolution: { buildSystem: 'make', board: '', portSubmodules: false },
+        toolchainDir: '/tc/xtensa-esp32-elf/1.22.0/x64'
+      },
+      'n'
+    );
+    expect(legacy.env).toEqual({
+      HOME: CONTAINER.home,
+      IDF_PATH: CONTAINER.idfPath,
+      ESPIDF: CONTAINER.idfPath,
+      ESP32_DEVEL_TOOLCHAIN: CONTAINER.toolchain
+    });
+    expect(legacy.mounts).toContainEqual({ host: '/tc/xtensa-esp32-elf/1.22.0/x64', container: CONTAINER.toolchain, readonly: true });
+    expect(legacy.command.slice(4, 6)).toEqual(['4', '0']);
+  });
+
+  it('passes no BOARD when the tree has no boards', () => {
+    expect(boardArgs({ board: '' })).toEqual([]);
+    expect(boardArgs({ board: 'GENERIC' })).toEqual(['BOARD=GENERIC']);
+  });
+
+  it('installs ESP-IDF tools for the needed chips only, with the mirror', () => {
+    const spec = installContainer(
+      { image: 'i', idfPath: '/a', toolsPath: '/b', chips: ['esp32', 'esp32s3'], mirror: 'm.example/gh', user: { uid: 1, gid: 2 } },
+      'n'
+    );
+    expect(spec.command).toEqual([`${CONTAINER.idfPath}/install.sh`, 'esp32,esp32s3']);
+    expect(spec.env).toMatchObject({ IDF_GITHUB_ASSETS: 'm.example/gh', IDF_TOOLS_PATH: CONTAINER.idfToolsPath });
+  });
+
+  it('passes devices, groups and network, and refuses paths docker would misread', () => {
+    const args = dockerRunArgs({
+      image: 'i',
+      name: 'n',
+      mounts: [],
+      env: {},
+      devices: ['/dev/ttyUSB0'],
+      groupAdd: [20],
+      network: 'host',
+      command: []
+    });
+    expect(args).toEqual(['run', '--rm', '--init', '--name', 'n', '--network', 'host', '--group-add', '20', '--device', '/dev/ttyUSB0', 'i']);
+    expect(() => dockerRunArgs({ image: 'i', name: 'n', mounts: [{ host: '/a:b', container: '/c' }], env: {}, command: [] })).toThrow(
+      /contains ':'/
+    );
+  });
+
+  it('explains engine and permission failures', () => {
+    expect(explainDockerFailure('Got permission denied while trying to connect to the Docker daemon socket at unix:///var/run/docker.sock')).toMatch(
+      /docker group/
+    );
+    expect(explainDockerFailure('Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?')).toMatch(
+      /No Docker engine/
+    );
+    expect(explainDockerFailure('no such image')).toBeUndefined();
+  });
+});
+
+describe('build output', () => {
+  const output = [
+    'CC main.c',
+    '/w/mp/ports/esp32/main.c:12:5: error: expected \';\' before \'}\' token',
+    '/w/mp/ports/esp32/main.c:3:1: warning: unused variable',
+    'In file included from x.c:1:',
+    '/w/mp/py/obj.h:40:10: fatal error: stub.h: No such file or directory',
+    'make: *** [Makefile:10: build] Error 1',
+    'esp32-build: make finished in 1234 ms'
+  ].join('\n');
+
+  it('picks the compiler errors, not warnings', () => {
+    expect(lastCompilerErrors(output)).toEqual([output.split('\n')[1], output.split('\n')[4]]);
+  });
+  it('reads the make duration', () => {
+    expect(makeDuration(output)).toBe(1234);
+    expect(makeDuration('nothing')).toBeUndefined();
+  });
+  it('has a problem matcher whose regex finds file, line, column, severity and message', () => {
+    const doc = matcherDocument() as { problemMatcher: { pattern: { regexp: string }[] }[] };
+    const re = new RegExp(doc.problemMatcher[0].pattern[0].regexp);
+    const m = re.exec(output.split('\n')[4]);
+    expect(m?.slice(1)).toEqual(['/w/mp/py/obj.h', '40', '10', 'error', 'stub.h: No such file or directory']);
+    expect(re.exec('make: *** [Makefile:10: build] Error 1')).toBeNull();
+  });
+});
+
+describe('findArtifacts', () => {
+  it('lists the flasher files that exist, modern layout', () => {
+    const tree = mkdtempSync(path.join(os.tmpdir(), 'art-'));
+    const dir = path.join(tree, 'ports/esp32/build-ESP32_GENERIC');
+    mkdirSync(path.join(dir, 'bootloader'), { recursive: true });
+    for (const f of ['firmware.bin', 'micropython.bin', 'bootloader/bootloader.bin', 'micropython.elf', 'other.o']) {
+      writeFileSync(path.join(dir, f), 'xx');
+    }
+    const found = findArtifacts(tree, 'ports/esp32/build-ESP32_GENERIC', 'cmake');
+    expect(found.firmware).toBe(path.join(dir, 'firmware.bin'));
+    expect(found.firmwareSize).toBe(2);
+    expect(found.files.map((f) => path.relative(dir, f))).toEqual([
+      'firmware.bin',
+      'micropython.bin',
+      'bootloader/bootloader.bin',
+      'micropython.elf'
+    ]);
+  });
+
+  it('finds the legacy layout and reports a missing firmware', () => {
+    const tree = mkdtempSync(path.join(os.tmpdir(), 'art-'));
+    mkdirSync(path.join(tree, 'ports/esp32/build'), { recursive: true });
+    writeFileSync(path.join(tree, 'ports/esp32/build/application.bin'), 'x');
+    const found = findArtifacts(tree, 'ports/esp32/build', 'make');
+    expect(found.firmware).toBeUndefined();
+    expect(found.files).toEqual([path.join(tree, 'ports/esp32/build/application.bin')]);
+  });
+});
+
+describe('declaredPython', () => {
+  it('reads the ENV line', () => {
+    expect(declaredPython('FROM x\nENV ESP32_DEVEL_PYTHON=3.11\nRUN y')).toBe('3.11');
+    expect(() => declaredPython('FROM x')).toThrow(/ESP32_DEVEL_PYTHON/);
+  });
+});
