@@ -53,7 +53,9 @@ export function lastLines(text: string, count: number): string {
 
 /** Quote an argv for a log line or a dry run; never executed by a shell. */
 export function formatArgv(command: string, args: readonly string[]): string {
-  return [command, ...args].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+  return [command, ...args]
+    .map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`))
+    .join(' ');
 }
 
 /**

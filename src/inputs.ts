@@ -69,7 +69,9 @@ export function parseInputs(get: InputSource, context: InputContext): Inputs {
 
   const network = optional('network');
   if (network !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(network)) {
-    throw new InputError(`network must be a Docker network name such as 'host' or 'bridge', got '${network}'.`);
+    throw new InputError(
+      `network must be a Docker network name such as 'host' or 'bridge', got '${network}'.`
+    );
   }
 
   return {
@@ -176,7 +178,9 @@ function parseToolchainUrl(raw: string | undefined): string | undefined {
   try {
     url = new URL(raw);
   } catch {
-    throw new InputError(`toolchain-url '${raw}' is not a URL: give the full http(s):// address of the archive.`);
+    throw new InputError(
+      `toolchain-url '${raw}' is not a URL: give the full http(s):// address of the archive.`
+    );
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new InputError(`toolchain-url must be an http:// or https:// URL, got '${raw}'.`);
@@ -197,7 +201,8 @@ function parseMirror(raw: string | undefined): string | undefined {
 }
 
 function checkImageReference(image: string): void {
-  const ref = /^[a-z0-9]+([._-][a-z0-9]+)*(:\d+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[0-9a-f]{64})?$/;
+  const ref =
+    /^[a-z0-9]+([._-][a-z0-9]+)*(:\d+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[0-9a-f]{64})?$/;
   if (!ref.test(image)) {
     throw new InputError(
       `image '${image}' is neither 'build' nor a Docker image reference such as ghcr.io/owner/esp32-devel:1.0.`

@@ -1,6 +1,8 @@
 import * as cache from '@actions/cache';
 import * as core from '@actions/core';
-import type { CacheStore, Log, Progress } from '../ports.js';
+import os from 'node:os';
+import path from 'node:path';
+import type { CacheStore, Log, Places, Progress } from '../ports.js';
 
 /** The Actions cache; every problem is a warning, never a failed job. */
 export class ActionsCache implements CacheStore {
@@ -41,7 +43,11 @@ const live: Log = {
 export class GroupProgress implements Progress {
   readonly log = live;
 
-  async phase<T>(title: string, fn: (log: Log) => Promise<T>, options: { concurrent?: boolean } = {}): Promise<T> {
+  async phase<T>(
+    title: string,
+    fn: (log: Log) => Promise<T>,
+    options: { concurrent?: boolean } = {}
+  ): Promise<T> {
     const start = performance.now();
     if (!options.concurrent) {
       core.startGroup(title);
@@ -68,3 +74,19 @@ export class GroupProgress implements Progress {
     }
   }
 }
+
+/** Where the action keeps checkouts and images: stable paths, so the Actions cache can restore them. */
+export function actionPlaces(): Places {
+  const toolCache =
+    process.env.RUNNER_TOOL_CACHE || path.join(os.homedir(), '.cache', 'esp32-micropython-build');
+  const temp = process.env.RUNNER_TEMP || os.tmpdir();
+  process.env.RUNNER_TOOL_CACHE = toolCache;
+  process.env.RUNNER_TEMP = temp;
+  return {
+    root: path.join(toolCache, 'esp32-micropython-build'),
+    temp: path.join(temp, 'esp32-micropython-build')
+  };
+}
+
+/** Log lines straight to the runner. */
+export const actionLog: Log = live;

@@ -1,3 +1,3 @@
-import { post } from './run.js';
+import { post } from './save.js';
 
 await post();

@@ -1,26 +1,13 @@
 import path from 'node:path';
-import os from 'node:os';
 import * as core from '@actions/core';
 import { parseInputs, type Inputs } from '../inputs.js';
-import type { Places } from '../ports.js';
 import { Docker } from '../pipeline/docker.js';
 import { findDockerDir } from '../pipeline/image.js';
 import { runPipeline, type PipelineResult } from '../pipeline/index.js';
-import { performSaves, type PendingSave } from '../pipeline/saves.js';
 import { cacheHits, summaryRows } from '../pipeline/summary.js';
-import { ActionsCache, GroupProgress } from './ports.js';
+import { ActionsCache, GroupProgress, actionPlaces } from './ports.js';
 import { MATCHER_OWNER, writeMatcher } from './matcher.js';
-
-const STATE_SAVES = 'saves';
-
-/** Where the action keeps checkouts and images: stable paths, so the Actions cache can restore them. */
-export function actionPlaces(): Places {
-  const toolCache = process.env.RUNNER_TOOL_CACHE || path.join(os.homedir(), '.cache', 'esp32-micropython-build');
-  const temp = process.env.RUNNER_TEMP || os.tmpdir();
-  process.env.RUNNER_TOOL_CACHE = toolCache;
-  process.env.RUNNER_TEMP = temp;
-  return { root: path.join(toolCache, 'esp32-micropython-build'), temp: path.join(temp, 'esp32-micropython-build') };
-}
+import { STATE_SAVES } from './state.js';
 
 function setOutputs(result: PipelineResult): void {
   const r = result.resolution;
@@ -78,33 +65,5 @@ export async function main(): Promise<void> {
     if (result.artifacts.firmware) core.info(`Firmware: ${result.artifacts.firmware}`);
   } catch (error) {
     core.setFailed((error as Error).message);
-  }
-}
-
-/** The post step: runs only when the job succeeded, and saves what main prepared. */
-export async function post(): Promise<void> {
-  try {
-    const raw = core.getState(STATE_SAVES);
-    const saves = raw ? (JSON.parse(raw) as PendingSave[]) : [];
-    if (saves.length === 0) {
-      core.info('Every cache was restored exactly (or caching is off): nothing to save.');
-      return;
-    }
-    actionPlaces();
-    const cache = new ActionsCache();
-    if (!cache.available) {
-      core.info('The Actions cache service is not available here: nothing saved.');
-      return;
-    }
-    const log = {
-      info: (m: string) => core.info(m),
-      warning: (m: string) => core.warning(m),
-      debug: (m: string) => core.debug(m),
-      output: (m: string) => core.info(m)
-    };
-    const saved = await performSaves(saves, cache, new Docker({ debug: (m) => core.debug(m) }), log);
-    core.info(`Saved ${saved.length} of ${saves.length} cache entries.`);
-  } catch (error) {
-    core.warning(`Saving caches failed: ${(error as Error).message}`);
   }
 }

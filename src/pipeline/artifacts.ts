@@ -16,7 +16,14 @@ export const ARTIFACT_FILES: Record<BuildSystem, readonly string[]> = {
     'micropython.elf',
     'micropython.map'
   ],
-  make: ['firmware.bin', 'bootloader.bin', 'partitions.bin', 'application.bin', 'application.elf', 'application.map']
+  make: [
+    'firmware.bin',
+    'bootloader.bin',
+    'partitions.bin',
+    'application.bin',
+    'application.elf',
+    'application.map'
+  ]
 };
 
 export interface Artifacts {

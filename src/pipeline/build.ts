@@ -170,7 +170,12 @@ export function lastCompilerErrors(output: string, count = 10): string[] {
  * Run a container to completion, streaming its output; when this process is
  * interrupted the container is removed rather than left running.
  */
-export async function runContainer(docker: Docker, spec: ContainerSpec, log: Log, what: string): Promise<string> {
+export async function runContainer(
+  docker: Docker,
+  spec: ContainerSpec,
+  log: Log,
+  what: string
+): Promise<string> {
   const lines: string[] = [];
   const stop = () => {
     void docker.remove(spec.name).finally(() => process.exit(130));

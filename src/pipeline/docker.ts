@@ -39,7 +39,9 @@ export function containerName(purpose: string): string {
 /** A bind mount's paths go into `-v a:b`; a ':' or ',' in them would be misread. */
 function checkMountPath(p: string): void {
   if (/[:,\n]/.test(p)) {
-    throw new DockerError(`Cannot mount '${p}' into the container: the path contains ':' or ','. Move it to a plain path.`);
+    throw new DockerError(
+      `Cannot mount '${p}' into the container: the path contains ':' or ','. Move it to a plain path.`
+    );
   }
 }
 
@@ -113,7 +115,9 @@ export class Docker {
   async check(): Promise<string> {
     const result = await this.run(['version', '--format', '{{.Server.Version}}'], { allowFailure: true });
     if (result.code !== 0) {
-      throw new DockerError(explainDockerFailure(result.stderr) ?? `docker version failed: ${result.stderr.trim()}`);
+      throw new DockerError(
+        explainDockerFailure(result.stderr) ?? `docker version failed: ${result.stderr.trim()}`
+      );
     }
     return result.stdout.trim();
   }

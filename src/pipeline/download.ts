@@ -61,7 +61,11 @@ export async function download(
     }
   });
   try {
-    await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), meter, createWriteStream(partial));
+    await pipeline(
+      Readable.fromWeb(response.body as import('node:stream/web').ReadableStream),
+      meter,
+      createWriteStream(partial)
+    );
     if (total !== undefined && received !== total) {
       throw new DownloadError(`Downloading ${url} ended early: got ${received} of ${total} bytes`);
     }

@@ -43,7 +43,8 @@ export function classifyRef(lsRemote: string, ref: string): RemoteRef | undefine
 /** The newest version tags in ls-remote output, to suggest when a ref is not found. Pure. */
 export function suggestTags(lsRemote: string, count = 5): string[] {
   const tags = new Set<string>();
-  for (const match of lsRemote.matchAll(/refs\/tags\/(v\d+\.\d+(?:\.\d+)?)(?:\^\{\})?$/gm)) tags.add(match[1]);
+  for (const match of lsRemote.matchAll(/refs\/tags\/(v\d+\.\d+(?:\.\d+)?)(?:\^\{\})?$/gm))
+    tags.add(match[1]);
   const parts = (t: string) => t.slice(1).split('.').map(Number);
   return [...tags]
     .sort((a, b) => {
@@ -120,7 +121,11 @@ export interface IdfContext {
 }
 
 /** Ask the repository what `ref` is; undefined when it cannot be reached. */
-async function lookUp(repo: string, ref: string, log: Log): Promise<{ found?: RemoteRef; listing: string } | undefined> {
+async function lookUp(
+  repo: string,
+  ref: string,
+  log: Log
+): Promise<{ found?: RemoteRef; listing: string } | undefined> {
   try {
     const { stdout } = await run('git', gitArgs(repo, ['ls-remote', '--heads', '--tags', '--', repo]), {
       env: gitEnv(),
@@ -129,7 +134,9 @@ async function lookUp(repo: string, ref: string, log: Log): Promise<{ found?: Re
     });
     return { found: classifyRef(stdout, ref), listing: stdout };
   } catch (error) {
-    log.warning(`Could not reach the ESP-IDF repository ${repo}: ${(error as Error).message.split('\n').slice(-1)[0]}`);
+    log.warning(
+      `Could not reach the ESP-IDF repository ${repo}: ${(error as Error).message.split('\n').slice(-1)[0]}`
+    );
     return undefined;
   }
 }
@@ -187,7 +194,9 @@ export async function prepareIdf(req: IdfRequest, ctx: IdfContext): Promise<Prep
   const commit = remote!.commit;
   const key = idfKey({ ...base, kind, commit });
   const dir = entryDir(kind);
-  log.info(`ESP-IDF ${req.ref} is ${kind === 'commit' ? 'a commit' : `${kind === 'tag' ? 'a tag' : 'a branch'} at ${commit}`}`);
+  log.info(
+    `ESP-IDF ${req.ref} is ${kind === 'commit' ? 'a commit' : `${kind === 'tag' ? 'a tag' : 'a branch'} at ${commit}`}`
+  );
 
   const marker = await readMarker(dir);
   if (marker && marker.key === key) {
@@ -314,7 +323,18 @@ async function clone(req: IdfRequest, kind: RefKind, dir: string, ctx: IdfContex
     }
     log.info('Updating submodules (git submodule update --init --recursive)');
     try {
-      await git(['-C', checkout, 'submodule', 'update', '--init', '--recursive', '--depth', '1', '--jobs', '4']);
+      await git([
+        '-C',
+        checkout,
+        'submodule',
+        'update',
+        '--init',
+        '--recursive',
+        '--depth',
+        '1',
+        '--jobs',
+        '4'
+      ]);
     } catch {
       log.info('A shallow submodule fetch was refused; retrying with full history');
       await git(['-C', checkout, 'submodule', 'update', '--init', '--recursive', '--jobs', '4']);

@@ -57,7 +57,8 @@ export async function imageInputsHash(dockerDir: string): Promise<string> {
 /** The `ENV ESP32_DEVEL_PYTHON=x.y` the Dockerfile declares (and checks at build time). Pure. */
 export function declaredPython(dockerfile: string): string {
   const match = /^ENV\s+ESP32_DEVEL_PYTHON=(\d+\.\d+)\s*$/m.exec(dockerfile);
-  if (!match) throw new DockerError('docker/Dockerfile does not declare ENV ESP32_DEVEL_PYTHON=<major.minor>.');
+  if (!match)
+    throw new DockerError('docker/Dockerfile does not declare ENV ESP32_DEVEL_PYTHON=<major.minor>.');
   return match[1];
 }
 

@@ -3,7 +3,14 @@ import path from 'node:path';
 import type { Inputs } from '../inputs.js';
 import type { CacheStore, Places, Progress } from '../ports.js';
 import { findArtifacts, type Artifacts } from './artifacts.js';
-import { BuildError, buildContainer, installContainer, makeDuration, runContainer, type User } from './build.js';
+import {
+  BuildError,
+  buildContainer,
+  installContainer,
+  makeDuration,
+  runContainer,
+  type User
+} from './build.js';
 import type { Docker } from './docker.js';
 import { markComplete, prepareIdf, pruneInstall, type PreparedIdf } from './idf.js';
 import { declaredPython, prepareImage, type PreparedImage } from './image.js';
@@ -90,7 +97,11 @@ export async function runPipeline(inputs: Inputs, env: PipelineEnv): Promise<Pip
   const imageReady = timed(durations, 'image', () =>
     progress.phase(
       'Build image',
-      (log) => prepareImage({ image: inputs.image, dockerDir: env.dockerDir, network: inputs.network }, { ...env, useCache, log }),
+      (log) =>
+        prepareImage(
+          { image: inputs.image, dockerDir: env.dockerDir, network: inputs.network },
+          { ...env, useCache, log }
+        ),
       { concurrent: true }
     )
   );
@@ -141,12 +152,9 @@ export async function runPipeline(inputs: Inputs, env: PipelineEnv): Promise<Pip
   const settled = await Promise.allSettled([imageReady, toolchainReady, idfReady, ccacheReady]);
   const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (failed) throw failed.reason;
-  const [image, toolchain, idf, ccache] = settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as [
-    PreparedImage,
-    PreparedToolchain | undefined,
-    PreparedIdf,
-    CcacheState | undefined
-  ];
+  const [image, toolchain, idf, ccache] = settled.map(
+    (s) => (s as PromiseFulfilledResult<unknown>).value
+  ) as [PreparedImage, PreparedToolchain | undefined, PreparedIdf, CcacheState | undefined];
 
   if (idf.needsInstall) {
     await timed(durations, 'install', () =>

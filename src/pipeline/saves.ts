@@ -22,11 +22,18 @@ export interface PendingSave {
  * Saves every pending entry; each failure is a warning, never a failed job,
  * and an entry without its completion proof is never saved.
  */
-export async function performSaves(saves: PendingSave[], cache: CacheStore, docker: Docker, log: Log): Promise<string[]> {
+export async function performSaves(
+  saves: PendingSave[],
+  cache: CacheStore,
+  docker: Docker,
+  log: Log
+): Promise<string[]> {
   const saved: string[] = [];
   for (const entry of saves) {
     if (entry.ready && !existsSync(entry.ready)) {
-      log.warning(`Not saving ${entry.kind} cache ${entry.key}: it was not completed (${entry.ready} is missing).`);
+      log.warning(
+        `Not saving ${entry.kind} cache ${entry.key}: it was not completed (${entry.ready} is missing).`
+      );
       continue;
     }
     if (entry.unchanged && (await fingerprint(entry.paths[0])).id === entry.unchanged) {

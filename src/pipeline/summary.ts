@@ -40,7 +40,10 @@ export function summaryRows(result: PipelineResult): [string, string][] {
     ['Image', `${result.image.ref} (${SOURCE_WORDS[result.image.source]})`]
   ];
   if (result.toolchain) {
-    rows.push(['Toolchain', `xtensa-esp32-elf ${result.toolchain.version} (${SOURCE_WORDS[result.toolchain.source]})`]);
+    rows.push([
+      'Toolchain',
+      `xtensa-esp32-elf ${result.toolchain.version} (${SOURCE_WORDS[result.toolchain.source]})`
+    ]);
   }
   if (result.ccache) rows.push(['ccache', result.ccache.hit ? `restored (${result.ccache.hit})` : 'cold']);
   const phases = Object.entries(result.durations)

@@ -41,7 +41,10 @@ function hasCompiler(dir: string): boolean {
 
 function toolCacheRoot(): string {
   const root = process.env.RUNNER_TOOL_CACHE;
-  if (!root) throw new ToolchainError('RUNNER_TOOL_CACHE is not set: there is no tool cache to keep the toolchain in.');
+  if (!root)
+    throw new ToolchainError(
+      'RUNNER_TOOL_CACHE is not set: there is no tool cache to keep the toolchain in.'
+    );
   return root;
 }
 
@@ -49,7 +52,10 @@ function toolCacheRoot(): string {
  * The legacy Xtensa toolchain: the runner's tool cache, then the Actions
  * cache, then a download whose SHA-256 must match before anything is cached.
  */
-export async function prepareToolchain(spec: ToolchainSpec, ctx: ToolchainContext): Promise<PreparedToolchain> {
+export async function prepareToolchain(
+  spec: ToolchainSpec,
+  ctx: ToolchainContext
+): Promise<PreparedToolchain> {
   const { log } = ctx;
   const sha256 = spec.sha256;
   if (!sha256) {
@@ -110,7 +116,12 @@ export async function prepareToolchain(spec: ToolchainSpec, ctx: ToolchainContex
     }
     const dir = await tc.cacheDir(root, TOOL_NAME, version, ARCH);
     log.info(`Added to the tool cache: ${dir}`);
-    return { ...base, dir, source: 'download', save: { kind: 'toolchain', key, paths, ready: `${cached}.complete` } };
+    return {
+      ...base,
+      dir,
+      source: 'download',
+      save: { kind: 'toolchain', key, paths, ready: `${cached}.complete` }
+    };
   } finally {
     await rm(work, { recursive: true, force: true });
   }

@@ -1,7 +1,8 @@
 import { InputError, parseInputs, parseList, DEFAULT_IDF_REPO } from '../../src/inputs.js';
 
 const from = (values: Record<string, string>) => (name: string) => values[name] ?? '';
-const parse = (values: Record<string, string>) => parseInputs(from(values), { workspace: '/work/space', cpus: 3 });
+const parse = (values: Record<string, string>) =>
+  parseInputs(from(values), { workspace: '/work/space', cpus: 3 });
 
 describe('parseInputs', () => {
   it('fills every default', () => {
@@ -31,18 +32,27 @@ describe('parseInputs', () => {
   });
 
   it('keeps each make-args line whole, shell metacharacters included', () => {
-    const inputs = parse({ 'make-args': 'V=1\n\n  FROZEN_MANIFEST=/a b/manifest.py \nX=$(rm -rf /);`id`|cat\n' });
+    const inputs = parse({
+      'make-args': 'V=1\n\n  FROZEN_MANIFEST=/a b/manifest.py \nX=$(rm -rf /);`id`|cat\n'
+    });
     expect(inputs.makeArgs).toEqual(['V=1', 'FROZEN_MANIFEST=/a b/manifest.py', 'X=$(rm -rf /);`id`|cat']);
   });
 
   it('splits targets on spaces, commas and lines, and refuses options', () => {
-    expect(parse({ targets: 'all size\nsubmodules,clean' }).targets).toEqual(['all', 'size', 'submodules', 'clean']);
+    expect(parse({ targets: 'all size\nsubmodules,clean' }).targets).toEqual([
+      'all',
+      'size',
+      'submodules',
+      'clean'
+    ]);
     expect(() => parse({ targets: '-f /etc/passwd' })).toThrow(InputError);
     expect(() => parse({ targets: 'a;b' })).toThrow(/not a make target/);
   });
 
   it('validates board names', () => {
-    expect(parse({ board: 'ESP32_GENERIC_S3', 'board-variant': 'SPIRAM_OCT' }).board).toBe('ESP32_GENERIC_S3');
+    expect(parse({ board: 'ESP32_GENERIC_S3', 'board-variant': 'SPIRAM_OCT' }).board).toBe(
+      'ESP32_GENERIC_S3'
+    );
     expect(() => parse({ board: '../etc' })).toThrow(/board '..\/etc' is not a valid name/);
     expect(() => parse({ 'board-variant': 'A B' })).toThrow(/board-variant/);
   });
@@ -80,8 +90,12 @@ describe('parseInputs', () => {
   });
 
   it('takes the tools mirror as host/path and strips https://', () => {
-    expect(parse({ 'idf-tools-mirror': 'dl.espressif.com/github_assets' }).idfToolsMirror).toBe('dl.espressif.com/github_assets');
-    expect(parse({ 'idf-tools-mirror': 'https://mirror.example/gh/' }).idfToolsMirror).toBe('mirror.example/gh');
+    expect(parse({ 'idf-tools-mirror': 'dl.espressif.com/github_assets' }).idfToolsMirror).toBe(
+      'dl.espressif.com/github_assets'
+    );
+    expect(parse({ 'idf-tools-mirror': 'https://mirror.example/gh/' }).idfToolsMirror).toBe(
+      'mirror.example/gh'
+    );
     expect(parse({ 'idf-tools-mirror': '127.0.0.1:8080' }).idfToolsMirror).toBe('127.0.0.1:8080');
     expect(() => parse({ 'idf-tools-mirror': 'ftp://x' })).toThrow(/idf-tools-mirror/);
   });

@@ -30,7 +30,13 @@ import { CONTAINER } from '../../src/layout.js';
 const sha = (c: string) => c.repeat(40);
 
 describe('cache keys', () => {
-  const tag = { repo: 'https://github.com/espressif/esp-idf.git', kind: 'tag' as const, ref: 'v5.2.2', chips: ['esp32'], python: '3.11' };
+  const tag = {
+    repo: 'https://github.com/espressif/esp-idf.git',
+    kind: 'tag' as const,
+    ref: 'v5.2.2',
+    chips: ['esp32'],
+    python: '3.11'
+  };
 
   it('keys a tag by its name, chips and Python, not by the commit', () => {
     expect(idfKey({ ...tag, commit: sha('a') })).toBe(idfKey({ ...tag, commit: sha('b') }));
@@ -42,7 +48,9 @@ describe('cache keys', () => {
   });
 
   it('sorts chips so the order given does not matter', () => {
-    expect(idfKey({ ...tag, chips: ['esp32s3', 'esp32'] })).toBe(idfKey({ ...tag, chips: ['esp32', 'esp32s3'] }));
+    expect(idfKey({ ...tag, chips: ['esp32s3', 'esp32'] })).toBe(
+      idfKey({ ...tag, chips: ['esp32', 'esp32s3'] })
+    );
   });
 
   it('keys a branch by the commit it points to, with a prefix for any commit', () => {
@@ -117,7 +125,12 @@ describe('classifyRef', () => {
 describe('docker argv', () => {
   const plan: BuildPlan = {
     tree: '/home/runner/work/app/app/micropython',
-    resolution: { buildSystem: 'cmake', board: 'ESP32_GENERIC', boardVariant: 'SPIRAM', portSubmodules: true },
+    resolution: {
+      buildSystem: 'cmake',
+      board: 'ESP32_GENERIC',
+      boardVariant: 'SPIRAM',
+      portSubmodules: true
+    },
     jobs: 4,
     makeArgs: ['V=1', 'X=$(id);`id`'],
     targets: ['all'],
@@ -130,7 +143,15 @@ describe('docker argv', () => {
 
   it('runs a modern build as the caller, tree at its own path, export.sh sourced, ccache mounted', () => {
     const args = dockerRunArgs(buildContainer(plan, 'esp32-build-make-1'));
-    expect(args.slice(0, 7)).toEqual(['run', '--rm', '--init', '--name', 'esp32-build-make-1', '--user', '1001:118']);
+    expect(args.slice(0, 7)).toEqual([
+      'run',
+      '--rm',
+      '--init',
+      '--name',
+      'esp32-build-make-1',
+      '--user',
+      '1001:118'
+    ]);
     expect(args).toEqual(
       expect.arrayContaining([
         '-v',
@@ -180,7 +201,11 @@ describe('docker argv', () => {
       ESPIDF: CONTAINER.idfPath,
       ESP32_DEVEL_TOOLCHAIN: CONTAINER.toolchain
     });
-    expect(legacy.mounts).toContainEqual({ host: '/tc/xtensa-esp32-elf/1.22.0/x64', container: CONTAINER.toolchain, readonly: true });
+    expect(legacy.mounts).toContainEqual({
+      host: '/tc/xtensa-esp32-elf/1.22.0/x64',
+      container: CONTAINER.toolchain,
+      readonly: true
+    });
     expect(legacy.command.slice(4, 6)).toEqual(['4', '0']);
   });
 
@@ -191,11 +216,21 @@ describe('docker argv', () => {
 
   it('installs ESP-IDF tools for the needed chips only, with the mirror', () => {
     const spec = installContainer(
-      { image: 'i', idfPath: '/a', toolsPath: '/b', chips: ['esp32', 'esp32s3'], mirror: 'm.example/gh', user: { uid: 1, gid: 2 } },
+      {
+        image: 'i',
+        idfPath: '/a',
+        toolsPath: '/b',
+        chips: ['esp32', 'esp32s3'],
+        mirror: 'm.example/gh',
+        user: { uid: 1, gid: 2 }
+      },
       'n'
     );
     expect(spec.command).toEqual([`${CONTAINER.idfPath}/install.sh`, 'esp32,esp32s3']);
-    expect(spec.env).toMatchObject({ IDF_GITHUB_ASSETS: 'm.example/gh', IDF_TOOLS_PATH: CONTAINER.idfToolsPath });
+    expect(spec.env).toMatchObject({
+      IDF_GITHUB_ASSETS: 'm.example/gh',
+      IDF_TOOLS_PATH: CONTAINER.idfToolsPath
+    });
   });
 
   it('passes devices, groups and network, and refuses paths docker would misread', () => {
@@ -209,19 +244,42 @@ describe('docker argv', () => {
       network: 'host',
       command: []
     });
-    expect(args).toEqual(['run', '--rm', '--init', '--name', 'n', '--network', 'host', '--group-add', '20', '--device', '/dev/ttyUSB0', 'i']);
-    expect(() => dockerRunArgs({ image: 'i', name: 'n', mounts: [{ host: '/a:b', container: '/c' }], env: {}, command: [] })).toThrow(
-      /contains ':'/
-    );
+    expect(args).toEqual([
+      'run',
+      '--rm',
+      '--init',
+      '--name',
+      'n',
+      '--network',
+      'host',
+      '--group-add',
+      '20',
+      '--device',
+      '/dev/ttyUSB0',
+      'i'
+    ]);
+    expect(() =>
+      dockerRunArgs({
+        image: 'i',
+        name: 'n',
+        mounts: [{ host: '/a:b', container: '/c' }],
+        env: {},
+        command: []
+      })
+    ).toThrow(/contains ':'/);
   });
 
   it('explains engine and permission failures', () => {
-    expect(explainDockerFailure('Got permission denied while trying to connect to the Docker daemon socket at unix:///var/run/docker.sock')).toMatch(
-      /docker group/
-    );
-    expect(explainDockerFailure('Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?')).toMatch(
-      /No Docker engine/
-    );
+    expect(
+      explainDockerFailure(
+        'Got permission denied while trying to connect to the Docker daemon socket at unix:///var/run/docker.sock'
+      )
+    ).toMatch(/docker group/);
+    expect(
+      explainDockerFailure(
+        'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?'
+      )
+    ).toMatch(/No Docker engine/);
     expect(explainDockerFailure('no such image')).toBeUndefined();
   });
 });
@@ -229,7 +287,7 @@ describe('docker argv', () => {
 describe('build output', () => {
   const output = [
     'CC main.c',
-    '/w/mp/ports/esp32/main.c:12:5: error: expected \';\' before \'}\' token',
+    "/w/mp/ports/esp32/main.c:12:5: error: expected ';' before '}' token",
     '/w/mp/ports/esp32/main.c:3:1: warning: unused variable',
     'In file included from x.c:1:',
     '/w/mp/py/obj.h:40:10: fatal error: stub.h: No such file or directory',
@@ -258,7 +316,13 @@ describe('findArtifacts', () => {
     const tree = mkdtempSync(path.join(os.tmpdir(), 'art-'));
     const dir = path.join(tree, 'ports/esp32/build-ESP32_GENERIC');
     mkdirSync(path.join(dir, 'bootloader'), { recursive: true });
-    for (const f of ['firmware.bin', 'micropython.bin', 'bootloader/bootloader.bin', 'micropython.elf', 'other.o']) {
+    for (const f of [
+      'firmware.bin',
+      'micropython.bin',
+      'bootloader/bootloader.bin',
+      'micropython.elf',
+      'other.o'
+    ]) {
       writeFileSync(path.join(dir, f), 'xx');
     }
     const found = findArtifacts(tree, 'ports/esp32/build-ESP32_GENERIC', 'cmake');
