@@ -29,6 +29,21 @@ export interface BuildPlan {
   ccacheDir?: string;
   user: User;
   network?: string;
+  /** A board on a serial port, for deploy and erase. */
+  serial?: SerialAttachment;
+}
+
+/**
+ * A serial port in the container. A real adapter is passed with --device; a
+ * pseudo-terminal (a virtual port, a bridge, an emulator) is bind-mounted,
+ * since --device does not work for those. Either way the container gets the
+ * GID that owns the port on the host, never one baked into the image.
+ */
+export interface SerialAttachment {
+  host: string;
+  container: string;
+  kind: 'device' | 'bind';
+  gid?: number;
 }
 
 /**
@@ -88,7 +103,16 @@ export function buildEnvironment(plan: BuildPlan): { mounts: Mount[]; env: Recor
     }
   }
   if (plan.resolution.portSubmodules) env.ESP32_DEVEL_SUBMODULES = '1';
+  if (plan.serial?.kind === 'bind') mounts.push({ host: plan.serial.host, container: plan.serial.container });
   return { mounts, env };
+}
+
+function serialArgs(serial: SerialAttachment | undefined): Pick<ContainerSpec, 'devices' | 'groupAdd'> {
+  if (!serial) return {};
+  return {
+    devices: serial.kind === 'device' ? [`${serial.host}:${serial.container}`] : [],
+    groupAdd: serial.gid !== undefined ? [serial.gid] : []
+  };
 }
 
 /** The container that builds mpy-cross and the firmware. Pure but for the name. */
@@ -101,6 +125,7 @@ export function buildContainer(plan: BuildPlan, name = containerName('make')): C
     workdir: plan.tree,
     network: plan.network,
     ...buildEnvironment(plan),
+    ...serialArgs(plan.serial),
     command: [
       'bash',
       '-c',
@@ -112,6 +137,28 @@ export function buildContainer(plan: BuildPlan, name = containerName('make')): C
       ...plan.makeArgs,
       ...plan.targets
     ]
+  };
+}
+
+/**
+ * `make ARGS` in `cwd` (somewhere inside the tree), with the era's
+ * environment: what the `esp32` alias runs. Pure but for the name.
+ */
+export function makeContainer(
+  plan: BuildPlan,
+  cwd: string,
+  args: string[],
+  name = containerName('make')
+): ContainerSpec {
+  return {
+    image: plan.image,
+    name,
+    user: plan.user,
+    workdir: cwd,
+    network: plan.network,
+    ...buildEnvironment(plan),
+    ...serialArgs(plan.serial),
+    command: ['make', ...args]
   };
 }
 

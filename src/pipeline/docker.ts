@@ -17,7 +17,7 @@ export interface ContainerSpec {
   mounts: Mount[];
   env: Record<string, string>;
   network?: string;
-  /** Character devices to pass through (real serial adapters). */
+  /** Character devices to pass through (real serial adapters), as host[:container]. */
   devices?: string[];
   /** Extra groups (the serial device's owning GID). */
   groupAdd?: number[];
@@ -52,7 +52,7 @@ export function dockerRunArgs(spec: ContainerSpec): string[] {
   if (spec.network) args.push('--network', spec.network);
   for (const gid of spec.groupAdd ?? []) args.push('--group-add', String(gid));
   for (const device of spec.devices ?? []) {
-    checkMountPath(device);
+    for (const part of device.split(':')) checkMountPath(part);
     args.push('--device', device);
   }
   for (const mount of spec.mounts) {

@@ -9,6 +9,8 @@ import {
   installContainer,
   makeDuration,
   runContainer,
+  type BuildPlan,
+  type SerialAttachment,
   type User
 } from './build.js';
 import type { Docker } from './docker.js';
@@ -42,12 +44,18 @@ export interface CcacheState {
   fingerprint: string;
 }
 
-export interface PipelineResult {
+/** Everything a container needs, ready on this machine. */
+export interface Prepared {
   resolution: Resolution;
   image: PreparedImage;
   toolchain?: PreparedToolchain;
   idf: PreparedIdf;
   ccache?: CcacheState;
+  /** Wall time of each phase so far, in milliseconds. */
+  durations: Record<string, number>;
+}
+
+export interface PipelineResult extends Prepared {
   artifacts: Artifacts;
   /** Entries for the post step to save (empty when caching is off). */
   saves: PendingSave[];
@@ -66,8 +74,73 @@ async function timed<T>(durations: Record<string, number>, name: string, fn: () 
   }
 }
 
-/** Resolve the tree, prepare image, toolchain and ESP-IDF (at once), install, build. */
+/** The whole job: prepare, build, find the firmware, list what to save. */
 export async function runPipeline(inputs: Inputs, env: PipelineEnv): Promise<PipelineResult> {
+  const prepared = await prepare(inputs, env);
+  const { resolution, durations } = prepared;
+  let makeMs: number | undefined;
+  await timed(durations, 'build', () =>
+    env.progress.phase('Build the firmware', async (log) => {
+      const spec = buildContainer(buildPlan(prepared, inputs, env));
+      const output = await runContainer(env.docker, spec, log, 'The build');
+      makeMs = makeDuration(output);
+    })
+  );
+
+  const artifacts = findArtifacts(inputs.micropythonPath, resolution.buildDir, resolution.buildSystem);
+  if (inputs.targets.length === 0 && !artifacts.firmware) {
+    throw new BuildError(
+      `make succeeded but left no firmware.bin in ${artifacts.buildDir}. Is this a MicroPython ESP32 port whose build writes there?`
+    );
+  }
+  return { ...prepared, artifacts, saves: pendingSaves(prepared, inputs, env), makeMs };
+}
+
+/** The plan of a build container for this tree; `serial` attaches a board. */
+export function buildPlan(
+  prepared: Prepared,
+  inputs: Inputs,
+  env: PipelineEnv,
+  serial?: SerialAttachment
+): BuildPlan {
+  return {
+    tree: inputs.micropythonPath,
+    resolution: prepared.resolution,
+    jobs: inputs.jobs,
+    makeArgs: inputs.makeArgs,
+    targets: inputs.targets,
+    image: prepared.image.ref,
+    idfPath: prepared.idf.idfPath,
+    toolsPath: prepared.idf.toolsPath,
+    toolchainDir: prepared.toolchain?.dir,
+    ccacheDir: prepared.ccache?.dir,
+    user: env.user,
+    network: inputs.network,
+    serial
+  };
+}
+
+function pendingSaves(prepared: Prepared, inputs: Inputs, env: PipelineEnv): PendingSave[] {
+  const saves: PendingSave[] = [];
+  if (!inputs.cache) return saves;
+  for (const s of [prepared.image.save, prepared.toolchain?.save, prepared.idf.save]) if (s) saves.push(s);
+  if (prepared.ccache) {
+    const stem = ccacheStem(inputs, prepared.resolution);
+    saves.push({
+      kind: 'ccache',
+      key: ccacheKey({ ...stem, run: env.runId }),
+      paths: [prepared.ccache.dir],
+      unchanged: prepared.ccache.fingerprint
+    });
+  }
+  return saves;
+}
+
+/**
+ * Resolve the tree, then prepare the image, the toolchain, ESP-IDF and ccache
+ * at once, then install ESP-IDF's tools: everything short of running make.
+ */
+export async function prepare(inputs: Inputs, env: PipelineEnv): Promise<Prepared> {
   const { progress, docker } = env;
   const durations: Record<string, number> = {};
   await mkdir(env.places.root, { recursive: true });
@@ -176,49 +249,7 @@ export async function runPipeline(inputs: Inputs, env: PipelineEnv): Promise<Pip
     );
   }
 
-  let makeMs: number | undefined;
-  await timed(durations, 'build', () =>
-    progress.phase('Build the firmware', async (log) => {
-      const spec = buildContainer({
-        tree: inputs.micropythonPath,
-        resolution,
-        jobs: inputs.jobs,
-        makeArgs: inputs.makeArgs,
-        targets: inputs.targets,
-        image: image.ref,
-        idfPath: idf.idfPath,
-        toolsPath: idf.toolsPath,
-        toolchainDir: toolchain?.dir,
-        ccacheDir: ccache?.dir,
-        user: env.user,
-        network: inputs.network
-      });
-      const output = await runContainer(docker, spec, log, 'The build');
-      makeMs = makeDuration(output);
-    })
-  );
-
-  const artifacts = findArtifacts(inputs.micropythonPath, resolution.buildDir, resolution.buildSystem);
-  if (inputs.targets.length === 0 && !artifacts.firmware) {
-    throw new BuildError(
-      `make succeeded but left no firmware.bin in ${artifacts.buildDir}. Is this a MicroPython ESP32 port whose build writes there?`
-    );
-  }
-
-  const saves: PendingSave[] = [];
-  if (useCache) {
-    for (const s of [image.save, toolchain?.save, idf.save]) if (s) saves.push(s);
-    if (ccache) {
-      const stem = ccacheStem(inputs, resolution);
-      saves.push({
-        kind: 'ccache',
-        key: ccacheKey({ ...stem, run: env.runId }),
-        paths: [ccache.dir],
-        unchanged: ccache.fingerprint
-      });
-    }
-  }
-  return { resolution, image, toolchain, idf, ccache, artifacts, saves, durations, makeMs };
+  return { resolution, image, toolchain, idf, ccache, durations };
 }
 
 function ccacheStem(inputs: Inputs, resolution: Resolution) {

@@ -1,0 +1,157 @@
+/**
+ * Runs the committed dist/ bundles the way the GitHub runner does: a node
+ * process with INPUT_* variables and the runner's command files, optionally
+ * as a non-root user in the docker group (as on GitHub's hosted runners).
+ */
+import { spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The project root (the directory with action.yml), from the sources or from their compiled copy. */
+export const PROJECT = (() => {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, 'action.yml')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+})();
+
+export interface RunnerUser {
+  uid: number;
+  gid: number;
+  groups: number[];
+}
+
+/** A runner machine: its workspace, temp dir and tool cache, at fixed paths under `dir`. */
+export interface Runner {
+  dir: string;
+  workspace: string;
+  temp: string;
+  toolCache: string;
+  user?: RunnerUser;
+}
+
+export interface StepResult {
+  code: number;
+  output: string;
+  outputs: Record<string, string>;
+  state: Record<string, string>;
+  summary: string;
+}
+
+/** The docker group's GID on this machine. */
+export function dockerGid(): number {
+  const line = execFileSync('getent', ['group', 'docker'], { encoding: 'utf8' });
+  return Number(line.split(':')[2]);
+}
+
+/** The runner user of GitHub's hosted images: uid 1001, in the docker group. */
+export function runnerUser(): RunnerUser {
+  return { uid: 1001, gid: 1001, groups: [dockerGid()] };
+}
+
+export function makeRunner(dir: string, user?: RunnerUser): Runner {
+  const runner = {
+    dir,
+    workspace: path.join(dir, 'work'),
+    temp: path.join(dir, 'temp'),
+    toolCache: path.join(dir, 'toolcache'),
+    user
+  };
+  for (const d of [dir, runner.workspace, runner.temp, runner.toolCache, path.join(dir, 'files')]) {
+    mkdirSync(d, { recursive: true });
+    if (user) chownSync(d, user.uid, user.gid);
+  }
+  return runner;
+}
+
+/** Parse the GITHUB_OUTPUT / GITHUB_STATE file format (name<<delimiter … delimiter). */
+export function parseCommandFile(text: string): Record<string, string> {
+  const values: Record<string, string> = {};
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const heredoc = /^([^=<]+)<<(.+)$/.exec(lines[i]);
+    if (heredoc) {
+      const body: string[] = [];
+      for (i++; i < lines.length && lines[i] !== heredoc[2]; i++) body.push(lines[i]);
+      values[heredoc[1]] = body.join('\n');
+    } else if (lines[i].includes('=')) {
+      const at = lines[i].indexOf('=');
+      values[lines[i].slice(0, at)] = lines[i].slice(at + 1);
+    }
+  }
+  return values;
+}
+
+let counter = 0;
+
+export async function runStep(
+  phase: 'main' | 'post',
+  runner: Runner,
+  inputs: Record<string, string>,
+  options: { env?: Record<string, string>; state?: Record<string, string>; timeoutMs?: number } = {}
+): Promise<StepResult> {
+  const files = path.join(runner.dir, 'files', `${phase}-${++counter}`);
+  mkdirSync(files, { recursive: true });
+  const names = ['output', 'state', 'env', 'path', 'summary'];
+  for (const n of names) writeFileSync(path.join(files, n), '');
+  if (runner.user) {
+    chownSync(files, runner.user.uid, runner.user.gid);
+    for (const n of names) chownSync(path.join(files, n), runner.user.uid, runner.user.gid);
+  }
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: runner.dir,
+    GITHUB_ACTIONS: 'true',
+    CI: 'true',
+    GITHUB_WORKSPACE: runner.workspace,
+    RUNNER_TEMP: runner.temp,
+    RUNNER_TOOL_CACHE: runner.toolCache,
+    RUNNER_OS: 'Linux',
+    GITHUB_OUTPUT: path.join(files, 'output'),
+    GITHUB_STATE: path.join(files, 'state'),
+    GITHUB_ENV: path.join(files, 'env'),
+    GITHUB_PATH: path.join(files, 'path'),
+    GITHUB_STEP_SUMMARY: path.join(files, 'summary'),
+    GITHUB_RUN_ID: '4242',
+    GITHUB_RUN_ATTEMPT: '1',
+    GITHUB_REPOSITORY: 'tester/firmware',
+    ...options.env
+  };
+  for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
+  for (const [name, value] of Object.entries(options.state ?? {})) env[`STATE_${name}`] = value;
+
+  const script = path.join(PROJECT, 'dist', phase, 'index.js');
+  const [command, args] = runner.user
+    ? [
+        'setpriv',
+        [
+          `--reuid=${runner.user.uid}`,
+          `--regid=${runner.user.gid}`,
+          `--groups=${runner.user.groups.join(',') || runner.user.gid}`,
+          process.execPath,
+          script
+        ]
+      ]
+    : [process.execPath, [script]];
+
+  const chunks: string[] = [];
+  const code = await new Promise<number>((resolve, reject) => {
+    const child = spawn(command, args, { env, cwd: runner.workspace, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.on('data', (d: Buffer) => chunks.push(d.toString()));
+    child.stderr.on('data', (d: Buffer) => chunks.push(d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 15 * 60_000);
+    child.on('error', reject);
+    child.on('close', (c) => {
+      clearTimeout(timer);
+      resolve(c ?? 1);
+    });
+  });
+  return {
+    code,
+    output: chunks.join(''),
+    outputs: parseCommandFile(readFileSync(path.join(files, 'output'), 'utf8')),
+    state: parseCommandFile(readFileSync(path.join(files, 'state'), 'utf8')),
+    summary: readFileSync(path.join(files, 'summary'), 'utf8')
+  };
+}
