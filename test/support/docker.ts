@@ -1,0 +1,240 @@
+/**
+ * Real Docker for the integration tests: checks that an engine answers, builds
+ * the project's image from docker/ once per machine, and runs containers the
+ * way the action does (an arbitrary UID:GID with HOME under /tmp).
+ *
+ * Nothing here skips: without a working engine the tests fail, loudly.
+ */
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { run, type RunResult } from '../../src/exec.js';
+import { CONTAINER } from '../../src/layout.js';
+
+/** The directory the image is built from. */
+export const DOCKER_DIR = fileURLToPath(new URL('../../docker/', import.meta.url));
+
+/** A UID:GID that exists nowhere: no passwd entry in the image, not the host's. */
+export const FOREIGN_USER = { uid: 12345, gid: 12345 } as const;
+
+/** Long enough for a cold image build (apt inside the container). */
+export const IMAGE_BUILD_TIMEOUT_MS = 15 * 60_000;
+
+let dockerChecked: Promise<void> | undefined;
+
+/** Throws a clear error when `docker info` does not answer. */
+export function requireDocker(): Promise<void> {
+  dockerChecked ??= (async () => {
+    const result = await run('docker', ['info', '--format', '{{.ServerVersion}}'], {
+      allowFailure: true,
+      timeoutMs: 60_000
+    }).catch((error: Error) => ({ code: -1, stdout: '', stderr: error.message }));
+    if (result.code !== 0 || !result.stdout.trim()) {
+      throw new Error(
+        'These tests need a running Docker engine, but `docker info` failed' +
+          ` (exit ${result.code}):\n${(result.stderr || result.stdout).trim()}\n` +
+          'Start dockerd (see .ci/run), or run only the unit tests: npm run test:unit'
+      );
+    }
+  })();
+  return dockerChecked;
+}
+
+/** Every file under docker/, relative path and content, in a stable order. */
+async function dockerFiles(dir = DOCKER_DIR, prefix = ''): Promise<Array<[string, Buffer]>> {
+  const entries = await fs.readdir(dir, { withFileTypes: true });
+  const files: Array<[string, Buffer]> = [];
+  for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    const relative = prefix + entry.name;
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) files.push(...(await dockerFiles(full, relative + '/')));
+    else if (entry.isFile()) files.push([relative, await fs.readFile(full)]);
+  }
+  return files;
+}
+
+/** A short hash of docker/: the image tag changes whenever the image would. */
+export async function dockerDirHash(): Promise<string> {
+  const hash = createHash('sha256');
+  for (const [name, content] of await dockerFiles()) {
+    const mode = (await fs.stat(path.join(DOCKER_DIR, name))).mode & 0o111 ? 'x' : '-';
+    hash.update(`${name}\0${mode}\0${content.length}\0`);
+    hash.update(content);
+  }
+  return hash.digest('hex').slice(0, 12);
+}
+
+export async function imageExists(tag: string): Promise<boolean> {
+  const result = await run('docker', ['image', 'inspect', '--format', '{{.Id}}', tag], {
+    allowFailure: true
+  });
+  return result.code === 0;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Holds a machine-wide lock (a directory under the temp dir) while fn runs,
+ * so that parallel jest workers build the image once, not once each. A lock
+ * left by a process that died is taken over.
+ */
+async function withLock<T>(name: string, timeoutMs: number, fn: () => Promise<T>): Promise<T> {
+  const lock = path.join(os.tmpdir(), `${name}.lock`);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await fs.mkdir(lock);
+      await fs.writeFile(path.join(lock, 'pid'), String(process.pid));
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const owner = Number(await fs.readFile(path.join(lock, 'pid'), 'utf8').catch(() => ''));
+      const age = Date.now() - (await fs.stat(lock).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
+      // No pid yet and young: the owner is between mkdir and writeFile.
+      if ((owner && !processAlive(owner)) || (!owner && age > 10_000)) {
+        await fs.rm(lock, { recursive: true, force: true });
+        continue;
+      }
+      if (Date.now() > deadline)
+        throw new Error(`Timed out waiting for ${lock} (held by pid ${owner || '?'})`);
+      await sleep(1000);
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await fs.rm(lock, { recursive: true, force: true });
+  }
+}
+
+let testImage: Promise<string> | undefined;
+
+/**
+ * Builds docker/ into `esp32-devel:test-<hash of docker/>` unless that image
+ * already exists, and returns the tag. Safe to call from every test file.
+ */
+export function buildTestImage(): Promise<string> {
+  if (testImage) return testImage;
+  const pending = (async () => {
+    await requireDocker();
+    const tag = `esp32-devel:test-${await dockerDirHash()}`;
+    if (await imageExists(tag)) return tag;
+    return withLock(`esp32-devel-image-${tag.replace(/[^\w.-]/g, '_')}`, IMAGE_BUILD_TIMEOUT_MS, async () => {
+      if (await imageExists(tag)) return tag; // another worker built it meanwhile
+      await run(
+        'docker',
+        ['build', '--force-rm', '--label', 'esp32-devel.test=1', '--tag', tag, DOCKER_DIR],
+        {
+          timeoutMs: IMAGE_BUILD_TIMEOUT_MS
+        }
+      );
+      return tag;
+    });
+  })();
+  testImage = pending;
+  // A failed build is not remembered: the next caller tries again.
+  pending.catch(() => {
+    if (testImage === pending) testImage = undefined;
+  });
+  return pending;
+}
+
+/** `--user UID:GID -e HOME=/tmp/esp32-home`, as the action runs the image. */
+export function userArgs(user: { uid: number; gid: number }): string[] {
+  return ['--user', `${user.uid}:${user.gid}`, '-e', `HOME=${CONTAINER.home}`];
+}
+
+/** userArgs for the user running the tests (root on CI). */
+export function hostUserArgs(): string[] {
+  return userArgs(hostUser());
+}
+
+export function hostUser(): { uid: number; gid: number } {
+  return { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
+}
+
+export interface ContainerOptions {
+  /** Extra `docker run` arguments: -v, -e, -w, --user, --entrypoint… */
+  args?: readonly string[];
+  timeoutMs?: number;
+}
+
+/**
+ * `docker run --rm [args] image command…`; resolves with the exit code and
+ * output whatever the code (check `code` yourself).
+ */
+export function runInImage(
+  image: string,
+  command: readonly string[],
+  options: ContainerOptions = {}
+): Promise<RunResult> {
+  return run('docker', ['run', '--rm', ...(options.args ?? []), image, ...command], {
+    allowFailure: true,
+    timeoutMs: options.timeoutMs ?? 120_000
+  });
+}
+
+/** `bash -c script` in the image (through its entrypoint). */
+export function bashInImage(
+  image: string,
+  script: string,
+  options: ContainerOptions = {}
+): Promise<RunResult> {
+  return runInImage(image, ['bash', '-c', script], options);
+}
+
+/** A temporary directory the container's users can read (mode 0755) or also write (0777). */
+export async function makeSharedDir(prefix: string, mode: 0o755 | 0o777 = 0o755): Promise<string> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), prefix));
+  await fs.chmod(dir, mode);
+  return dir;
+}
+
+/**
+ * Gives everything under dir back to the host user (containers leave files
+ * owned by other UIDs, which a non-root host cannot delete), then deletes it.
+ */
+export async function removeSharedDir(dir: string, image?: string): Promise<void> {
+  const me = hostUser();
+  if (image && me.uid !== 0) {
+    await run(
+      'docker',
+      [
+        'run',
+        '--rm',
+        '--user',
+        '0:0',
+        '--entrypoint',
+        'chown',
+        '-v',
+        `${dir}:/reclaim`,
+        image,
+        '-R',
+        `${me.uid}:${me.gid}`,
+        '/reclaim'
+      ],
+      { allowFailure: true }
+    );
+  }
+  await fs.rm(dir, { recursive: true, force: true });
+}
+
+/** The Python version the Dockerfile declares on its `ENV ESP32_DEVEL_PYTHON=x.y` line. */
+export async function declaredPython(): Promise<string> {
+  const dockerfile = await fs.readFile(path.join(DOCKER_DIR, 'Dockerfile'), 'utf8');
+  const match = /^ENV ESP32_DEVEL_PYTHON=(\d+\.\d+)\s*$/m.exec(dockerfile);
+  if (!match) throw new Error('docker/Dockerfile has no `ENV ESP32_DEVEL_PYTHON=<x.y>` line');
+  return match[1];
+}
