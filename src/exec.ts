@@ -7,6 +7,8 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
   /** Each line of output as it arrives (stdout and stderr, in order). */
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
+  /** Also end a line at a lone carriage return, so progress meters arrive as they update. */
+  splitOnCarriageReturn?: boolean;
   /** Kill the process after this many milliseconds. */
   timeoutMs?: number;
   /** Resolve instead of throwing when the exit code is not 0. */
@@ -80,7 +82,7 @@ export function run(command: string, args: readonly string[], options: RunOption
       const text = chunk.toString('utf8');
       out[stream].push(text);
       if (!options.onLine) return;
-      const pieces = (partial[stream] + text).split('\n');
+      const pieces = (partial[stream] + text).split(options.splitOnCarriageReturn ? /\r\n|\n|\r(?!$)/ : '\n');
       partial[stream] = pieces.pop() ?? '';
       for (const line of pieces) options.onLine(line.replace(/\r$/, ''), stream);
     };

@@ -84,6 +84,8 @@ export function buildEnvironment(plan: BuildPlan): { mounts: Mount[]; env: Recor
   const env: Record<string, string> = { HOME: CONTAINER.home, IDF_PATH: CONTAINER.idfPath };
   if (plan.resolution.buildSystem === 'make') {
     env.ESPIDF = CONTAINER.idfPath;
+    // v1.9.4 runs its partition tool with $(PYTHON2); the image has python3 only.
+    env.PYTHON2 = 'python3';
     if (plan.toolchainDir) {
       mounts.push({ host: plan.toolchainDir, container: CONTAINER.toolchain, readonly: true });
       env.ESP32_DEVEL_TOOLCHAIN = CONTAINER.toolchain;
@@ -93,13 +95,11 @@ export function buildEnvironment(plan: BuildPlan): { mounts: Mount[]; env: Recor
     env.IDF_TOOLS_PATH = CONTAINER.idfToolsPath;
     env.ESP32_DEVEL_EXPORT = '1';
     if (plan.ccacheDir) {
+      // No CCACHE_BASEDIR: every path is the same from run to run (the tree at
+      // its own path, ESP-IDF at a fixed one), and a base dir would make gcc
+      // print relative file names that the problem matcher cannot place.
       mounts.push({ host: plan.ccacheDir, container: CONTAINER.ccacheDir });
-      Object.assign(env, {
-        IDF_CCACHE_ENABLE: '1',
-        CCACHE_DIR: CONTAINER.ccacheDir,
-        CCACHE_BASEDIR: plan.tree,
-        CCACHE_MAXSIZE: '500M'
-      });
+      Object.assign(env, { IDF_CCACHE_ENABLE: '1', CCACHE_DIR: CONTAINER.ccacheDir, CCACHE_MAXSIZE: '500M' });
     }
   }
   if (plan.resolution.portSubmodules) env.ESP32_DEVEL_SUBMODULES = '1';

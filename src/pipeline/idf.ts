@@ -95,7 +95,7 @@ interface Marker {
   chips: string[];
 }
 
-const MARKER = 'complete.json';
+export const MARKER = 'complete.json';
 
 async function readMarker(dir: string): Promise<Marker | undefined> {
   try {
@@ -302,15 +302,18 @@ async function clone(req: IdfRequest, kind: RefKind, dir: string, ctx: IdfContex
       cwd,
       env: gitEnv(),
       debug: log.debug,
-      onLine: ctx.onGitLine ? (line) => ctx.onGitLine?.(line) : undefined
+      onLine: ctx.onGitLine ? (line) => ctx.onGitLine?.(line) : undefined,
+      splitOnCarriageReturn: ctx.onGitLine !== undefined
     });
+  // With a listener, git reports progress (it only does on a terminal unless asked).
+  const progress = ctx.onGitLine ? ['--progress'] : [];
   try {
     if (kind === 'commit') {
       log.info(`Fetching commit ${req.ref} from ${req.repo}`);
       await git(['init', '--quiet', checkout]);
       await git(['-C', checkout, 'remote', 'add', 'origin', req.repo]);
       try {
-        await git(['-C', checkout, 'fetch', '--depth', '1', 'origin', req.ref]);
+        await git(['-C', checkout, 'fetch', ...progress, '--depth', '1', 'origin', req.ref]);
       } catch {
         // Some servers refuse to serve an unadvertised commit: fetch everything instead.
         log.info('The server would not serve the commit alone; fetching the whole history');
@@ -319,7 +322,16 @@ async function clone(req: IdfRequest, kind: RefKind, dir: string, ctx: IdfContex
       await git(['-C', checkout, 'checkout', '--quiet', '--detach', req.ref]);
     } else {
       log.info(`Cloning ${req.repo} at ${req.ref} (shallow)`);
-      await git(['clone', '--depth', '1', '--quiet', `--branch=${req.ref}`, '--', req.repo, checkout]);
+      await git([
+        'clone',
+        '--depth',
+        '1',
+        ...(ctx.onGitLine ? progress : ['--quiet']),
+        `--branch=${req.ref}`,
+        '--',
+        req.repo,
+        checkout
+      ]);
     }
     log.info('Updating submodules (git submodule update --init --recursive)');
     try {
@@ -328,6 +340,7 @@ async function clone(req: IdfRequest, kind: RefKind, dir: string, ctx: IdfContex
         checkout,
         'submodule',
         'update',
+        ...progress,
         '--init',
         '--recursive',
         '--depth',

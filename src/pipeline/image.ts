@@ -62,6 +62,17 @@ export function declaredPython(dockerfile: string): string {
   return match[1];
 }
 
+/** The argv (after `docker`) that builds the image. Pure. */
+export function imageBuildArgs(
+  ref: string,
+  hash: string,
+  req: Pick<ImageRequest, 'dockerDir' | 'network'>
+): string[] {
+  const args = ['build', '--tag', ref, '--label', `org.esp32-micropython-build.inputs=${hash}`];
+  if (req.network) args.push('--network', req.network);
+  return [...args, req.dockerDir];
+}
+
 /**
  * The build image: reused when present, else loaded from the Actions cache,
  * else built from docker/ (and kept for the post step to cache); or pulled.
@@ -101,9 +112,7 @@ async function buildOrReuse(req: ImageRequest, ctx: ImageContext): Promise<Prepa
     }
   }
   log.info(`Building ${ref} from ${req.dockerDir}`);
-  const args = ['build', '--tag', ref, '--label', `org.esp32-micropython-build.inputs=${hash}`];
-  if (req.network) args.push('--network', req.network);
-  await docker.run([...args, req.dockerDir], { debug: log.debug, onLine: (line) => log.output(line) });
+  await docker.run(imageBuildArgs(ref, hash, req), { debug: log.debug, onLine: (line) => log.output(line) });
   return { ref, python, source: 'built', save: { kind: 'image', key, paths: [tar], image: ref } };
 }
 

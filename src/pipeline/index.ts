@@ -17,7 +17,7 @@ import type { Docker } from './docker.js';
 import { markComplete, prepareIdf, pruneInstall, type PreparedIdf } from './idf.js';
 import { declaredPython, prepareImage, type PreparedImage } from './image.js';
 import { ccacheKey, ccacheRestoreKeys, shortHash } from './keys.js';
-import { resolveTree, type Resolution } from './resolve.js';
+import { resolveTree, type Resolution, type ResolveOptions } from './resolve.js';
 import type { PendingSave } from './saves.js';
 import { prepareToolchain, type PreparedToolchain } from './toolchain.js';
 import { readTreeSnapshot } from './tree.js';
@@ -35,6 +35,8 @@ export interface PipelineEnv {
   /** Something unique to this run (the ccache entry of each run is its own). */
   runId: string;
   onDownloadProgress?: (p: DownloadProgress) => void;
+  /** git's progress lines while ESP-IDF is cloned (asks git for --progress). */
+  onGitLine?: (line: string) => void;
 }
 
 export interface CcacheState {
@@ -72,6 +74,17 @@ async function timed<T>(durations: Record<string, number>, name: string, fn: () 
   } finally {
     durations[name] = Math.round(performance.now() - start);
   }
+}
+
+/** What the resolver needs from the inputs. Pure. */
+export function resolveOptions(inputs: Inputs): ResolveOptions {
+  return {
+    idfVersion: inputs.idfVersion,
+    board: inputs.board,
+    boardVariant: inputs.boardVariant,
+    toolchainUrl: inputs.toolchainUrl,
+    toolchainSha256: inputs.toolchainSha256
+  };
 }
 
 /** The whole job: prepare, build, find the firmware, list what to save. */
@@ -150,13 +163,7 @@ export async function prepare(inputs: Inputs, env: PipelineEnv): Promise<Prepare
   const resolution = await timed(durations, 'resolve', () =>
     progress.phase('Resolve the MicroPython tree', async (log) => {
       const snapshot = await readTreeSnapshot(inputs.micropythonPath);
-      const resolved = resolveTree(snapshot, {
-        idfVersion: inputs.idfVersion,
-        board: inputs.board,
-        boardVariant: inputs.boardVariant,
-        toolchainUrl: inputs.toolchainUrl,
-        toolchainSha256: inputs.toolchainSha256
-      });
+      const resolved = resolveTree(snapshot, resolveOptions(inputs));
       for (const warning of resolved.warnings) log.warning(warning);
       log.info(
         `MicroPython ${resolved.micropythonVersion ?? '(unknown version)'}, ${resolved.buildSystem} build, board ${resolved.board || '(default)'}` +

@@ -118,7 +118,8 @@ export async function runStep(
     GITHUB_REPOSITORY: 'tester/firmware',
     ...options.env
   };
-  for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
+  for (const [name, value] of Object.entries(inputs))
+    env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
   for (const [name, value] of Object.entries(options.state ?? {})) env[`STATE_${name}`] = value;
 
   const script = path.join(PROJECT, 'dist', phase, 'index.js');

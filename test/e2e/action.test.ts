@@ -1,0 +1,343 @@
+/**
+ * End to end: the committed dist/ bundles, run exactly as GitHub's runner runs
+ * them (INPUT_* variables, command files, a non-root user in the docker
+ * group), in a real Docker engine, against fixture upstreams on loopback and
+ * the Actions cache service speaking its real protocol.
+ */
+import { jest } from '@jest/globals';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { run } from '../../src/exec.js';
+import { imageInputsHash, IMAGE_NAME } from '../../src/pipeline/image.js';
+import { startCacheServer, type CacheServer } from '../support/cache-server.js';
+import { requireDocker } from '../support/docker.js';
+import { createMicroPythonTree } from '../support/micropython-tree.js';
+import { makeRunner, PROJECT, runnerUser, runStep, type Runner, type RunnerUser } from '../support/runner.js';
+import { createUpstreams, type FixtureUpstreams } from '../support/upstreams.js';
+
+jest.setTimeout(15 * 60_000);
+
+let upstreams: FixtureUpstreams;
+let cache: CacheServer;
+let user: RunnerUser;
+let scratch: string;
+let imageRef: string;
+
+async function chownTree(dir: string, who: RunnerUser): Promise<void> {
+  await run('chown', ['-R', `${who.uid}:${who.gid}`, dir]);
+}
+
+/** A runner machine at a fixed path; `fresh` empties it as a new hosted runner would be. */
+function runnerAt(name: string, fresh = false): Runner {
+  const dir = path.join(scratch, name);
+  if (fresh) rmSync(dir, { recursive: true, force: true });
+  return makeRunner(dir, user);
+}
+
+async function removeImage(): Promise<void> {
+  await run('docker', ['image', 'rm', '--force', imageRef], { allowFailure: true });
+}
+
+/** The ESP-IDF upstream and the HTTP server gone: anything that needs them fails. */
+async function offline<T>(fn: () => Promise<T>): Promise<T> {
+  const repo = upstreams.idfRepoUrl;
+  renameSync(repo, `${repo}.away`);
+  upstreams.http.setDown(true);
+  try {
+    return await fn();
+  } finally {
+    renameSync(`${repo}.away`, repo);
+    upstreams.http.setDown(false);
+  }
+}
+
+beforeAll(async () => {
+  await requireDocker();
+  scratch = await mkdtemp(path.join(os.tmpdir(), 'e2e-action-'));
+  user = runnerUser();
+  upstreams = await createUpstreams();
+  // The runner user owns its mirror of the fixture repositories (git refuses repositories owned by others).
+  await chownTree(upstreams.root, user);
+  let dir = upstreams.root;
+  while (dir !== path.dirname(dir)) {
+    await run('chmod', ['a+x', dir]);
+    dir = path.dirname(dir);
+  }
+  await run('chmod', ['a+rx', scratch]);
+  cache = await startCacheServer({ storageDir: path.join(scratch, 'cache-service') });
+  imageRef = `${IMAGE_NAME}:${await imageInputsHash(path.join(PROJECT, 'docker'))}`;
+});
+
+afterAll(async () => {
+  await cache?.close();
+  await upstreams?.close();
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+});
+
+const env = () => ({ ...cache.env });
+
+describe('modern build (CMake era, ESP-IDF v5.2.2 tag)', () => {
+  let runner: Runner;
+  let inputs: Record<string, string>;
+  let tree: Awaited<ReturnType<typeof createMicroPythonTree>>;
+
+  beforeAll(async () => {
+    runner = runnerAt('modern');
+    tree = await createMicroPythonTree(path.join(runner.workspace, 'micropython'), {
+      shape: 'v1.24',
+      idfPin: 'v5.2.2'
+    });
+    await chownTree(tree.root, user);
+    inputs = {
+      'micropython-path': 'micropython',
+      board: 'ESP32_GENERIC',
+      'idf-version': 'v5.2.2',
+      'idf-repo': upstreams.idfRepoUrl,
+      'idf-tools-mirror': upstreams.assetsMirror,
+      network: 'host',
+      'make-args': `V=1\nEXTRA=x; touch ${tree.root}/injected`
+    };
+    await removeImage();
+  });
+
+  let first: Awaited<ReturnType<typeof runStep>>;
+
+  it('builds cold: image built, ESP-IDF cloned, tools installed for esp32 only, firmware owned by the runner', async () => {
+    first = await runStep('main', runner, inputs, { env: env() });
+    expect(first.output).not.toMatch(/::error::/);
+    expect(first.code).toBe(0);
+    const out = first.outputs;
+    expect(out.firmware).toBe(path.join(tree.buildDir('ESP32_GENERIC'), 'firmware.bin'));
+    expect(statSync(out.firmware).size).toBeGreaterThan(0);
+    expect(statSync(out.firmware).uid).toBe(user.uid);
+    expect(out['build-dir']).toBe(tree.buildDir('ESP32_GENERIC'));
+    const artifacts = out.artifacts.split('\n');
+    for (const f of [
+      'firmware.bin',
+      'micropython.bin',
+      'bootloader/bootloader.bin',
+      'partition_table/partition-table.bin',
+      'micropython.elf',
+      'micropython.map'
+    ]) {
+      expect(artifacts).toContain(path.join(out['build-dir'], f));
+    }
+    expect(out['idf-version']).toBe('v5.2.2');
+    expect(out['idf-commit']).toBe(upstreams.idfTags['v5.2.2']);
+    expect(out['build-system']).toBe('cmake');
+    expect(out['micropython-version']).toMatch(/^1\.24/);
+    expect(out.toolchain).toBe('');
+    expect(out.image).toBe(imageRef);
+    expect(JSON.parse(out['cache-hit'])).toEqual({ image: false, idf: false, ccache: false });
+    expect(JSON.parse(out['supported-idf-versions'])).toContain('v5.2.2');
+    // make-args reached make as literal arguments: nothing ran the injected command.
+    expect(existsSync(path.join(tree.root, 'injected'))).toBe(false);
+    expect(first.output).toContain('::add-matcher::');
+    expect(first.summary).toContain('ESP32_GENERIC');
+    expect(first.summary).toContain(upstreams.idfTags['v5.2.2']);
+    expect(first.summary).toMatch(/firmware\.bin: [\d,]+ bytes/);
+    // install.sh ran once, for the board's chip only, through the mirror.
+    const installLog = findFile(
+      path.join(runner.toolCache, 'esp32-micropython-build', 'idf'),
+      'fixture-install.log'
+    );
+    const lines = readFileSync(installLog, 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('esp32');
+    expect(lines[0]).not.toMatch(/esp32s3|esp32c3/);
+    expect(lines[0]).toContain(upstreams.assetsMirror);
+  });
+
+  it('post saves the image, the ESP-IDF checkout and ccache to the Actions cache', async () => {
+    const post = await runStep('post', runner, inputs, { env: env(), state: first.state });
+    expect(post.code).toBe(0);
+    const keys = cache.entries().map((e) => e.key);
+    expect(keys.some((k) => k.startsWith('esp32-devel-image-'))).toBe(true);
+    expect(keys.some((k) => k.startsWith('esp32-idf-') && k.endsWith('-tag-v5.2.2'))).toBe(true);
+    expect(keys.some((k) => k.startsWith('esp32-ccache-'))).toBe(true);
+  });
+
+  it('rebuilds warm on the same machine with no upstream at all', async () => {
+    const warm = await offline(() => runStep('main', runner, inputs, { env: env() }));
+    expect(warm.code).toBe(0);
+    expect(JSON.parse(warm.outputs['cache-hit'])).toMatchObject({ image: true, idf: true });
+    expect(warm.output).not.toContain('Building esp32-devel');
+  });
+
+  it('builds on a fresh runner from the Actions cache alone: nothing downloaded, cloned or rebuilt', async () => {
+    // A fresh hosted runner has the same paths as the last one, but nothing in them.
+    const again = runnerAt('modern', true);
+    const copy = await createMicroPythonTree(path.join(again.workspace, 'micropython'), {
+      shape: 'v1.24',
+      idfPin: 'v5.2.2'
+    });
+    await chownTree(copy.root, user);
+    await removeImage();
+    const requestsBefore = upstreams.http.requests.length;
+    const result = await offline(() => runStep('main', again, inputs, { env: env() }));
+    expect(result.output).not.toMatch(/::error::/);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.outputs['cache-hit'])).toEqual({ image: true, idf: true, ccache: true });
+    expect(upstreams.http.requests.length).toBe(requestsBefore);
+    expect(result.output).toContain(`Loaded ${imageRef}`);
+    expect(statSync(result.outputs.firmware).uid).toBe(user.uid);
+    const post = await runStep('post', again, inputs, { env: env(), state: result.state });
+    expect(post.code).toBe(0);
+    expect(post.output).not.toContain('Exporting image');
+  });
+
+  it('fails a compile error with the compiler message and the source line', async () => {
+    const broken = runnerAt('modern-broken');
+    const bad = await createMicroPythonTree(path.join(broken.workspace, 'micropython'), {
+      shape: 'v1.24',
+      idfPin: 'v5.2.2',
+      compileError: true
+    });
+    await chownTree(bad.root, user);
+    const result = await runStep('main', broken, inputs, { env: env() });
+    expect(result.code).not.toBe(0);
+    const errorLine = `${bad.errorFile}:${bad.errorLine}:`;
+    expect(result.output).toMatch(/::error::The build failed/);
+    expect(result.output).toContain(errorLine);
+    expect(result.output).toContain('::add-matcher::');
+    expect(result.state.saves).toBeUndefined();
+  });
+});
+
+describe('legacy build (GNU make era, ESP-IDF v3.3.2 commit, standalone toolchain)', () => {
+  let inputs: Record<string, string>;
+
+  beforeAll(() => {
+    inputs = {
+      'micropython-path': 'micropython',
+      'idf-version': upstreams.idfTags['v3.3.2'],
+      'idf-repo': upstreams.idfRepoUrl,
+      'toolchain-url': upstreams.legacyToolchain.url,
+      'toolchain-sha256': upstreams.legacyToolchain.sha256,
+      network: 'host'
+    };
+  });
+
+  async function legacyRunner(name: string, fresh = false) {
+    const runner = runnerAt(name, fresh);
+    const tree = await createMicroPythonTree(path.join(runner.workspace, 'micropython'), {
+      shape: 'v1.12',
+      idfPin: upstreams.idfTags['v3.3.2'],
+      git: true
+    });
+    await chownTree(tree.root, user);
+    return { runner, tree };
+  }
+
+  it('downloads and verifies the toolchain, checks out the commit with submodules, builds', async () => {
+    const { runner, tree } = await legacyRunner('legacy');
+    const result = await runStep('main', runner, inputs, { env: env() });
+    expect(result.output).not.toMatch(/::error::/);
+    expect(result.code).toBe(0);
+    expect(result.outputs.firmware).toBe(path.join(tree.buildDir('GENERIC'), 'firmware.bin'));
+    expect(statSync(result.outputs.firmware).uid).toBe(user.uid);
+    expect(result.outputs['build-system']).toBe('make');
+    expect(result.outputs.toolchain).toBe(upstreams.legacyToolchain.version);
+    expect(result.outputs['idf-commit']).toBe(upstreams.idfTags['v3.3.2']);
+    expect(JSON.parse(result.outputs['cache-hit'])).toEqual({
+      image: expect.any(Boolean),
+      idf: false,
+      toolchain: false
+    });
+    expect(upstreams.http.requests).toContain(new URL(upstreams.legacyToolchain.url).pathname);
+    const post = await runStep('post', runner, inputs, { env: env(), state: result.state });
+    expect(post.code).toBe(0);
+    const keys = cache.entries().map((e) => e.key);
+    expect(
+      keys.some((k) => k.startsWith('esp32-toolchain-v1-xtensa-esp32-elf-1.22.0-80-g6c4433a-5.2.0-'))
+    ).toBe(true);
+    expect(keys.some((k) => k.includes(`-commit-${upstreams.idfTags['v3.3.2']}`))).toBe(true);
+  });
+
+  it('builds on a fresh runner offline: the toolchain and ESP-IDF come from the Actions cache', async () => {
+    rmSync(path.join(scratch, 'legacy'), { recursive: true, force: true });
+    const { runner } = await legacyRunner('legacy');
+    const result = await offline(() => runStep('main', runner, inputs, { env: env() }));
+    expect(result.output).not.toMatch(/::error::/);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.outputs['cache-hit'])).toMatchObject({ idf: true, toolchain: true });
+  });
+
+  it('refuses a toolchain whose checksum does not match, and caches nothing', async () => {
+    const { runner } = await legacyRunner('legacy-badsum', true);
+    const result = await runStep(
+      'main',
+      runner,
+      { ...inputs, 'toolchain-sha256': '0'.repeat(64) },
+      { env: env() }
+    );
+    expect(result.code).not.toBe(0);
+    expect(result.output).toMatch(/::error::.*SHA-256 mismatch/);
+    expect(existsSync(path.join(runner.toolCache, 'xtensa-esp32-elf'))).toBe(false);
+  });
+});
+
+describe('bad input gets a clear error', () => {
+  let runner: Runner;
+  let base: Record<string, string>;
+  beforeAll(async () => {
+    runner = runnerAt('bad');
+    const tree = await createMicroPythonTree(path.join(runner.workspace, 'micropython'), {
+      shape: 'v1.24',
+      idfPin: 'v5.2.2'
+    });
+    await chownTree(tree.root, user);
+    base = {
+      'micropython-path': 'micropython',
+      'idf-version': 'v5.2.2',
+      'idf-repo': upstreams.idfRepoUrl,
+      'idf-tools-mirror': upstreams.assetsMirror,
+      network: 'host'
+    };
+  });
+
+  const fails = async (inputs: Record<string, string>, message: RegExp, who?: RunnerUser) => {
+    const result = await runStep('main', who ? { ...runner, user: who } : runner, inputs, { env: env() });
+    expect(result.code).not.toBe(0);
+    expect(result.output).toMatch(message);
+  };
+
+  it('names a missing micropython-path', () =>
+    fails({ ...base, 'micropython-path': 'nothing-here' }, /::error::.*nothing-here.*does not exist/));
+  it('lists the boards when the board is unknown', () =>
+    fails({ ...base, board: 'NO_SUCH_BOARD' }, /::error::.*NO_SUCH_BOARD.*ESP32_GENERIC/));
+  it('says an ESP-IDF ref does not exist', () =>
+    fails(
+      { ...base, 'idf-version': 'v9.9.9' },
+      /::error::ESP-IDF ref 'v9\.9\.9' does not exist in .*newest tags are v5\.4\.2/
+    ));
+  it('says which repository cannot be reached and suggests a mirror', () =>
+    fails(
+      { ...base, 'idf-repo': path.join(scratch, 'no-such-repo.git') },
+      /::error::The ESP-IDF repository .*no-such-repo\.git cannot be reached.*idf-repo/
+    ));
+  it('refuses a ref that would be read as an option', () =>
+    fails(
+      { ...base, 'idf-version': '--upload-pack=touch /tmp/x' },
+      /::error::idf-version .* is not an ESP-IDF tag/
+    ));
+  it('explains a user who may not use Docker', () =>
+    fails(base, /::error::This user may not use the Docker engine.*docker group/, { ...user, groups: [] }));
+});
+
+function findFile(dir: string, name: string): string {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    if (entry.isFile() && entry.name === name) return p;
+    if (entry.isDirectory()) {
+      try {
+        return findFile(p, name);
+      } catch {
+        /* keep looking */
+      }
+    }
+  }
+  throw new Error(`${name} not found under ${dir}`);
+}

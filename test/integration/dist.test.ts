@@ -1,0 +1,39 @@
+/**
+ * The committed dist/ is what GitHub runs: it must be exactly what the
+ * sources build to. Builds a fresh copy with the project's own build script in
+ * a scratch directory and compares every file.
+ */
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { run } from '../../src/exec.js';
+import { PROJECT } from '../support/runner.js';
+
+function listFiles(dir: string, prefix = ''): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? listFiles(path.join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`]
+  );
+}
+
+describe('dist/', () => {
+  let scratch: string;
+  beforeAll(() => {
+    scratch = mkdtempSync(path.join(os.tmpdir(), 'dist-check-'));
+    for (const entry of ['src', 'package.json', 'tsconfig.json']) {
+      cpSync(path.join(PROJECT, entry), path.join(scratch, entry), { recursive: true });
+    }
+    symlinkSync(path.join(PROJECT, 'node_modules'), path.join(scratch, 'node_modules'));
+  });
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  it('matches a fresh build of the sources', async () => {
+    await run('npm', ['run', 'build'], { cwd: scratch, timeoutMs: 240_000 });
+    const fresh = path.join(scratch, 'dist');
+    const committed = path.join(PROJECT, 'dist');
+    expect(listFiles(committed).sort()).toEqual(listFiles(fresh).sort());
+    const differing = listFiles(fresh).filter(
+      (f) => !readFileSync(path.join(fresh, f)).equals(readFileSync(path.join(committed, f)))
+    );
+    expect(differing).toEqual([]);
+  }, 300_000);
+});
