@@ -120,12 +120,12 @@ export interface IdfContext {
   onGitLine?: (line: string) => void;
 }
 
-/** Ask the repository what `ref` is; undefined when it cannot be reached. */
+/** Ask the repository what `ref` is; a failure says why it could not be reached. */
 async function lookUp(
   repo: string,
   ref: string,
   log: Log
-): Promise<{ found?: RemoteRef; listing: string } | undefined> {
+): Promise<{ found?: RemoteRef; listing: string } | { failure: string }> {
   try {
     const { stdout } = await run('git', gitArgs(repo, ['ls-remote', '--heads', '--tags', '--', repo]), {
       env: gitEnv(),
@@ -134,16 +134,17 @@ async function lookUp(
     });
     return { found: classifyRef(stdout, ref), listing: stdout };
   } catch (error) {
-    log.warning(
-      `Could not reach the ESP-IDF repository ${repo}: ${(error as Error).message.split('\n').slice(-1)[0]}`
-    );
-    return undefined;
+    const message = (error as Error).message;
+    // git's first "fatal:" line says why (not found, refused, dubious ownership…).
+    const failure = /^fatal: .*$/m.exec(message)?.[0] ?? message.split('\n').slice(-1)[0];
+    log.warning(`Could not reach the ESP-IDF repository ${repo}: ${failure}`);
+    return { failure };
   }
 }
 
-function unreachable(repo: string, ref: string): IdfError {
+function unreachable(repo: string, ref: string, failure?: string): IdfError {
   return new IdfError(
-    `The ESP-IDF repository ${repo} cannot be reached and no cached checkout of '${ref}' exists. Check the network, or set idf-repo to a mirror or fork this machine can reach (and idf-tools-mirror for ESP-IDF's tool downloads).`
+    `The ESP-IDF repository ${repo} cannot be reached${failure ? ` (${failure})` : ''} and no cached checkout of '${ref}' exists. Check the network, or set idf-repo to a mirror or fork this machine can reach (and idf-tools-mirror for ESP-IDF's tool downloads).`
   );
 }
 
@@ -162,6 +163,7 @@ export async function prepareIdf(req: IdfRequest, ctx: IdfContext): Promise<Prep
   let remote: RemoteRef | undefined;
   let listing: string | undefined;
   let offline = false;
+  let failure: string | undefined;
   if (FULL_SHA.test(req.ref)) {
     remote = { kind: 'commit', commit: req.ref };
   } else {
@@ -173,7 +175,10 @@ export async function prepareIdf(req: IdfRequest, ctx: IdfContext): Promise<Prep
       return entry(tagDir, 'tag', marker.commit, marker.key, 'local', false);
     }
     const answer = await lookUp(req.repo, req.ref, log);
-    if (answer) {
+    if ('failure' in answer) {
+      offline = true;
+      failure = answer.failure;
+    } else {
       listing = answer.listing;
       remote = answer.found;
       if (!remote) {
@@ -183,12 +188,10 @@ export async function prepareIdf(req: IdfRequest, ctx: IdfContext): Promise<Prep
             (tags.length ? `; the newest tags are ${tags.join(', ')}.` : '.')
         );
       }
-    } else {
-      offline = true;
     }
   }
 
-  if (offline) return fromCacheOffline(req, ctx, entryDir);
+  if (offline) return fromCacheOffline(req, ctx, entryDir, failure);
 
   const kind = remote!.kind;
   const commit = remote!.commit;
@@ -248,7 +251,8 @@ function entry(
 async function fromCacheOffline(
   req: IdfRequest,
   ctx: IdfContext,
-  entryDir: (kind: RefKind) => string
+  entryDir: (kind: RefKind) => string,
+  failure?: string
 ): Promise<PreparedIdf> {
   const base = { repo: req.repo, ref: req.ref, chips: req.chips, python: req.python };
   const branchDir = entryDir('branch');
@@ -278,7 +282,7 @@ async function fromCacheOffline(
       return entry(branchDir, 'branch', marker.commit, marker.key, 'actions-cache', false);
     }
   }
-  throw unreachable(req.repo, req.ref);
+  throw unreachable(req.repo, req.ref, failure);
 }
 
 async function revParse(dir: string): Promise<string> {

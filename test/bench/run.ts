@@ -56,7 +56,8 @@ async function main(): Promise<void> {
   await run('chmod', ['a+rx', scratch]);
   const user = runnerUser();
   const upstreams = await createUpstreams();
-  await run('chmod', ['-R', 'a+rX', upstreams.root]);
+  // The runner user owns its mirror (git refuses repositories owned by others).
+  await run('chown', ['-R', `${user.uid}:${user.gid}`, upstreams.root]);
   const imageRef = `${IMAGE_NAME}:${await imageInputsHash(path.join(PROJECT, 'docker'))}`;
   const samples: Sample[] = [];
 
@@ -97,7 +98,10 @@ async function main(): Promise<void> {
           `run ${i} ${mode.padEnd(10)} main ${(mainMs / 1000).toFixed(2)} s, make ${(makeMs / 1000).toFixed(2)} s, overhead ${((mainMs - makeMs) / 1000).toFixed(2)} s, post ${(postMs / 1000).toFixed(2)} s`
         );
       };
-      await run('docker', ['image', 'rm', '--force', imageRef], { allowFailure: true });
+      // Cold: no image built from docker/ at all, so no layer can be reused.
+      const images = await run('docker', ['image', 'ls', '--quiet', '--filter', `reference=${IMAGE_NAME}`]);
+      const ids = [...new Set(images.stdout.split('\n').filter(Boolean))];
+      if (ids.length) await run('docker', ['image', 'rm', '--force', ...ids]);
       await run('docker', ['builder', 'prune', '--all', '--force'], { allowFailure: true });
       const runner = await newRunner();
       await once('cold', runner);

@@ -9,13 +9,13 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 import { run, type RunResult } from '../../src/exec.js';
 import { CONTAINER } from '../../src/layout.js';
+import { PROJECT } from './project.js';
 
 /** The directory the image is built from. */
-export const DOCKER_DIR = fileURLToPath(new URL('../../docker/', import.meta.url));
+export const DOCKER_DIR = path.join(PROJECT, 'docker') + path.sep;
 
 /** A UID:GID that exists nowhere: no passwd entry in the image, not the host's. */
 export const FOREIGN_USER = { uid: 12345, gid: 12345 } as const;

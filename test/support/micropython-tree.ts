@@ -6,8 +6,8 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { run } from '../../src/exec.js';
+import { PROJECT } from './project.js';
 
 export type TreeShape = 'v1.9.4' | 'v1.12' | 'v1.14' | 'v1.20' | 'v1.24' | 'v1.26.1';
 
@@ -172,7 +172,7 @@ const RELEASE_DATES: Record<TreeShape, string> = {
   'v1.26.1': '2025-09-11T14:21:45+10:00'
 };
 
-const TEMPLATES = fileURLToPath(new URL('./micropython/', import.meta.url));
+const TEMPLATES = path.join(PROJECT, 'test', 'support', 'micropython') + path.sep;
 
 /** The C line compileError adds to main.c (found again to report its line). */
 const ERROR_MARKER = 'fixture_undeclared_identifier';

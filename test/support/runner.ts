@@ -5,16 +5,12 @@
  */
 import { spawn } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-/** The project root (the directory with action.yml), from the sources or from their compiled copy. */
-export const PROJECT = (() => {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(path.join(dir, 'action.yml')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
-  return dir;
-})();
+import { PROJECT } from './project.js';
+
+export { PROJECT };
 
 export interface RunnerUser {
   uid: number;

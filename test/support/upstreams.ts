@@ -21,8 +21,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { run } from '../../src/exec.js';
+import { PROJECT } from './project.js';
 
 export interface FixtureUpstreams {
   /** Temp dir holding everything; removed by close(). */
@@ -48,7 +48,7 @@ export interface UpstreamsOptions {
   host?: string;
 }
 
-const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
+const FIXTURES = path.join(PROJECT, 'test', 'support', 'fixtures') + path.sep;
 
 const LEGACY_VERSION = '1.22.0-80-g6c4433a-5.2.0';
 const LEGACY_FILE = `xtensa-esp32-elf-linux64-${LEGACY_VERSION}.tar.gz`;
