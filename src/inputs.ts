@@ -26,6 +26,8 @@ export interface Inputs {
   network?: string;
   cache: boolean;
   ccache: boolean;
+  /** Only resolve the tree (versions, board, chips) and build nothing. */
+  resolveOnly: boolean;
 }
 
 export const DEFAULT_IDF_REPO = 'https://github.com/espressif/esp-idf.git';
@@ -89,7 +91,8 @@ export function parseInputs(get: InputSource, context: InputContext): Inputs {
     image,
     network,
     cache: parseBoolean('cache', value('cache'), true),
-    ccache: parseBoolean('ccache', value('ccache'), true)
+    ccache: parseBoolean('ccache', value('ccache'), true),
+    resolveOnly: parseBoolean('resolve-only', value('resolve-only'), false)
   };
 }
 

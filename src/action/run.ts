@@ -3,24 +3,29 @@ import * as core from '@actions/core';
 import { parseInputs, type Inputs } from '../inputs.js';
 import { Docker } from '../pipeline/docker.js';
 import { findDockerDir } from '../pipeline/image.js';
-import { runPipeline, type PipelineResult } from '../pipeline/index.js';
+import { resolveInputs, runPipeline, type PipelineResult } from '../pipeline/index.js';
+import type { Resolution } from '../pipeline/resolve.js';
 import { cacheHits, summaryRows } from '../pipeline/summary.js';
 import { ActionsCache, GroupProgress, actionPlaces } from './ports.js';
 import { MATCHER_OWNER, writeMatcher } from './matcher.js';
 import { STATE_SAVES } from './state.js';
 
-function setOutputs(result: PipelineResult): void {
-  const r = result.resolution;
-  core.setOutput('firmware', result.artifacts.firmware ?? '');
-  core.setOutput('build-dir', result.artifacts.buildDir);
-  core.setOutput('artifacts', result.artifacts.files.join('\n'));
+/** What the tree says: set by a build and by resolve-only alike. */
+function setResolutionOutputs(r: Resolution): void {
   core.setOutput('idf-version', r.idf.ref);
-  core.setOutput('idf-commit', result.idf.commit);
   core.setOutput('supported-idf-versions', JSON.stringify(r.idf.supported));
   core.setOutput('micropython-version', r.micropythonVersion ?? '');
   core.setOutput('build-system', r.buildSystem);
   core.setOutput('board', r.board);
-  core.setOutput('toolchain', result.toolchain?.version ?? '');
+  core.setOutput('toolchain', r.toolchain?.version ?? '');
+}
+
+function setOutputs(result: PipelineResult): void {
+  setResolutionOutputs(result.resolution);
+  core.setOutput('firmware', result.artifacts.firmware ?? '');
+  core.setOutput('build-dir', result.artifacts.buildDir);
+  core.setOutput('artifacts', result.artifacts.files.join('\n'));
+  core.setOutput('idf-commit', result.idf.commit);
   core.setOutput('image', result.image.ref);
   core.setOutput('cache-hit', JSON.stringify(cacheHits(result)));
 }
@@ -41,6 +46,15 @@ export async function main(): Promise<void> {
       workspace: process.env.GITHUB_WORKSPACE || process.cwd()
     });
     core.debug(`Inputs: ${JSON.stringify(inputs)}`);
+    if (inputs.resolveOnly) {
+      const resolution = await resolveInputs(inputs);
+      for (const warning of resolution.warnings) core.warning(warning);
+      setResolutionOutputs(resolution);
+      core.info(
+        `MicroPython ${resolution.micropythonVersion ?? '(unknown)'}: ESP-IDF ${resolution.idf.ref}, supported ${resolution.idf.supported.join(', ')}`
+      );
+      return;
+    }
     const places = actionPlaces();
     const matcher = await writeMatcher(path.dirname(places.temp));
     const docker = new Docker({ debug: (m) => core.debug(m) });

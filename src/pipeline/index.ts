@@ -87,6 +87,11 @@ export function resolveOptions(inputs: Inputs): ResolveOptions {
   };
 }
 
+/** Read the tree and decide everything about the build. No network, no Docker. */
+export async function resolveInputs(inputs: Inputs): Promise<Resolution> {
+  return resolveTree(await readTreeSnapshot(inputs.micropythonPath), resolveOptions(inputs));
+}
+
 /** The whole job: prepare, build, find the firmware, list what to save. */
 export async function runPipeline(inputs: Inputs, env: PipelineEnv): Promise<PipelineResult> {
   const prepared = await prepare(inputs, env);
@@ -162,8 +167,7 @@ export async function prepare(inputs: Inputs, env: PipelineEnv): Promise<Prepare
 
   const resolution = await timed(durations, 'resolve', () =>
     progress.phase('Resolve the MicroPython tree', async (log) => {
-      const snapshot = await readTreeSnapshot(inputs.micropythonPath);
-      const resolved = resolveTree(snapshot, resolveOptions(inputs));
+      const resolved = await resolveInputs(inputs);
       for (const warning of resolved.warnings) log.warning(warning);
       log.info(
         `MicroPython ${resolved.micropythonVersion ?? '(unknown version)'}, ${resolved.buildSystem} build, board ${resolved.board || '(default)'}` +
@@ -267,6 +271,11 @@ function ccacheStem(inputs: Inputs, resolution: Resolution) {
   };
 }
 
+/** Where ccache keeps a build's objects on this machine: one directory per ESP-IDF and board. */
+export function ccacheDir(inputs: Inputs, resolution: Resolution, root: string): string {
+  return path.join(root, 'ccache', shortHash(JSON.stringify(ccacheStem(inputs, resolution)), 16));
+}
+
 /** ccache's directory: kept on this machine, seeded from the newest cached one. */
 async function restoreCcache(
   inputs: Inputs,
@@ -275,7 +284,7 @@ async function restoreCcache(
   log: import('../ports.js').Log
 ): Promise<CcacheState> {
   const stem = ccacheStem(inputs, resolution);
-  const dir = path.join(env.places.root, 'ccache', shortHash(JSON.stringify(stem), 16));
+  const dir = ccacheDir(inputs, resolution, env.places.root);
   await mkdir(dir, { recursive: true });
   const before = await fingerprint(dir);
   let hit: string | undefined;

@@ -279,6 +279,31 @@ describe('legacy build (GNU make era, ESP-IDF v3.3.2 commit, standalone toolchai
   });
 });
 
+describe('resolve-only', () => {
+  it('sets the version outputs from the tree without Docker or network', async () => {
+    const runner = runnerAt('resolve');
+    const tree = await createMicroPythonTree(path.join(runner.workspace, 'micropython'), {
+      shape: 'v1.26.1'
+    });
+    await chownTree(tree.root, user);
+    const result = await runStep('main', runner, {
+      'micropython-path': 'micropython',
+      'resolve-only': 'true'
+    });
+    expect(result.code).toBe(0);
+    expect(result.outputs).toMatchObject({
+      'idf-version': 'v5.4.2',
+      'build-system': 'cmake',
+      board: 'ESP32_GENERIC',
+      'micropython-version': '1.26.1',
+      toolchain: ''
+    });
+    expect(JSON.parse(result.outputs['supported-idf-versions'])[0]).toBe('v5.4.2');
+    expect(result.outputs.firmware).toBeUndefined();
+    expect(result.state.saves).toBeUndefined();
+  });
+});
+
 describe('bad input gets a clear error', () => {
   let runner: Runner;
   let base: Record<string, string>;

@@ -15,7 +15,7 @@
  * (`file://${idfRepoUrl}`): git ignores --depth for plain local paths.
  */
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -44,6 +44,12 @@ export interface FixtureUpstreams {
 }
 
 export interface UpstreamsOptions {
+  /**
+   * Bytes of incompressible data in the xtensa-esp-elf tool archives (default 0).
+   * Real toolchains are hundreds of megabytes; the benchmark uses this so
+   * that restoring an ESP-IDF entry costs what it really does.
+   */
+  toolPadding?: number;
   /** Address the HTTP server binds; URLs always name 127.0.0.1. Default '127.0.0.1'. */
   host?: string;
 }
@@ -295,12 +301,17 @@ interface BuiltAsset {
 }
 
 /** Builds every tool archive of a toolset under www/; returns tool name -> asset. */
-async function buildToolset(root: string, set: Toolset): Promise<Map<string, BuiltAsset>> {
+async function buildToolset(root: string, set: Toolset, padding = 0): Promise<Map<string, BuiltAsset>> {
   const built = new Map<string, BuiltAsset>();
   await Promise.all(
     set.tools.map(async (tool) => {
       const stage = path.join(root, 'stage', set.release, tool.name);
       await stageToolchain(stage, tool.name, tool.prefixes, set.release, set.gcc);
+      // Only the unified Xtensa toolchain (ESP-IDF v5.2 on) is padded: xz is slow on incompressible data.
+      if (padding > 0 && tool.name === 'xtensa-esp-elf') {
+        await fs.mkdir(path.join(stage, tool.name, 'libexec'), { recursive: true });
+        await fs.writeFile(path.join(stage, tool.name, 'libexec', 'padding.bin'), randomBytes(padding));
+      }
       const rel = `${ASSETS_PATH}/${set.release}/${set.fileName(tool.name)}`;
       const out = path.join(root, 'www', rel);
       await packTarball(stage, tool.name, out);
@@ -697,7 +708,7 @@ export async function createUpstreams(options: UpstreamsOptions = {}): Promise<F
       return sha256File(legacyOut);
     })();
     const sets = Object.values(TOOLSETS) as Toolset[];
-    const built = await Promise.all(sets.map((set) => buildToolset(root, set)));
+    const built = await Promise.all(sets.map((set) => buildToolset(root, set, options.toolPadding)));
     const toolsets = new Map(sets.map((set, i) => [set, toolsJson(set, built[i])]));
     const [legacySha, repos] = await Promise.all([legacy, buildRepos(root, toolsets)]);
     await fs.rm(path.join(root, 'stage'), { recursive: true, force: true });

@@ -22,7 +22,8 @@ describe('parseInputs', () => {
       image: 'build',
       network: undefined,
       cache: true,
-      ccache: true
+      ccache: true,
+      resolveOnly: false
     });
   });
 
