@@ -67,7 +67,7 @@ export async function main(): Promise<void> {
         places,
         docker,
         user: { uid: process.getuid?.() ?? 1000, gid: process.getgid?.() ?? 1000 },
-        dockerDir: process.env.ESP32_BUILD_DOCKER_DIR || findDockerDir(),
+        dockerDir: findDockerDir(),
         runId: `${process.env.GITHUB_RUN_ID ?? 'run'}-${process.env.GITHUB_RUN_ATTEMPT ?? '1'}-${Date.now()}`
       });
     } finally {

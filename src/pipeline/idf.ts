@@ -207,7 +207,9 @@ export async function prepareIdf(req: IdfRequest, ctx: IdfContext): Promise<Prep
     return entry(dir, kind, marker.commit, key, 'local', false);
   }
 
-  if (ctx.useCache && ctx.cache.available) {
+  // A complete entry of an older commit (a branch that moved) stays until a
+  // new clone has fully replaced it; only an unfinished one is cleared for a restore.
+  if (!marker && ctx.useCache && ctx.cache.available) {
     await rm(dir, { recursive: true, force: true });
     log.info(`Restoring from the Actions cache: ${key}`);
     const hit = await ctx.cache.restore([dir], key);

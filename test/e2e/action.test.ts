@@ -212,7 +212,8 @@ describe('legacy build (GNU make era, ESP-IDF v3.3.2 commit, standalone toolchai
   beforeAll(() => {
     inputs = {
       'micropython-path': 'micropython',
-      'idf-version': upstreams.idfTags['v3.3.2'],
+      // auto: the tree's ESPIDF_SUPHASH_V3, which the fixture tree pins to the fixture's v3.3.2 commit.
+      'idf-version': 'auto',
       'idf-repo': upstreams.idfRepoUrl,
       'toolchain-url': upstreams.legacyToolchain.url,
       'toolchain-sha256': upstreams.legacyToolchain.sha256,
@@ -241,6 +242,7 @@ describe('legacy build (GNU make era, ESP-IDF v3.3.2 commit, standalone toolchai
     expect(result.outputs['build-system']).toBe('make');
     expect(result.outputs.toolchain).toBe(upstreams.legacyToolchain.version);
     expect(result.outputs['idf-commit']).toBe(upstreams.idfTags['v3.3.2']);
+    expect(result.outputs['idf-version']).toBe(upstreams.idfTags['v3.3.2']);
     expect(JSON.parse(result.outputs['cache-hit'])).toEqual({
       image: expect.any(Boolean),
       idf: false,
@@ -323,8 +325,10 @@ describe('bad input gets a clear error', () => {
     };
   });
 
-  const fails = async (inputs: Record<string, string>, message: RegExp, who?: RunnerUser) => {
-    const result = await runStep('main', who ? { ...runner, user: who } : runner, inputs, { env: env() });
+  const fails = async (inputs: Record<string, string>, message: RegExp, who?: RunnerUser, extra = {}) => {
+    const result = await runStep('main', who ? { ...runner, user: who } : runner, inputs, {
+      env: { ...env(), ...extra }
+    });
     expect(result.code).not.toBe(0);
     expect(result.output).toMatch(message);
   };
@@ -348,6 +352,10 @@ describe('bad input gets a clear error', () => {
       { ...base, 'idf-version': '--upload-pack=touch /tmp/x' },
       /::error::idf-version .* is not an ESP-IDF tag/
     ));
+  it('explains that no Docker engine answers', () =>
+    fails(base, /::error::No Docker engine is reachable/, undefined, {
+      DOCKER_HOST: `unix://${path.join(scratch, 'no-docker.sock')}`
+    }));
   it('explains a user who may not use Docker', () =>
     fails(base, /::error::This user may not use the Docker engine.*docker group/, { ...user, groups: [] }));
 });
