@@ -8,5 +8,6 @@ export default {
   },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   testTimeout: 60000,
-  maxWorkers: 2
+  // One suite at a time: the end-to-end suites share one Docker engine and add and remove its images.
+  maxWorkers: 1
 };
