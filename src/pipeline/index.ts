@@ -41,6 +41,7 @@ export interface PipelineEnv {
 
 export interface CcacheState {
   dir: string;
+  /** Where its contents came from: the restored key, or 'this machine'; undefined when empty. */
   hit?: string;
   /** What the directory held before the build; unchanged means nothing to save. */
   fingerprint: string;
@@ -289,6 +290,7 @@ async function restoreCcache(
   const before = await fingerprint(dir);
   let hit: string | undefined;
   if (before.files > 0) {
+    hit = 'this machine';
     log.info(`Using the ccache on this machine (${before.files} files)`);
   } else if (inputs.cache && env.cache.available) {
     const restoreKeys = ccacheRestoreKeys(stem);

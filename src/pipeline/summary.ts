@@ -45,7 +45,7 @@ export function summaryRows(result: PipelineResult): [string, string][] {
       `xtensa-esp32-elf ${result.toolchain.version} (${SOURCE_WORDS[result.toolchain.source]})`
     ]);
   }
-  if (result.ccache) rows.push(['ccache', result.ccache.hit ? `restored (${result.ccache.hit})` : 'cold']);
+  if (result.ccache) rows.push(['ccache', result.ccache.hit ? `warm (${result.ccache.hit})` : 'cold']);
   const phases = Object.entries(result.durations)
     .map(([name, ms]) => `${name} ${seconds(ms)}`)
     .join(', ');
