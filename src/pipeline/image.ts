@@ -68,7 +68,7 @@ export function imageBuildArgs(
   hash: string,
   req: Pick<ImageRequest, 'dockerDir' | 'network'>
 ): string[] {
-  const args = ['build', '--tag', ref, '--label', `org.esp32-micropython-build.inputs=${hash}`];
+  const args = ['build', '--force-rm', '--tag', ref, '--label', `org.esp32-micropython-build.inputs=${hash}`];
   if (req.network) args.push('--network', req.network);
   return [...args, req.dockerDir];
 }

@@ -1,0 +1,400 @@
+/**
+ * The command line: commands, their options, help texts, and the mapping of
+ * options onto the action's input names. Pure: argv in, a plain object out.
+ */
+import type { InputSource } from '../inputs.js';
+
+export type CommandName = 'resolve' | 'setup' | 'image' | 'build' | 'deploy' | 'erase' | 'make' | 'doctor';
+
+interface OptionSpec {
+  name: string;
+  kind: 'string' | 'boolean' | 'list';
+  short?: string;
+  /** Placeholder of the value in the help. */
+  value?: string;
+  help: string;
+}
+
+const OPTIONS: Record<string, OptionSpec> = Object.fromEntries(
+  (
+    [
+      {
+        name: 'micropython',
+        kind: 'string',
+        value: 'DIR',
+        help: 'the MicroPython tree (default: the one around the current directory)'
+      },
+      {
+        name: 'micropython-repo',
+        kind: 'string',
+        value: 'URL',
+        help: 'where to clone the latest MicroPython release from when there is no tree (default: https://github.com/micropython/micropython.git)'
+      },
+      {
+        name: 'board',
+        kind: 'string',
+        value: 'NAME',
+        help: "board under ports/esp32/boards (default: the tree's default board)"
+      },
+      {
+        name: 'board-variant',
+        kind: 'string',
+        value: 'NAME',
+        help: 'board variant, MicroPython v1.21 and later'
+      },
+      {
+        name: 'idf-version',
+        kind: 'string',
+        value: 'REF',
+        help: "'auto' (what the tree pins), or an ESP-IDF tag, branch or commit"
+      },
+      { name: 'idf-repo', kind: 'string', value: 'URL', help: 'ESP-IDF repository: a mirror or a fork' },
+      {
+        name: 'toolchain-url',
+        kind: 'string',
+        value: 'URL',
+        help: 'legacy builds: where to download the Xtensa toolchain'
+      },
+      {
+        name: 'toolchain-sha256',
+        kind: 'string',
+        value: 'HEX',
+        help: "legacy builds: the toolchain archive's SHA-256"
+      },
+      {
+        name: 'idf-tools-mirror',
+        kind: 'string',
+        value: 'HOST/PATH',
+        help: "mirror of ESP-IDF's tool downloads (IDF_GITHUB_ASSETS)"
+      },
+      {
+        name: 'image',
+        kind: 'string',
+        value: 'REF',
+        help: "'build' (from docker/Dockerfile, the default) or an image to pull"
+      },
+      { name: 'jobs', kind: 'string', value: 'N', help: 'parallel make jobs (default: the number of CPUs)' },
+      {
+        name: 'make-args',
+        kind: 'list',
+        value: 'ARG',
+        help: 'one more argument for make, e.g. FROZEN_MANIFEST=… (repeatable)'
+      },
+      {
+        name: 'network',
+        kind: 'string',
+        value: 'NAME',
+        help: "Docker network of the containers, e.g. 'host'"
+      },
+      { name: 'no-ccache', kind: 'boolean', help: 'build without ccache' },
+      {
+        name: 'port',
+        kind: 'string',
+        value: 'PORT',
+        help: 'serial port of the board (default: $ESPPORT, else the first /dev/ttyUSB*, then /dev/ttyACM*); also rfc2217://HOST:PORT'
+      },
+      {
+        name: 'baud',
+        kind: 'string',
+        value: 'RATE',
+        help: "flashing speed (default: $ESPBAUD, else the port Makefile's)"
+      },
+      { name: 'json', kind: 'boolean', help: 'print one JSON object' },
+      {
+        name: 'dry-run',
+        kind: 'boolean',
+        help: 'print the docker commands instead of running them; nothing is downloaded, cloned or built'
+      },
+      { name: 'verbose', kind: 'boolean', short: 'v', help: 'show every command and its full output' },
+      { name: 'help', kind: 'boolean', short: 'h', help: 'show this help' }
+    ] satisfies OptionSpec[]
+  ).map((spec) => [spec.name, spec])
+);
+
+const BUILD = [
+  'micropython',
+  'micropython-repo',
+  'board',
+  'board-variant',
+  'idf-version',
+  'idf-repo',
+  'toolchain-url',
+  'toolchain-sha256',
+  'idf-tools-mirror',
+  'image',
+  'jobs',
+  'make-args',
+  'network',
+  'no-ccache',
+  'dry-run'
+];
+const SERIAL = ['port', 'baud'];
+const COMMON = ['verbose', 'help'];
+
+interface CommandSpec {
+  usage: string;
+  summary: string;
+  details?: string;
+  options: string[];
+}
+
+export const COMMANDS: Record<CommandName, CommandSpec> = {
+  resolve: {
+    usage: 'resolve [--micropython DIR] [--json]',
+    summary: 'say which ESP-IDF, toolchain, board and chips a MicroPython tree builds with',
+    options: [
+      'micropython',
+      'json',
+      'board',
+      'board-variant',
+      'idf-version',
+      'toolchain-url',
+      'toolchain-sha256',
+      ...COMMON
+    ]
+  },
+  setup: {
+    usage: 'setup [options]',
+    summary: 'populate ~/esp32-devel: the toolchain, ESP-IDF with its submodules and tools, the image',
+    details:
+      'One directory per ESP-IDF version, so several coexist. Downloads and clones land atomically: an interrupted setup leaves what was there usable, and the next one carries on.',
+    options: [...BUILD, ...COMMON]
+  },
+  image: {
+    usage: 'image [--image REF] [--network NAME]',
+    summary: 'build the esp32-devel image from docker/Dockerfile (or pull --image REF)',
+    options: ['image', 'network', 'dry-run', ...COMMON]
+  },
+  build: {
+    usage: 'build [options]',
+    summary: 'build the firmware, as the GitHub Action does',
+    details:
+      "With no tree given and none around the current directory, MicroPython's latest release is cloned into ~/esp32-devel/micropython and built.",
+    options: [...BUILD, ...COMMON]
+  },
+  deploy: {
+    usage: 'deploy [--port PORT] [--baud RATE] [options]',
+    summary: 'build if needed, then write the firmware to the board (make deploy)',
+    options: [...BUILD, ...SERIAL, ...COMMON]
+  },
+  erase: {
+    usage: 'erase [--port PORT] [--baud RATE] [options]',
+    summary: "erase the board's flash (make erase)",
+    options: [...BUILD, ...SERIAL, ...COMMON]
+  },
+  make: {
+    usage: 'make [options] [--] ARGS…',
+    summary: 'run make ARGS in the current directory, inside the container (what the esp32 alias runs)',
+    details:
+      "The MicroPython tree is found by walking up from the current directory. The first argument that is not an option of esp32-build starts make's own (so `esp32-build make -j4` works); put `--` before make arguments that look like esp32-build options. Goals that talk to the board (deploy, erase, monitor, flash, erase_flash) get the serial port and PORT=.",
+    options: [...BUILD, ...SERIAL, ...COMMON]
+  },
+  doctor: {
+    usage: 'doctor [--port PORT]',
+    summary: 'check Docker, the serial port, free disk and ~/esp32-devel, and say how to fix what is wrong',
+    options: ['port', ...COMMON]
+  }
+};
+
+export const COMMAND_NAMES = Object.keys(COMMANDS) as CommandName[];
+
+/** A mistake on the command line: shown with the help, exit code 2. */
+export class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly command?: CommandName
+  ) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export interface ParsedArgs {
+  command: CommandName;
+  /** String options by name; lists for repeatable ones; true for flags. */
+  options: Record<string, string | string[] | true>;
+  /** `make`'s own arguments. */
+  rest: string[];
+  help: boolean;
+}
+
+/** What the command line asks for: a command, or the general help. */
+export type CommandLine =
+  ParsedArgs | { command: undefined; help: true } | { command: undefined; version: true };
+
+function isCommand(name: string): name is CommandName {
+  return Object.hasOwn(COMMANDS, name);
+}
+
+/** Parse argv (without node and the script). Throws UsageError. Pure. */
+export function parseCommandLine(argv: readonly string[]): CommandLine {
+  const [first, ...tail] = argv;
+  if (first === undefined || first === '--help' || first === '-h') return { command: undefined, help: true };
+  if (first === 'help') {
+    if (tail[0] === undefined) return { command: undefined, help: true };
+    if (!isCommand(tail[0])) throw new UsageError(`Unknown command '${tail[0]}'.`);
+    return { command: tail[0], options: {}, rest: [], help: true };
+  }
+  if (!isCommand(first)) {
+    throw new UsageError(
+      first.startsWith('-') ? `Give a command before the options (${first}).` : `Unknown command '${first}'.`
+    );
+  }
+  const command = first;
+  const allowed = new Set(COMMANDS[command].options);
+  const options: ParsedArgs['options'] = {};
+  const rest: string[] = [];
+  let help = false;
+
+  for (let i = 0; i < tail.length; i++) {
+    const token = tail[i];
+    if (token === '--') {
+      if (command !== 'make') throw new UsageError(`'${command}' takes no arguments after --.`, command);
+      rest.push(...tail.slice(i + 1));
+      break;
+    }
+    const spec = optionFor(token, allowed);
+    if (!spec) {
+      if (command === 'make') {
+        // The first word that is not ours is where make's arguments begin.
+        rest.push(...tail.slice(i));
+        break;
+      }
+      if (token.startsWith('-')) {
+        const known = lookUpOption(token);
+        throw new UsageError(
+          known ? `'${command}' has no option ${token}.` : `Unknown option ${token}.`,
+          command
+        );
+      }
+      throw new UsageError(`'${command}' takes no arguments (got '${token}').`, command);
+    }
+    if (spec.name === 'help') {
+      help = true;
+      continue;
+    }
+    const eq = token.indexOf('=');
+    const inline = token.startsWith('--') && eq > 0 ? token.slice(eq + 1) : undefined;
+    if (spec.kind === 'boolean') {
+      if (inline !== undefined) throw new UsageError(`--${spec.name} takes no value.`, command);
+      options[spec.name] = true;
+      continue;
+    }
+    let value = inline;
+    if (value === undefined) {
+      value = tail[++i];
+      if (value === undefined) throw new UsageError(`--${spec.name} needs a value (${spec.value}).`, command);
+    }
+    if (spec.kind === 'list') {
+      const list = (options[spec.name] as string[] | undefined) ?? [];
+      options[spec.name] = [...list, value];
+    } else {
+      if (options[spec.name] !== undefined) throw new UsageError(`--${spec.name} is given twice.`, command);
+      options[spec.name] = value;
+    }
+  }
+  return { command, options, rest, help };
+}
+
+function lookUpOption(token: string): OptionSpec | undefined {
+  if (token.startsWith('--')) {
+    const name = token.slice(2).split('=')[0];
+    return Object.hasOwn(OPTIONS, name) ? OPTIONS[name] : undefined;
+  }
+  if (/^-[A-Za-z]$/.test(token)) return Object.values(OPTIONS).find((spec) => spec.short === token.slice(1));
+  return undefined;
+}
+
+function optionFor(token: string, allowed: Set<string>): OptionSpec | undefined {
+  const spec = lookUpOption(token);
+  return spec && allowed.has(spec.name) ? spec : undefined;
+}
+
+/**
+ * The options as the action's inputs, for parseInputs: the same names, the
+ * same validation. `--micropython` is micropython-path; --make-args one
+ * argument per occurrence. Pure.
+ */
+export function inputSource(options: ParsedArgs['options'], micropythonPath: string): InputSource {
+  const text = (name: string): string => {
+    const value = options[name];
+    if (value === undefined || value === true) return '';
+    return Array.isArray(value) ? value.join('\n') : value;
+  };
+  return (name) => {
+    switch (name) {
+      case 'micropython-path':
+        return micropythonPath;
+      case 'ccache':
+        return options['no-ccache'] ? 'false' : 'true';
+      // $HOME/esp32-devel is the cache here; there is no remote one.
+      case 'cache':
+        return 'false';
+      case 'targets':
+        return '';
+      default:
+        return text(name);
+    }
+  };
+}
+
+export function flag(options: ParsedArgs['options'], name: string): boolean {
+  return options[name] === true;
+}
+
+export function stringOption(options: ParsedArgs['options'], name: string): string | undefined {
+  const value = options[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+const WIDTH = 100;
+
+function wrap(text: string, indent: number, width = WIDTH): string {
+  const words = text.split(/\s+/).filter(Boolean);
+  const lines: string[] = [];
+  let line = '';
+  for (const word of words) {
+    if (line && indent + line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  if (line) lines.push(line);
+  return lines.join(`\n${' '.repeat(indent)}`);
+}
+
+/** The general help. Pure. */
+export function generalHelp(): string {
+  const width = Math.max(...COMMAND_NAMES.map((name) => name.length)) + 2;
+  return [
+    'Usage: esp32-build <command> [options]',
+    '',
+    'Build MicroPython for ESP32 in a Docker container, with the toolchain and',
+    'ESP-IDF kept in ~/esp32-devel (the same pipeline as the GitHub Action).',
+    '',
+    'Commands:',
+    ...COMMAND_NAMES.map((name) => `  ${name.padEnd(width)}${wrap(COMMANDS[name].summary, width + 2)}`),
+    '',
+    "Run 'esp32-build <command> --help' for a command's options."
+  ].join('\n');
+}
+
+/** One command's help. Pure. */
+export function commandHelp(command: CommandName): string {
+  const spec = COMMANDS[command];
+  const label = (o: OptionSpec) =>
+    `${o.short ? `-${o.short}, ` : ''}--${o.name}${o.value ? ` ${o.value}` : ''}${o.kind === 'list' ? ' …' : ''}`;
+  const options = spec.options.map((name) => OPTIONS[name]);
+  const width = Math.max(...options.map((o) => label(o).length)) + 2;
+  return [
+    `Usage: esp32-build ${spec.usage}`,
+    '',
+    wrap(`${spec.summary[0].toUpperCase()}${spec.summary.slice(1)}.`, 0),
+    ...(spec.details ? ['', wrap(spec.details, 0)] : []),
+    '',
+    'Options:',
+    ...options.map((o) => `  ${label(o).padEnd(width)}${wrap(o.help, width + 2)}`)
+  ].join('\n');
+}

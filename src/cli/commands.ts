@@ -1,0 +1,447 @@
+/**
+ * The commands: each one finds its tree, turns its options into the action's
+ * Inputs, and drives the same pipeline as the action.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { parseInputs, type Inputs } from '../inputs.js';
+import { NoCache } from '../ports.js';
+import { boardArgs, runContainer, makeContainer, type SerialAttachment } from '../pipeline/build.js';
+import { Docker } from '../pipeline/docker.js';
+import { findDockerDir, prepareImage } from '../pipeline/image.js';
+import {
+  buildPlan,
+  prepare,
+  resolveInputs,
+  runPipeline,
+  type PipelineEnv,
+  type Prepared
+} from '../pipeline/index.js';
+import { PORT_DIR, type Resolution } from '../pipeline/resolve.js';
+import { summaryRows } from '../pipeline/summary.js';
+import { flag, inputSource, stringOption, type CommandName, type ParsedArgs } from './args.js';
+import { gatherFacts, doctorFindings, renderFindings } from './doctor.js';
+import { planImage, planRun } from './dry-run.js';
+import { formatBytes, table, type Paint } from './format.js';
+import { currentUser, devNames, portFacts, processAlive } from './host.js';
+import {
+  DEFAULT_MICROPYTHON_REPO,
+  findTreeAbove,
+  isInside,
+  latestRelease,
+  latestReleaseTree,
+  looksLikeMicroPython,
+  TreeError
+} from './micropython.js';
+import {
+  checkBaud,
+  choosePort,
+  isNetworkPort,
+  needsSerial,
+  platformProblem,
+  portProblem,
+  SerialError,
+  serialAttachment,
+  serialMakeArgs
+} from './serial.js';
+import { layout, placesFor, removeLeftovers, removeScratch } from './store.js';
+import type { TerminalProgress } from './terminal.js';
+import { run } from '../exec.js';
+
+export interface CommandContext {
+  args: ParsedArgs;
+  terminal: TerminalProgress;
+  /** Results (stdout). */
+  out: (text: string) => void;
+  paint: Paint;
+  /** $HOME/esp32-devel */
+  root: string;
+  cwd: string;
+}
+
+/** The JSON `resolve --json` prints. Pure. */
+export function resolutionJson(resolution: Resolution, tree: string): Record<string, unknown> {
+  const json: Record<string, unknown> = {
+    micropythonVersion: resolution.micropythonVersion,
+    buildSystem: resolution.buildSystem,
+    idf: {
+      ref: resolution.idf.ref,
+      supported: resolution.idf.supported,
+      pinSource: resolution.idf.pinSource
+    },
+    toolchain: resolution.toolchain
+      ? {
+          version: resolution.toolchain.version,
+          url: resolution.toolchain.url,
+          sha256: resolution.toolchain.sha256
+        }
+      : null,
+    board: resolution.board,
+    boards: resolution.boards,
+    chips: resolution.chips,
+    buildDir: resolution.buildDir,
+    tree,
+    warnings: resolution.warnings
+  };
+  if (resolution.boardVariant) json.boardVariant = resolution.boardVariant;
+  return json;
+}
+
+/** The resolution in words. Pure. */
+export function resolutionText(resolution: Resolution, tree: string): string {
+  const rows: [string, string][] = [
+    ['Tree', tree],
+    ['MicroPython', resolution.micropythonVersion ?? 'unknown'],
+    ['Build system', resolution.buildSystem === 'make' ? 'make (legacy GNU make)' : 'cmake (idf.py)'],
+    ['ESP-IDF', `${resolution.idf.ref} (from ${resolution.idf.pinSource})`],
+    ['Supported', resolution.idf.supported.join(', ') || '(none named)'],
+    [
+      'Toolchain',
+      resolution.toolchain
+        ? `xtensa-esp32-elf ${resolution.toolchain.version}\n${resolution.toolchain.url}\nsha256 ${resolution.toolchain.sha256}`
+        : 'installed by ESP-IDF (install.sh)'
+    ],
+    [
+      'Board',
+      `${resolution.board || '(the only configuration)'}${resolution.boardVariant ? ` variant ${resolution.boardVariant}` : ''}`
+    ],
+    ['Chips', resolution.chips.join(', ')],
+    ['Build dir', resolution.buildDir]
+  ];
+  const width = Math.max(...rows.map(([label]) => label.length)) + 2;
+  return table(rows)
+    .map((line) => line.replace(/\n/g, `\n  ${' '.repeat(width)}`))
+    .join('\n');
+}
+
+/** The tree `resolve` and `make` work on: given, or around the current directory. */
+function treeAround(ctx: CommandContext): string | undefined {
+  const given = stringOption(ctx.args.options, 'micropython');
+  if (given) return path.resolve(ctx.cwd, given);
+  return findTreeAbove(ctx.cwd, looksLikeMicroPython);
+}
+
+function noTree(ctx: CommandContext): TreeError {
+  return new TreeError(
+    `No MicroPython tree at or above ${ctx.cwd} (looked for py/mpconfig.h and ports/esp32). Run this inside a MicroPython checkout, or give one with --micropython DIR.`
+  );
+}
+
+function toInputs(ctx: CommandContext, tree: string, extra: Record<string, string> = {}): Inputs {
+  const source = inputSource(ctx.args.options, tree);
+  return parseInputs((name) => extra[name] ?? source(name), {
+    workspace: ctx.cwd,
+    cpus: os.availableParallelism()
+  });
+}
+
+export async function resolveCommand(ctx: CommandContext): Promise<number> {
+  const tree = treeAround(ctx);
+  if (!tree) throw noTree(ctx);
+  const resolution = await resolveInputs(toInputs(ctx, tree));
+  for (const warning of resolution.warnings) ctx.terminal.warning(warning);
+  ctx.out(
+    flag(ctx.args.options, 'json')
+      ? JSON.stringify(resolutionJson(resolution, tree), null, 2)
+      : resolutionText(resolution, tree)
+  );
+  return 0;
+}
+
+function pipelineEnv(ctx: CommandContext): PipelineEnv {
+  const places = placesFor(ctx.root);
+  return {
+    cache: new NoCache(),
+    progress: ctx.terminal,
+    places,
+    docker: new Docker({ debug: ctx.terminal.log.debug }),
+    user: { uid: process.getuid?.() ?? 1000, gid: process.getgid?.() ?? 1000 },
+    dockerDir: process.env.ESP32_BUILD_DOCKER_DIR || findDockerDir(),
+    runId: `local-${Date.now()}`,
+    onDownloadProgress: ctx.terminal.download,
+    onGitLine: ctx.terminal.gitLine
+  };
+}
+
+/**
+ * The tree a building command works on: given, around the current
+ * directory, or the latest MicroPython release in $HOME/esp32-devel.
+ * In a dry run nothing is cloned: undefined then means "would clone".
+ */
+async function buildingTree(ctx: CommandContext, dryRun: boolean): Promise<string | undefined> {
+  const found = treeAround(ctx);
+  if (found) return found;
+  const repo = stringOption(ctx.args.options, 'micropython-repo') ?? DEFAULT_MICROPYTHON_REPO;
+  const dir = layout(ctx.root).micropython;
+  if (dryRun) {
+    const listing = await run('git', ['ls-remote', '--tags', '--', repo], {
+      timeoutMs: 60_000,
+      allowFailure: true
+    });
+    const tag = latestRelease(listing.stdout);
+    if (tag && looksLikeMicroPython(path.join(dir, tag))) return path.join(dir, tag);
+    ctx.out(
+      `# no MicroPython tree here: would clone ${tag ? `${tag}, the latest release of ` : 'the latest release of '}${repo} into ${path.join(dir, tag ?? '<tag>')}`
+    );
+    return undefined;
+  }
+  const release = await ctx.terminal.phase('MicroPython', (log) =>
+    latestReleaseTree(repo, { dir, log, onGitLine: ctx.terminal.gitLine })
+  );
+  ctx.terminal.line(
+    release.cloned
+      ? `No MicroPython tree here: building ${release.tag}, the latest release, in ${release.root}`
+      : `No MicroPython tree here: building ${release.tag} in ${release.root}`
+  );
+  return release.root;
+}
+
+interface SerialChoice {
+  attachment?: SerialAttachment;
+  /** The port as the container sees it. */
+  port: string;
+  /** The port as it was named or found on the host. */
+  name: string;
+}
+
+/** The board's port, checked on the host as the device would check the container. */
+async function chooseSerial(ctx: CommandContext): Promise<SerialChoice> {
+  const requested = stringOption(ctx.args.options, 'port') ?? (process.env.ESPPORT || undefined);
+  const chosen = choosePort(requested, process.platform === 'linux' ? devNames() : []);
+  const platform = platformProblem(process.platform, chosen ?? requested);
+  if (platform) throw new SerialError(platform);
+  if (!chosen) {
+    throw new SerialError(
+      'No serial port found: no /dev/ttyUSB* or /dev/ttyACM*. Plug the board in (dmesg | tail names the port it gets) or give one with --port.'
+    );
+  }
+  if (isNetworkPort(chosen)) return { port: chosen, name: chosen };
+  const facts = await portFacts(chosen);
+  const problem = portProblem(facts, currentUser());
+  if (problem) throw new SerialError(problem);
+  const attachment = serialAttachment(facts);
+  ctx.terminal.log.info(
+    `Board on ${chosen}${attachment.kind === 'bind' ? ` (a pseudo-terminal, mounted as ${attachment.container})` : ''}, group ${facts.groupName ?? facts.gid}`
+  );
+  return { attachment, port: attachment.container, name: chosen };
+}
+
+/** BOARD= / BOARD_VARIANT= given to `make` choose the board the resolution is for. Pure. */
+export function boardFromMakeArgs(args: readonly string[]): { board?: string; boardVariant?: string } {
+  const value = (name: string) =>
+    [...args]
+      .reverse()
+      .find((a) => a.startsWith(`${name}=`))
+      ?.slice(name.length + 1);
+  return { board: value('BOARD'), boardVariant: value('BOARD_VARIANT') };
+}
+
+function printSummary(ctx: CommandContext, rows: [string, string][]): void {
+  ctx.out(table(rows).join('\n'));
+}
+
+function sweepOldRuns(ctx: CommandContext): void {
+  const removed = removeLeftovers(ctx.root, (pid) => pid !== process.pid && !processAlive(pid));
+  for (const dir of removed) ctx.terminal.log.info(`Removed ${dir}, left half-written by an interrupted run`);
+}
+
+export async function imageCommand(ctx: CommandContext): Promise<number> {
+  const options = ctx.args.options;
+  const inputs = toInputs(ctx, ctx.cwd);
+  const env = pipelineEnv(ctx);
+  if (flag(options, 'dry-run')) {
+    ctx.out((await planImage(inputs, env)).lines.join('\n'));
+    return 0;
+  }
+  const image = await ctx.terminal.phase(
+    inputs.image === 'build' ? 'Build image' : 'Pull image',
+    async (log) => {
+      log.info(`Docker engine ${await env.docker.check()}`);
+      return prepareImage(
+        { image: inputs.image, dockerDir: env.dockerDir, network: inputs.network },
+        { docker: env.docker, cache: env.cache, useCache: false, places: env.places, log }
+      );
+    }
+  );
+  ctx.out(image.ref);
+  return 0;
+}
+
+/** setup, build, deploy, erase and make. */
+export async function buildingCommand(
+  ctx: CommandContext,
+  command: Exclude<CommandName, 'resolve' | 'image' | 'doctor'>
+): Promise<number> {
+  const { options, rest } = ctx.args;
+  const dryRun = flag(options, 'dry-run');
+  const baud = checkBaud(stringOption(options, 'baud') ?? (process.env.ESPBAUD || undefined));
+
+  // make runs where the user stands, so that must be inside the tree.
+  let tree: string | undefined;
+  if (command === 'make') {
+    tree = treeAround(ctx);
+    if (!tree) throw noTree(ctx);
+    if (!isInside(ctx.cwd, tree)) {
+      throw new TreeError(
+        `make runs in the current directory, ${ctx.cwd}, which is not inside the MicroPython tree ${tree}. cd into it first.`
+      );
+    }
+  }
+
+  const serialWanted =
+    command === 'deploy' ||
+    command === 'erase' ||
+    (command === 'make' && (needsSerial(rest) || options.port !== undefined));
+  const serial = serialWanted ? await chooseSerial(ctx) : undefined;
+
+  if (!dryRun) sweepOldRuns(ctx);
+  tree ??= await buildingTree(ctx, dryRun);
+  if (!tree) return 0;
+
+  const fromMake = command === 'make' && options.board === undefined ? boardFromMakeArgs(rest) : {};
+  const extra: Record<string, string> = {};
+  if (fromMake.board) extra.board = fromMake.board;
+  if (fromMake.boardVariant) extra['board-variant'] = fromMake.boardVariant;
+  const inputs = toInputs(ctx, tree, extra);
+  ctx.terminal.log.debug(`Inputs: ${JSON.stringify(inputs)}`);
+  const env = pipelineEnv(ctx);
+  const portDir = path.join(tree, PORT_DIR);
+
+  const boardGoal = (goal: string, resolution: Resolution) => [
+    ...boardArgs(resolution),
+    ...(serial ? serialMakeArgs(serial.port, baud) : []),
+    goal
+  ];
+  const makeArgs = () => {
+    const args = [...rest];
+    if (options.board !== undefined)
+      args.unshift(...boardArgs({ board: inputs.board ?? '', boardVariant: inputs.boardVariant }));
+    if (serial && !args.some((a) => a.startsWith('PORT=')))
+      args.push(...serialMakeArgs(serial.port, undefined));
+    if (baud && !args.some((a) => a.startsWith('BAUD='))) args.push(`BAUD=${baud}`);
+    return args;
+  };
+
+  if (dryRun) {
+    const resolution = await resolveInputs(inputs);
+    for (const warning of resolution.warnings) ctx.terminal.warning(warning);
+    const step =
+      command === 'setup'
+        ? ({ kind: 'setup' } as const)
+        : command === 'build'
+          ? ({ kind: 'build' } as const)
+          : command === 'deploy'
+            ? ({
+                kind: 'build',
+                then: { cwd: portDir, args: boardGoal('deploy', resolution), serial: serial?.attachment }
+              } as const)
+            : command === 'erase'
+              ? ({
+                  kind: 'make',
+                  cwd: portDir,
+                  args: boardGoal('erase', resolution),
+                  serial: serial?.attachment
+                } as const)
+              : ({ kind: 'make', cwd: ctx.cwd, args: makeArgs(), serial: serial?.attachment } as const);
+    ctx.out((await planRun(inputs, resolution, env, step)).join('\n'));
+    return 0;
+  }
+
+  try {
+    if (command === 'setup') {
+      const prepared = await prepare(inputs, env);
+      printSummary(ctx, preparedRows(prepared));
+      return 0;
+    }
+    if (command === 'build' || command === 'deploy') {
+      const result = await runPipeline(inputs, env);
+      if (command === 'build') {
+        printSummary(ctx, [...summaryRows(result), ['Build dir', result.artifacts.buildDir]]);
+        return 0;
+      }
+      await inContainer(
+        ctx,
+        env,
+        result,
+        inputs,
+        serial,
+        `Deploy to ${serial?.name}`,
+        portDir,
+        boardGoal('deploy', result.resolution)
+      );
+      ctx.out(
+        `Wrote ${result.artifacts.firmware} (${formatBytes(result.artifacts.firmwareSize ?? 0)}) to the board.`
+      );
+      return 0;
+    }
+    const prepared = await prepare(inputs, env);
+    if (command === 'erase') {
+      await inContainer(
+        ctx,
+        env,
+        prepared,
+        inputs,
+        serial,
+        'Erase the flash',
+        portDir,
+        boardGoal('erase', prepared.resolution)
+      );
+      return 0;
+    }
+    await inContainer(
+      ctx,
+      env,
+      prepared,
+      inputs,
+      serial,
+      `make ${rest.join(' ')}`.trim(),
+      ctx.cwd,
+      makeArgs()
+    );
+    return 0;
+  } finally {
+    await removeScratch(env.places);
+  }
+}
+
+async function inContainer(
+  ctx: CommandContext,
+  env: PipelineEnv,
+  prepared: Prepared,
+  inputs: Inputs,
+  serial: SerialChoice | undefined,
+  title: string,
+  cwd: string,
+  args: string[]
+): Promise<void> {
+  ctx.terminal.showOutputOf(title);
+  await ctx.terminal.phase(title, async (log) => {
+    const spec = makeContainer(buildPlan(prepared, inputs, env, serial?.attachment), cwd, args);
+    await runContainer(env.docker, spec, log, `make ${args.join(' ')}`);
+  });
+}
+
+function preparedRows(prepared: Prepared): [string, string][] {
+  const r = prepared.resolution;
+  const rows: [string, string][] = [
+    ['MicroPython', r.micropythonVersion ?? 'unknown'],
+    ['ESP-IDF', `${r.idf.ref} (${prepared.idf.kind} at ${prepared.idf.commit})`],
+    ['ESP-IDF dir', prepared.idf.dir],
+    ['Chips', r.chips.join(', ')]
+  ];
+  if (prepared.toolchain)
+    rows.push(['Toolchain', `${prepared.toolchain.version} in ${prepared.toolchain.dir}`]);
+  rows.push(['Image', prepared.image.ref]);
+  return rows;
+}
+
+export async function doctorCommand(ctx: CommandContext): Promise<number> {
+  const facts = await gatherFacts({
+    port: stringOption(ctx.args.options, 'port') ?? (process.env.ESPPORT || undefined),
+    root: ctx.root,
+    docker: new Docker({ debug: ctx.terminal.log.debug })
+  });
+  const report = renderFindings(doctorFindings(facts), ctx.paint);
+  ctx.out(report.text);
+  return report.problems ? 1 : 0;
+}

@@ -1,0 +1,131 @@
+/**
+ * Which MicroPython tree a command works on: the one given, the one around
+ * the current directory, or (for a newcomer with none) the latest release,
+ * cloned into $HOME/esp32-devel/micropython/<tag>.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { ExecError, run } from '../exec.js';
+import type { Log } from '../ports.js';
+
+export const DEFAULT_MICROPYTHON_REPO = 'https://github.com/micropython/micropython.git';
+
+export class TreeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TreeError';
+  }
+}
+
+/** A MicroPython checkout has py/ and ports/esp32/ at its root. */
+export function looksLikeMicroPython(dir: string): boolean {
+  return existsSync(path.join(dir, 'py', 'mpconfig.h')) && existsSync(path.join(dir, 'ports', 'esp32'));
+}
+
+/** The nearest directory at or above `start` that is a MicroPython tree. Pure but for `isTree`. */
+export function findTreeAbove(start: string, isTree: (dir: string) => boolean): string | undefined {
+  for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
+    if (isTree(dir)) return dir;
+    if (path.dirname(dir) === dir) return undefined;
+  }
+}
+
+/** Whether `inner` is `outer` or inside it. Pure. */
+export function isInside(inner: string, outer: string): boolean {
+  const relative = path.relative(outer, inner);
+  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+}
+
+function compareParts(a: number[], b: number[]): number {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) - (b[i] ?? 0);
+  }
+  return 0;
+}
+
+/** The newest release tag (vX.Y or vX.Y.Z, no previews) in `git ls-remote --tags` output. Pure. */
+export function latestRelease(lsRemote: string): string | undefined {
+  let best: { tag: string; parts: number[] } | undefined;
+  for (const match of lsRemote.matchAll(/refs\/tags\/(v(\d+)\.(\d+)(?:\.(\d+))?)(?:\^\{\})?$/gm)) {
+    const parts = [Number(match[2]), Number(match[3]), Number(match[4] ?? 0)];
+    if (!best || compareParts(parts, best.parts) > 0) best = { tag: match[1], parts };
+  }
+  return best?.tag;
+}
+
+const gitEnv = () => ({ ...process.env, GIT_TERMINAL_PROMPT: '0' });
+
+function localRepo(repo: string): boolean {
+  return path.isAbsolute(repo) || repo.startsWith('file://');
+}
+
+export interface CloneContext {
+  /** $HOME/esp32-devel/micropython */
+  dir: string;
+  log: Log;
+  onGitLine?: (line: string) => void;
+}
+
+/**
+ * The latest release of `repo`, cloned (shallow) into `<dir>/<tag>` unless it
+ * is there already. The clone lands in a `.partial-<pid>` sibling first.
+ */
+export async function latestReleaseTree(
+  repo: string,
+  ctx: CloneContext
+): Promise<{ root: string; tag: string; cloned: boolean }> {
+  const { log } = ctx;
+  let listing: string;
+  try {
+    listing = (
+      await run('git', ['ls-remote', '--tags', '--', repo], {
+        env: gitEnv(),
+        timeoutMs: 60_000,
+        debug: log.debug
+      })
+    ).stdout;
+  } catch (error) {
+    throw new TreeError(
+      `No MicroPython tree here, and the latest release cannot be looked up in ${repo}: ${(error as Error).message.split('\n').slice(-1)[0]}\n` +
+        'Run this inside a MicroPython checkout, give one with --micropython DIR, or point --micropython-repo at a reachable mirror.'
+    );
+  }
+  const tag = latestRelease(listing);
+  if (!tag) throw new TreeError(`${repo} has no release tags (vX.Y.Z): is it MicroPython's repository?`);
+  const root = path.join(ctx.dir, tag);
+  if (existsSync(root)) {
+    log.info(`Using MicroPython ${tag} in ${root}`);
+    return { root, tag, cloned: false };
+  }
+  const staging = `${root}.partial-${process.pid}`;
+  await mkdir(ctx.dir, { recursive: true });
+  await rm(staging, { recursive: true, force: true });
+  log.info(`Cloning MicroPython ${tag}, the latest release of ${repo}, into ${root}`);
+  const args = [
+    ...(localRepo(repo) ? ['-c', 'protocol.file.allow=always'] : []),
+    'clone',
+    '--depth',
+    '1',
+    ctx.onGitLine ? '--progress' : '--quiet',
+    `--branch=${tag}`,
+    '--',
+    repo,
+    staging
+  ];
+  try {
+    await run('git', args, {
+      env: gitEnv(),
+      debug: log.debug,
+      onLine: ctx.onGitLine ? (line) => ctx.onGitLine?.(line) : undefined,
+      splitOnCarriageReturn: ctx.onGitLine !== undefined
+    });
+    await rename(staging, root);
+  } catch (error) {
+    await rm(staging, { recursive: true, force: true });
+    if (error instanceof ExecError)
+      throw new TreeError(`Could not clone MicroPython ${tag} from ${repo}: ${error.message}`);
+    throw error;
+  }
+  return { root, tag, cloned: true };
+}

@@ -1,0 +1,167 @@
+/**
+ * The board's serial port: which one, whether this user may open it, and how
+ * it reaches the container. Pure decisions over facts gathered by host.ts.
+ */
+import type { SerialAttachment } from '../pipeline/build.js';
+
+/** What the host says about a port. */
+export interface PortFacts {
+  /** As the user named it (or as found). */
+  path: string;
+  exists: boolean;
+  /** After symlinks. */
+  realPath?: string;
+  isCharDevice?: boolean;
+  /** Major device number. */
+  major?: number;
+  mode?: number;
+  uid?: number;
+  gid?: number;
+  ownerName?: string;
+  groupName?: string;
+  /** access(2) for read and write, as this user. */
+  accessible?: boolean;
+  /** Other processes that have it open. */
+  holders: { pid: number; command: string }[];
+}
+
+export interface UserFacts {
+  uid: number;
+  name?: string;
+  /** The groups this session has. */
+  groups: number[];
+  /** Groups /etc/group lists the user in (they may not be in this session yet). */
+  listedGroups: number[];
+}
+
+export class SerialError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SerialError';
+  }
+}
+
+/** rfc2217:// and socket:// ports are reached over the network: nothing to attach. */
+export function isNetworkPort(port: string): boolean {
+  return /^(rfc2217|socket):\/\//i.test(port);
+}
+
+function ttyNumber(name: string): number {
+  return Number(/(\d+)$/.exec(name)?.[1] ?? Number.MAX_SAFE_INTEGER);
+}
+
+/** The port to use: the one given, else the first /dev/ttyUSB*, then /dev/ttyACM*. */
+export function choosePort(explicit: string | undefined, devNames: readonly string[]): string | undefined {
+  if (explicit) return explicit;
+  for (const prefix of ['ttyUSB', 'ttyACM']) {
+    const found = devNames
+      .filter((name) => new RegExp(`^${prefix}\\d+$`).test(name))
+      .sort((a, b) => ttyNumber(a) - ttyNumber(b));
+    if (found.length) return `/dev/${found[0]}`;
+  }
+  return undefined;
+}
+
+/** Unix98 pseudo-terminal slaves: /dev/pts/N, major numbers 136–143. */
+export function isPseudoTerminal(realPath: string, major?: number): boolean {
+  return /^\/dev\/pts\/\d+$/.test(realPath) || (major !== undefined && major >= 136 && major <= 143);
+}
+
+/** Docker Desktop (macOS, Windows) runs containers in a VM: no USB devices reach them. */
+export function platformProblem(platform: NodeJS.Platform, port: string | undefined): string | undefined {
+  if (platform !== 'darwin' && platform !== 'win32') return undefined;
+  if (port && isNetworkPort(port)) return undefined;
+  const example = platform === 'darwin' ? '/dev/cu.usbserial-0001' : 'COM3';
+  return [
+    `Docker on ${platform === 'darwin' ? 'macOS' : 'Windows'} cannot pass USB serial devices into a container, so the board cannot be reached from the build container.`,
+    'Either:',
+    `  - flash from this machine: build here (esp32-build build), then run esptool on the host, e.g. pip install esptool && esptool.py --port ${example} write_flash 0x1000 ports/esp32/build-<BOARD>/firmware.bin (0x0 for ESP32-S3/C3/C6), or`,
+    `  - bridge the port over the network: pip install esptool && esp_rfc2217_server -p 4000 ${example}, then run this command with --port 'rfc2217://host.docker.internal:4000?ign_set_control'.`
+  ].join('\n');
+}
+
+/** How to join the group that owns a port, on the common distributions. */
+export function groupFix(group: string): string {
+  const names =
+    group === 'dialout' || group === 'uucp'
+      ? ' (the serial group is dialout on Debian, Ubuntu and Fedora, uucp on Arch: sudo usermod -aG uucp $USER)'
+      : '';
+  return `sudo usermod -aG ${group} $USER, then log out and back in${names}`;
+}
+
+function modeString(mode: number): string {
+  const bits = 'rwxrwxrwx';
+  return [...bits].map((c, i) => (mode & (1 << (8 - i)) ? c : '-')).join('');
+}
+
+/**
+ * Why this user cannot use the port, with the fix; undefined when it can.
+ * Checked on the host exactly as the device would refuse the container.
+ */
+export function portProblem(facts: PortFacts, user: UserFacts): string | undefined {
+  if (!facts.exists) {
+    return `Serial port ${facts.path} does not exist. Is the board plugged in? (dmesg | tail shows which port an adapter gets.) Name another with --port.`;
+  }
+  if (facts.isCharDevice === false) {
+    return `${facts.path} is not a serial port (not a character device). Name the board's port with --port, e.g. /dev/ttyUSB0.`;
+  }
+  if (facts.accessible === false) {
+    const group = facts.groupName ?? String(facts.gid ?? '?');
+    const mode =
+      facts.mode !== undefined
+        ? ` (${modeString(facts.mode)}, owner ${facts.ownerName ?? facts.uid}, group ${group})`
+        : '';
+    const who = user.name ?? `uid ${user.uid}`;
+    const groupMayWrite = facts.mode !== undefined && (facts.mode & 0o060) === 0o060;
+    if (groupMayWrite && facts.gid !== undefined) {
+      if (user.listedGroups.includes(facts.gid) && !user.groups.includes(facts.gid)) {
+        return `Cannot open ${facts.path}${mode}: ${who} was added to group ${group}, but this session started before that. Log out and back in (or run: newgrp ${group}).`;
+      }
+      return `Cannot open ${facts.path}${mode}: ${who} is not in group ${group}. Fix: ${groupFix(group)}.`;
+    }
+    return `Cannot open ${facts.path}${mode}: only its owner may read and write it. Give the group access (sudo chmod g+rw ${facts.realPath ?? facts.path}; a udev rule makes it last), or name another port with --port.`;
+  }
+  if (facts.holders.length) {
+    const who = facts.holders.map((h) => `process ${h.pid} (${h.command})`).join(', ');
+    return `Serial port ${facts.path} is busy: ${who} has it open. Close that program (a serial monitor such as screen, minicom or picocom) and try again.`;
+  }
+  return undefined;
+}
+
+/** The port inside the container: a device at its own name, a pty bind-mounted as /dev/ttyUSB0. */
+export function serialAttachment(facts: PortFacts): SerialAttachment {
+  const real = facts.realPath ?? facts.path;
+  if (isPseudoTerminal(real, facts.major)) {
+    return { host: real, container: '/dev/ttyUSB0', kind: 'bind', gid: facts.gid };
+  }
+  return { host: real, container: real, kind: 'device', gid: facts.gid };
+}
+
+/** PORT= and BAUD= for the port Makefile. */
+export function serialMakeArgs(port: string, baud: string | undefined): string[] {
+  return [`PORT=${port}`, ...(baud ? [`BAUD=${baud}`] : [])];
+}
+
+export function checkBaud(baud: string | undefined): string | undefined {
+  if (baud === undefined) return undefined;
+  if (!/^\d{3,8}$/.test(baud))
+    throw new SerialError(`--baud must be a number of bits per second such as 460800, got '${baud}'.`);
+  return baud;
+}
+
+/** make goals that talk to the board: they need the port. */
+const SERIAL_GOALS = new Set([
+  'deploy',
+  'erase',
+  'monitor',
+  'flash',
+  'erase_flash',
+  'erase-flash',
+  'app-flash',
+  'bootloader-flash'
+]);
+
+/** Whether `make ARGS` talks to the board. */
+export function needsSerial(makeArgs: readonly string[]): boolean {
+  return makeArgs.some((arg) => SERIAL_GOALS.has(arg));
+}

@@ -1,0 +1,216 @@
+/**
+ * $HOME/esp32-devel, the CLI's cache store: one directory per ESP-IDF entry
+ * (the pipeline keys them), the Xtensa toolchains in a tool cache, ccache,
+ * MicroPython release clones, and per-run scratch space under tmp/<pid>.
+ *
+ * Everything written there lands atomically (a `.partial-<pid>` sibling that
+ * is renamed into place), so what an interrupted run leaves is recognisable:
+ * its own partials are removed on Ctrl-C, and those of a run that died
+ * outright are removed by the next one.
+ */
+import { readdirSync, rmSync } from 'node:fs';
+import { readdir, readFile, rm, stat, statfs } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Places } from '../ports.js';
+import { MARKER } from '../pipeline/idf.js';
+import { TOOL_NAME } from '../pipeline/toolchain.js';
+
+export function develRoot(home = os.homedir()): string {
+  return path.join(home, 'esp32-devel');
+}
+
+export interface StoreLayout {
+  root: string;
+  idf: string;
+  toolCache: string;
+  micropython: string;
+  tmp: string;
+}
+
+export function layout(root: string): StoreLayout {
+  return {
+    root,
+    idf: path.join(root, 'idf'),
+    toolCache: path.join(root, 'toolcache'),
+    micropython: path.join(root, 'micropython'),
+    tmp: path.join(root, 'tmp')
+  };
+}
+
+/**
+ * The pipeline's places for this run, with the tool cache of
+ * @actions/tool-cache (which reads RUNNER_TOOL_CACHE and RUNNER_TEMP) inside
+ * the store too.
+ */
+export function placesFor(root: string, pid = process.pid): Places {
+  const dirs = layout(root);
+  const temp = path.join(dirs.tmp, String(pid));
+  process.env.RUNNER_TOOL_CACHE = dirs.toolCache;
+  process.env.RUNNER_TEMP = temp;
+  return { root, temp };
+}
+
+/** The pid in a `name.partial-<pid>` staging name. Pure. */
+export function partialOwner(name: string): number | undefined {
+  const m = /\.partial-(\d+)$/.exec(name);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** Where staging directories of a run can be. */
+function stagingParents(root: string): string[] {
+  const dirs = layout(root);
+  return [dirs.idf, dirs.micropython];
+}
+
+function list(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+/** Remove what a run (alive or not) left half-written. Synchronous: it runs in a signal handler. */
+export function removeLeftovers(root: string, owner: (pid: number) => boolean): string[] {
+  const removed: string[] = [];
+  for (const parent of stagingParents(root)) {
+    for (const name of list(parent)) {
+      const pid = partialOwner(name);
+      if (pid !== undefined && owner(pid)) {
+        rmSync(path.join(parent, name), { recursive: true, force: true });
+        removed.push(path.join(parent, name));
+      }
+    }
+  }
+  const tmp = layout(root).tmp;
+  for (const name of list(tmp)) {
+    if (/^\d+$/.test(name) && owner(Number(name))) {
+      rmSync(path.join(tmp, name), { recursive: true, force: true });
+      removed.push(path.join(tmp, name));
+    }
+  }
+  return removed;
+}
+
+export interface IdfEntryState {
+  name: string;
+  dir: string;
+  complete: boolean;
+  commit?: string;
+  chips?: string[];
+}
+
+export interface ToolchainState {
+  version: string;
+  dir: string;
+  complete: boolean;
+}
+
+export interface PartialState {
+  path: string;
+  pid: number;
+  alive: boolean;
+}
+
+export interface StoreState {
+  root: string;
+  exists: boolean;
+  /** Free bytes on the file system that holds (or will hold) the store. */
+  freeBytes?: number;
+  idf: IdfEntryState[];
+  toolchains: ToolchainState[];
+  micropython: string[];
+  partials: PartialState[];
+}
+
+async function dirs(dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name);
+  } catch {
+    return [];
+  }
+}
+
+async function nearestExisting(dir: string): Promise<string> {
+  for (let d = dir; ; d = path.dirname(d)) {
+    if (
+      await stat(d).then(
+        () => true,
+        () => false
+      )
+    )
+      return d;
+    if (path.dirname(d) === d) return d;
+  }
+}
+
+/** What the store holds, for doctor. */
+export async function storeState(root: string, alive: (pid: number) => boolean): Promise<StoreState> {
+  const dirsOf = layout(root);
+  const exists = await stat(root).then(
+    () => true,
+    () => false
+  );
+  const state: StoreState = { root, exists, idf: [], toolchains: [], micropython: [], partials: [] };
+  try {
+    const fsInfo = await statfs(await nearestExisting(root));
+    state.freeBytes = Number(fsInfo.bavail) * Number(fsInfo.bsize);
+  } catch {
+    state.freeBytes = undefined;
+  }
+  if (!exists) return state;
+
+  for (const name of await dirs(dirsOf.idf)) {
+    const dir = path.join(dirsOf.idf, name);
+    const pid = partialOwner(name);
+    if (pid !== undefined) {
+      state.partials.push({ path: dir, pid, alive: alive(pid) });
+      continue;
+    }
+    const marker = await readFile(path.join(dir, MARKER), 'utf8').then(
+      (text) => JSON.parse(text) as { commit?: string; chips?: string[] },
+      () => undefined
+    );
+    state.idf.push({
+      name,
+      dir,
+      complete: marker !== undefined,
+      commit: marker?.commit,
+      chips: marker?.chips
+    });
+  }
+
+  const tools = path.join(dirsOf.toolCache, TOOL_NAME);
+  for (const version of await dirs(tools)) {
+    for (const arch of await dirs(path.join(tools, version))) {
+      const dir = path.join(tools, version, arch);
+      const complete = await stat(`${dir}.complete`).then(
+        () => true,
+        () => false
+      );
+      state.toolchains.push({ version, dir, complete });
+    }
+  }
+
+  for (const name of await dirs(dirsOf.micropython)) {
+    const pid = partialOwner(name);
+    if (pid !== undefined)
+      state.partials.push({ path: path.join(dirsOf.micropython, name), pid, alive: alive(pid) });
+    else state.micropython.push(name);
+  }
+  for (const name of await dirs(dirsOf.tmp)) {
+    if (/^\d+$/.test(name))
+      state.partials.push({
+        path: path.join(dirsOf.tmp, name),
+        pid: Number(name),
+        alive: alive(Number(name))
+      });
+  }
+  return state;
+}
+
+/** Remove this run's scratch directory once it is done. */
+export async function removeScratch(places: Places): Promise<void> {
+  await rm(places.temp, { recursive: true, force: true });
+}

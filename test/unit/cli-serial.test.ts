@@ -1,0 +1,169 @@
+import {
+  checkBaud,
+  choosePort,
+  groupFix,
+  isNetworkPort,
+  isPseudoTerminal,
+  needsSerial,
+  platformProblem,
+  portProblem,
+  SerialError,
+  serialAttachment,
+  serialMakeArgs,
+  type PortFacts,
+  type UserFacts
+} from '../../src/cli/serial.js';
+
+const DIALOUT = 20;
+const alice: UserFacts = { uid: 1000, name: 'alice', groups: [1000, 27], listedGroups: [27] };
+const usb: PortFacts = {
+  path: '/dev/ttyUSB0',
+  exists: true,
+  realPath: '/dev/ttyUSB0',
+  isCharDevice: true,
+  major: 188,
+  mode: 0o660,
+  uid: 0,
+  gid: DIALOUT,
+  ownerName: 'root',
+  groupName: 'dialout',
+  accessible: true,
+  holders: []
+};
+
+describe('choosePort', () => {
+  it('takes the port given', () => {
+    expect(choosePort('/dev/ttyS3', ['ttyUSB0'])).toBe('/dev/ttyS3');
+  });
+  it('else the lowest /dev/ttyUSB*, then /dev/ttyACM*', () => {
+    expect(choosePort(undefined, ['ttyACM0', 'ttyUSB10', 'ttyUSB2', 'tty0'])).toBe('/dev/ttyUSB2');
+    expect(choosePort(undefined, ['ttyACM1', 'ttyACM0', 'ttyS0'])).toBe('/dev/ttyACM0');
+    expect(choosePort(undefined, ['ttyS0', 'ttyUSB', 'pts'])).toBeUndefined();
+  });
+});
+
+describe('isPseudoTerminal', () => {
+  it('knows /dev/pts/N and the Unix98 pty major numbers', () => {
+    expect(isPseudoTerminal('/dev/pts/7')).toBe(true);
+    expect(isPseudoTerminal('/dev/ttyV0', 136)).toBe(true);
+    expect(isPseudoTerminal('/dev/ttyUSB0', 188)).toBe(false);
+    expect(isPseudoTerminal('/dev/ttyACM0', 166)).toBe(false);
+  });
+});
+
+describe('isNetworkPort', () => {
+  it('rfc2217:// and socket:// are reached over the network', () => {
+    expect(isNetworkPort('rfc2217://host.docker.internal:4000?ign_set_control')).toBe(true);
+    expect(isNetworkPort('socket://10.0.0.2:3333')).toBe(true);
+    expect(isNetworkPort('/dev/ttyUSB0')).toBe(false);
+  });
+});
+
+describe('platformProblem', () => {
+  it('Linux passes devices through', () => {
+    expect(platformProblem('linux', '/dev/ttyUSB0')).toBeUndefined();
+  });
+  it('macOS and Windows cannot: say so, and offer esptool on the host and the RFC2217 bridge', () => {
+    for (const platform of ['darwin', 'win32'] as const) {
+      const text = platformProblem(platform, '/dev/cu.usbserial-1')!;
+      expect(text).toContain('cannot pass USB serial devices into a container');
+      expect(text).toContain('esptool.py --port');
+      expect(text).toContain('esp_rfc2217_server');
+      expect(text).toContain("--port 'rfc2217://host.docker.internal:4000?ign_set_control'");
+    }
+    expect(platformProblem('darwin', undefined)).toContain('macOS');
+  });
+  it('an RFC2217 port works everywhere', () => {
+    expect(platformProblem('darwin', 'rfc2217://host.docker.internal:4000?ign_set_control')).toBeUndefined();
+  });
+});
+
+describe('portProblem', () => {
+  it('none for a port this user may read and write', () => {
+    expect(portProblem(usb, alice)).toBeUndefined();
+  });
+  it('a missing port', () => {
+    expect(portProblem({ path: '/dev/ttyUSB1', exists: false, holders: [] }, alice)).toContain(
+      'Serial port /dev/ttyUSB1 does not exist'
+    );
+  });
+  it('not a character device', () => {
+    expect(portProblem({ ...usb, path: '/tmp/file', isCharDevice: false }, alice)).toContain(
+      'is not a serial port'
+    );
+  });
+  it('no access: names the owning group and the usermod fix (and uucp for Arch)', () => {
+    const text = portProblem({ ...usb, accessible: false }, alice)!;
+    expect(text).toContain('Cannot open /dev/ttyUSB0 (rw-rw----, owner root, group dialout)');
+    expect(text).toContain('alice is not in group dialout');
+    expect(text).toContain('sudo usermod -aG dialout $USER, then log out and back in');
+    expect(text).toContain('uucp on Arch');
+  });
+  it('added to the group but not in this session yet: log in again', () => {
+    const text = portProblem({ ...usb, accessible: false }, { ...alice, listedGroups: [27, DIALOUT] })!;
+    expect(text).toContain('was added to group dialout, but this session started before that');
+    expect(text).toContain('newgrp dialout');
+  });
+  it('only the owner may open it: the group fix would not help', () => {
+    const text = portProblem({ ...usb, mode: 0o600, accessible: false }, alice)!;
+    expect(text).toContain('only its owner may read and write it');
+    expect(text).toContain('sudo chmod g+rw /dev/ttyUSB0');
+  });
+  it('a busy port names the processes', () => {
+    const text = portProblem({ ...usb, holders: [{ pid: 4242, command: 'screen' }] }, alice)!;
+    expect(text).toContain('Serial port /dev/ttyUSB0 is busy: process 4242 (screen) has it open');
+  });
+});
+
+describe('serialAttachment', () => {
+  it('a real adapter: --device at its own path, with the owning GID', () => {
+    expect(serialAttachment(usb)).toEqual({
+      host: '/dev/ttyUSB0',
+      container: '/dev/ttyUSB0',
+      kind: 'device',
+      gid: DIALOUT
+    });
+  });
+  it('a by-id symlink is passed as the device it points to', () => {
+    const byId = {
+      ...usb,
+      path: '/dev/serial/by-id/usb-Silicon_Labs_CP2102-if00-port0',
+      realPath: '/dev/ttyUSB3'
+    };
+    expect(serialAttachment(byId)).toMatchObject({
+      host: '/dev/ttyUSB3',
+      container: '/dev/ttyUSB3',
+      kind: 'device'
+    });
+  });
+  it('a pseudo-terminal (or a symlink to one) is bind-mounted as /dev/ttyUSB0', () => {
+    const pty = { ...usb, path: '/tmp/virtual-board', realPath: '/dev/pts/4', major: 136 };
+    expect(serialAttachment(pty)).toEqual({
+      host: '/dev/pts/4',
+      container: '/dev/ttyUSB0',
+      kind: 'bind',
+      gid: DIALOUT
+    });
+  });
+});
+
+describe('make arguments for the board', () => {
+  it('PORT= always, BAUD= only when given', () => {
+    expect(serialMakeArgs('/dev/ttyUSB0', undefined)).toEqual(['PORT=/dev/ttyUSB0']);
+    expect(serialMakeArgs('/dev/ttyUSB0', '115200')).toEqual(['PORT=/dev/ttyUSB0', 'BAUD=115200']);
+  });
+  it('goals that talk to the board', () => {
+    expect(needsSerial(['-j4'])).toBe(false);
+    expect(needsSerial(['BOARD=X', 'deploy'])).toBe(true);
+    expect(needsSerial(['erase'])).toBe(true);
+    expect(needsSerial(['monitor'])).toBe(true);
+  });
+  it('a baud rate is a number', () => {
+    expect(checkBaud(undefined)).toBeUndefined();
+    expect(checkBaud('921600')).toBe('921600');
+    expect(() => checkBaud('fast')).toThrow(SerialError);
+  });
+  it('groupFix names the group given', () => {
+    expect(groupFix('plugdev')).toBe('sudo usermod -aG plugdev $USER, then log out and back in');
+  });
+});
