@@ -32391,6 +32391,7 @@ class Docker {
 
 
 
+
 /** A gcc/clang diagnostic: file:line:col: error|warning: message. */
 const COMPILER_DIAGNOSTIC = /^(.+?):(\d+):(\d+):\s+(?:fatal\s+)?(error|warning):\s+(.*)$/;
 /**
@@ -32421,10 +32422,17 @@ function boardArgs(resolution) {
         args.push(`BOARD_VARIANT=${resolution.boardVariant}`);
     return args;
 }
+/** The directory mounted for the tree: the mount root when it holds the tree, else the tree. Pure. */
+function mountedRoot(plan) {
+    if (!plan.mountRoot)
+        return plan.tree;
+    const inside = external_node_path_default().relative(plan.mountRoot, plan.tree);
+    return inside === '' || (!inside.startsWith('..') && !external_node_path_default().isAbsolute(inside)) ? plan.mountRoot : plan.tree;
+}
 /** The mounts and environment each era's build needs. Pure. */
 function buildEnvironment(plan) {
     const mounts = [
-        { host: plan.tree, container: plan.tree },
+        { host: mountedRoot(plan), container: mountedRoot(plan) },
         { host: plan.idfPath, container: CONTAINER.idfPath }
     ];
     const env = { HOME: CONTAINER.home, IDF_PATH: CONTAINER.idfPath };
@@ -37863,6 +37871,9 @@ function toolCacheRoot() {
  */
 async function prepareToolchain(spec, ctx) {
     const { log } = ctx;
+    if (process.arch !== 'x64') {
+        throw new ToolchainError(`Legacy builds (ESP-IDF v3) use the ${TOOL_NAME} ${spec.version} toolchain, which exists for x86-64 Linux only, and this machine is ${process.arch}. Use an x86-64 runner, or a MicroPython release of v1.15 or later, whose ESP-IDF installs tools for ${process.arch}.`);
+    }
     const sha256 = spec.sha256;
     if (!sha256) {
         throw new ToolchainError(`No checksum is known for the ${TOOL_NAME} toolchain ${spec.version}: set toolchain-sha256 to the SHA-256 of ${spec.url}.`);
@@ -38140,6 +38151,7 @@ async function runPipeline(inputs, env) {
 function buildPlan(prepared, inputs, env, serial) {
     return {
         tree: inputs.micropythonPath,
+        mountRoot: env.mountRoot,
         resolution: prepared.resolution,
         jobs: inputs.jobs,
         makeArgs: inputs.makeArgs,

@@ -42181,6 +42181,7 @@ const CONTAINER = {
 
 
 
+
 /** A gcc/clang diagnostic: file:line:col: error|warning: message. */
 const COMPILER_DIAGNOSTIC = /^(.+?):(\d+):(\d+):\s+(?:fatal\s+)?(error|warning):\s+(.*)$/;
 /**
@@ -42211,10 +42212,17 @@ function boardArgs(resolution) {
         args.push(`BOARD_VARIANT=${resolution.boardVariant}`);
     return args;
 }
+/** The directory mounted for the tree: the mount root when it holds the tree, else the tree. Pure. */
+function mountedRoot(plan) {
+    if (!plan.mountRoot)
+        return plan.tree;
+    const inside = external_node_path_default().relative(plan.mountRoot, plan.tree);
+    return inside === '' || (!inside.startsWith('..') && !external_node_path_default().isAbsolute(inside)) ? plan.mountRoot : plan.tree;
+}
 /** The mounts and environment each era's build needs. Pure. */
 function buildEnvironment(plan) {
     const mounts = [
-        { host: plan.tree, container: plan.tree },
+        { host: mountedRoot(plan), container: mountedRoot(plan) },
         { host: plan.idfPath, container: CONTAINER.idfPath }
     ];
     const env = { HOME: CONTAINER.home, IDF_PATH: CONTAINER.idfPath };
@@ -44478,6 +44486,9 @@ function toolCacheRoot() {
  */
 async function prepareToolchain(spec, ctx) {
     const { log } = ctx;
+    if (process.arch !== 'x64') {
+        throw new ToolchainError(`Legacy builds (ESP-IDF v3) use the ${TOOL_NAME} ${spec.version} toolchain, which exists for x86-64 Linux only, and this machine is ${process.arch}. Use an x86-64 runner, or a MicroPython release of v1.15 or later, whose ESP-IDF installs tools for ${process.arch}.`);
+    }
     const sha256 = spec.sha256;
     if (!sha256) {
         throw new ToolchainError(`No checksum is known for the ${TOOL_NAME} toolchain ${spec.version}: set toolchain-sha256 to the SHA-256 of ${spec.url}.`);
@@ -44755,6 +44766,7 @@ async function runPipeline(inputs, env) {
 function buildPlan(prepared, inputs, env, serial) {
     return {
         tree: inputs.micropythonPath,
+        mountRoot: env.mountRoot,
         resolution: prepared.resolution,
         jobs: inputs.jobs,
         makeArgs: inputs.makeArgs,
@@ -101774,6 +101786,10 @@ async function main() {
             info(`MicroPython ${resolution.micropythonVersion ?? '(unknown)'}: ESP-IDF ${resolution.idf.ref}, supported ${resolution.idf.supported.join(', ')}`);
             return;
         }
+        // resolve-only above needs no Docker; a build does.
+        if (process.platform !== 'linux') {
+            throw new Error(`This action runs the build in a Linux container, which needs a Linux runner with Docker (runs-on: ubuntu-latest); this runner is ${process.platform}.`);
+        }
         const places = actionPlaces();
         const matcher = await writeMatcher(external_node_path_default().dirname(places.temp));
         const docker = new Docker({ debug: (m) => core_debug(m) });
@@ -101787,6 +101803,7 @@ async function main() {
                 docker,
                 user: { uid: process.getuid?.() ?? 1000, gid: process.getgid?.() ?? 1000 },
                 dockerDir: findDockerDir(),
+                mountRoot: process.env.GITHUB_WORKSPACE || undefined,
                 runId: `${process.env.GITHUB_RUN_ID ?? 'run'}-${process.env.GITHUB_RUN_ATTEMPT ?? '1'}-${Date.now()}`
             });
         }

@@ -55,6 +55,12 @@ export async function main(): Promise<void> {
       );
       return;
     }
+    // resolve-only above needs no Docker; a build does.
+    if (process.platform !== 'linux') {
+      throw new Error(
+        `This action runs the build in a Linux container, which needs a Linux runner with Docker (runs-on: ubuntu-latest); this runner is ${process.platform}.`
+      );
+    }
     const places = actionPlaces();
     const matcher = await writeMatcher(path.dirname(places.temp));
     const docker = new Docker({ debug: (m) => core.debug(m) });
@@ -68,6 +74,7 @@ export async function main(): Promise<void> {
         docker,
         user: { uid: process.getuid?.() ?? 1000, gid: process.getgid?.() ?? 1000 },
         dockerDir: findDockerDir(),
+        mountRoot: process.env.GITHUB_WORKSPACE || undefined,
         runId: `${process.env.GITHUB_RUN_ID ?? 'run'}-${process.env.GITHUB_RUN_ATTEMPT ?? '1'}-${Date.now()}`
       });
     } finally {

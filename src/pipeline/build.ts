@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { ExecError } from '../exec.js';
 import { CONTAINER } from '../layout.js';
 import type { Log } from '../ports.js';
@@ -16,6 +17,12 @@ export interface User {
 export interface BuildPlan {
   /** Absolute path of the MicroPython tree; mounted at the same path. */
   tree: string;
+  /**
+   * A directory holding the tree (the runner's workspace), mounted at its own
+   * path instead of the tree alone, so make-args may name files beside the
+   * tree (FROZEN_MANIFEST, USER_C_MODULES).
+   */
+  mountRoot?: string;
   resolution: Pick<Resolution, 'buildSystem' | 'board' | 'boardVariant' | 'portSubmodules'>;
   jobs: number;
   makeArgs: string[];
@@ -75,10 +82,17 @@ export function boardArgs(resolution: Pick<Resolution, 'board' | 'boardVariant'>
   return args;
 }
 
+/** The directory mounted for the tree: the mount root when it holds the tree, else the tree. Pure. */
+export function mountedRoot(plan: Pick<BuildPlan, 'tree' | 'mountRoot'>): string {
+  if (!plan.mountRoot) return plan.tree;
+  const inside = path.relative(plan.mountRoot, plan.tree);
+  return inside === '' || (!inside.startsWith('..') && !path.isAbsolute(inside)) ? plan.mountRoot : plan.tree;
+}
+
 /** The mounts and environment each era's build needs. Pure. */
 export function buildEnvironment(plan: BuildPlan): { mounts: Mount[]; env: Record<string, string> } {
   const mounts: Mount[] = [
-    { host: plan.tree, container: plan.tree },
+    { host: mountedRoot(plan), container: mountedRoot(plan) },
     { host: plan.idfPath, container: CONTAINER.idfPath }
   ];
   const env: Record<string, string> = { HOME: CONTAINER.home, IDF_PATH: CONTAINER.idfPath };

@@ -35,6 +35,8 @@ export interface PipelineEnv {
   /** Something unique to this run (the ccache entry of each run is its own). */
   runId: string;
   onDownloadProgress?: (p: DownloadProgress) => void;
+  /** A directory holding the tree to mount whole (the runner's workspace), so make-args can name files in it. */
+  mountRoot?: string;
   /** git's progress lines while ESP-IDF is cloned (asks git for --progress). */
   onGitLine?: (line: string) => void;
 }
@@ -124,6 +126,7 @@ export function buildPlan(
 ): BuildPlan {
   return {
     tree: inputs.micropythonPath,
+    mountRoot: env.mountRoot,
     resolution: prepared.resolution,
     jobs: inputs.jobs,
     makeArgs: inputs.makeArgs,

@@ -57,6 +57,11 @@ export async function prepareToolchain(
   ctx: ToolchainContext
 ): Promise<PreparedToolchain> {
   const { log } = ctx;
+  if (process.arch !== 'x64') {
+    throw new ToolchainError(
+      `Legacy builds (ESP-IDF v3) use the ${TOOL_NAME} ${spec.version} toolchain, which exists for x86-64 Linux only, and this machine is ${process.arch}. Use an x86-64 runner, or a MicroPython release of v1.15 or later, whose ESP-IDF installs tools for ${process.arch}.`
+    );
+  }
   const sha256 = spec.sha256;
   if (!sha256) {
     throw new ToolchainError(

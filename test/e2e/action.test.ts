@@ -5,7 +5,16 @@
  * the Actions cache service speaking its real protocol.
  */
 import { jest } from '@jest/globals';
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync
+} from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -34,6 +43,16 @@ function runnerAt(name: string, fresh = false): Runner {
   const dir = path.join(scratch, name);
   if (fresh) rmSync(dir, { recursive: true, force: true });
   return makeRunner(dir, user);
+}
+
+/** A user C module in the workspace, beside the MicroPython tree. */
+async function addUserModule(runner: Runner): Promise<void> {
+  mkdirSync(path.join(runner.workspace, 'modules', 'hello'), { recursive: true });
+  writeFileSync(
+    path.join(runner.workspace, 'modules', 'hello', 'hello_module.c'),
+    'int hello_module_answer(void) { return 42; }\n'
+  );
+  await chownTree(path.join(runner.workspace, 'modules'), user);
 }
 
 async function removeImage(): Promise<void> {
@@ -97,8 +116,10 @@ describe('modern build (CMake era, ESP-IDF v5.2.2 tag)', () => {
       'idf-repo': upstreams.idfRepoUrl,
       'idf-tools-mirror': upstreams.assetsMirror,
       network: 'host',
-      'make-args': `V=1\nEXTRA=x; touch ${tree.root}/injected`
+      // A user C module beside the tree, in the workspace, as users keep theirs in their own repository.
+      'make-args': `V=1\nEXTRA=x; touch ${tree.root}/injected\nUSER_C_MODULES=${path.join(runner.workspace, 'modules')}`
     };
+    await addUserModule(runner);
     await removeImage();
   });
 
@@ -132,6 +153,8 @@ describe('modern build (CMake era, ESP-IDF v5.2.2 tag)', () => {
     expect(out.image).toBe(imageRef);
     expect(JSON.parse(out['cache-hit'])).toEqual({ image: false, idf: false, ccache: false });
     expect(JSON.parse(out['supported-idf-versions'])).toContain('v5.2.2');
+    // The module beside the tree was compiled in: the workspace is mounted, not only the tree.
+    expect(readFileSync(path.join(out['build-dir'], 'micropython.map'), 'utf8')).toContain('hello_module');
     // make-args reached make as literal arguments: nothing ran the injected command.
     expect(existsSync(path.join(tree.root, 'injected'))).toBe(false);
     expect(first.output).toContain('::add-matcher::');
@@ -174,6 +197,7 @@ describe('modern build (CMake era, ESP-IDF v5.2.2 tag)', () => {
       idfPin: 'v5.2.2'
     });
     await chownTree(copy.root, user);
+    await addUserModule(again);
     await removeImage();
     const requestsBefore = upstreams.http.requests.length;
     const result = await offline(() => runStep('main', again, inputs, { env: env() }));
@@ -196,6 +220,7 @@ describe('modern build (CMake era, ESP-IDF v5.2.2 tag)', () => {
       compileError: true
     });
     await chownTree(bad.root, user);
+    await addUserModule(broken);
     const result = await runStep('main', broken, inputs, { env: env() });
     expect(result.code).not.toBe(0);
     const errorLine = `${bad.errorFile}:${bad.errorLine}:`;

@@ -9,6 +9,7 @@ import {
   installContainer,
   lastCompilerErrors,
   makeDuration,
+  mountedRoot,
   type BuildPlan
 } from '../../src/pipeline/build.js';
 import { dockerRunArgs, explainDockerFailure } from '../../src/pipeline/docker.js';
@@ -208,6 +209,20 @@ describe('docker argv', () => {
       readonly: true
     });
     expect(legacy.command.slice(4, 6)).toEqual(['4', '0']);
+  });
+
+  it('mounts the workspace holding the tree, so make-args can name files beside it', () => {
+    const withRoot = buildContainer({ ...plan, mountRoot: '/home/runner/work/app/app' }, 'n');
+    expect(withRoot.mounts[0]).toEqual({
+      host: '/home/runner/work/app/app',
+      container: '/home/runner/work/app/app'
+    });
+    expect(withRoot.workdir).toBe(plan.tree);
+    expect(mountedRoot({ tree: '/elsewhere/mp', mountRoot: '/home/runner/work/app/app' })).toBe(
+      '/elsewhere/mp'
+    );
+    expect(mountedRoot({ tree: '/w/app-other', mountRoot: '/w/app' })).toBe('/w/app-other');
+    expect(mountedRoot({ tree: '/w/app', mountRoot: '/w/app' })).toBe('/w/app');
   });
 
   it('passes no BOARD when the tree has no boards', () => {
