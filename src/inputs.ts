@@ -163,13 +163,13 @@ export function parseIdfVersion(raw: string): string {
 }
 
 /** A git URL (https, http, ssh, git, file), scp-like user@host:path, or an absolute local path. */
-export function parseRepository(raw: string): string {
+export function parseRepository(raw: string, input = 'idf-repo'): string {
   const url = /^(https?|ssh|git|file):\/\/[^\s]+$/.test(raw);
   const scp = /^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^\s]+$/.test(raw);
   const local = path.isAbsolute(raw) && !/\s/.test(raw);
   if (!url && !scp && !local) {
     throw new InputError(
-      `idf-repo '${raw}' is not a git repository URL: use https://…, ssh://…, git@host:path, file://… or an absolute path to a mirror or fork of ESP-IDF.`
+      `${input} '${raw}' is not a git repository URL: use https://…, ssh://…, git@host:path, file://… or an absolute path to a mirror or fork.`
     );
   }
   return raw;

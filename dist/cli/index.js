@@ -32096,12 +32096,12 @@ function parseIdfVersion(raw) {
     return raw;
 }
 /** A git URL (https, http, ssh, git, file), scp-like user@host:path, or an absolute local path. */
-function parseRepository(raw) {
+function parseRepository(raw, input = 'idf-repo') {
     const url = /^(https?|ssh|git|file):\/\/[^\s]+$/.test(raw);
     const scp = /^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^\s]+$/.test(raw);
     const local = external_node_path_default().isAbsolute(raw) && !/\s/.test(raw);
     if (!url && !scp && !local) {
-        throw new InputError(`idf-repo '${raw}' is not a git repository URL: use https://…, ssh://…, git@host:path, file://… or an absolute path to a mirror or fork of ESP-IDF.`);
+        throw new InputError(`${input} '${raw}' is not a git repository URL: use https://…, ssh://…, git@host:path, file://… or an absolute path to a mirror or fork.`);
     }
     return raw;
 }
@@ -39576,7 +39576,7 @@ async function buildingTree(ctx, dryRun) {
     const found = treeAround(ctx);
     if (found)
         return found;
-    const repo = stringOption(ctx.args.options, 'micropython-repo') ?? DEFAULT_MICROPYTHON_REPO;
+    const repo = parseRepository(stringOption(ctx.args.options, 'micropython-repo') ?? DEFAULT_MICROPYTHON_REPO, '--micropython-repo');
     const dir = layout(ctx.root).micropython;
     if (dryRun) {
         const listing = await run('git', ['ls-remote', '--tags', '--', repo], {

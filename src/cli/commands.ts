@@ -4,7 +4,7 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import { parseInputs, type Inputs } from '../inputs.js';
+import { parseInputs, parseRepository, type Inputs } from '../inputs.js';
 import { NoCache } from '../ports.js';
 import { boardArgs, runContainer, makeContainer, type SerialAttachment } from '../pipeline/build.js';
 import { Docker } from '../pipeline/docker.js';
@@ -171,7 +171,10 @@ function pipelineEnv(ctx: CommandContext): PipelineEnv {
 async function buildingTree(ctx: CommandContext, dryRun: boolean): Promise<string | undefined> {
   const found = treeAround(ctx);
   if (found) return found;
-  const repo = stringOption(ctx.args.options, 'micropython-repo') ?? DEFAULT_MICROPYTHON_REPO;
+  const repo = parseRepository(
+    stringOption(ctx.args.options, 'micropython-repo') ?? DEFAULT_MICROPYTHON_REPO,
+    '--micropython-repo'
+  );
   const dir = layout(ctx.root).micropython;
   if (dryRun) {
     const listing = await run('git', ['ls-remote', '--tags', '--', repo], {
