@@ -31614,7 +31614,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7919);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1872);
 
 process.exitCode = await (0,_run_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2));
 
@@ -31623,7 +31623,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7919:
+/***/ 1872:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -32817,7 +32817,36 @@ function findArtifacts(tree, buildDir, buildSystem) {
     return { buildDir: dir, firmware, firmwareSize: firmware ? (0,external_node_fs_namespaceObject.statSync)(firmware).size : undefined, files };
 }
 
+;// CONCATENATED MODULE: ./src/git.ts
+
+
+/** A local path or file:// URL: its submodules are local too, which git blocks unless told. */
+function isLocalRepo(repo) {
+    return external_node_path_default().isAbsolute(repo) || repo.startsWith('file://');
+}
+/** `--progress` when someone listens, else `--quiet`. */
+function progressArgs(options) {
+    return options.onGitLine ? ['--progress'] : ['--quiet'];
+}
+/**
+ * git through the one exec wrapper: never prompts for credentials (a CI job
+ * or a script would hang), and allows file-transport submodules only for a
+ * repository that is itself local.
+ */
+function git(args, options) {
+    const onGitLine = options.onGitLine;
+    return run('git', isLocalRepo(options.repo) ? ['-c', 'protocol.file.allow=always', ...args] : args, {
+        cwd: options.cwd,
+        env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: 'true' },
+        debug: options.debug,
+        timeoutMs: options.timeoutMs,
+        onLine: onGitLine ? (line) => onGitLine(line) : undefined,
+        splitOnCarriageReturn: onGitLine !== undefined
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/pipeline/idf.ts
+
 
 
 
@@ -32868,14 +32897,6 @@ function suggestTags(lsRemote, count = 5) {
     })
         .slice(0, count);
 }
-/** A local path or file:// URL: its submodules are local too, which git blocks unless told. */
-function isLocalRepo(repo) {
-    return external_node_path_default().isAbsolute(repo) || repo.startsWith('file://');
-}
-function gitArgs(repo, args) {
-    return isLocalRepo(repo) ? ['-c', 'protocol.file.allow=always', ...args] : args;
-}
-const gitEnv = () => ({ ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: 'true' });
 const MARKER = 'complete.json';
 async function readMarker(dir) {
     try {
@@ -32893,8 +32914,8 @@ async function markComplete(idf, chips) {
 /** Ask the repository what `ref` is; a failure says why it could not be reached. */
 async function lookUp(repo, ref, log) {
     try {
-        const { stdout } = await run('git', gitArgs(repo, ['ls-remote', '--heads', '--tags', '--', repo]), {
-            env: gitEnv(),
+        const { stdout } = await git(['ls-remote', '--heads', '--tags', '--', repo], {
+            repo,
             timeoutMs: 60_000,
             debug: log.debug
         });
@@ -33026,7 +33047,7 @@ async function fromCacheOffline(req, ctx, entryDir, failure) {
     throw unreachable(req.repo, req.ref, failure);
 }
 async function revParse(dir) {
-    const { stdout } = await run('git', ['-C', dir, 'rev-parse', 'HEAD'], { env: gitEnv() });
+    const { stdout } = await git(['-C', dir, 'rev-parse', 'HEAD'], { repo: dir });
     return stdout.trim();
 }
 /**
@@ -33040,46 +33061,31 @@ async function clone(req, kind, dir, ctx) {
     const checkout = external_node_path_default().join(staging, 'esp-idf');
     await (0,promises_namespaceObject.rm)(staging, { recursive: true, force: true });
     await (0,promises_namespaceObject.mkdir)(checkout, { recursive: true });
-    const git = (args, cwd) => run('git', gitArgs(req.repo, args), {
-        cwd,
-        env: gitEnv(),
-        debug: log.debug,
-        onLine: ctx.onGitLine ? (line) => ctx.onGitLine?.(line) : undefined,
-        splitOnCarriageReturn: ctx.onGitLine !== undefined
-    });
-    // With a listener, git reports progress (it only does on a terminal unless asked).
-    const progress = ctx.onGitLine ? ['--progress'] : [];
+    const options = { repo: req.repo, debug: log.debug, onGitLine: ctx.onGitLine };
+    const step = (args) => git(args, options);
+    const progress = progressArgs(options);
     try {
         if (kind === 'commit') {
             log.info(`Fetching commit ${req.ref} from ${req.repo}`);
-            await git(['init', '--quiet', checkout]);
-            await git(['-C', checkout, 'remote', 'add', 'origin', req.repo]);
+            await step(['init', '--quiet', checkout]);
+            await step(['-C', checkout, 'remote', 'add', 'origin', req.repo]);
             try {
-                await git(['-C', checkout, 'fetch', ...progress, '--depth', '1', 'origin', req.ref]);
+                await step(['-C', checkout, 'fetch', ...progress, '--depth', '1', 'origin', req.ref]);
             }
             catch {
                 // Some servers refuse to serve an unadvertised commit: fetch everything instead.
                 log.info('The server would not serve the commit alone; fetching the whole history');
-                await git(['-C', checkout, 'fetch', '--tags', 'origin', '+refs/heads/*:refs/remotes/origin/*']);
+                await step(['-C', checkout, 'fetch', '--tags', 'origin', '+refs/heads/*:refs/remotes/origin/*']);
             }
-            await git(['-C', checkout, 'checkout', '--quiet', '--detach', req.ref]);
+            await step(['-C', checkout, 'checkout', '--quiet', '--detach', req.ref]);
         }
         else {
             log.info(`Cloning ${req.repo} at ${req.ref} (shallow)`);
-            await git([
-                'clone',
-                '--depth',
-                '1',
-                ...(ctx.onGitLine ? progress : ['--quiet']),
-                `--branch=${req.ref}`,
-                '--',
-                req.repo,
-                checkout
-            ]);
+            await step(['clone', '--depth', '1', ...progress, `--branch=${req.ref}`, '--', req.repo, checkout]);
         }
         log.info('Updating submodules (git submodule update --init --recursive)');
         try {
-            await git([
+            await step([
                 '-C',
                 checkout,
                 'submodule',
@@ -33095,7 +33101,7 @@ async function clone(req, kind, dir, ctx) {
         }
         catch {
             log.info('A shallow submodule fetch was refused; retrying with full history');
-            await git(['-C', checkout, 'submodule', 'update', '--init', '--recursive', '--jobs', '4']);
+            await step(['-C', checkout, 'submodule', 'update', '--init', '--recursive', '--jobs', '4']);
         }
         await (0,promises_namespaceObject.mkdir)(external_node_path_default().join(staging, 'espressif'), { recursive: true });
         await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
@@ -39341,6 +39347,7 @@ async function planRun(inputs, resolution, env, step) {
 
 
 
+
 const DEFAULT_MICROPYTHON_REPO = 'https://github.com/micropython/micropython.git';
 class TreeError extends Error {
     constructor(message) {
@@ -39383,10 +39390,6 @@ function latestRelease(lsRemote) {
     }
     return best?.tag;
 }
-const micropython_gitEnv = () => ({ ...process.env, GIT_TERMINAL_PROMPT: '0' });
-function localRepo(repo) {
-    return external_node_path_default().isAbsolute(repo) || repo.startsWith('file://');
-}
 /**
  * The latest release of `repo`, cloned (shallow) into `<dir>/<tag>` unless it
  * is there already. The clone lands in a `.partial-<pid>` sibling first.
@@ -39395,11 +39398,8 @@ async function latestReleaseTree(repo, ctx) {
     const { log } = ctx;
     let listing;
     try {
-        listing = (await run('git', ['ls-remote', '--tags', '--', repo], {
-            env: micropython_gitEnv(),
-            timeoutMs: 60_000,
-            debug: log.debug
-        })).stdout;
+        listing = (await git(['ls-remote', '--tags', '--', repo], { repo, timeoutMs: 60_000, debug: log.debug }))
+            .stdout;
     }
     catch (error) {
         throw new TreeError(`No MicroPython tree here, and the latest release cannot be looked up in ${repo}: ${error.message.split('\n').slice(-1)[0]}\n` +
@@ -39417,24 +39417,9 @@ async function latestReleaseTree(repo, ctx) {
     await (0,promises_namespaceObject.mkdir)(ctx.dir, { recursive: true });
     await (0,promises_namespaceObject.rm)(staging, { recursive: true, force: true });
     log.info(`Cloning MicroPython ${tag}, the latest release of ${repo}, into ${root}`);
-    const args = [
-        ...(localRepo(repo) ? ['-c', 'protocol.file.allow=always'] : []),
-        'clone',
-        '--depth',
-        '1',
-        ctx.onGitLine ? '--progress' : '--quiet',
-        `--branch=${tag}`,
-        '--',
-        repo,
-        staging
-    ];
+    const options = { repo, debug: log.debug, onGitLine: ctx.onGitLine };
     try {
-        await run('git', args, {
-            env: micropython_gitEnv(),
-            debug: log.debug,
-            onLine: ctx.onGitLine ? (line) => ctx.onGitLine?.(line) : undefined,
-            splitOnCarriageReturn: ctx.onGitLine !== undefined
-        });
+        await git(['clone', '--depth', '1', ...progressArgs(options), `--branch=${tag}`, '--', repo, staging], options);
         await (0,promises_namespaceObject.rename)(staging, root);
     }
     catch (error) {
@@ -39579,10 +39564,9 @@ async function buildingTree(ctx, dryRun) {
     const repo = parseRepository(stringOption(ctx.args.options, 'micropython-repo') ?? DEFAULT_MICROPYTHON_REPO, '--micropython-repo');
     const dir = layout(ctx.root).micropython;
     if (dryRun) {
-        const listing = await run('git', ['ls-remote', '--tags', '--', repo], {
-            timeoutMs: 60_000,
-            allowFailure: true
-        });
+        const listing = await git(['ls-remote', '--tags', '--', repo], { repo, timeoutMs: 60_000 }).catch(() => ({
+            stdout: ''
+        }));
         const tag = latestRelease(listing.stdout);
         if (tag && looksLikeMicroPython(external_node_path_default().join(dir, tag)))
             return external_node_path_default().join(dir, tag);

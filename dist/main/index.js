@@ -38404,7 +38404,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(196);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1357);
 
 await (0,_run_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)();
 
@@ -38413,7 +38413,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 196:
+/***/ 1357:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -42377,7 +42377,36 @@ async function runContainer(docker, spec, log, what) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/git.ts
+
+
+/** A local path or file:// URL: its submodules are local too, which git blocks unless told. */
+function isLocalRepo(repo) {
+    return external_node_path_default().isAbsolute(repo) || repo.startsWith('file://');
+}
+/** `--progress` when someone listens, else `--quiet`. */
+function progressArgs(options) {
+    return options.onGitLine ? ['--progress'] : ['--quiet'];
+}
+/**
+ * git through the one exec wrapper: never prompts for credentials (a CI job
+ * or a script would hang), and allows file-transport submodules only for a
+ * repository that is itself local.
+ */
+function git(args, options) {
+    const onGitLine = options.onGitLine;
+    return run('git', isLocalRepo(options.repo) ? ['-c', 'protocol.file.allow=always', ...args] : args, {
+        cwd: options.cwd,
+        env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: 'true' },
+        debug: options.debug,
+        timeoutMs: options.timeoutMs,
+        onLine: onGitLine ? (line) => onGitLine(line) : undefined,
+        splitOnCarriageReturn: onGitLine !== undefined
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/pipeline/idf.ts
+
 
 
 
@@ -42428,14 +42457,6 @@ function suggestTags(lsRemote, count = 5) {
     })
         .slice(0, count);
 }
-/** A local path or file:// URL: its submodules are local too, which git blocks unless told. */
-function isLocalRepo(repo) {
-    return external_node_path_default().isAbsolute(repo) || repo.startsWith('file://');
-}
-function gitArgs(repo, args) {
-    return isLocalRepo(repo) ? ['-c', 'protocol.file.allow=always', ...args] : args;
-}
-const gitEnv = () => ({ ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: 'true' });
 const MARKER = 'complete.json';
 async function readMarker(dir) {
     try {
@@ -42453,8 +42474,8 @@ async function markComplete(idf, chips) {
 /** Ask the repository what `ref` is; a failure says why it could not be reached. */
 async function lookUp(repo, ref, log) {
     try {
-        const { stdout } = await run('git', gitArgs(repo, ['ls-remote', '--heads', '--tags', '--', repo]), {
-            env: gitEnv(),
+        const { stdout } = await git(['ls-remote', '--heads', '--tags', '--', repo], {
+            repo,
             timeoutMs: 60_000,
             debug: log.debug
         });
@@ -42586,7 +42607,7 @@ async function fromCacheOffline(req, ctx, entryDir, failure) {
     throw unreachable(req.repo, req.ref, failure);
 }
 async function revParse(dir) {
-    const { stdout } = await run('git', ['-C', dir, 'rev-parse', 'HEAD'], { env: gitEnv() });
+    const { stdout } = await git(['-C', dir, 'rev-parse', 'HEAD'], { repo: dir });
     return stdout.trim();
 }
 /**
@@ -42600,46 +42621,31 @@ async function clone(req, kind, dir, ctx) {
     const checkout = external_node_path_default().join(staging, 'esp-idf');
     await (0,promises_namespaceObject.rm)(staging, { recursive: true, force: true });
     await (0,promises_namespaceObject.mkdir)(checkout, { recursive: true });
-    const git = (args, cwd) => run('git', gitArgs(req.repo, args), {
-        cwd,
-        env: gitEnv(),
-        debug: log.debug,
-        onLine: ctx.onGitLine ? (line) => ctx.onGitLine?.(line) : undefined,
-        splitOnCarriageReturn: ctx.onGitLine !== undefined
-    });
-    // With a listener, git reports progress (it only does on a terminal unless asked).
-    const progress = ctx.onGitLine ? ['--progress'] : [];
+    const options = { repo: req.repo, debug: log.debug, onGitLine: ctx.onGitLine };
+    const step = (args) => git(args, options);
+    const progress = progressArgs(options);
     try {
         if (kind === 'commit') {
             log.info(`Fetching commit ${req.ref} from ${req.repo}`);
-            await git(['init', '--quiet', checkout]);
-            await git(['-C', checkout, 'remote', 'add', 'origin', req.repo]);
+            await step(['init', '--quiet', checkout]);
+            await step(['-C', checkout, 'remote', 'add', 'origin', req.repo]);
             try {
-                await git(['-C', checkout, 'fetch', ...progress, '--depth', '1', 'origin', req.ref]);
+                await step(['-C', checkout, 'fetch', ...progress, '--depth', '1', 'origin', req.ref]);
             }
             catch {
                 // Some servers refuse to serve an unadvertised commit: fetch everything instead.
                 log.info('The server would not serve the commit alone; fetching the whole history');
-                await git(['-C', checkout, 'fetch', '--tags', 'origin', '+refs/heads/*:refs/remotes/origin/*']);
+                await step(['-C', checkout, 'fetch', '--tags', 'origin', '+refs/heads/*:refs/remotes/origin/*']);
             }
-            await git(['-C', checkout, 'checkout', '--quiet', '--detach', req.ref]);
+            await step(['-C', checkout, 'checkout', '--quiet', '--detach', req.ref]);
         }
         else {
             log.info(`Cloning ${req.repo} at ${req.ref} (shallow)`);
-            await git([
-                'clone',
-                '--depth',
-                '1',
-                ...(ctx.onGitLine ? progress : ['--quiet']),
-                `--branch=${req.ref}`,
-                '--',
-                req.repo,
-                checkout
-            ]);
+            await step(['clone', '--depth', '1', ...progress, `--branch=${req.ref}`, '--', req.repo, checkout]);
         }
         log.info('Updating submodules (git submodule update --init --recursive)');
         try {
-            await git([
+            await step([
                 '-C',
                 checkout,
                 'submodule',
@@ -42655,7 +42661,7 @@ async function clone(req, kind, dir, ctx) {
         }
         catch {
             log.info('A shallow submodule fetch was refused; retrying with full history');
-            await git(['-C', checkout, 'submodule', 'update', '--init', '--recursive', '--jobs', '4']);
+            await step(['-C', checkout, 'submodule', 'update', '--init', '--recursive', '--jobs', '4']);
         }
         await (0,promises_namespaceObject.mkdir)(external_node_path_default().join(staging, 'espressif'), { recursive: true });
         await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });

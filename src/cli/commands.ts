@@ -46,7 +46,7 @@ import {
 } from './serial.js';
 import { layout, placesFor, removeLeftovers, removeScratch } from './store.js';
 import type { TerminalProgress } from './terminal.js';
-import { run } from '../exec.js';
+import { git } from '../git.js';
 
 export interface CommandContext {
   args: ParsedArgs;
@@ -177,10 +177,9 @@ async function buildingTree(ctx: CommandContext, dryRun: boolean): Promise<strin
   );
   const dir = layout(ctx.root).micropython;
   if (dryRun) {
-    const listing = await run('git', ['ls-remote', '--tags', '--', repo], {
-      timeoutMs: 60_000,
-      allowFailure: true
-    });
+    const listing = await git(['ls-remote', '--tags', '--', repo], { repo, timeoutMs: 60_000 }).catch(() => ({
+      stdout: ''
+    }));
     const tag = latestRelease(listing.stdout);
     if (tag && looksLikeMicroPython(path.join(dir, tag))) return path.join(dir, tag);
     ctx.out(

@@ -6,7 +6,8 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { ExecError, run } from '../exec.js';
+import { ExecError } from '../exec.js';
+import { git, progressArgs } from '../git.js';
 import type { Log } from '../ports.js';
 
 export const DEFAULT_MICROPYTHON_REPO = 'https://github.com/micropython/micropython.git';
@@ -54,12 +55,6 @@ export function latestRelease(lsRemote: string): string | undefined {
   return best?.tag;
 }
 
-const gitEnv = () => ({ ...process.env, GIT_TERMINAL_PROMPT: '0' });
-
-function localRepo(repo: string): boolean {
-  return path.isAbsolute(repo) || repo.startsWith('file://');
-}
-
 export interface CloneContext {
   /** $HOME/esp32-devel/micropython */
   dir: string;
@@ -78,13 +73,8 @@ export async function latestReleaseTree(
   const { log } = ctx;
   let listing: string;
   try {
-    listing = (
-      await run('git', ['ls-remote', '--tags', '--', repo], {
-        env: gitEnv(),
-        timeoutMs: 60_000,
-        debug: log.debug
-      })
-    ).stdout;
+    listing = (await git(['ls-remote', '--tags', '--', repo], { repo, timeoutMs: 60_000, debug: log.debug }))
+      .stdout;
   } catch (error) {
     throw new TreeError(
       `No MicroPython tree here, and the latest release cannot be looked up in ${repo}: ${(error as Error).message.split('\n').slice(-1)[0]}\n` +
@@ -102,24 +92,12 @@ export async function latestReleaseTree(
   await mkdir(ctx.dir, { recursive: true });
   await rm(staging, { recursive: true, force: true });
   log.info(`Cloning MicroPython ${tag}, the latest release of ${repo}, into ${root}`);
-  const args = [
-    ...(localRepo(repo) ? ['-c', 'protocol.file.allow=always'] : []),
-    'clone',
-    '--depth',
-    '1',
-    ctx.onGitLine ? '--progress' : '--quiet',
-    `--branch=${tag}`,
-    '--',
-    repo,
-    staging
-  ];
+  const options = { repo, debug: log.debug, onGitLine: ctx.onGitLine };
   try {
-    await run('git', args, {
-      env: gitEnv(),
-      debug: log.debug,
-      onLine: ctx.onGitLine ? (line) => ctx.onGitLine?.(line) : undefined,
-      splitOnCarriageReturn: ctx.onGitLine !== undefined
-    });
+    await git(
+      ['clone', '--depth', '1', ...progressArgs(options), `--branch=${tag}`, '--', repo, staging],
+      options
+    );
     await rename(staging, root);
   } catch (error) {
     await rm(staging, { recursive: true, force: true });

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ExecError, run } from '../exec.js';
+import { ExecError } from '../exec.js';
+import { git, progressArgs } from '../git.js';
 import type { CacheStore, Log, Places } from '../ports.js';
 import { idfDirName, idfKey, idfRestoreKeys, type RefKind } from './keys.js';
 import type { PendingSave } from './saves.js';
@@ -54,17 +55,6 @@ export function suggestTags(lsRemote: string, count = 5): string[] {
     })
     .slice(0, count);
 }
-
-/** A local path or file:// URL: its submodules are local too, which git blocks unless told. */
-function isLocalRepo(repo: string): boolean {
-  return path.isAbsolute(repo) || repo.startsWith('file://');
-}
-
-function gitArgs(repo: string, args: string[]): string[] {
-  return isLocalRepo(repo) ? ['-c', 'protocol.file.allow=always', ...args] : args;
-}
-
-const gitEnv = () => ({ ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: 'true' });
 
 export interface IdfRequest {
   repo: string;
@@ -127,8 +117,8 @@ async function lookUp(
   log: Log
 ): Promise<{ found?: RemoteRef; listing: string } | { failure: string }> {
   try {
-    const { stdout } = await run('git', gitArgs(repo, ['ls-remote', '--heads', '--tags', '--', repo]), {
-      env: gitEnv(),
+    const { stdout } = await git(['ls-remote', '--heads', '--tags', '--', repo], {
+      repo,
       timeoutMs: 60_000,
       debug: log.debug
     });
@@ -288,7 +278,7 @@ async function fromCacheOffline(
 }
 
 async function revParse(dir: string): Promise<string> {
-  const { stdout } = await run('git', ['-C', dir, 'rev-parse', 'HEAD'], { env: gitEnv() });
+  const { stdout } = await git(['-C', dir, 'rev-parse', 'HEAD'], { repo: dir });
   return stdout.trim();
 }
 
@@ -303,45 +293,29 @@ async function clone(req: IdfRequest, kind: RefKind, dir: string, ctx: IdfContex
   const checkout = path.join(staging, 'esp-idf');
   await rm(staging, { recursive: true, force: true });
   await mkdir(checkout, { recursive: true });
-  const git = (args: string[], cwd?: string) =>
-    run('git', gitArgs(req.repo, args), {
-      cwd,
-      env: gitEnv(),
-      debug: log.debug,
-      onLine: ctx.onGitLine ? (line) => ctx.onGitLine?.(line) : undefined,
-      splitOnCarriageReturn: ctx.onGitLine !== undefined
-    });
-  // With a listener, git reports progress (it only does on a terminal unless asked).
-  const progress = ctx.onGitLine ? ['--progress'] : [];
+  const options = { repo: req.repo, debug: log.debug, onGitLine: ctx.onGitLine };
+  const step = (args: string[]) => git(args, options);
+  const progress = progressArgs(options);
   try {
     if (kind === 'commit') {
       log.info(`Fetching commit ${req.ref} from ${req.repo}`);
-      await git(['init', '--quiet', checkout]);
-      await git(['-C', checkout, 'remote', 'add', 'origin', req.repo]);
+      await step(['init', '--quiet', checkout]);
+      await step(['-C', checkout, 'remote', 'add', 'origin', req.repo]);
       try {
-        await git(['-C', checkout, 'fetch', ...progress, '--depth', '1', 'origin', req.ref]);
+        await step(['-C', checkout, 'fetch', ...progress, '--depth', '1', 'origin', req.ref]);
       } catch {
         // Some servers refuse to serve an unadvertised commit: fetch everything instead.
         log.info('The server would not serve the commit alone; fetching the whole history');
-        await git(['-C', checkout, 'fetch', '--tags', 'origin', '+refs/heads/*:refs/remotes/origin/*']);
+        await step(['-C', checkout, 'fetch', '--tags', 'origin', '+refs/heads/*:refs/remotes/origin/*']);
       }
-      await git(['-C', checkout, 'checkout', '--quiet', '--detach', req.ref]);
+      await step(['-C', checkout, 'checkout', '--quiet', '--detach', req.ref]);
     } else {
       log.info(`Cloning ${req.repo} at ${req.ref} (shallow)`);
-      await git([
-        'clone',
-        '--depth',
-        '1',
-        ...(ctx.onGitLine ? progress : ['--quiet']),
-        `--branch=${req.ref}`,
-        '--',
-        req.repo,
-        checkout
-      ]);
+      await step(['clone', '--depth', '1', ...progress, `--branch=${req.ref}`, '--', req.repo, checkout]);
     }
     log.info('Updating submodules (git submodule update --init --recursive)');
     try {
-      await git([
+      await step([
         '-C',
         checkout,
         'submodule',
@@ -356,7 +330,7 @@ async function clone(req: IdfRequest, kind: RefKind, dir: string, ctx: IdfContex
       ]);
     } catch {
       log.info('A shallow submodule fetch was refused; retrying with full history');
-      await git(['-C', checkout, 'submodule', 'update', '--init', '--recursive', '--jobs', '4']);
+      await step(['-C', checkout, 'submodule', 'update', '--init', '--recursive', '--jobs', '4']);
     }
     await mkdir(path.join(staging, 'espressif'), { recursive: true });
     await rm(dir, { recursive: true, force: true });
