@@ -13,8 +13,6 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Resolve instead of throwing when the exit code is not 0. */
   allowFailure?: boolean;
-  /** Cancel: kills the process (SIGTERM) when aborted. */
-  signal?: AbortSignal;
   /** Debug log for the argv; defaults to nothing. */
   debug?: (message: string) => void;
 }
@@ -76,7 +74,6 @@ export function run(command: string, args: readonly string[], options: RunOption
     const out: Record<'stdout' | 'stderr', string[]> = { stdout: [], stderr: [] };
     const partial = { stdout: '', stderr: '' };
     let timedOut = false;
-    let aborted = false;
 
     const onData = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
       const text = chunk.toString('utf8');
@@ -96,42 +93,33 @@ export function run(command: string, args: readonly string[], options: RunOption
             child.kill('SIGTERM');
           }, options.timeoutMs)
         : undefined;
-    const onAbort = () => {
-      aborted = true;
-      child.kill('SIGTERM');
-    };
-    options.signal?.addEventListener('abort', onAbort, { once: true });
 
     child.on('error', (error: NodeJS.ErrnoException) => {
       if (timer) clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onAbort);
       const why = error.code === 'ENOENT' ? `${command} was not found on PATH` : error.message;
       reject(new ExecError(`Could not run ${command}: ${why}`, command, args, null, '', ''));
     });
     child.on('close', (code, signal) => {
       if (timer) clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onAbort);
       for (const stream of ['stdout', 'stderr'] as const) {
         if (options.onLine && partial[stream]) options.onLine(partial[stream], stream);
       }
       const stdout = out.stdout.join('');
       const stderr = out.stderr.join('');
       const exitCode = code ?? 128;
-      if (exitCode === 0 && !timedOut && !aborted) {
+      if (exitCode === 0 && !timedOut) {
         resolve({ code: 0, stdout, stderr });
         return;
       }
-      if (options.allowFailure && !timedOut && !aborted) {
+      if (options.allowFailure && !timedOut) {
         resolve({ code: exitCode, stdout, stderr });
         return;
       }
       const how = timedOut
-        ? `timed out after ${Math.round((options.timeoutMs ?? 0) / 1000)} s`
-        : aborted
-          ? 'was cancelled'
-          : signal
-            ? `was killed by ${signal}`
-            : `exited with code ${exitCode}`;
+        ? `timed out after ${(options.timeoutMs ?? 0) / 1000} s`
+        : signal
+          ? `was killed by ${signal}`
+          : `exited with code ${exitCode}`;
       const error = new ExecError(`${command} ${how}`, command, args, code, stdout, stderr);
       const tail = error.tail;
       error.message = tail ? `${command} ${how}:\n${tail}` : `${command} ${how}`;

@@ -32203,7 +32203,6 @@ function run(command, args, options = {}) {
         const out = { stdout: [], stderr: [] };
         const partial = { stdout: '', stderr: '' };
         let timedOut = false;
-        let aborted = false;
         const onData = (stream) => (chunk) => {
             const text = chunk.toString('utf8');
             out[stream].push(text);
@@ -32222,22 +32221,15 @@ function run(command, args, options = {}) {
                 child.kill('SIGTERM');
             }, options.timeoutMs)
             : undefined;
-        const onAbort = () => {
-            aborted = true;
-            child.kill('SIGTERM');
-        };
-        options.signal?.addEventListener('abort', onAbort, { once: true });
         child.on('error', (error) => {
             if (timer)
                 clearTimeout(timer);
-            options.signal?.removeEventListener('abort', onAbort);
             const why = error.code === 'ENOENT' ? `${command} was not found on PATH` : error.message;
             reject(new ExecError(`Could not run ${command}: ${why}`, command, args, null, '', ''));
         });
         child.on('close', (code, signal) => {
             if (timer)
                 clearTimeout(timer);
-            options.signal?.removeEventListener('abort', onAbort);
             for (const stream of ['stdout', 'stderr']) {
                 if (options.onLine && partial[stream])
                     options.onLine(partial[stream], stream);
@@ -32245,21 +32237,19 @@ function run(command, args, options = {}) {
             const stdout = out.stdout.join('');
             const stderr = out.stderr.join('');
             const exitCode = code ?? 128;
-            if (exitCode === 0 && !timedOut && !aborted) {
+            if (exitCode === 0 && !timedOut) {
                 resolve({ code: 0, stdout, stderr });
                 return;
             }
-            if (options.allowFailure && !timedOut && !aborted) {
+            if (options.allowFailure && !timedOut) {
                 resolve({ code: exitCode, stdout, stderr });
                 return;
             }
             const how = timedOut
-                ? `timed out after ${Math.round((options.timeoutMs ?? 0) / 1000)} s`
-                : aborted
-                    ? 'was cancelled'
-                    : signal
-                        ? `was killed by ${signal}`
-                        : `exited with code ${exitCode}`;
+                ? `timed out after ${(options.timeoutMs ?? 0) / 1000} s`
+                : signal
+                    ? `was killed by ${signal}`
+                    : `exited with code ${exitCode}`;
             const error = new ExecError(`${command} ${how}`, command, args, code, stdout, stderr);
             const tail = error.tail;
             error.message = tail ? `${command} ${how}:\n${tail}` : `${command} ${how}`;
