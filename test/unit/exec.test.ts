@@ -24,7 +24,9 @@ describe('run', () => {
   });
 
   it('says when a command is not installed', async () => {
-    await expect(run('no-such-command-here', [])).rejects.toThrow(/no-such-command-here was not found on PATH/);
+    await expect(run('no-such-command-here', [])).rejects.toThrow(
+      /no-such-command-here was not found on PATH/
+    );
   });
 
   it('kills a command that runs past its time', async () => {
