@@ -38812,22 +38812,37 @@ function list(dir) {
     }
 }
 /** Remove what a run (alive or not) left half-written. Synchronous: it runs in a signal handler. */
+/**
+ * Remove a tree that processes being stopped may still be touching: retry
+ * what a concurrent writer makes fail (ENOTEMPTY, EBUSY), and never throw, so
+ * a cleanup on Ctrl-C cannot itself crash the exit. A tree left behind is
+ * removed by the next run, as a dead pid's.
+ */
+function removeQuietly(target) {
+    try {
+        (0,external_node_fs_namespaceObject.rmSync)(target, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
 function removeLeftovers(root, owner) {
     const removed = [];
     for (const parent of stagingParents(root)) {
         for (const name of list(parent)) {
             const pid = partialOwner(name);
             if (pid !== undefined && owner(pid)) {
-                (0,external_node_fs_namespaceObject.rmSync)(external_node_path_default().join(parent, name), { recursive: true, force: true });
-                removed.push(external_node_path_default().join(parent, name));
+                if (removeQuietly(external_node_path_default().join(parent, name)))
+                    removed.push(external_node_path_default().join(parent, name));
             }
         }
     }
     const tmp = layout(root).tmp;
     for (const name of list(tmp)) {
         if (/^\d+$/.test(name) && owner(Number(name))) {
-            (0,external_node_fs_namespaceObject.rmSync)(external_node_path_default().join(tmp, name), { recursive: true, force: true });
-            removed.push(external_node_path_default().join(tmp, name));
+            if (removeQuietly(external_node_path_default().join(tmp, name)))
+                removed.push(external_node_path_default().join(tmp, name));
         }
     }
     return removed;
@@ -39810,9 +39825,10 @@ function handleInterrupts(options) {
             for (let i = 0; i < 50 && children.some(processAlive); i++)
                 await sleep(100);
             removeLeftovers(options.root, (pid) => pid === process.pid);
+        })().finally(() => {
             if (!containerRunning)
                 process.exit(130);
-        })();
+        });
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);

@@ -68,8 +68,9 @@ export function handleInterrupts(options: InterruptOptions): Interrupts {
     void (async () => {
       for (let i = 0; i < 50 && children.some(processAlive); i++) await sleep(100);
       removeLeftovers(options.root, (pid) => pid === process.pid);
+    })().finally(() => {
       if (!containerRunning) process.exit(130);
-    })();
+    });
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

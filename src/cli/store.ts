@@ -72,22 +72,35 @@ function list(dir: string): string[] {
 }
 
 /** Remove what a run (alive or not) left half-written. Synchronous: it runs in a signal handler. */
+/**
+ * Remove a tree that processes being stopped may still be touching: retry
+ * what a concurrent writer makes fail (ENOTEMPTY, EBUSY), and never throw, so
+ * a cleanup on Ctrl-C cannot itself crash the exit. A tree left behind is
+ * removed by the next run, as a dead pid's.
+ */
+function removeQuietly(target: string): boolean {
+  try {
+    rmSync(target, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function removeLeftovers(root: string, owner: (pid: number) => boolean): string[] {
   const removed: string[] = [];
   for (const parent of stagingParents(root)) {
     for (const name of list(parent)) {
       const pid = partialOwner(name);
       if (pid !== undefined && owner(pid)) {
-        rmSync(path.join(parent, name), { recursive: true, force: true });
-        removed.push(path.join(parent, name));
+        if (removeQuietly(path.join(parent, name))) removed.push(path.join(parent, name));
       }
     }
   }
   const tmp = layout(root).tmp;
   for (const name of list(tmp)) {
     if (/^\d+$/.test(name) && owner(Number(name))) {
-      rmSync(path.join(tmp, name), { recursive: true, force: true });
-      removed.push(path.join(tmp, name));
+      if (removeQuietly(path.join(tmp, name))) removed.push(path.join(tmp, name));
     }
   }
   return removed;

@@ -371,7 +371,8 @@ describe('a developer with a board (modern tree, ESP-IDF v5.2.2)', () => {
     expect(await listed()).not.toBe('');
     started.child.kill('SIGINT');
     const result = await started.done;
-    expect(result.code).toBe(130);
+    // With the output, so that a failure says why.
+    expect({ code: result.code, signal: result.signal, stderr: result.stderr }).toMatchObject({ code: 130 });
     expect(await listed()).toBe('');
   });
 
@@ -512,7 +513,10 @@ describe('an interrupted setup (legacy tree: toolchain download and ESP-IDF clon
       );
       started.child.kill('SIGINT');
       const result = await started.done;
-      expect(result.code).toBe(130);
+      // With the output, so that a failure says why.
+      expect({ code: result.code, signal: result.signal, stderr: result.stderr }).toMatchObject({
+        code: 130
+      });
       expect(result.stderr).toContain('Interrupted (SIGINT)');
       expect(listAll(path.join(devel, 'tmp'))).toEqual([]);
       expect(toolchains().filter((f) => f.includes('xtensa-esp32-elf/'))).toEqual([]);
@@ -536,7 +540,8 @@ describe('an interrupted setup (legacy tree: toolchain download and ESP-IDF clon
     );
     started.child.kill('SIGINT');
     const result = await started.done;
-    expect(result.code).toBe(130);
+    // With the output, so that a failure says why.
+    expect({ code: result.code, signal: result.signal, stderr: result.stderr }).toMatchObject({ code: 130 });
     expect(listAll(path.join(devel, 'idf')).filter((f) => /\.partial-/.test(f))).toEqual([]);
     expect(listAll(path.join(devel, 'tmp'))).toEqual([]);
     rmSync(mark, { force: true });
