@@ -32666,6 +32666,10 @@ function findDockerDir(start = external_node_path_default().dirname((0,external_
             throw new DockerError(`docker/Dockerfile was not found above ${start}.`);
     }
 }
+/** The tag of the image built from inputs with this hash. Pure. */
+function imageRef(hash) {
+    return `${IMAGE_NAME}:${hash}`;
+}
 /** The image's identity: a hash of the files it is built from. */
 async function imageInputsHash(dockerDir) {
     const hash = (0,external_node_crypto_.createHash)('sha256');
@@ -32701,7 +32705,7 @@ async function buildOrReuse(req, ctx) {
     const { docker, log } = ctx;
     const hash = await imageInputsHash(req.dockerDir);
     const python = declaredPython(await (0,promises_namespaceObject.readFile)(external_node_path_default().join(req.dockerDir, 'Dockerfile'), 'utf8'));
-    const ref = `${IMAGE_NAME}:${hash}`;
+    const ref = imageRef(hash);
     if (await docker.hasImage(ref)) {
         log.info(`Image ${ref} is present`);
         return { ref, python, source: 'local' };
@@ -32930,9 +32934,8 @@ function unreachable(repo, ref, failure) {
  */
 async function prepareIdf(req, ctx) {
     const { log } = ctx;
-    const root = external_node_path_default().join(ctx.places.root, 'idf');
     const base = { repo: req.repo, ref: req.ref, chips: req.chips, python: req.python };
-    const entryDir = (kind) => external_node_path_default().join(root, idfDirName({ ...base, kind }));
+    const entryDir = (kind) => idfEntryDir(ctx.places.root, { ...base, kind });
     let remote;
     let listing;
     let offline = false;
@@ -32996,11 +32999,18 @@ async function prepareIdf(req, ctx) {
         await markComplete(cloned, req.chips);
     return cloned;
 }
+/** The directory of an entry under the places' root. Pure. */
+function idfEntryDir(root, id) {
+    return external_node_path_default().join(root, 'idf', idfDirName(id));
+}
+/** Where an entry keeps the checkout and ESP-IDF's installed tools. Pure. */
+function entryPaths(dir) {
+    return { idfPath: external_node_path_default().join(dir, 'esp-idf'), toolsPath: external_node_path_default().join(dir, 'espressif') };
+}
 function entry(dir, kind, commit, key, source, needsInstall) {
     return {
         dir,
-        idfPath: external_node_path_default().join(dir, 'esp-idf'),
-        toolsPath: external_node_path_default().join(dir, 'espressif'),
+        ...entryPaths(dir),
         commit,
         kind,
         key,
@@ -37855,11 +37865,12 @@ class ToolchainError extends Error {
 function hasCompiler(dir) {
     return (0,external_node_fs_namespaceObject.existsSync)(external_node_path_default().join(dir, 'bin', `${TOOL_NAME}-gcc`));
 }
-function toolCacheRoot() {
+/** The tool-cache directory @actions/tool-cache keeps this version in (tc.find looks there). */
+function toolCachePath(version) {
     const root = process.env.RUNNER_TOOL_CACHE;
     if (!root)
         throw new ToolchainError('RUNNER_TOOL_CACHE is not set: there is no tool cache to keep the toolchain in.');
-    return root;
+    return external_node_path_default().join(root, TOOL_NAME, version, ARCH);
 }
 /**
  * The legacy Xtensa toolchain: the runner's tool cache, then the Actions
@@ -37882,7 +37893,7 @@ async function prepareToolchain(spec, ctx) {
         log.info(`Found in the tool cache: ${found}`);
         return { ...base, dir: found, source: 'tool-cache' };
     }
-    const cached = external_node_path_default().join(toolCacheRoot(), TOOL_NAME, version, ARCH);
+    const cached = toolCachePath(version);
     const key = toolchainKey(spec.version, sha256);
     const paths = [cached, `${cached}.complete`];
     if (ctx.useCache && ctx.cache.available) {
@@ -39238,7 +39249,7 @@ async function planImage(inputs, env) {
     const python = declaredPython(await (0,promises_namespaceObject.readFile)(external_node_path_default().join(env.dockerDir, 'Dockerfile'), 'utf8'));
     if (inputs.image === 'build') {
         const hash = await imageInputsHash(env.dockerDir);
-        const ref = `${IMAGE_NAME}:${hash}`;
+        const ref = imageRef(hash);
         const lines = (await present(ref))
             ? [`# image ${ref} is present`]
             : [docker(imageBuildArgs(ref, hash, { dockerDir: env.dockerDir, network: inputs.network }))];
@@ -39270,7 +39281,7 @@ async function planRun(inputs, resolution, env, step) {
         const spec = resolution.toolchain;
         const version = toolCacheVersion(spec.version, spec.sha256 ?? '');
         const found = find(TOOL_NAME, version, 'x64');
-        toolchainDir = found || external_node_path_default().join(process.env.RUNNER_TOOL_CACHE ?? root, TOOL_NAME, version, 'x64');
+        toolchainDir = found || toolCachePath(version);
         lines.push(found
             ? `# toolchain ${spec.version} is present in ${found}`
             : `# would download ${spec.url} (SHA-256 ${spec.sha256}) into ${toolchainDir}`);
@@ -39281,7 +39292,7 @@ async function planRun(inputs, resolution, env, step) {
         chips: resolution.chips,
         python: image.python
     };
-    const entry = (kind) => external_node_path_default().join(root, 'idf', idfDirName({ ...base, kind }));
+    const entry = (kind) => idfEntryDir(root, { ...base, kind });
     const kinds = guessRefKind(base.ref) === 'commit' ? ['commit'] : ['tag', 'branch'];
     const present = kinds.find((kind) => (0,external_node_fs_namespaceObject.existsSync)(external_node_path_default().join(entry(kind), MARKER)));
     const idfDir = entry(present ?? guessRefKind(base.ref));
@@ -39293,8 +39304,7 @@ async function planRun(inputs, resolution, env, step) {
         if (resolution.buildSystem === 'cmake') {
             lines.push(docker(dockerRunArgs(installContainer({
                 image: image.ref,
-                idfPath: external_node_path_default().join(idfDir, 'esp-idf'),
-                toolsPath: external_node_path_default().join(idfDir, 'espressif'),
+                ...entryPaths(idfDir),
                 chips: resolution.chips,
                 mirror: inputs.idfToolsMirror,
                 user: env.user,
@@ -39317,8 +39327,7 @@ async function planRun(inputs, resolution, env, step) {
             : undefined,
         idf: {
             dir: idfDir,
-            idfPath: external_node_path_default().join(idfDir, 'esp-idf'),
-            toolsPath: external_node_path_default().join(idfDir, 'espressif'),
+            ...entryPaths(idfDir),
             commit: '',
             kind: present ?? guessRefKind(base.ref),
             key: '',

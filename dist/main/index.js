@@ -42012,6 +42012,10 @@ function findDockerDir(start = external_node_path_default().dirname((0,external_
             throw new DockerError(`docker/Dockerfile was not found above ${start}.`);
     }
 }
+/** The tag of the image built from inputs with this hash. Pure. */
+function imageRef(hash) {
+    return `${IMAGE_NAME}:${hash}`;
+}
 /** The image's identity: a hash of the files it is built from. */
 async function imageInputsHash(dockerDir) {
     const hash = (0,external_node_crypto_.createHash)('sha256');
@@ -42047,7 +42051,7 @@ async function buildOrReuse(req, ctx) {
     const { docker, log } = ctx;
     const hash = await imageInputsHash(req.dockerDir);
     const python = declaredPython(await (0,promises_namespaceObject.readFile)(external_node_path_default().join(req.dockerDir, 'Dockerfile'), 'utf8'));
-    const ref = `${IMAGE_NAME}:${hash}`;
+    const ref = imageRef(hash);
     if (await docker.hasImage(ref)) {
         log.info(`Image ${ref} is present`);
         return { ref, python, source: 'local' };
@@ -42490,9 +42494,8 @@ function unreachable(repo, ref, failure) {
  */
 async function prepareIdf(req, ctx) {
     const { log } = ctx;
-    const root = external_node_path_default().join(ctx.places.root, 'idf');
     const base = { repo: req.repo, ref: req.ref, chips: req.chips, python: req.python };
-    const entryDir = (kind) => external_node_path_default().join(root, idfDirName({ ...base, kind }));
+    const entryDir = (kind) => idfEntryDir(ctx.places.root, { ...base, kind });
     let remote;
     let listing;
     let offline = false;
@@ -42556,11 +42559,18 @@ async function prepareIdf(req, ctx) {
         await markComplete(cloned, req.chips);
     return cloned;
 }
+/** The directory of an entry under the places' root. Pure. */
+function idfEntryDir(root, id) {
+    return external_node_path_default().join(root, 'idf', idfDirName(id));
+}
+/** Where an entry keeps the checkout and ESP-IDF's installed tools. Pure. */
+function entryPaths(dir) {
+    return { idfPath: external_node_path_default().join(dir, 'esp-idf'), toolsPath: external_node_path_default().join(dir, 'espressif') };
+}
 function entry(dir, kind, commit, key, source, needsInstall) {
     return {
         dir,
-        idfPath: external_node_path_default().join(dir, 'esp-idf'),
-        toolsPath: external_node_path_default().join(dir, 'espressif'),
+        ...entryPaths(dir),
         commit,
         kind,
         key,
@@ -44470,11 +44480,12 @@ class ToolchainError extends Error {
 function hasCompiler(dir) {
     return (0,external_node_fs_namespaceObject.existsSync)(external_node_path_default().join(dir, 'bin', `${TOOL_NAME}-gcc`));
 }
-function toolCacheRoot() {
+/** The tool-cache directory @actions/tool-cache keeps this version in (tc.find looks there). */
+function toolCachePath(version) {
     const root = process.env.RUNNER_TOOL_CACHE;
     if (!root)
         throw new ToolchainError('RUNNER_TOOL_CACHE is not set: there is no tool cache to keep the toolchain in.');
-    return root;
+    return external_node_path_default().join(root, TOOL_NAME, version, ARCH);
 }
 /**
  * The legacy Xtensa toolchain: the runner's tool cache, then the Actions
@@ -44497,7 +44508,7 @@ async function prepareToolchain(spec, ctx) {
         log.info(`Found in the tool cache: ${found}`);
         return { ...base, dir: found, source: 'tool-cache' };
     }
-    const cached = external_node_path_default().join(toolCacheRoot(), TOOL_NAME, version, ARCH);
+    const cached = toolCachePath(version);
     const key = toolchainKey(spec.version, sha256);
     const paths = [cached, `${cached}.complete`];
     if (ctx.useCache && ctx.cache.available) {

@@ -11,12 +11,12 @@ import { formatArgv } from '../exec.js';
 import type { Inputs } from '../inputs.js';
 import { buildContainer, installContainer, makeContainer, type SerialAttachment } from '../pipeline/build.js';
 import { dockerRunArgs } from '../pipeline/docker.js';
-import { MARKER } from '../pipeline/idf.js';
-import { declaredPython, IMAGE_NAME, imageBuildArgs, imageInputsHash } from '../pipeline/image.js';
+import { entryPaths, idfEntryDir, MARKER } from '../pipeline/idf.js';
+import { declaredPython, imageBuildArgs, imageInputsHash, imageRef } from '../pipeline/image.js';
 import { buildPlan, ccacheDir, type PipelineEnv, type Prepared } from '../pipeline/index.js';
-import { idfDirName, toolCacheVersion, type RefKind } from '../pipeline/keys.js';
+import { toolCacheVersion, type RefKind } from '../pipeline/keys.js';
 import type { Resolution } from '../pipeline/resolve.js';
-import { TOOL_NAME } from '../pipeline/toolchain.js';
+import { TOOL_NAME, toolCachePath } from '../pipeline/toolchain.js';
 
 const docker = (args: string[]) => formatArgv('docker', args);
 
@@ -35,7 +35,7 @@ export async function planImage(
   const python = declaredPython(await readFile(path.join(env.dockerDir, 'Dockerfile'), 'utf8'));
   if (inputs.image === 'build') {
     const hash = await imageInputsHash(env.dockerDir);
-    const ref = `${IMAGE_NAME}:${hash}`;
+    const ref = imageRef(hash);
     const lines = (await present(ref))
       ? [`# image ${ref} is present`]
       : [docker(imageBuildArgs(ref, hash, { dockerDir: env.dockerDir, network: inputs.network }))];
@@ -84,7 +84,7 @@ export async function planRun(
     const spec = resolution.toolchain;
     const version = toolCacheVersion(spec.version, spec.sha256 ?? '');
     const found = tc.find(TOOL_NAME, version, 'x64');
-    toolchainDir = found || path.join(process.env.RUNNER_TOOL_CACHE ?? root, TOOL_NAME, version, 'x64');
+    toolchainDir = found || toolCachePath(version);
     lines.push(
       found
         ? `# toolchain ${spec.version} is present in ${found}`
@@ -98,7 +98,7 @@ export async function planRun(
     chips: resolution.chips,
     python: image.python
   };
-  const entry = (kind: RefKind) => path.join(root, 'idf', idfDirName({ ...base, kind }));
+  const entry = (kind: RefKind) => idfEntryDir(root, { ...base, kind });
   const kinds: RefKind[] = guessRefKind(base.ref) === 'commit' ? ['commit'] : ['tag', 'branch'];
   const present = kinds.find((kind) => existsSync(path.join(entry(kind), MARKER)));
   const idfDir = entry(present ?? guessRefKind(base.ref));
@@ -112,8 +112,7 @@ export async function planRun(
           dockerRunArgs(
             installContainer({
               image: image.ref,
-              idfPath: path.join(idfDir, 'esp-idf'),
-              toolsPath: path.join(idfDir, 'espressif'),
+              ...entryPaths(idfDir),
               chips: resolution.chips,
               mirror: inputs.idfToolsMirror,
               user: env.user,
@@ -139,8 +138,7 @@ export async function planRun(
       : undefined,
     idf: {
       dir: idfDir,
-      idfPath: path.join(idfDir, 'esp-idf'),
-      toolsPath: path.join(idfDir, 'espressif'),
+      ...entryPaths(idfDir),
       commit: '',
       kind: present ?? guessRefKind(base.ref),
       key: '',

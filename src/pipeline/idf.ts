@@ -4,7 +4,7 @@ import path from 'node:path';
 import { ExecError } from '../exec.js';
 import { git, progressArgs } from '../git.js';
 import type { CacheStore, Log, Places } from '../ports.js';
-import { idfDirName, idfKey, idfRestoreKeys, type RefKind } from './keys.js';
+import { idfDirName, idfKey, idfRestoreKeys, type IdfIdentity, type RefKind } from './keys.js';
 import type { PendingSave } from './saves.js';
 
 export class IdfError extends Error {
@@ -146,9 +146,8 @@ function unreachable(repo: string, ref: string, failure?: string): IdfError {
  */
 export async function prepareIdf(req: IdfRequest, ctx: IdfContext): Promise<PreparedIdf> {
   const { log } = ctx;
-  const root = path.join(ctx.places.root, 'idf');
   const base = { repo: req.repo, ref: req.ref, chips: req.chips, python: req.python };
-  const entryDir = (kind: RefKind) => path.join(root, idfDirName({ ...base, kind }));
+  const entryDir = (kind: RefKind) => idfEntryDir(ctx.places.root, { ...base, kind });
 
   let remote: RemoteRef | undefined;
   let listing: string | undefined;
@@ -219,6 +218,16 @@ export async function prepareIdf(req: IdfRequest, ctx: IdfContext): Promise<Prep
   return cloned;
 }
 
+/** The directory of an entry under the places' root. Pure. */
+export function idfEntryDir(root: string, id: Omit<IdfIdentity, 'commit'>): string {
+  return path.join(root, 'idf', idfDirName(id));
+}
+
+/** Where an entry keeps the checkout and ESP-IDF's installed tools. Pure. */
+export function entryPaths(dir: string): { idfPath: string; toolsPath: string } {
+  return { idfPath: path.join(dir, 'esp-idf'), toolsPath: path.join(dir, 'espressif') };
+}
+
 function entry(
   dir: string,
   kind: RefKind,
@@ -229,8 +238,7 @@ function entry(
 ): PreparedIdf {
   return {
     dir,
-    idfPath: path.join(dir, 'esp-idf'),
-    toolsPath: path.join(dir, 'espressif'),
+    ...entryPaths(dir),
     commit,
     kind,
     key,

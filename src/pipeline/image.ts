@@ -43,6 +43,11 @@ export function findDockerDir(start = path.dirname(fileURLToPath(import.meta.url
   }
 }
 
+/** The tag of the image built from inputs with this hash. Pure. */
+export function imageRef(hash: string): string {
+  return `${IMAGE_NAME}:${hash}`;
+}
+
 /** The image's identity: a hash of the files it is built from. */
 export async function imageInputsHash(dockerDir: string): Promise<string> {
   const hash = createHash('sha256');
@@ -85,7 +90,7 @@ async function buildOrReuse(req: ImageRequest, ctx: ImageContext): Promise<Prepa
   const { docker, log } = ctx;
   const hash = await imageInputsHash(req.dockerDir);
   const python = declaredPython(await readFile(path.join(req.dockerDir, 'Dockerfile'), 'utf8'));
-  const ref = `${IMAGE_NAME}:${hash}`;
+  const ref = imageRef(hash);
   if (await docker.hasImage(ref)) {
     log.info(`Image ${ref} is present`);
     return { ref, python, source: 'local' };

@@ -39,13 +39,14 @@ function hasCompiler(dir: string): boolean {
   return existsSync(path.join(dir, 'bin', `${TOOL_NAME}-gcc`));
 }
 
-function toolCacheRoot(): string {
+/** The tool-cache directory @actions/tool-cache keeps this version in (tc.find looks there). */
+export function toolCachePath(version: string): string {
   const root = process.env.RUNNER_TOOL_CACHE;
   if (!root)
     throw new ToolchainError(
       'RUNNER_TOOL_CACHE is not set: there is no tool cache to keep the toolchain in.'
     );
-  return root;
+  return path.join(root, TOOL_NAME, version, ARCH);
 }
 
 /**
@@ -78,7 +79,7 @@ export async function prepareToolchain(
     return { ...base, dir: found, source: 'tool-cache' };
   }
 
-  const cached = path.join(toolCacheRoot(), TOOL_NAME, version, ARCH);
+  const cached = toolCachePath(version);
   const key = toolchainKey(spec.version, sha256);
   const paths = [cached, `${cached}.complete`];
   if (ctx.useCache && ctx.cache.available) {
