@@ -299,6 +299,8 @@ async function restoreCcache(
     const restoreKeys = ccacheRestoreKeys(stem);
     hit = await env.cache.restore([dir], restoreKeys[0], restoreKeys);
     log.info(hit ? `Restored ccache from ${hit}` : 'No cached ccache yet');
+    // Only a restore changes the directory: otherwise what was read before still holds.
+    if (hit) return { dir, hit, fingerprint: (await fingerprint(dir)).id };
   }
-  return { dir, hit, fingerprint: (await fingerprint(dir)).id };
+  return { dir, hit, fingerprint: before.id };
 }
