@@ -15,6 +15,13 @@ export interface RunOptions {
   allowFailure?: boolean;
   /** Debug log for the argv; defaults to nothing. */
   debug?: (message: string) => void;
+  /**
+   * Cancels the command: SIGTERM to its whole process group (SIGKILL after
+   * {@link ABORT_GRACE_MS}), then an {@link AbortError}, even with allowFailure.
+   * With a signal the command runs in a process group of its own, so the
+   * terminal's Ctrl-C reaches only this process, which decides what to stop.
+   */
+  signal?: AbortSignal;
 }
 
 export interface RunResult {
@@ -46,6 +53,25 @@ export class ExecError extends Error {
   }
 }
 
+/** A command cancelled through its AbortSignal, or one that was not started because it already was. */
+export class AbortError extends Error {
+  constructor(message = 'The operation was cancelled', options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AbortError';
+  }
+}
+
+/** True for an {@link AbortError} and for a DOM-style abort (a DOMException or Error named 'AbortError'). */
+export function isAbort(error: unknown): boolean {
+  return (
+    error instanceof AbortError ||
+    (typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'AbortError')
+  );
+}
+
+/** How long a cancelled command has between SIGTERM and SIGKILL. */
+export const ABORT_GRACE_MS = 2000;
+
 export function lastLines(text: string, count: number): string {
   const lines = text.replace(/\s+$/, '').split('\n');
   return lines.slice(-count).join('\n');
@@ -59,21 +85,124 @@ export function formatArgv(command: string, args: readonly string[]): string {
 }
 
 /**
+ * Process groups of commands started with a signal (so detached) that are
+ * still running. A detached group no longer receives the terminal's SIGINT
+ * nor SIGHUP, and outlives this process unless stopped: so while any is
+ * running, a signal this program does not handle itself is passed on to them
+ * before it takes its default effect, and exiting stops them too.
+ */
+const liveGroups = new Set<number>();
+const PASSED_ON: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+function signalGroups(signal: NodeJS.Signals): void {
+  for (const pgid of liveGroups) {
+    try {
+      process.kill(-pgid, signal);
+    } catch {
+      // The group is gone already.
+    }
+  }
+}
+
+function onParentSignal(signal: NodeJS.Signals): void {
+  // Another listener means the program handles this signal itself (and cancels through its AbortSignal).
+  if (process.listenerCount(signal) > 1) return;
+  signalGroups(signal);
+  // A non-interactive shell's background jobs ignore SIGINT: make sure.
+  if (signal !== 'SIGTERM') signalGroups('SIGTERM');
+  unhookParent();
+  // No listener is left: the signal now takes its default effect, as it would have without us.
+  process.kill(process.pid, signal);
+}
+
+function onParentExit(): void {
+  signalGroups('SIGTERM');
+}
+
+function hookParent(): void {
+  for (const signal of PASSED_ON) process.on(signal, onParentSignal);
+  process.on('exit', onParentExit);
+}
+
+function unhookParent(): void {
+  for (const signal of PASSED_ON) process.removeListener(signal, onParentSignal);
+  process.removeListener('exit', onParentExit);
+}
+
+function addGroup(pgid: number): void {
+  if (liveGroups.size === 0) hookParent();
+  liveGroups.add(pgid);
+}
+
+function removeGroup(pgid: number): void {
+  if (liveGroups.delete(pgid) && liveGroups.size === 0) unhookParent();
+}
+
+/**
  * The one way this project runs a process: an argv array, never a shell
  * string. Output is collected (and streamed line by line to onLine); a
  * failure throws an ExecError carrying the exit code and the output's tail.
+ * A cancelled command (options.signal) throws an AbortError instead.
  */
 export function run(command: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  const { signal } = options;
+  if (signal?.aborted) {
+    return Promise.reject(
+      new AbortError(`${command} was cancelled before it started`, { cause: signal.reason })
+    );
+  }
   options.debug?.(`$ ${formatArgv(command, args)}`);
   return new Promise((resolve, reject) => {
+    const detached = signal !== undefined;
     const child = spawn(command, args, {
       cwd: options.cwd,
       env: options.env ?? process.env,
-      stdio: ['ignore', 'pipe', 'pipe']
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached
     });
+    // A detached child leads a process group of its own, whose id is its pid.
+    const pgid = detached ? child.pid : undefined;
+    if (pgid !== undefined) addGroup(pgid);
     const out: Record<'stdout' | 'stderr', string[]> = { stdout: [], stderr: [] };
     const partial = { stdout: '', stderr: '' };
     let timedOut = false;
+    let aborted = false;
+    let escalation: NodeJS.Timeout | undefined;
+
+    /** The whole group when there is one, so that grandchildren (git's index-pack, remote helpers) go too. */
+    const kill = (sig: NodeJS.Signals) => {
+      if (pgid !== undefined) {
+        try {
+          process.kill(-pgid, sig);
+          return;
+        } catch {
+          // The group is gone (or never formed): the child alone, below.
+        }
+      }
+      child.kill(sig);
+    };
+
+    const onAbort = () => {
+      aborted = true;
+      kill('SIGTERM');
+      escalation = setTimeout(() => kill('SIGKILL'), ABORT_GRACE_MS);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+
+    const timer =
+      options.timeoutMs !== undefined
+        ? setTimeout(() => {
+            timedOut = true;
+            kill('SIGTERM');
+          }, options.timeoutMs)
+        : undefined;
+
+    const cleanUp = () => {
+      if (timer) clearTimeout(timer);
+      if (escalation) clearTimeout(escalation);
+      signal?.removeEventListener('abort', onAbort);
+      if (pgid !== undefined) removeGroup(pgid);
+    };
 
     const onData = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
       const text = chunk.toString('utf8');
@@ -86,26 +215,23 @@ export function run(command: string, args: readonly string[], options: RunOption
     child.stdout.on('data', onData('stdout'));
     child.stderr.on('data', onData('stderr'));
 
-    const timer =
-      options.timeoutMs !== undefined
-        ? setTimeout(() => {
-            timedOut = true;
-            child.kill('SIGTERM');
-          }, options.timeoutMs)
-        : undefined;
-
     child.on('error', (error: NodeJS.ErrnoException) => {
-      if (timer) clearTimeout(timer);
+      cleanUp();
       const why = error.code === 'ENOENT' ? `${command} was not found on PATH` : error.message;
       reject(new ExecError(`Could not run ${command}: ${why}`, command, args, null, '', ''));
     });
-    child.on('close', (code, signal) => {
-      if (timer) clearTimeout(timer);
+    // 'close' comes once every holder of the output pipes is gone, grandchildren included.
+    child.on('close', (code, exitSignal) => {
+      cleanUp();
       for (const stream of ['stdout', 'stderr'] as const) {
         if (options.onLine && partial[stream]) options.onLine(partial[stream], stream);
       }
       const stdout = out.stdout.join('');
       const stderr = out.stderr.join('');
+      if (aborted) {
+        reject(new AbortError(`${command} was cancelled`, { cause: signal?.reason }));
+        return;
+      }
       const exitCode = code ?? 128;
       if (exitCode === 0 && !timedOut) {
         resolve({ code: 0, stdout, stderr });
@@ -117,8 +243,8 @@ export function run(command: string, args: readonly string[], options: RunOption
       }
       const how = timedOut
         ? `timed out after ${(options.timeoutMs ?? 0) / 1000} s`
-        : signal
-          ? `was killed by ${signal}`
+        : exitSignal
+          ? `was killed by ${exitSignal}`
           : `exited with code ${exitCode}`;
       const error = new ExecError(`${command} ${how}`, command, args, code, stdout, stderr);
       const tail = error.tail;

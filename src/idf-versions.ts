@@ -78,6 +78,28 @@ export function compareIdfVersions(a: IdfVersion, b: IdfVersion): number {
   return ra !== rb ? ra - rb : na - nb;
 }
 
+/**
+ * Orders two version tags (`v5.2.2`, `v1.24`, `v4.3-beta2`) by the versions
+ * they name: negative when a is older. Names that are not versions sort
+ * before every version, and equal to each other.
+ */
+export function compareVersionTags(a: string, b: string): number {
+  const va = parseIdfVersion(a);
+  const vb = parseIdfVersion(b);
+  if (va && vb) return compareIdfVersions(va, vb);
+  return (va ? 1 : 0) - (vb ? 1 : 0);
+}
+
+/**
+ * The `count` newest of some tag names, newest first: ESP-IDF tags to
+ * suggest, or the latest MicroPython release. Names that are not version tags
+ * are left out; of equal versions (`v5.2`, `v5.2.0`) the first given wins.
+ */
+export function newestVersionTags(tags: Iterable<string>, count: number): string[] {
+  const versions = [...new Set(tags)].filter((tag) => parseIdfVersion(tag)?.branch === false);
+  return versions.sort((a, b) => compareVersionTags(b, a)).slice(0, count);
+}
+
 /** Whether two versions are the same release (`v5.4` and `5.4.0` are). */
 export function sameIdfVersion(a: IdfVersion, b: IdfVersion): boolean {
   return a.branch === b.branch && compareIdfVersions(a, b) === 0;

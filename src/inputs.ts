@@ -1,5 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
+import { isBoardName, isIdfRef, isImageReference, isMakeTarget, isNetworkName, isSha256 } from './grammar.js';
 
 /** Every option of a build, as the action's inputs and the CLI's flags name them. */
 export interface Inputs {
@@ -60,7 +61,7 @@ export function parseInputs(get: InputSource, context: InputContext): Inputs {
   if (boardVariant !== undefined) checkName('board-variant', boardVariant);
 
   const toolchainSha256 = optional('toolchain-sha256')?.toLowerCase();
-  if (toolchainSha256 !== undefined && !/^[0-9a-f]{64}$/.test(toolchainSha256)) {
+  if (toolchainSha256 !== undefined && !isSha256(toolchainSha256)) {
     throw new InputError(
       `toolchain-sha256 must be 64 hexadecimal characters (the output of sha256sum), got '${toolchainSha256}'.`
     );
@@ -70,7 +71,7 @@ export function parseInputs(get: InputSource, context: InputContext): Inputs {
   if (image !== 'build') checkImageReference(image);
 
   const network = optional('network');
-  if (network !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(network)) {
+  if (network !== undefined && !isNetworkName(network)) {
     throw new InputError(
       `network must be a Docker network name such as 'host' or 'bridge', got '${network}'.`
     );
@@ -83,7 +84,7 @@ export function parseInputs(get: InputSource, context: InputContext): Inputs {
     makeArgs: parseList(get('make-args'), 'lines'),
     targets: parseTargets(get('targets')),
     jobs: parseJobs(value('jobs'), context.cpus ?? os.availableParallelism()),
-    idfVersion: parseIdfVersion(value('idf-version') || 'auto'),
+    idfVersion: checkIdfRef(value('idf-version') || 'auto'),
     idfRepo: parseRepository(value('idf-repo') || DEFAULT_IDF_REPO),
     toolchainUrl: parseToolchainUrl(optional('toolchain-url')),
     toolchainSha256,
@@ -107,7 +108,7 @@ export function parseList(raw: string, mode: 'lines' | 'words'): string[] {
 }
 
 function checkName(input: string, name: string): void {
-  if (!/^[A-Za-z0-9_]+$/.test(name)) {
+  if (!isBoardName(name)) {
     throw new InputError(
       `${input} '${name}' is not a valid name: use letters, digits and underscores, as in the directory names under ports/esp32/boards.`
     );
@@ -117,7 +118,7 @@ function checkName(input: string, name: string): void {
 function parseTargets(raw: string): string[] {
   const targets = parseList(raw, 'words');
   for (const target of targets) {
-    if (!/^[A-Za-z0-9_][A-Za-z0-9_.+-]*$/.test(target)) {
+    if (!isMakeTarget(target)) {
       throw new InputError(
         `targets: '${target}' is not a make target name (letters, digits, '_', '.', '-'; not starting with '-'). Put make options and variables in make-args.`
       );
@@ -145,16 +146,8 @@ function parseBoolean(name: string, raw: string, fallback: boolean): boolean {
  * An ESP-IDF tag, branch or commit. Only the characters real ESP-IDF refs use
  * (so the value can never be read as an option, nor break a cache key).
  */
-export function parseIdfVersion(raw: string): string {
-  const ok =
-    /^[A-Za-z0-9][A-Za-z0-9._/+-]*$/.test(raw) &&
-    !raw.includes('..') &&
-    !raw.includes('//') &&
-    !raw.endsWith('/') &&
-    !raw.endsWith('.lock') &&
-    !raw.endsWith('.') &&
-    raw.length <= 200;
-  if (!ok) {
+export function checkIdfRef(raw: string): string {
+  if (!isIdfRef(raw)) {
     throw new InputError(
       `idf-version '${raw}' is not an ESP-IDF tag, branch or commit: use 'auto', a tag such as v5.2.2, a branch such as release/v5.2, or a full 40-character commit hash.`
     );
@@ -204,9 +197,7 @@ function parseMirror(raw: string | undefined): string | undefined {
 }
 
 function checkImageReference(image: string): void {
-  const ref =
-    /^[a-z0-9]+([._-][a-z0-9]+)*(:\d+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[0-9a-f]{64})?$/;
-  if (!ref.test(image)) {
+  if (!isImageReference(image)) {
     throw new InputError(
       `image '${image}' is neither 'build' nor a Docker image reference such as ghcr.io/owner/esp32-devel:1.0.`
     );

@@ -17,6 +17,20 @@ export interface CacheStore {
   save(paths: string[], key: string): Promise<void>;
 }
 
+/**
+ * Where downloaded tools are kept on this machine: the runner's tool cache in
+ * the action, plain directories in $HOME/esp32-devel for the CLI. A tool
+ * lives in `dir(...)` and counts only once `complete(...)` exists beside it.
+ */
+export interface ToolStore {
+  /** The directory a tool version lives in, whether or not it is there yet. */
+  dir(name: string, version: string, arch: string): string;
+  /** The directory of a complete tool version, or undefined. */
+  find(name: string, version: string, arch: string): string | undefined;
+  /** Moves or copies `source` into the store and marks it complete; returns its directory. */
+  add(source: string, name: string, version: string, arch: string): Promise<string>;
+}
+
 /** Log output of one phase. */
 export interface Log {
   info(message: string): void;

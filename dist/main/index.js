@@ -38404,7 +38404,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1357);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9474);
 
 await (0,_run_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)();
 
@@ -38413,7 +38413,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1357:
+/***/ 9474:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -41560,7 +41560,72 @@ function getIDToken(aud) {
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_namespaceObject);
+;// CONCATENATED MODULE: ./src/grammar.ts
+/**
+ * The grammar of the values that reach a command line: board names, ESP-IDF
+ * refs, image references, network names, make targets and checksums. Both
+ * the input parser and the resolver test against these, so they cannot
+ * disagree; each keeps its own error messages.
+ *
+ * Pure predicates: no messages, no normalising.
+ */
+/** Board and variant names reach make's command line: nothing but these characters. */
+const BOARD_NAME_RE = /^[A-Za-z0-9_]+$/;
+function isBoardName(name) {
+    return BOARD_NAME_RE.test(name);
+}
+/** The characters real ESP-IDF refs use; the first one is never '-', so a ref is never read as an option. */
+const IDF_REF_RE = /^[A-Za-z0-9][A-Za-z0-9._/+-]*$/;
+/** Longer refs are mistakes, and would make cache keys unwieldy. */
+const IDF_REF_MAX = 200;
+/**
+ * An ESP-IDF tag (v5.2.2), branch (release/v5.2) or commit hash, spelled as
+ * git allows a ref to be (`git check-ref-format`): no `..`, no empty or
+ * dot-led component, no component ending in `.lock`, no trailing `.`.
+ */
+function isIdfRef(ref) {
+    return (ref.length <= IDF_REF_MAX &&
+        IDF_REF_RE.test(ref) &&
+        !ref.includes('..') &&
+        !ref.endsWith('.') &&
+        ref
+            .split('/')
+            .every((component) => component !== '' && !component.startsWith('.') && !component.endsWith('.lock')));
+}
+// Docker's reference grammar (github.com/distribution/reference, regexp.go).
+const PATH_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*';
+const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
+const DOMAIN = `${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*(?::[0-9]+)?`;
+const NAME = `(?:${DOMAIN}/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*`;
+const TAG = '[\\w][\\w.-]{0,127}';
+const DIGEST = 'sha256:[0-9a-f]{64}';
+/** `[domain[:port]/]path[:tag][@sha256:digest]`; the first group is the name. */
+const IMAGE_REFERENCE_RE = new RegExp(`^(${NAME})(?::${TAG})?(?:@${DIGEST})?$`);
+/** Docker refuses names (domain and path) longer than this. */
+const IMAGE_NAME_MAX = 255;
+/** A Docker image reference such as ghcr.io/owner/esp32-devel:1.0 or registry:5000/a/b@sha256:…. */
+function isImageReference(reference) {
+    const m = IMAGE_REFERENCE_RE.exec(reference);
+    return m !== null && m[1].length <= IMAGE_NAME_MAX;
+}
+/** Docker network names: host, bridge, a user-defined network; never `container:<id>`. */
+const NETWORK_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+function isNetworkName(name) {
+    return NETWORK_NAME_RE.test(name);
+}
+/** A make target such as all or deploy: never an option, never a variable assignment. */
+const MAKE_TARGET_RE = /^[A-Za-z0-9_][A-Za-z0-9_.+-]*$/;
+function isMakeTarget(target) {
+    return MAKE_TARGET_RE.test(target);
+}
+const SHA256_RE = /^[0-9a-f]{64}$/;
+/** A SHA-256 checksum as sha256sum prints it: 64 lowercase hexadecimal digits. */
+function isSha256(value) {
+    return SHA256_RE.test(value);
+}
+
 ;// CONCATENATED MODULE: ./src/inputs.ts
+
 
 
 const DEFAULT_IDF_REPO = 'https://github.com/espressif/esp-idf.git';
@@ -41582,14 +41647,14 @@ function parseInputs(get, context) {
     if (boardVariant !== undefined)
         checkName('board-variant', boardVariant);
     const toolchainSha256 = optional('toolchain-sha256')?.toLowerCase();
-    if (toolchainSha256 !== undefined && !/^[0-9a-f]{64}$/.test(toolchainSha256)) {
+    if (toolchainSha256 !== undefined && !isSha256(toolchainSha256)) {
         throw new InputError(`toolchain-sha256 must be 64 hexadecimal characters (the output of sha256sum), got '${toolchainSha256}'.`);
     }
     const image = value('image') || 'build';
     if (image !== 'build')
         checkImageReference(image);
     const network = optional('network');
-    if (network !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(network)) {
+    if (network !== undefined && !isNetworkName(network)) {
         throw new InputError(`network must be a Docker network name such as 'host' or 'bridge', got '${network}'.`);
     }
     return {
@@ -41599,7 +41664,7 @@ function parseInputs(get, context) {
         makeArgs: parseList(get('make-args'), 'lines'),
         targets: parseTargets(get('targets')),
         jobs: parseJobs(value('jobs'), context.cpus ?? external_node_os_default().availableParallelism()),
-        idfVersion: parseIdfVersion(value('idf-version') || 'auto'),
+        idfVersion: checkIdfRef(value('idf-version') || 'auto'),
         idfRepo: parseRepository(value('idf-repo') || DEFAULT_IDF_REPO),
         toolchainUrl: parseToolchainUrl(optional('toolchain-url')),
         toolchainSha256,
@@ -41621,14 +41686,14 @@ function parseList(raw, mode) {
     return items.map((item) => item.trim()).filter((item) => item.length > 0);
 }
 function checkName(input, name) {
-    if (!/^[A-Za-z0-9_]+$/.test(name)) {
+    if (!isBoardName(name)) {
         throw new InputError(`${input} '${name}' is not a valid name: use letters, digits and underscores, as in the directory names under ports/esp32/boards.`);
     }
 }
 function parseTargets(raw) {
     const targets = parseList(raw, 'words');
     for (const target of targets) {
-        if (!/^[A-Za-z0-9_][A-Za-z0-9_.+-]*$/.test(target)) {
+        if (!isMakeTarget(target)) {
             throw new InputError(`targets: '${target}' is not a make target name (letters, digits, '_', '.', '-'; not starting with '-'). Put make options and variables in make-args.`);
         }
     }
@@ -41655,15 +41720,8 @@ function parseBoolean(name, raw, fallback) {
  * An ESP-IDF tag, branch or commit. Only the characters real ESP-IDF refs use
  * (so the value can never be read as an option, nor break a cache key).
  */
-function parseIdfVersion(raw) {
-    const ok = /^[A-Za-z0-9][A-Za-z0-9._/+-]*$/.test(raw) &&
-        !raw.includes('..') &&
-        !raw.includes('//') &&
-        !raw.endsWith('/') &&
-        !raw.endsWith('.lock') &&
-        !raw.endsWith('.') &&
-        raw.length <= 200;
-    if (!ok) {
+function checkIdfRef(raw) {
+    if (!isIdfRef(raw)) {
         throw new InputError(`idf-version '${raw}' is not an ESP-IDF tag, branch or commit: use 'auto', a tag such as v5.2.2, a branch such as release/v5.2, or a full 40-character commit hash.`);
     }
     return raw;
@@ -41704,8 +41762,7 @@ function parseMirror(raw) {
     return stripped;
 }
 function checkImageReference(image) {
-    const ref = /^[a-z0-9]+([._-][a-z0-9]+)*(:\d+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[0-9a-f]{64})?$/;
-    if (!ref.test(image)) {
+    if (!isImageReference(image)) {
         throw new InputError(`image '${image}' is neither 'build' nor a Docker image reference such as ghcr.io/owner/esp32-devel:1.0.`);
     }
 }
@@ -41739,6 +41796,20 @@ class ExecError extends Error {
         return lastLines(this.stderr.trim() ? this.stderr : this.stdout, TAIL_LINES);
     }
 }
+/** A command cancelled through its AbortSignal, or one that was not started because it already was. */
+class AbortError extends Error {
+    constructor(message = 'The operation was cancelled', options) {
+        super(message, options);
+        this.name = 'AbortError';
+    }
+}
+/** True for an {@link AbortError} and for a DOM-style abort (a DOMException or Error named 'AbortError'). */
+function isAbort(error) {
+    return (error instanceof AbortError ||
+        (typeof error === 'object' && error !== null && error.name === 'AbortError'));
+}
+/** How long a cancelled command has between SIGTERM and SIGKILL. */
+const ABORT_GRACE_MS = 2000;
 function lastLines(text, count) {
     const lines = text.replace(/\s+$/, '').split('\n');
     return lines.slice(-count).join('\n');
@@ -41750,21 +41821,121 @@ function formatArgv(command, args) {
         .join(' ');
 }
 /**
+ * Process groups of commands started with a signal (so detached) that are
+ * still running. A detached group no longer receives the terminal's SIGINT
+ * nor SIGHUP, and outlives this process unless stopped: so while any is
+ * running, a signal this program does not handle itself is passed on to them
+ * before it takes its default effect, and exiting stops them too.
+ */
+const liveGroups = new Set();
+const PASSED_ON = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+function signalGroups(signal) {
+    for (const pgid of liveGroups) {
+        try {
+            process.kill(-pgid, signal);
+        }
+        catch {
+            // The group is gone already.
+        }
+    }
+}
+function onParentSignal(signal) {
+    // Another listener means the program handles this signal itself (and cancels through its AbortSignal).
+    if (process.listenerCount(signal) > 1)
+        return;
+    signalGroups(signal);
+    // A non-interactive shell's background jobs ignore SIGINT: make sure.
+    if (signal !== 'SIGTERM')
+        signalGroups('SIGTERM');
+    unhookParent();
+    // No listener is left: the signal now takes its default effect, as it would have without us.
+    process.kill(process.pid, signal);
+}
+function onParentExit() {
+    signalGroups('SIGTERM');
+}
+function hookParent() {
+    for (const signal of PASSED_ON)
+        process.on(signal, onParentSignal);
+    process.on('exit', onParentExit);
+}
+function unhookParent() {
+    for (const signal of PASSED_ON)
+        process.removeListener(signal, onParentSignal);
+    process.removeListener('exit', onParentExit);
+}
+function addGroup(pgid) {
+    if (liveGroups.size === 0)
+        hookParent();
+    liveGroups.add(pgid);
+}
+function removeGroup(pgid) {
+    if (liveGroups.delete(pgid) && liveGroups.size === 0)
+        unhookParent();
+}
+/**
  * The one way this project runs a process: an argv array, never a shell
  * string. Output is collected (and streamed line by line to onLine); a
  * failure throws an ExecError carrying the exit code and the output's tail.
+ * A cancelled command (options.signal) throws an AbortError instead.
  */
 function run(command, args, options = {}) {
+    const { signal } = options;
+    if (signal?.aborted) {
+        return Promise.reject(new AbortError(`${command} was cancelled before it started`, { cause: signal.reason }));
+    }
     options.debug?.(`$ ${formatArgv(command, args)}`);
     return new Promise((resolve, reject) => {
+        const detached = signal !== undefined;
         const child = (0,external_node_child_process_namespaceObject.spawn)(command, args, {
             cwd: options.cwd,
             env: options.env ?? process.env,
-            stdio: ['ignore', 'pipe', 'pipe']
+            stdio: ['ignore', 'pipe', 'pipe'],
+            detached
         });
+        // A detached child leads a process group of its own, whose id is its pid.
+        const pgid = detached ? child.pid : undefined;
+        if (pgid !== undefined)
+            addGroup(pgid);
         const out = { stdout: [], stderr: [] };
         const partial = { stdout: '', stderr: '' };
         let timedOut = false;
+        let aborted = false;
+        let escalation;
+        /** The whole group when there is one, so that grandchildren (git's index-pack, remote helpers) go too. */
+        const kill = (sig) => {
+            if (pgid !== undefined) {
+                try {
+                    process.kill(-pgid, sig);
+                    return;
+                }
+                catch {
+                    // The group is gone (or never formed): the child alone, below.
+                }
+            }
+            child.kill(sig);
+        };
+        const onAbort = () => {
+            aborted = true;
+            kill('SIGTERM');
+            escalation = setTimeout(() => kill('SIGKILL'), ABORT_GRACE_MS);
+        };
+        signal?.addEventListener('abort', onAbort, { once: true });
+        const timer = options.timeoutMs !== undefined
+            ? setTimeout(() => {
+                timedOut = true;
+                kill('SIGTERM');
+            }, options.timeoutMs)
+            : undefined;
+        const cleanUp = () => {
+            if (timer)
+                clearTimeout(timer);
+            if (escalation)
+                clearTimeout(escalation);
+            signal?.removeEventListener('abort', onAbort);
+            if (pgid !== undefined)
+                removeGroup(pgid);
+        };
         const onData = (stream) => (chunk) => {
             const text = chunk.toString('utf8');
             out[stream].push(text);
@@ -41777,27 +41948,24 @@ function run(command, args, options = {}) {
         };
         child.stdout.on('data', onData('stdout'));
         child.stderr.on('data', onData('stderr'));
-        const timer = options.timeoutMs !== undefined
-            ? setTimeout(() => {
-                timedOut = true;
-                child.kill('SIGTERM');
-            }, options.timeoutMs)
-            : undefined;
         child.on('error', (error) => {
-            if (timer)
-                clearTimeout(timer);
+            cleanUp();
             const why = error.code === 'ENOENT' ? `${command} was not found on PATH` : error.message;
             reject(new ExecError(`Could not run ${command}: ${why}`, command, args, null, '', ''));
         });
-        child.on('close', (code, signal) => {
-            if (timer)
-                clearTimeout(timer);
+        // 'close' comes once every holder of the output pipes is gone, grandchildren included.
+        child.on('close', (code, exitSignal) => {
+            cleanUp();
             for (const stream of ['stdout', 'stderr']) {
                 if (options.onLine && partial[stream])
                     options.onLine(partial[stream], stream);
             }
             const stdout = out.stdout.join('');
             const stderr = out.stderr.join('');
+            if (aborted) {
+                reject(new AbortError(`${command} was cancelled`, { cause: signal?.reason }));
+                return;
+            }
             const exitCode = code ?? 128;
             if (exitCode === 0 && !timedOut) {
                 resolve({ code: 0, stdout, stderr });
@@ -41809,8 +41977,8 @@ function run(command, args, options = {}) {
             }
             const how = timedOut
                 ? `timed out after ${(options.timeoutMs ?? 0) / 1000} s`
-                : signal
-                    ? `was killed by ${signal}`
+                : exitSignal
+                    ? `was killed by ${exitSignal}`
                     : `exited with code ${exitCode}`;
             const error = new ExecError(`${command} ${how}`, command, args, code, stdout, stderr);
             const tail = error.tail;
@@ -41830,7 +41998,7 @@ class DockerError extends Error {
     }
 }
 /** A unique, recognisable container name, so an interrupted run can remove it. */
-function docker_containerName(purpose) {
+function containerName(purpose) {
     return `esp32-build-${purpose}-${process.pid}-${(0,external_node_crypto_.randomBytes)(3).toString('hex')}`;
 }
 /** A bind mount's paths go into `-v a:b`; a ':' or ',' in them would be misread. */
@@ -42040,71 +42208,96 @@ function imageBuildArgs(ref, hash, req) {
         args.push('--network', req.network);
     return [...args, req.dockerDir];
 }
-/**
- * The build image: reused when present, else loaded from the Actions cache,
- * else built from docker/ (and kept for the post step to cache); or pulled.
- */
-async function prepareImage(req, ctx) {
-    return req.image === 'build' ? buildOrReuse(req, ctx) : pull(req.image, ctx);
-}
-async function buildOrReuse(req, ctx) {
-    const { docker, log } = ctx;
-    const hash = await imageInputsHash(req.dockerDir);
-    const python = declaredPython(await (0,promises_namespaceObject.readFile)(external_node_path_default().join(req.dockerDir, 'Dockerfile'), 'utf8'));
-    const ref = imageRef(hash);
-    if (await docker.hasImage(ref)) {
-        log.info(`Image ${ref} is present`);
-        return { ref, python, source: 'local' };
+/** The image to run: this action's, tagged by its inputs' hash, or the one named. Asks Docker only. */
+async function planImage(req, docker, places) {
+    if (req.image !== 'build') {
+        const present = await docker.hasImage(req.image);
+        return {
+            mode: 'pull',
+            ref: req.image,
+            present,
+            python: present ? await imagePython(req.image, docker) : undefined
+        };
     }
-    const key = imageKey(hash);
-    const tar = external_node_path_default().join(ctx.places.root, 'images', `${hash}.tar`);
+    const hash = await imageInputsHash(req.dockerDir);
+    const ref = imageRef(hash);
+    return {
+        mode: 'build',
+        ref,
+        python: declaredPython(await (0,promises_namespaceObject.readFile)(external_node_path_default().join(req.dockerDir, 'Dockerfile'), 'utf8')),
+        present: await docker.hasImage(ref),
+        build: {
+            args: imageBuildArgs(ref, hash, req),
+            cacheKey: imageKey(hash),
+            tar: external_node_path_default().join(places.root, 'images', `${hash}.tar`)
+        }
+    };
+}
+/**
+ * The image as planned: reused when present, else loaded from the Actions
+ * cache, else built from docker/ (and kept for the post step to cache); or pulled.
+ */
+async function obtainImage(plan, ctx) {
+    if (await ctx.docker.hasImage(plan.ref)) {
+        ctx.log.info(`Image ${plan.ref} is present`);
+        return {
+            ref: plan.ref,
+            python: plan.python ?? (await imagePython(plan.ref, ctx.docker)),
+            source: 'local'
+        };
+    }
+    return plan.build ? loadOrBuild(plan, plan.build, ctx) : pull(plan.ref, ctx);
+}
+async function loadOrBuild(plan, build, ctx) {
+    const { docker, log, signal } = ctx;
+    const python = plan.python;
     if (ctx.useCache && ctx.cache.available) {
-        log.info(`Restoring image from the Actions cache: ${key}`);
-        if (await ctx.cache.restore([tar], key)) {
+        log.info(`Restoring image from the Actions cache: ${build.cacheKey}`);
+        if (await ctx.cache.restore([build.tar], build.cacheKey)) {
             try {
-                await docker.run(['load', '--input', tar], { debug: log.debug });
-                if (await docker.hasImage(ref)) {
-                    log.info(`Loaded ${ref}`);
-                    return { ref, python, source: 'actions-cache' };
+                await docker.run(['load', '--input', build.tar], { debug: log.debug, signal });
+                if (await docker.hasImage(plan.ref)) {
+                    log.info(`Loaded ${plan.ref}`);
+                    return { ref: plan.ref, python, source: 'actions-cache' };
                 }
-                log.warning(`The cached image archive did not contain ${ref}; building instead.`);
+                log.warning(`The cached image archive did not contain ${plan.ref}; building instead.`);
             }
             catch (error) {
+                if (signal?.aborted)
+                    throw error;
                 log.warning(`Loading the cached image failed (${error.message}); building instead.`);
             }
             finally {
-                await (0,promises_namespaceObject.rm)(tar, { force: true });
+                await (0,promises_namespaceObject.rm)(build.tar, { force: true });
             }
         }
         else {
             log.info('Not in the Actions cache');
         }
     }
-    log.info(`Building ${ref} from ${req.dockerDir}`);
-    await docker.run(imageBuildArgs(ref, hash, req), { debug: log.debug, onLine: (line) => log.output(line) });
-    return { ref, python, source: 'built', save: { kind: 'image', key, paths: [tar], image: ref } };
+    log.info(`Building ${plan.ref} from ${build.args[build.args.length - 1]}`);
+    await docker.run(build.args, { debug: log.debug, onLine: (line) => log.output(line), signal });
+    return {
+        ref: plan.ref,
+        python,
+        source: 'built',
+        save: { kind: 'image', key: build.cacheKey, paths: [build.tar], image: plan.ref }
+    };
 }
 async function pull(ref, ctx) {
-    const { docker, log } = ctx;
-    let source = 'local';
-    if (await docker.hasImage(ref)) {
-        log.info(`Image ${ref} is present`);
+    const { docker, log, signal } = ctx;
+    log.info(`Pulling ${ref}`);
+    try {
+        await docker.run(['pull', ref], { debug: log.debug, onLine: (line) => log.output(line), signal });
     }
-    else {
-        log.info(`Pulling ${ref}`);
-        try {
-            await docker.run(['pull', ref], { debug: log.debug, onLine: (line) => log.output(line) });
-        }
-        catch (error) {
-            if (error instanceof DockerError)
-                throw error;
-            throw new DockerError(`Could not pull ${ref}: ${error.message}\nCheck the reference and registry access, or set image: build to build the image from this action's Dockerfile.`);
-        }
-        source = 'pulled';
+    catch (error) {
+        if (error instanceof DockerError || signal?.aborted)
+            throw error;
+        throw new DockerError(`Could not pull ${ref}: ${error.message}\nCheck the reference and registry access, or set image: build to build the image from this action's Dockerfile.`);
     }
-    return { ref, python: await imagePython(ref, docker), source };
+    return { ref, python: await imagePython(ref, docker), source: 'pulled' };
 }
-/** A pulled image's Python: its declared ESP32_DEVEL_PYTHON, else asked of python3. */
+/** An image's Python: its declared ESP32_DEVEL_PYTHON, else asked of python3. */
 async function imagePython(ref, docker) {
     const inspect = await docker.run(['image', 'inspect', '--format', '{{json .Config.Env}}', ref]);
     const env = JSON.parse(inspect.stdout || '[]');
@@ -42157,6 +42350,22 @@ function findArtifacts(tree, buildDir, buildSystem) {
     return { buildDir: dir, firmware, firmwareSize: firmware ? (0,external_node_fs_namespaceObject.statSync)(firmware).size : undefined, files };
 }
 
+;// CONCATENATED MODULE: ./src/diagnostics.ts
+/**
+ * A gcc/clang diagnostic: `file:line:col: error|warning: message`. The one
+ * pattern behind the action's problem matcher and the build's error tails.
+ */
+const COMPILER_DIAGNOSTIC = /^(.+?):(\d+):(\d+):\s+(?:fatal\s+)?(error|warning):\s+(.*)$/;
+/** The groups of {@link COMPILER_DIAGNOSTIC}, by what they hold. */
+const DIAGNOSTIC_GROUPS = { file: 1, line: 2, column: 3, severity: 4, message: 5 };
+/** The last compiler errors in a build's output, for the failure message. Pure. */
+function lastCompilerErrors(output, count = 10) {
+    return output
+        .split('\n')
+        .filter((line) => COMPILER_DIAGNOSTIC.exec(line)?.[DIAGNOSTIC_GROUPS.severity] === 'error')
+        .slice(-count);
+}
+
 ;// CONCATENATED MODULE: ./src/layout.ts
 /**
  * Where things live inside the build container. Fixed paths, whatever the host
@@ -42176,8 +42385,7 @@ const CONTAINER = {
 
 
 
-/** A gcc/clang diagnostic: file:line:col: error|warning: message. */
-const COMPILER_DIAGNOSTIC = /^(.+?):(\d+):(\d+):\s+(?:fatal\s+)?(error|warning):\s+(.*)$/;
+
 /**
  * The build, as one fixed script: every value from the user arrives as a
  * positional argument, never as shell text.
@@ -42256,7 +42464,7 @@ function serialArgs(serial) {
     };
 }
 /** The container that builds mpy-cross and the firmware. Pure but for the name. */
-function buildContainer(plan, name = docker_containerName('make')) {
+function buildContainer(plan, name = containerName('make')) {
     const board = boardArgs(plan.resolution);
     return {
         image: plan.image,
@@ -42296,7 +42504,7 @@ function makeContainer(plan, cwd, args, name = containerName('make')) {
     };
 }
 /** ESP-IDF's install.sh for just the chips the build needs. Pure but for the name. */
-function installContainer(plan, name = docker_containerName('install')) {
+function installContainer(plan, name = containerName('install')) {
     const env = {
         HOME: CONTAINER.home,
         IDF_PATH: CONTAINER.idfPath,
@@ -42324,30 +42532,18 @@ class BuildError extends Error {
         this.name = 'BuildError';
     }
 }
-/** The last compiler errors in a build's output, for the failure message. Pure. */
-function lastCompilerErrors(output, count = 10) {
-    return output
-        .split('\n')
-        .filter((line) => {
-        const m = COMPILER_DIAGNOSTIC.exec(line);
-        return m !== null && m[4] === 'error';
-    })
-        .slice(-count);
-}
 /**
- * Run a container to completion, streaming its output; when this process is
- * interrupted the container is removed rather than left running.
+ * Run a container to completion, streaming its output. Cancelled through
+ * `signal`, the container is removed rather than left running.
  */
-async function runContainer(docker, spec, log, what) {
+async function runContainer(docker, spec, log, what, signal) {
     const lines = [];
-    const stop = () => {
-        void docker.remove(spec.name).finally(() => process.exit(130));
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    const stop = () => void docker.remove(spec.name);
+    signal?.addEventListener('abort', stop, { once: true });
     try {
         await docker.run(dockerRunArgs(spec), {
             debug: log.debug,
+            signal,
             onLine: (line) => {
                 lines.push(line);
                 log.output(line);
@@ -42366,9 +42562,92 @@ async function runContainer(docker, spec, log, what) {
         throw new BuildError(`${what} failed (exit code ${error.code ?? 'none'}).\n${detail}`);
     }
     finally {
-        process.removeListener('SIGINT', stop);
-        process.removeListener('SIGTERM', stop);
+        signal?.removeEventListener('abort', stop);
     }
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/fingerprint.ts
+
+
+/** A cheap identity of a directory's contents: file count, total size, newest change. */
+async function fingerprint(dir) {
+    let files = 0;
+    let bytes = 0;
+    let newest = 0;
+    const walk = async (d) => {
+        let entries;
+        try {
+            entries = await (0,promises_namespaceObject.readdir)(d, { withFileTypes: true });
+        }
+        catch {
+            return;
+        }
+        for (const e of entries) {
+            const p = external_node_path_default().join(d, e.name);
+            if (e.isDirectory())
+                await walk(p);
+            else if (e.isFile()) {
+                const s = await (0,promises_namespaceObject.stat)(p);
+                files += 1;
+                bytes += s.size;
+                newest = Math.max(newest, s.mtimeMs);
+            }
+        }
+    };
+    await walk(dir);
+    return { id: `${files}:${bytes}:${Math.round(newest)}`, files };
+}
+/** Whether a directory holds any file at all; stops at the first one found. */
+async function hasAnyFile(dir) {
+    let entries;
+    try {
+        entries = await (0,promises_namespaceObject.readdir)(dir, { withFileTypes: true });
+    }
+    catch {
+        return false;
+    }
+    for (const e of entries) {
+        if (e.isFile())
+            return true;
+        if (e.isDirectory() && (await hasAnyFile(external_node_path_default().join(dir, e.name))))
+            return true;
+    }
+    return false;
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/ccache.ts
+
+
+
+
+/** One directory per ESP-IDF and board on this machine. */
+async function planCcache(id, root) {
+    const stem = { idfKey: `${id.repo}|${id.ref}|${id.chips.join('+')}`, board: id.board, variant: id.variant };
+    const dir = external_node_path_default().join(root, 'ccache', shortHash(JSON.stringify(stem), 16));
+    return { dir, present: await hasAnyFile(dir), restoreKeys: ccacheRestoreKeys(stem), stem };
+}
+/** The key this run's ccache is saved under. Pure. */
+function ccacheSaveKey(plan, runId) {
+    return ccacheKey({ ...plan.stem, run: runId });
+}
+/** ccache's directory: kept on this machine, seeded from the newest cached one. */
+async function obtainCcache(plan, ctx) {
+    const { dir } = plan;
+    await (0,promises_namespaceObject.mkdir)(dir, { recursive: true });
+    const before = await fingerprint(dir);
+    let hit;
+    if (before.files > 0) {
+        hit = 'this machine';
+        ctx.log.info(`Using the ccache on this machine (${before.files} files)`);
+    }
+    else if (ctx.useCache && ctx.cache.available) {
+        hit = await ctx.cache.restore([dir], plan.restoreKeys[0], plan.restoreKeys);
+        ctx.log.info(hit ? `Restored ccache from ${hit}` : 'No cached ccache yet');
+        // Only a restore changes the directory: otherwise what was read before still holds.
+        if (hit)
+            return { dir, hit, fingerprint: (await fingerprint(dir)).id };
+    }
+    return { dir, hit, fingerprint: before.id };
 }
 
 ;// CONCATENATED MODULE: ./src/git.ts
@@ -42382,305 +42661,112 @@ function isLocalRepo(repo) {
 function progressArgs(options) {
     return options.onGitLine ? ['--progress'] : ['--quiet'];
 }
+/** Lines that say what went wrong. */
+const FAILURE = /^(fatal|error|warning):|^remote: (fatal|error)\b/i;
+/** Lines that only say how far git has got. */
+const PROGRESS = [
+    /\d+(\.\d+)?%/,
+    /^remote: (Counting|Compressing|Enumerating|Total|Finding sources)\b/,
+    /^(Receiving objects|Resolving deltas|Updating files|Checking out files|Filtering content|Unpacking objects)\b/,
+    /^Cloning into\b/,
+    /^Submodule '.*' \(.*\) registered for path '.*'$/,
+    /^Submodule '.*' registered\b/,
+    /^Submodule path '.*': checked out\b/,
+    /^(remote: )?done\.?$/
+];
+/** Lines that advise rather than report: hints, and the detached-HEAD advice (a block, see below). */
+const ADVICE_LINE = /^hint:|\badvice\.\w+\b|^HEAD is now at\b/;
+const ADVICE_START = /^Note: (switching to|checking out) '/;
+const ADVICE_END = /^Turn off this advice by setting config variable advice\./;
+/** How many lines of a failure a message keeps (the last ones). */
+const FAILURE_LINES = 25;
 /**
- * git through the one exec wrapper: never prompts for credentials (a CI job
- * or a script would hang), and allows file-transport submodules only for a
- * repository that is itself local.
+ * What went wrong, from a failed git command's stderr: its fatal:, error:,
+ * warning: and `remote: error` lines (each once), or else its last line that
+ * is not progress or advice. Progress meters, whether their updates are
+ * separated by \r or \n, and advice never appear.
  */
-function git(args, options) {
-    const onGitLine = options.onGitLine;
-    return run('git', isLocalRepo(options.repo) ? ['-c', 'protocol.file.allow=always', ...args] : args, {
-        cwd: options.cwd,
-        env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: 'true' },
-        debug: options.debug,
-        timeoutMs: options.timeoutMs,
-        onLine: onGitLine ? (line) => onGitLine(line) : undefined,
-        splitOnCarriageReturn: onGitLine !== undefined
-    });
-}
-
-;// CONCATENATED MODULE: ./src/pipeline/idf.ts
-
-
-
-
-
-
-class IdfError extends Error {
-    constructor(message) {
-        super(message);
-        this.name = 'IdfError';
+function gitFailure(stderr) {
+    const lines = [];
+    let inAdvice = false;
+    for (const raw of stderr.split(/\r\n|\r|\n/)) {
+        const line = raw.trimEnd();
+        if (ADVICE_START.test(line))
+            inAdvice = true;
+        if (inAdvice) {
+            if (ADVICE_END.test(line))
+                inAdvice = false;
+            continue;
+        }
+        if (!line.trim() || ADVICE_LINE.test(line))
+            continue;
+        if (!FAILURE.test(line) && PROGRESS.some((p) => p.test(line)))
+            continue;
+        lines.push(line);
     }
+    const failures = [...new Set(lines.filter((l) => FAILURE.test(l)))];
+    if (failures.length > 0)
+        return failures.slice(-FAILURE_LINES).join('\n');
+    return lines.at(-1) ?? '';
 }
-const FULL_SHA = /^[0-9a-f]{40}$/;
-/**
- * Classify `ref` from `git ls-remote --heads --tags` output. Pure. A tag wins
- * over a branch of the same name, as git itself resolves it; an annotated
- * tag's peeled commit (`^{}`) wins over the tag object.
- */
-function classifyRef(lsRemote, ref) {
-    const refs = new Map();
-    for (const line of lsRemote.split('\n')) {
-        const [sha, name] = line.trim().split(/\s+/);
-        if (sha && name)
-            refs.set(name, sha);
+/** Options of git itself that take the next argument as their value. */
+const GLOBAL_WITH_VALUE = new Set(['-C', '-c', '--git-dir', '--work-tree', '--namespace', '--config-env']);
+/** The subcommand of a git argv, after git's own options: `clone` for `-C dir -c a=b clone …`. */
+function gitSubcommand(args) {
+    for (let i = 0; i < args.length; i++) {
+        if (GLOBAL_WITH_VALUE.has(args[i]))
+            i++;
+        else if (!args[i].startsWith('-'))
+            return args[i];
     }
-    const tag = refs.get(`refs/tags/${ref}^{}`) ?? refs.get(`refs/tags/${ref}`);
-    if (tag)
-        return { kind: 'tag', commit: tag };
-    const branch = refs.get(`refs/heads/${ref}`);
-    if (branch)
-        return { kind: 'branch', commit: branch };
-    if (FULL_SHA.test(ref))
-        return { kind: 'commit', commit: ref };
-    return undefined;
-}
-/** The newest version tags in ls-remote output, to suggest when a ref is not found. Pure. */
-function suggestTags(lsRemote, count = 5) {
-    const tags = new Set();
-    for (const match of lsRemote.matchAll(/refs\/tags\/(v\d+\.\d+(?:\.\d+)?)(?:\^\{\})?$/gm))
-        tags.add(match[1]);
-    const parts = (t) => t.slice(1).split('.').map(Number);
-    return [...tags]
-        .sort((a, b) => {
-        const [x, y] = [parts(a), parts(b)];
-        for (let i = 0; i < 3; i++)
-            if ((x[i] ?? 0) !== (y[i] ?? 0))
-                return (y[i] ?? 0) - (x[i] ?? 0);
-        return 0;
-    })
-        .slice(0, count);
-}
-const MARKER = 'complete.json';
-async function readMarker(dir) {
-    try {
-        return JSON.parse(await (0,promises_namespaceObject.readFile)(external_node_path_default().join(dir, MARKER), 'utf8'));
-    }
-    catch {
-        return undefined;
-    }
-}
-/** Record that an entry is whole; only then may it be used or saved. */
-async function markComplete(idf, chips) {
-    const marker = { key: idf.key, commit: idf.commit, chips };
-    await (0,promises_namespaceObject.writeFile)(external_node_path_default().join(idf.dir, MARKER), `${JSON.stringify(marker, null, 2)}\n`);
-}
-/** Ask the repository what `ref` is; a failure says why it could not be reached. */
-async function lookUp(repo, ref, log) {
-    try {
-        const { stdout } = await git(['ls-remote', '--heads', '--tags', '--', repo], {
-            repo,
-            timeoutMs: 60_000,
-            debug: log.debug
-        });
-        return { found: classifyRef(stdout, ref), listing: stdout };
-    }
-    catch (error) {
-        const message = error.message;
-        // git's first "fatal:" line says why (not found, refused, dubious ownership…).
-        const failure = /^fatal: .*$/m.exec(message)?.[0] ?? message.split('\n').slice(-1)[0];
-        log.warning(`Could not reach the ESP-IDF repository ${repo}: ${failure}`);
-        return { failure };
-    }
-}
-function unreachable(repo, ref, failure) {
-    return new IdfError(`The ESP-IDF repository ${repo} cannot be reached${failure ? ` (${failure})` : ''} and no cached checkout of '${ref}' exists. Check the network, or set idf-repo to a mirror or fork this machine can reach (and idf-tools-mirror for ESP-IDF's tool downloads).`);
+    return '';
 }
 /**
- * An ESP-IDF checkout at `ref` with its submodules: used as it is on this
- * machine, else restored from the Actions cache, else cloned. A warm entry
- * needs no network; a branch that cannot be resolved offline falls back to
- * the newest cached commit of it.
+ * The same failure said the way git users need it:
+ * `git <subcommand> failed (exit code N): <what went wrong>`. Still an ExecError,
+ * with the same argv, code and output.
  */
-async function prepareIdf(req, ctx) {
-    const { log } = ctx;
-    const base = { repo: req.repo, ref: req.ref, chips: req.chips, python: req.python };
-    const entryDir = (kind) => idfEntryDir(ctx.places.root, { ...base, kind });
-    let remote;
-    let listing;
-    let offline = false;
-    let failure;
-    if (FULL_SHA.test(req.ref)) {
-        remote = { kind: 'commit', commit: req.ref };
+function gitError(error) {
+    const subcommand = gitSubcommand(error.args);
+    const name = subcommand ? `git ${subcommand}` : 'git';
+    const what = gitFailure(error.stderr) || gitFailure(error.stdout);
+    let head;
+    if (error.code !== null) {
+        head = `${name} failed (exit code ${error.code})`;
     }
     else {
-        // A tag never moves: when it is already here, the network is not needed.
-        const tagDir = entryDir('tag');
-        const marker = await readMarker(tagDir);
-        if (marker && marker.key === idfKey({ ...base, kind: 'tag' })) {
-            log.info(`ESP-IDF ${req.ref} (${marker.commit}) is already on this machine`);
-            return entry(tagDir, 'tag', marker.commit, marker.key, 'local', false);
-        }
-        const answer = await lookUp(req.repo, req.ref, log);
-        if ('failure' in answer) {
-            offline = true;
-            failure = answer.failure;
-        }
-        else {
-            listing = answer.listing;
-            remote = answer.found;
-            if (!remote) {
-                const tags = suggestTags(listing);
-                throw new IdfError(`ESP-IDF ref '${req.ref}' does not exist in ${req.repo}. Use a tag, a branch or a full 40-character commit hash` +
-                    (tags.length ? `; the newest tags are ${tags.join(', ')}.` : '.'));
-            }
-        }
+        // Not started, timed out or killed: run() said which on its first line.
+        const first = error.message.split('\n')[0].replace(/:$/, '');
+        head = first.startsWith('git ') ? `${name} ${first.slice('git '.length)}` : `${name} failed: ${first}`;
     }
-    if (offline)
-        return fromCacheOffline(req, ctx, entryDir, failure);
-    const kind = remote.kind;
-    const commit = remote.commit;
-    const key = idfKey({ ...base, kind, commit });
-    const dir = entryDir(kind);
-    log.info(`ESP-IDF ${req.ref} is ${kind === 'commit' ? 'a commit' : `${kind === 'tag' ? 'a tag' : 'a branch'} at ${commit}`}`);
-    const marker = await readMarker(dir);
-    if (marker && marker.key === key) {
-        log.info(`Found on this machine: ${dir}`);
-        return entry(dir, kind, marker.commit, key, 'local', false);
-    }
-    // A complete entry of an older commit (a branch that moved) stays until a
-    // new clone has fully replaced it; only an unfinished one is cleared for a restore.
-    if (!marker && ctx.useCache && ctx.cache.available) {
-        await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
-        log.info(`Restoring from the Actions cache: ${key}`);
-        const hit = await ctx.cache.restore([dir], key);
-        const restored = hit ? await readMarker(dir) : undefined;
-        if (restored && restored.key === key) {
-            log.info('Restored from the Actions cache');
-            return entry(dir, kind, restored.commit, key, 'actions-cache', false);
-        }
-        log.info(hit ? 'The cached entry was incomplete; cloning instead' : 'Not in the Actions cache');
-    }
-    await clone(req, kind, dir, ctx);
-    const head = await revParse(external_node_path_default().join(dir, 'esp-idf'));
-    const cloned = entry(dir, kind, head, key, 'clone', req.install);
-    cloned.save = { kind: 'idf', key, paths: [dir], ready: external_node_path_default().join(dir, MARKER) };
-    if (!req.install)
-        await markComplete(cloned, req.chips);
-    return cloned;
-}
-/** The directory of an entry under the places' root. Pure. */
-function idfEntryDir(root, id) {
-    return external_node_path_default().join(root, 'idf', idfDirName(id));
-}
-/** Where an entry keeps the checkout and ESP-IDF's installed tools. Pure. */
-function entryPaths(dir) {
-    return { idfPath: external_node_path_default().join(dir, 'esp-idf'), toolsPath: external_node_path_default().join(dir, 'espressif') };
-}
-function entry(dir, kind, commit, key, source, needsInstall) {
-    return {
-        dir,
-        ...entryPaths(dir),
-        commit,
-        kind,
-        key,
-        source,
-        needsInstall
-    };
-}
-/** No network: a cached tag or commit, or the newest cached commit of a branch. */
-async function fromCacheOffline(req, ctx, entryDir, failure) {
-    const base = { repo: req.repo, ref: req.ref, chips: req.chips, python: req.python };
-    const branchDir = entryDir('branch');
-    const local = await readMarker(branchDir);
-    if (local) {
-        ctx.log.warning(`Could not resolve branch '${req.ref}' in ${req.repo}; using the commit cached on this machine, ${local.commit}.`);
-        return entry(branchDir, 'branch', local.commit, local.key, 'local', false);
-    }
-    if (ctx.useCache && ctx.cache.available) {
-        // Offline, a name may be a tag or a branch: try the tag's key, then any commit of the branch.
-        const tagDir = entryDir('tag');
-        await (0,promises_namespaceObject.rm)(tagDir, { recursive: true, force: true });
-        const tagHit = await ctx.cache.restore([tagDir], idfKey({ ...base, kind: 'tag' }));
-        const tagMarker = tagHit ? await readMarker(tagDir) : undefined;
-        if (tagMarker)
-            return entry(tagDir, 'tag', tagMarker.commit, tagMarker.key, 'actions-cache', false);
-        await (0,promises_namespaceObject.rm)(branchDir, { recursive: true, force: true });
-        const anyCommit = idfRestoreKeys({ ...base, kind: 'branch' });
-        const hit = await ctx.cache.restore([branchDir], anyCommit[0], anyCommit);
-        const marker = hit ? await readMarker(branchDir) : undefined;
-        if (marker) {
-            ctx.log.warning(`Could not resolve branch '${req.ref}' in ${req.repo}; using the newest cached commit of it, ${marker.commit}.`);
-            return entry(branchDir, 'branch', marker.commit, marker.key, 'actions-cache', false);
-        }
-    }
-    throw unreachable(req.repo, req.ref, failure);
-}
-async function revParse(dir) {
-    const { stdout } = await git(['-C', dir, 'rev-parse', 'HEAD'], { repo: dir });
-    return stdout.trim();
+    return new ExecError(what ? `${head}: ${what}` : head, error.command, error.args, error.code, error.stdout, error.stderr);
 }
 /**
- * Clone into a sibling temporary directory and move it into place only when
- * the checkout and every submodule are complete: an interrupted clone never
- * looks like a finished one.
+ * git through the one exec wrapper: never prompts for credentials (a CI job
+ * or a script would hang), never prints the detached-HEAD advice, and allows
+ * file-transport submodules only for a repository that is itself local. A
+ * failure throws an ExecError whose message is git's own account of it
+ * (see gitError); a cancellation throws exec's AbortError.
  */
-async function clone(req, kind, dir, ctx) {
-    const { log } = ctx;
-    const staging = `${dir}.partial-${process.pid}`;
-    const checkout = external_node_path_default().join(staging, 'esp-idf');
-    await (0,promises_namespaceObject.rm)(staging, { recursive: true, force: true });
-    await (0,promises_namespaceObject.mkdir)(checkout, { recursive: true });
-    const options = { repo: req.repo, debug: log.debug, onGitLine: ctx.onGitLine };
-    const step = (args) => git(args, options);
-    const progress = progressArgs(options);
+async function git(args, options) {
+    const onGitLine = options.onGitLine;
+    const config = ['-c', 'advice.detachedHead=false'];
+    if (isLocalRepo(options.repo))
+        config.push('-c', 'protocol.file.allow=always');
     try {
-        if (kind === 'commit') {
-            log.info(`Fetching commit ${req.ref} from ${req.repo}`);
-            await step(['init', '--quiet', checkout]);
-            await step(['-C', checkout, 'remote', 'add', 'origin', req.repo]);
-            try {
-                await step(['-C', checkout, 'fetch', ...progress, '--depth', '1', 'origin', req.ref]);
-            }
-            catch {
-                // Some servers refuse to serve an unadvertised commit: fetch everything instead.
-                log.info('The server would not serve the commit alone; fetching the whole history');
-                await step(['-C', checkout, 'fetch', '--tags', 'origin', '+refs/heads/*:refs/remotes/origin/*']);
-            }
-            await step(['-C', checkout, 'checkout', '--quiet', '--detach', req.ref]);
-        }
-        else {
-            log.info(`Cloning ${req.repo} at ${req.ref} (shallow)`);
-            await step(['clone', '--depth', '1', ...progress, `--branch=${req.ref}`, '--', req.repo, checkout]);
-        }
-        log.info('Updating submodules (git submodule update --init --recursive)');
-        try {
-            await step([
-                '-C',
-                checkout,
-                'submodule',
-                'update',
-                ...progress,
-                '--init',
-                '--recursive',
-                '--depth',
-                '1',
-                '--jobs',
-                '4'
-            ]);
-        }
-        catch {
-            log.info('A shallow submodule fetch was refused; retrying with full history');
-            await step(['-C', checkout, 'submodule', 'update', '--init', '--recursive', '--jobs', '4']);
-        }
-        await (0,promises_namespaceObject.mkdir)(external_node_path_default().join(staging, 'espressif'), { recursive: true });
-        await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
-        await (0,promises_namespaceObject.rename)(staging, dir);
+        return await run('git', [...config, ...args], {
+            cwd: options.cwd,
+            env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: 'true' },
+            debug: options.debug,
+            timeoutMs: options.timeoutMs,
+            signal: options.signal,
+            onLine: onGitLine ? (line) => onGitLine(line) : undefined,
+            splitOnCarriageReturn: onGitLine !== undefined
+        });
     }
     catch (error) {
-        await (0,promises_namespaceObject.rm)(staging, { recursive: true, force: true });
-        if (error instanceof ExecError) {
-            throw new IdfError(`Could not check out ESP-IDF ${req.ref} from ${req.repo}: ${error.message}\nIf the repository is unreachable from here, set idf-repo to a mirror or fork.`);
-        }
-        throw error;
+        throw error instanceof ExecError ? gitError(error) : error;
     }
-}
-/** Remove what install.sh only needed while installing: the downloaded archives. */
-async function pruneInstall(idf) {
-    await (0,promises_namespaceObject.rm)(external_node_path_default().join(idf.toolsPath, 'dist'), { recursive: true, force: true });
-}
-function isInstalled(idf) {
-    return existsSync(path.join(idf.dir, MARKER));
 }
 
 ;// CONCATENATED MODULE: ./src/idf-versions.ts
@@ -42703,7 +42789,7 @@ const BRANCH_RE = /^(?:refs\/heads\/)?release\/v(\d+)\.(\d+)$/;
  * (`v3.1-dev-396-g3ede9f011b5`) and maintenance branches (`release/v5.2`).
  * Anything else (commit hashes, `master`, feature branches) gives null.
  */
-function idf_versions_parseIdfVersion(ref) {
+function parseIdfVersion(ref) {
     const text = ref.trim();
     const branch = BRANCH_RE.exec(text);
     if (branch) {
@@ -42750,6 +42836,27 @@ function compareIdfVersions(a, b) {
     const [ra, na] = preRank(a.pre);
     const [rb, nb] = preRank(b.pre);
     return ra !== rb ? ra - rb : na - nb;
+}
+/**
+ * Orders two version tags (`v5.2.2`, `v1.24`, `v4.3-beta2`) by the versions
+ * they name: negative when a is older. Names that are not versions sort
+ * before every version, and equal to each other.
+ */
+function compareVersionTags(a, b) {
+    const va = parseIdfVersion(a);
+    const vb = parseIdfVersion(b);
+    if (va && vb)
+        return compareIdfVersions(va, vb);
+    return (va ? 1 : 0) - (vb ? 1 : 0);
+}
+/**
+ * The `count` newest of some tag names, newest first: ESP-IDF tags to
+ * suggest, or the latest MicroPython release. Names that are not version tags
+ * are left out; of equal versions (`v5.2`, `v5.2.0`) the first given wins.
+ */
+function newestVersionTags(tags, count) {
+    const versions = [...new Set(tags)].filter((tag) => parseIdfVersion(tag)?.branch === false);
+    return versions.sort((a, b) => compareVersionTags(b, a)).slice(0, count);
 }
 /** Whether two versions are the same release (`v5.4` and `5.4.0` are). */
 function sameIdfVersion(a, b) {
@@ -42838,8 +42945,8 @@ function findKnownIdfCommit(ref) {
 function idfVersionOfRef(ref) {
     const known = findKnownIdfCommit(ref);
     if (known)
-        return idf_versions_parseIdfVersion(known.version);
-    return idf_versions_parseIdfVersion(ref);
+        return parseIdfVersion(known.version);
+    return parseIdfVersion(ref);
 }
 /**
  * Chip support per ESP-IDF version, from `SUPPORTED_TARGETS` and
@@ -42863,7 +42970,7 @@ const CHIP_SUPPORT = {
 };
 /** Ignores the pre-release label: pre-releases of X.Y build what X.Y builds. */
 function atLeast(version, floor) {
-    const f = idf_versions_parseIdfVersion(floor);
+    const f = parseIdfVersion(floor);
     if (!f)
         return false;
     return compareIdfVersions({ ...version, pre: undefined }, f) >= 0;
@@ -42884,1517 +42991,425 @@ function chipsSupportedBy(version) {
     return Object.keys(CHIP_SUPPORT).filter((chip) => chipSupport(chip, version) === 'supported');
 }
 
-;// CONCATENATED MODULE: ./src/toolchains.ts
-/**
- * The standalone Xtensa toolchains that legacy (GNU make) MicroPython builds
- * download. From ESP-IDF v4 on, `install.sh` fetches the toolchain itself and
- * nothing here is used.
- *
- * Every URL and SHA-256 below is the `linux-amd64` entry of the toolchain in
- * ESP-IDF's own `tools/tools.json` at the tag named in `source` (the file was
- * backported to the v3.3 branch with v3.3.1). The archives unpack to
- * `xtensa-esp32-elf/`. Linux binaries only: the build runs in a Linux
- * container whatever the host is.
- */
-
-const DL = 'https://dl.espressif.com/dl';
-const LEGACY_TOOLCHAINS = [
-    {
-        name: 'xtensa-esp32-elf',
-        version: '1.22.0-80-g6c4433a-5.2.0',
-        url: `${DL}/xtensa-esp32-elf-linux64-1.22.0-80-g6c4433a-5.2.0.tar.gz`,
-        sha256: '3fe96c151d46c1d4e5edc6ed690851b8e53634041114bad04729bc16b0445156',
-        idfFrom: 'v3.1',
-        idfTo: 'v3.3.2',
-        // Same value in tools.json at v3.3.1 and v3.3.2; toolchain_versions.mk names
-        // crosstool-ng-1.22.0-80-g6c4433a from v3.2 to v3.3.2, and the v3.1 docs link this archive.
-        source: 'espressif/esp-idf v3.3.1 tools/tools.json'
-    },
-    {
-        name: 'xtensa-esp32-elf',
-        version: '1.22.0-96-g2852398-5.2.0',
-        url: `${DL}/xtensa-esp32-elf-linux64-1.22.0-96-g2852398-5.2.0.tar.gz`,
-        sha256: '798a8638f11ad37f41b9640582f869c61ffb4da6d932279fde94a2b636ad2dac',
-        idfFrom: 'v3.3.3',
-        idfTo: 'v3.3.4',
-        source: 'espressif/esp-idf v3.3.3 tools/tools.json (same at v3.3.4)'
-    },
-    {
-        name: 'xtensa-esp32-elf',
-        version: '1.22.0-97-gc752ad5-5.2.0',
-        url: `${DL}/xtensa-esp32-elf-linux64-1.22.0-97-gc752ad5-5.2.0.tar.gz`,
-        sha256: '96f5f6e7611a0ed1dc47048c54c3113fc5cebffbf0ba90d8bfcd497afc7ef9f3',
-        idfFrom: 'v3.3.5',
-        idfTo: 'release/v3.3',
-        source: 'espressif/esp-idf v3.3.5 tools/tools.json (same at v3.3.6)'
-    },
-    // The experimental IDF v4.0 pins of MicroPython v1.12 to v1.14 (ESPIDF_SUPHASH_V4)
-    // also build with GNU make, with these newer compilers.
-    {
-        name: 'xtensa-esp32-elf',
-        version: 'esp32-2019r1-8.2.0',
-        url: `${DL}/xtensa-esp32-elf-gcc8_2_0-esp32-2019r1-linux-amd64.tar.gz`,
-        sha256: '39db59b13f25e83e53c55f56979dbfce77b7f23126ad79de833509ad902d3f0a',
-        idfFrom: 'v4.0-beta1',
-        idfTo: 'v4.0-beta2',
-        source: 'espressif/esp-idf v4.0-beta1 tools/tools.json'
-    },
-    {
-        name: 'xtensa-esp32-elf',
-        version: 'esp-2019r2-8.2.0',
-        url: `${DL}/xtensa-esp32-elf-gcc8_2_0-esp-2019r2-linux-amd64.tar.gz`,
-        sha256: 'e6d47c1dbd8c8cbfe37271e5e2aac53ee88c9e347ae937e22bf0c73f530efbdf',
-        idfFrom: 'v4.0-rc',
-        idfTo: 'v4.0.1',
-        source: 'espressif/esp-idf v4.0.1 tools/tools.json (same at v4.0-rc and v4.0)'
-    }
-];
-/** The toolchain used when the ESP-IDF ref cannot be placed. */
-const DEFAULT_LEGACY_TOOLCHAIN = LEGACY_TOOLCHAINS[0];
-function spec(entry) {
-    return { name: entry.name, version: entry.version, url: entry.url, sha256: entry.sha256 };
-}
-function inRange(version, entry) {
-    const from = idf_versions_parseIdfVersion(entry.idfFrom);
-    const to = idf_versions_parseIdfVersion(entry.idfTo);
-    if (!from || !to)
-        return false;
-    // A development snapshot (v3.1-dev, v3.3-beta1) belongs to the release it leads to,
-    // except where the table names pre-releases itself (the v4.0 betas).
-    const namesPre = from.pre !== undefined;
-    const v = namesPre ? version : { ...version, pre: undefined };
-    return compareIdfVersions(v, from) >= 0 && compareIdfVersions(v, to) <= 0;
-}
-/**
- * The standalone toolchain for a legacy build against an ESP-IDF ref: a tag
- * (`v3.3.4`), a `release/v3.3` branch, or one of the commits MicroPython
- * pinned. Unknown refs get the 1.22.0-80 toolchain, with a warning.
- */
-function toolchainForIdf(ref) {
-    const version = idfVersionOfRef(ref);
-    if (version) {
-        const entry = LEGACY_TOOLCHAINS.find((candidate) => inRange(version, candidate));
-        if (entry)
-            return { toolchain: spec(entry) };
-    }
-    const known = findKnownIdfCommit(ref);
-    const what = known ? `${ref} (${known.describe})` : ref;
-    return {
-        toolchain: spec(DEFAULT_LEGACY_TOOLCHAIN),
-        warning: `No known standalone toolchain for ESP-IDF ${what}; using xtensa-esp32-elf ${DEFAULT_LEGACY_TOOLCHAIN.version} ` +
-            `(the one for ESP-IDF v3.1 to v3.3.2). Set toolchain-url and toolchain-sha256 if the build needs another.`
-    };
-}
-/** The table entry with exactly this URL. */
-function findToolchainByUrl(url) {
-    return LEGACY_TOOLCHAINS.find((entry) => entry.url === url.trim());
-}
-const ARCHIVE_EXT = /\.(?:tar\.gz|tgz|tar\.xz|txz|tar\.bz2|tbz2|zip)$/i;
-/**
- * A version label for a custom toolchain archive, read from its file name:
- * `xtensa-esp32-elf-linux64-1.22.0-80-g6c4433a-5.2.0.tar.gz` gives
- * `1.22.0-80-g6c4433a-5.2.0`, `xtensa-esp32-elf-gcc8_2_0-esp-2019r2-linux-amd64.tar.gz`
- * gives `gcc8_2_0-esp-2019r2`.
- */
-function toolchainVersionFromUrl(url) {
-    let file = url.trim();
-    try {
-        file = new URL(file).pathname;
-    }
-    catch {
-        // not a URL: use the text as it is
-    }
-    file = decodeURIComponent(file.split('/').filter(Boolean).pop() ?? '');
-    let name = file.replace(ARCHIVE_EXT, '');
-    name = name.replace(/^xtensa-esp32-elf-/, '');
-    name = name.replace(/^(?:linux64|linux32|linux-amd64|linux-armel|linux-i686|win32|win64|osx|macos)-/, '');
-    name = name.replace(/-(?:linux64|linux-amd64|x86_64-linux-gnu|linux-armel|linux-i686|win32|win64|macos)$/, '');
-    return name || file || 'custom';
-}
-
-;// CONCATENATED MODULE: ./src/pipeline/resolve.ts
-/**
- * The resolver: from the files of a MicroPython tree (read beforehand by
- * `readTreeSnapshot`) and the action's inputs to everything the build needs
- * to know: the ESP-IDF ref and the others the tree supports, the build system,
- * the standalone toolchain of legacy builds, the board, its chip and where the
- * firmware will appear.
- *
- * Pure: no file system, no processes. Every decision is made from the snapshot.
- */
+;// CONCATENATED MODULE: ./src/pipeline/idf.ts
 
 
-class ResolveError extends Error {
+
+
+
+
+class IdfError extends Error {
     constructor(message) {
         super(message);
-        this.name = 'ResolveError';
+        this.name = 'IdfError';
     }
 }
-/** The files the resolver reads, by role. */
-const TREE_FILES = {
-    mpconfig: 'py/mpconfig.h',
-    docsConf: 'docs/conf.py',
-    makefile: 'ports/esp32/Makefile',
-    cmakeLists: 'ports/esp32/CMakeLists.txt',
-    ciSh: 'tools/ci.sh',
-    readme: 'ports/esp32/README.md',
-    workflow: '.github/workflows/ports_esp32.yml',
-    mkrules: 'py/mkrules.mk'
-};
-const PORT_DIR = 'ports/esp32';
-const BOARDS_DIR = 'ports/esp32/boards';
-const LOCKFILE_PREFIX = 'ports/esp32/lockfiles/dependencies.lock.';
-/** Board and variant names reach make's command line: nothing but these characters. */
-const BOARD_NAME_RE = /^[A-Za-z0-9_]+$/;
-// ---------------------------------------------------------------------------
-// MicroPython version
-function versionFromHeader(text) {
-    if (!text)
-        return null;
-    const define = (name) => new RegExp(`^\\s*#define\\s+MICROPY_VERSION_${name}\\s+\\(?(\\d+)\\)?`, 'm').exec(text)?.[1];
-    const major = define('MAJOR');
-    const minor = define('MINOR');
-    const micro = define('MICRO');
-    if (major === undefined || minor === undefined || micro === undefined)
-        return null;
-    const pre = define('PRERELEASE');
-    return `${major}.${minor}.${micro}${pre !== undefined && pre !== '0' ? '-preview' : ''}`;
-}
-function versionFromDocsConf(text) {
-    if (!text)
-        return null;
-    const m = /^\s*(?:version\s*=\s*)?release\s*=\s*['"]v?(\d+\.\d+(?:\.\d+)?)['"]/m.exec(text);
-    return m ? threePart(m[1]) : null;
-}
-function versionFromDescribe(text) {
-    if (!text)
-        return null;
-    const m = /^v?(\d+\.\d+(?:\.\d+)?)(-preview)?/.exec(text.trim());
-    return m ? `${threePart(m[1])}${m[2] ?? ''}` : null;
-}
-function threePart(version) {
-    return version.split('.').length === 2 ? `${version}.0` : version;
-}
-function micropythonVersionOf(snapshot) {
-    return (versionFromHeader(snapshot.files[TREE_FILES.mpconfig]) ??
-        versionFromDocsConf(snapshot.files[TREE_FILES.docsConf]) ??
-        versionFromDescribe(snapshot.gitDescribe));
-}
+const FULL_SHA = /^[0-9a-f]{40}$/;
 /**
- * ESP-IDF's own spelling of a version tag: always a leading v, and no `.0`
- * patch level (the tag of 5.2.0 is v5.2; there is no v5.2.0).
+ * Classify `ref` from `git ls-remote --heads --tags` output. Pure. A tag wins
+ * over a branch of the same name, as git itself resolves it; an annotated
+ * tag's peeled commit (`^{}`) wins over the tag object.
  */
-function idfTagSpelling(ref) {
-    const zero = /^v?(\d+)\.(\d+)\.0((?:-[A-Za-z0-9]+)?)$/.exec(ref);
-    if (zero)
-        return `v${zero[1]}.${zero[2]}${zero[3]}`;
-    return /^\d+\.\d+/.test(ref) ? `v${ref}` : ref;
-}
-function named(name, source, hint, experimental) {
-    const ref = idfTagSpelling(name);
-    const entry = { ref, version: idfVersionOfRef(ref) ?? hint ?? null, source };
-    if (experimental)
-        entry.experimental = true;
-    return entry;
-}
-/** Newest first; refs whose version is unknown go last, in the order found. */
-function newestFirst(refs) {
-    return refs
-        .map((entry, index) => ({ entry, index }))
-        .sort((a, b) => {
-        const va = a.entry.version;
-        const vb = b.entry.version;
-        if (va && vb)
-            return compareIdfVersions(vb, va) || a.index - b.index;
-        if (va)
-            return -1;
-        if (vb)
-            return 1;
-        return a.index - b.index;
-    })
-        .map(({ entry }) => entry);
-}
-function dedupeKey(entry) {
-    if (isCommitHash(entry.ref))
-        return `hash:${entry.ref.toLowerCase()}`;
-    const v = entry.version;
-    if (!v)
-        return `ref:${entry.ref}`;
-    return `v:${v.major}.${v.minor}.${v.patch}-${v.pre ?? ''}-${v.branch}`;
-}
-/** The `idf:` entry's version in an ESP-IDF component lockfile. */
-function lockfileIdfVersion(text) {
-    if (!text)
-        return undefined;
-    const lines = text.split(/\r?\n/);
-    const start = lines.findIndex((line) => /^\s*idf:\s*$/.test(line));
-    if (start < 0)
-        return undefined;
-    const indent = (line) => line.length - line.trimStart().length;
-    const base = indent(lines[start]);
-    for (const line of lines.slice(start + 1)) {
-        if (!line.trim())
-            continue;
-        if (indent(line) <= base)
-            break;
-        const m = /^\s*version:\s*['"]?([^'"\s]+)['"]?\s*$/.exec(line);
-        if (m)
-            return m[1];
+function classifyRef(lsRemote, ref) {
+    const refs = new Map();
+    for (const line of lsRemote.split('\n')) {
+        const [sha, name] = line.trim().split(/\s+/);
+        if (sha && name)
+            refs.set(name, sha);
     }
+    const tag = refs.get(`refs/tags/${ref}^{}`) ?? refs.get(`refs/tags/${ref}`);
+    if (tag)
+        return { kind: 'tag', commit: tag };
+    const branch = refs.get(`refs/heads/${ref}`);
+    if (branch)
+        return { kind: 'branch', commit: branch };
+    if (FULL_SHA.test(ref))
+        return { kind: 'commit', commit: ref };
     return undefined;
 }
-function fromLockfile(snapshot, chip) {
-    const lockfiles = Object.keys(snapshot.files)
-        .filter((path) => path.startsWith(LOCKFILE_PREFIX) && snapshot.files[path] !== undefined)
-        .sort();
-    const preferred = [`${LOCKFILE_PREFIX}${chip}`, `${LOCKFILE_PREFIX}esp32`, ...lockfiles];
-    for (const path of preferred) {
-        const raw = lockfileIdfVersion(snapshot.files[path]);
-        if (!raw)
-            continue;
-        const version = idf_versions_parseIdfVersion(raw);
-        return [named(version ? idfTagFor(version) : raw, path)];
+/** The newest version tags in ls-remote output, to suggest when a ref is not found. Pure. */
+function suggestTags(lsRemote, count = 5) {
+    const names = [...lsRemote.matchAll(/refs\/tags\/([^\s^]+)(?:\^\{\})?$/gm)].map((m) => m[1]);
+    return newestVersionTags(names, count);
+}
+const MARKER = 'complete.json';
+async function readMarker(dir) {
+    try {
+        return JSON.parse(await (0,promises_namespaceObject.readFile)(external_node_path_default().join(dir, MARKER), 'utf8'));
     }
-    return [];
-}
-/** What tools/ci.sh sets up, in order of authority. */
-function fromCiSh(text) {
-    const source = TREE_FILES.ciSh;
-    if (!text)
-        return { pinned: [], helpers: [] };
-    const pinned = [];
-    // v1.22 to v1.26.0: a literal `IDF_VER=v5.0.4` (later releases compute it from the lockfile).
-    const idfVer = /^\s*(?:export\s+)?IDF_VER=["']?(v?\d+\.\d+(?:\.\d+)?(?:-[A-Za-z0-9.]+)?)["']?\s*(?:#.*)?$/m.exec(text);
-    if (idfVer)
-        pinned.push(named(idfVer[1], `${source} (IDF_VER)`));
-    // v1.21: `git -C esp-idf checkout v5.0.2` (v1.15 to v1.20 check out `$1`, skipped here).
-    for (const m of text.matchAll(/git\s+-C\s+esp-idf\s+checkout\s+([A-Za-z0-9][^\s;"'$]*)/g)) {
-        pinned.push(named(m[1], `${source} (git checkout)`));
+    catch {
+        return undefined;
     }
-    // v1.15 to v1.20: `ci_esp32_setup_helper v4.0.2` inside `ci_esp32_idfNN_setup` functions.
-    const helpers = [];
-    const functions = [...text.matchAll(/function\s+ci_esp32_idf(\d+)_setup\b/g)].map((m) => ({
-        at: m.index ?? 0,
-        digits: m[1]
-    }));
-    for (const m of text.matchAll(/ci_esp32_setup_helper\s+([A-Za-z0-9][^\s;"'$]*)/g)) {
-        const at = m.index ?? 0;
-        const inside = functions.filter((fn) => fn.at < at).pop();
-        helpers.push(named(m[1], `${source} (ci_esp32_setup_helper)`, inside ? versionFromDigits(inside.digits) : null));
+}
+/** Record that an entry is whole; only then may it be used or saved. */
+async function markComplete(idf, chips) {
+    const marker = { key: idf.key, commit: idf.commit, chips };
+    await (0,promises_namespaceObject.writeFile)(external_node_path_default().join(idf.dir, MARKER), `${JSON.stringify(marker, null, 2)}\n`);
+}
+/** Ask the repository what `ref` is; a failure says why it could not be reached. */
+async function lookUp(repo, ref, log, signal) {
+    try {
+        const { stdout } = await git(['ls-remote', '--heads', '--tags', '--', repo], {
+            repo,
+            timeoutMs: 60_000,
+            debug: log.debug,
+            signal
+        });
+        return { found: classifyRef(stdout, ref), listing: stdout };
     }
-    return { pinned, helpers };
+    catch (error) {
+        if (signal?.aborted)
+            throw error;
+        const message = error.message;
+        // git's first "fatal:" line says why (not found, refused, dubious ownership…).
+        const failure = /^fatal: .*$/m.exec(message)?.[0] ?? message.split('\n').slice(-1)[0];
+        log.warning(`Could not reach the ESP-IDF repository ${repo}: ${failure}`);
+        return { failure };
+    }
 }
-/** `44` → v4.4-dev, `402` → v4.0.2-dev: the version a ci.sh function is named after. */
-function versionFromDigits(digits) {
-    if (digits.length < 2)
-        return null;
-    const patch = digits.length > 2 ? Number(digits.slice(2)) : 0;
-    return {
-        major: Number(digits[0]),
-        minor: Number(digits[1]),
-        patch,
-        patchGiven: digits.length > 2,
-        pre: 'dev',
-        branch: false
-    };
+function unreachable(repo, ref, failure) {
+    return new IdfError(`The ESP-IDF repository ${repo} cannot be reached${failure ? ` (${failure})` : ''} and no cached checkout of '${ref}' exists. Check the network, or set idf-repo to a mirror or fork this machine can reach (and idf-tools-mirror for ESP-IDF's tool downloads).`);
 }
-function fromMakefile(text) {
-    if (!text)
-        return {};
-    const pins = {};
-    const hash = (name) => new RegExp(`^\\s*${name}\\s*:?=\\s*([0-9a-fA-F]{7,40})\\s*$`, 'm').exec(text)?.[1].toLowerCase();
-    // The Makefile's own label: `$(info Supported git hash (v3.3): $(ESPIDF_SUPHASH_V3))`.
-    const label = (name) => {
-        const m = new RegExp(`\\((v\\d+\\.\\d+[^)]*)\\)[^\\n]*\\$\\(${name}\\)`).exec(text);
-        return m ? idf_versions_parseIdfVersion(m[1]) : null;
-    };
-    const v3 = hash('ESPIDF_SUPHASH_V3');
-    const v4 = hash('ESPIDF_SUPHASH_V4');
-    const single = hash('ESPIDF_SUPHASH');
-    const where = TREE_FILES.makefile;
-    if (v3)
-        pins.v3 = named(v3, `${where} (ESPIDF_SUPHASH_V3)`, label('ESPIDF_SUPHASH_V3'));
-    if (v4)
-        pins.v4 = named(v4, `${where} (ESPIDF_SUPHASH_V4)`, label('ESPIDF_SUPHASH_V4'), true);
-    if (single)
-        pins.single = named(single, `${where} (ESPIDF_SUPHASH)`);
-    return pins;
-}
-function fromWorkflow(text) {
-    if (!text)
-        return {};
-    const value = (name) => new RegExp(`^\\s*${name}:\\s*(?:&[\\w-]+\\s+)?["']?(v?\\d+\\.\\d+[^"'\\s]*)["']?`, 'm').exec(text)?.[1];
-    const out = {};
-    const oldest = value('IDF_OLDEST_VER');
-    const newest = value('IDF_NEWEST_VER');
-    if (oldest)
-        out.oldest = named(oldest, `${TREE_FILES.workflow} (IDF_OLDEST_VER)`);
-    if (newest)
-        out.newest = named(newest, `${TREE_FILES.workflow} (IDF_NEWEST_VER)`);
-    return out;
+/** The entry of a ref whose kind (and, for a branch, commit) is known, for the image's Python. Pure. */
+function idfEntry(root, req, remote, python) {
+    const id = { repo: req.repo, ref: req.ref, chips: req.chips, python, kind: remote.kind };
+    const dir = idfEntryDir(root, id);
+    return { key: idfKey({ ...id, commit: remote.commit }), dir, ...entryPaths(dir) };
 }
 /**
- * The versions ports/esp32/README.md says are supported: the `vX.Y[.Z]` words
- * of the paragraphs that say "supports" or name the recommended version.
- * Versions inside links (`/en/v4.0/get-started`) are not counted.
+ * What the ESP-IDF ref is and whether its entry is here. A tag already on
+ * this machine needs no network (a tag never moves); anything else asks the
+ * repository with `git ls-remote`, read-only. Unreachable, it is planned
+ * offline: the run then looks in the caches only.
  */
-function readmeIdfVersions(text) {
-    if (!text)
-        return [];
-    const found = [];
-    for (const paragraph of text.split(/\r?\n\s*\r?\n/)) {
-        if (!/\bsupports\b|recommended version/i.test(paragraph))
-            continue;
-        for (const m of paragraph.matchAll(/(?<![\w/.-])v(\d+)\.(\d+)(?:\.(\d+))?(?![\w/-]|\.\d)/g)) {
-            if (!found.includes(m[0]))
-                found.push(m[0]);
-        }
-    }
-    return found;
-}
-// ---------------------------------------------------------------------------
-// Boards
-function boardNames(snapshot) {
-    return Object.keys(snapshot.boards)
-        .filter((name) => BOARD_NAME_RE.test(name))
-        .sort();
-}
-const CMAKE_VAR_PATH = /^\$\{(MICROPY_BOARD_DIR|MICROPY_PORT_DIR|CMAKE_CURRENT_LIST_DIR)\}\/?/;
-/** The IDF_TARGET a board's cmake text sets, following include()s of files the snapshot holds. */
-function cmakeTarget(snapshot, board, text, depth = 0) {
-    if (!text || depth > 4)
-        return undefined;
-    const direct = /^\s*set\s*\(\s*IDF_TARGET\s+"?([A-Za-z0-9_]+)"?\s*\)/m.exec(text);
-    if (direct)
-        return direct[1];
-    for (const m of text.matchAll(/^\s*include\s*\(\s*"?([^")\s]+)"?/gm)) {
-        const raw = m[1];
-        const base = raw.split('/').pop() ?? raw;
-        const varMatch = CMAKE_VAR_PATH.exec(raw);
-        const rest = raw.replace(CMAKE_VAR_PATH, '');
-        const candidates = varMatch?.[1] === 'MICROPY_BOARD_DIR' || varMatch?.[1] === 'CMAKE_CURRENT_LIST_DIR'
-            ? [`${BOARDS_DIR}/${board}/${rest}`]
-            : [`${PORT_DIR}/${rest}`, `${BOARDS_DIR}/${board}/${base}`, `${BOARDS_DIR}/${base}`];
-        const path = candidates.find((candidate) => snapshot.files[candidate] !== undefined);
-        const nested = path ? cmakeTarget(snapshot, board, snapshot.files[path], depth + 1) : undefined;
-        if (nested)
-            return nested;
-        const byName = /mpconfigboard_(esp32[a-z0-9]*)_common\.cmake$/.exec(base);
-        if (byName)
-            return byName[1];
-    }
-    return undefined;
-}
-function boardVariants(snapshot, board) {
-    const entry = snapshot.boards[board];
-    const names = new Set(entry?.variants ?? []);
-    // v1.21 to v1.23 define variants inside mpconfigboard.cmake.
-    for (const m of (entry?.cmake ?? '').matchAll(/MICROPY_BOARD_VARIANT\s+STREQUAL\s+"?([A-Za-z0-9_]+)"?/g)) {
-        names.add(m[1]);
-    }
-    return [...names].filter((name) => BOARD_NAME_RE.test(name)).sort();
-}
-function renameHint(board, boards) {
-    if (boards.includes(`ESP32_${board}`))
-        return ` Boards were renamed in MicroPython v1.21: try ESP32_${board}.`;
-    const spiram = /^GENERIC_(SPIRAM|D2WD|OTA|UNICORE)$/.exec(board);
-    if (spiram && boards.includes('ESP32_GENERIC')) {
-        return ` Since MicroPython v1.21 this is board ESP32_GENERIC with board-variant ${spiram[1]}.`;
-    }
-    const old = /^ESP32_(GENERIC\w*)$/.exec(board);
-    if (old && boards.includes(old[1]))
-        return ` This MicroPython predates the v1.21 board names: try ${old[1]}.`;
-    return '';
-}
-function resolve_checkName(kind, value) {
-    if (!BOARD_NAME_RE.test(value)) {
-        throw new ResolveError(`Invalid ${kind} "${value}": only letters, digits and underscores are allowed.`);
-    }
-}
-// ---------------------------------------------------------------------------
-// Explicit ESP-IDF refs
-const REF_RE = /^[A-Za-z0-9][A-Za-z0-9._/-]*$/;
-function normaliseInputRef(input) {
-    const ref = input.trim();
-    if (!REF_RE.test(ref) ||
-        ref.includes('..') ||
-        ref.endsWith('/') ||
-        ref.endsWith('.lock') ||
-        ref.includes('//')) {
-        throw new ResolveError(`Invalid idf-version "${input}": give 'auto', an ESP-IDF tag (v5.2.2), a branch (release/v5.2) or a commit hash.`);
-    }
-    // An abbreviated hash of a commit MicroPython pinned: the full hash, which a shallow fetch needs.
-    const known = findKnownIdfCommit(ref);
-    if (known)
-        return known.commit;
-    // `5.2.2` means the tag v5.2.2, and `v5.2.0` the tag v5.2.
-    return /^v?\d+\.\d+\.\d+(?:-[A-Za-z0-9]+)?$|^\d+\.\d+(?:-[A-Za-z0-9]+)?$/.test(ref)
-        ? idfTagSpelling(ref)
-        : ref;
-}
-/** The version a ref is exactly (a tag, or a pinned commit that is a tag), for comparing with the supported list. */
-function exactVersion(ref) {
-    const known = findKnownIdfCommit(ref);
-    if (known)
-        return known.describe === known.version ? idf_versions_parseIdfVersion(known.version) : null;
-    return idf_versions_parseIdfVersion(ref);
-}
-function sameRef(a, b) {
-    if (a.toLowerCase() === b.toLowerCase())
-        return true;
-    if (isCommitHash(a) && isCommitHash(b)) {
-        const [x, y] = [a.toLowerCase(), b.toLowerCase()];
-        return x.startsWith(y) || y.startsWith(x);
-    }
-    const va = exactVersion(a);
-    const vb = exactVersion(b);
-    return va !== null && vb !== null && sameIdfVersion(va, vb);
-}
-function describeRef(ref) {
-    const known = findKnownIdfCommit(ref);
-    return known ? `${ref.slice(0, 10)} (${known.describe})` : ref;
-}
-// ---------------------------------------------------------------------------
-// The resolver
-function resolveTree(snapshot, options) {
-    const files = snapshot.files;
-    const makefile = files[TREE_FILES.makefile];
-    const cmakeLists = files[TREE_FILES.cmakeLists];
-    if (makefile === undefined && cmakeLists === undefined) {
-        throw new ResolveError(`No ESP32 port found: looked for ${TREE_FILES.makefile} (and ${TREE_FILES.cmakeLists}) in the MicroPython tree. ` +
-            'Either this is not a MicroPython checkout, or it is older than v1.9.4, the first release with ports/esp32. ' +
-            'MicroPython v1.9.4 or later is needed.');
-    }
-    const warnings = [];
-    const micropythonVersion = micropythonVersionOf(snapshot);
-    const buildSystem = cmakeLists !== undefined ? 'cmake' : 'make';
-    const mk = makefile ?? '';
-    // --- board, variant, chip --------------------------------------------------
-    const boards = boardNames(snapshot);
-    const boardless = buildSystem === 'make' && !/^\s*BOARD\s*\?=/m.test(mk);
-    const requestedBoard = options.board?.trim() ?? '';
-    const requestedVariant = options.boardVariant?.trim() ?? '';
-    if (requestedBoard)
-        resolve_checkName('board', requestedBoard);
-    if (requestedVariant)
-        resolve_checkName('board-variant', requestedVariant);
-    let board = '';
-    let boardVariant;
-    let chip = 'esp32';
-    if (boardless) {
-        if (requestedBoard && requestedBoard !== 'GENERIC') {
-            throw new ResolveError(`Board "${requestedBoard}" cannot be built: this MicroPython (${micropythonVersion ?? 'unknown version'}) predates ` +
-                'board definitions (added in v1.12) and only builds its one default configuration. Leave board empty.');
-        }
-        if (requestedVariant) {
-            throw new ResolveError('board-variant needs MicroPython v1.21 or later; this tree has no boards at all.');
-        }
+async function planIdf(req, python, ctx) {
+    const root = ctx.places.root;
+    const known = (remote) => ({ ...req, remote, python, present: false });
+    let plan;
+    if (FULL_SHA.test(req.ref)) {
+        plan = known({ kind: 'commit', commit: req.ref });
     }
     else {
-        if (boards.length === 0) {
-            throw new ResolveError(`No boards found: ${BOARDS_DIR} has no board directories.`);
-        }
-        const makeDefault = /^\s*BOARD\s*\?=\s*([A-Za-z0-9_]+)\s*$/m.exec(mk)?.[1];
-        const fallback = [makeDefault, 'ESP32_GENERIC', 'GENERIC'].find((name) => name !== undefined && boards.includes(name));
-        board = requestedBoard || fallback || '';
-        if (!board) {
-            throw new ResolveError(`No default board (ESP32_GENERIC or GENERIC) in this tree; choose one of: ${boards.join(', ')}.`);
-        }
-        if (!boards.includes(board)) {
-            throw new ResolveError(`Board "${board}" does not exist in this MicroPython tree (no ${BOARDS_DIR}/${board}). ` +
-                `Boards: ${boards.join(', ')}.${renameHint(board, boards)}`);
-        }
-        if (requestedVariant) {
-            if (!mk.includes('BOARD_VARIANT')) {
-                throw new ResolveError(`board-variant "${requestedVariant}" cannot be used: this MicroPython's ${TREE_FILES.makefile} has no BOARD_VARIANT (added in v1.21).`);
+        if (python !== undefined) {
+            const tag = idfEntry(root, req, { kind: 'tag', commit: '' }, python);
+            const marker = await readMarker(tag.dir);
+            if (marker && marker.key === tag.key) {
+                return { ...known({ kind: 'tag', commit: marker.commit }), entry: tag, present: true };
             }
-            const variants = boardVariants(snapshot, board);
-            if (!variants.includes(requestedVariant)) {
-                throw new ResolveError(variants.length
-                    ? `Board ${board} has no variant "${requestedVariant}". Variants: ${variants.join(', ')}.`
-                    : `Board ${board} has no variants; leave board-variant empty.`);
-            }
-            boardVariant = requestedVariant;
         }
-        const variantFile = boardVariant
-            ? files[`${BOARDS_DIR}/${board}/mpconfigvariant_${boardVariant}.cmake`]
-            : undefined;
-        chip =
-            cmakeTarget(snapshot, board, variantFile) ??
-                cmakeTarget(snapshot, board, snapshot.boards[board]?.cmake) ??
-                'esp32';
+        const answer = await lookUp(req.repo, req.ref, ctx.log, ctx.signal);
+        if ('failure' in answer)
+            return { ...req, python, offline: answer.failure, present: false };
+        if (!answer.found) {
+            const tags = suggestTags(answer.listing);
+            throw new IdfError(`ESP-IDF ref '${req.ref}' does not exist in ${req.repo}. Use a tag, a branch or a full 40-character commit hash` +
+                (tags.length ? `; the newest tags are ${tags.join(', ')}.` : '.'));
+        }
+        plan = known(answer.found);
     }
-    const chips = [chip];
-    // --- ESP-IDF ---------------------------------------------------------------
-    const lock = buildSystem === 'cmake' ? fromLockfile(snapshot, chip) : [];
-    const ci = fromCiSh(files[TREE_FILES.ciSh]);
-    const suphash = fromMakefile(makefile);
-    const workflow = fromWorkflow(files[TREE_FILES.workflow]);
-    const readme = readmeIdfVersions(files[TREE_FILES.readme]).map((ref) => named(ref, TREE_FILES.readme));
-    const newestHelper = newestFirst(ci.helpers)[0];
-    const newestCiPin = newestFirst(ci.pinned)[0];
-    // Authority order for `auto`: the pin MicroPython's own CI builds with.
-    const pin = lock[0] ?? newestCiPin ?? newestHelper ?? suphash.v3 ?? suphash.single ?? suphash.v4 ?? workflow.newest;
-    const allNamed = [
-        ...lock,
-        ...ci.pinned,
-        ...ci.helpers,
-        ...[suphash.v3, suphash.single, suphash.v4, workflow.newest, workflow.oldest].filter((entry) => entry !== undefined),
-        ...readme
+    return withEntry(plan, root);
+}
+/** The plan with its entry, once the Python is known; whether that entry is complete here. */
+async function withEntry(plan, root, python = plan.python) {
+    if (!plan.remote || python === undefined)
+        return { ...plan, python };
+    const entry = idfEntry(root, plan, plan.remote, python);
+    const marker = await readMarker(entry.dir);
+    return { ...plan, python, entry, present: marker?.key === entry.key };
+}
+/**
+ * The ESP-IDF checkout as planned: used as it is on this machine, else
+ * restored from the Actions cache, else cloned. Planned offline: the newest
+ * cached commit of a branch, or a cached tag or commit.
+ */
+async function obtainIdf(plan, ctx) {
+    const { log } = ctx;
+    if (plan.python === undefined)
+        throw new IdfError("ESP-IDF was planned without the image's Python.");
+    if (plan.offline !== undefined || !plan.remote || !plan.entry) {
+        return fromCacheOffline(plan, plan.python, ctx, plan.offline);
+    }
+    const { kind, commit } = plan.remote;
+    const entry = plan.entry;
+    log.info(`ESP-IDF ${plan.ref} is ${kind === 'commit' ? 'a commit' : `${kind === 'tag' ? 'a tag' : 'a branch'} at ${commit}`}`);
+    const marker = await readMarker(entry.dir);
+    if (marker && marker.key === entry.key) {
+        log.info(`Found on this machine: ${entry.dir}`);
+        return { ...entry, kind, commit: marker.commit, source: 'local', needsInstall: false };
+    }
+    // A complete entry of an older commit (a branch that moved) stays until a
+    // new clone has fully replaced it; only an unfinished one is cleared for a restore.
+    if (!marker && ctx.useCache && ctx.cache.available) {
+        await (0,promises_namespaceObject.rm)(entry.dir, { recursive: true, force: true });
+        log.info(`Restoring from the Actions cache: ${entry.key}`);
+        const hit = await ctx.cache.restore([entry.dir], entry.key);
+        const restored = hit ? await readMarker(entry.dir) : undefined;
+        if (restored && restored.key === entry.key) {
+            log.info('Restored from the Actions cache');
+            return { ...entry, kind, commit: restored.commit, source: 'actions-cache', needsInstall: false };
+        }
+        log.info(hit ? 'The cached entry was incomplete; cloning instead' : 'Not in the Actions cache');
+    }
+    await clone(plan, kind, entry.dir, ctx);
+    const head = await revParse(entry.idfPath, ctx.signal);
+    const cloned = { ...entry, kind, commit: head, source: 'clone', needsInstall: plan.install };
+    cloned.save = { kind: 'idf', key: entry.key, paths: [entry.dir], ready: external_node_path_default().join(entry.dir, MARKER) };
+    if (!plan.install)
+        await markComplete(cloned, plan.chips);
+    return cloned;
+}
+/** The directory of an entry under the places' root. Pure. */
+function idfEntryDir(root, id) {
+    return external_node_path_default().join(root, 'idf', idfDirName(id));
+}
+/** Where an entry keeps the checkout and ESP-IDF's installed tools. Pure. */
+function entryPaths(dir) {
+    return { idfPath: external_node_path_default().join(dir, 'esp-idf'), toolsPath: external_node_path_default().join(dir, 'espressif') };
+}
+/** No network: a cached tag or commit, or the newest cached commit of a branch. */
+async function fromCacheOffline(plan, python, ctx, failure) {
+    const root = ctx.places.root;
+    const at = (kind) => idfEntry(root, plan, { kind, commit: '' }, python);
+    const found = (entry, kind, marker, source) => ({
+        ...entry,
+        key: marker.key,
+        kind,
+        commit: marker.commit,
+        source,
+        needsInstall: false
+    });
+    const branch = at('branch');
+    const local = await readMarker(branch.dir);
+    if (local) {
+        ctx.log.warning(`Could not resolve branch '${plan.ref}' in ${plan.repo}; using the commit cached on this machine, ${local.commit}.`);
+        return found(branch, 'branch', local, 'local');
+    }
+    if (ctx.useCache && ctx.cache.available) {
+        // Offline, a name may be a tag or a branch: try the tag's key, then any commit of the branch.
+        const tag = at('tag');
+        await (0,promises_namespaceObject.rm)(tag.dir, { recursive: true, force: true });
+        const tagHit = await ctx.cache.restore([tag.dir], tag.key);
+        const tagMarker = tagHit ? await readMarker(tag.dir) : undefined;
+        if (tagMarker)
+            return found(tag, 'tag', tagMarker, 'actions-cache');
+        await (0,promises_namespaceObject.rm)(branch.dir, { recursive: true, force: true });
+        const anyCommit = idfRestoreKeys({
+            repo: plan.repo,
+            ref: plan.ref,
+            chips: plan.chips,
+            python,
+            kind: 'branch'
+        });
+        const hit = await ctx.cache.restore([branch.dir], anyCommit[0], anyCommit);
+        const marker = hit ? await readMarker(branch.dir) : undefined;
+        if (marker) {
+            ctx.log.warning(`Could not resolve branch '${plan.ref}' in ${plan.repo}; using the newest cached commit of it, ${marker.commit}.`);
+            return found(branch, 'branch', marker, 'actions-cache');
+        }
+    }
+    throw unreachable(plan.repo, plan.ref, failure);
+}
+async function revParse(dir, signal) {
+    const { stdout } = await git(['-C', dir, 'rev-parse', 'HEAD'], { repo: dir, signal });
+    return stdout.trim();
+}
+/**
+ * Clone into a sibling temporary directory and move it into place only when
+ * the checkout and every submodule are complete: an interrupted clone never
+ * looks like a finished one.
+ */
+async function clone(req, kind, dir, ctx) {
+    const { log } = ctx;
+    const staging = `${dir}.partial-${process.pid}`;
+    const checkout = external_node_path_default().join(staging, 'esp-idf');
+    await (0,promises_namespaceObject.rm)(staging, { recursive: true, force: true });
+    await (0,promises_namespaceObject.mkdir)(checkout, { recursive: true });
+    const options = { repo: req.repo, debug: log.debug, onGitLine: ctx.onGitLine, signal: ctx.signal };
+    const step = (args) => git(args, options);
+    const unlessCancelled = (error) => {
+        if (ctx.signal?.aborted)
+            throw error;
+    };
+    const progress = progressArgs(options);
+    try {
+        if (kind === 'commit') {
+            log.info(`Fetching commit ${req.ref} from ${req.repo}`);
+            await step(['init', '--quiet', checkout]);
+            await step(['-C', checkout, 'remote', 'add', 'origin', req.repo]);
+            try {
+                await step(['-C', checkout, 'fetch', ...progress, '--depth', '1', 'origin', req.ref]);
+            }
+            catch (error) {
+                unlessCancelled(error);
+                // Some servers refuse to serve an unadvertised commit: fetch everything instead.
+                log.info('The server would not serve the commit alone; fetching the whole history');
+                await step(['-C', checkout, 'fetch', '--tags', 'origin', '+refs/heads/*:refs/remotes/origin/*']);
+            }
+            await step(['-C', checkout, 'checkout', '--quiet', '--detach', req.ref]);
+        }
+        else {
+            log.info(`Cloning ${req.repo} at ${req.ref} (shallow)`);
+            await step(['clone', '--depth', '1', ...progress, `--branch=${req.ref}`, '--', req.repo, checkout]);
+        }
+        log.info('Updating submodules (git submodule update --init --recursive)');
+        try {
+            await step([
+                '-C',
+                checkout,
+                'submodule',
+                'update',
+                ...progress,
+                '--init',
+                '--recursive',
+                '--depth',
+                '1',
+                '--jobs',
+                '4'
+            ]);
+        }
+        catch (error) {
+            unlessCancelled(error);
+            log.info('A shallow submodule fetch was refused; retrying with full history');
+            await step(['-C', checkout, 'submodule', 'update', '--init', '--recursive', '--jobs', '4']);
+        }
+        await (0,promises_namespaceObject.mkdir)(external_node_path_default().join(staging, 'espressif'), { recursive: true });
+        await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
+        await (0,promises_namespaceObject.rename)(staging, dir);
+    }
+    catch (error) {
+        await (0,promises_namespaceObject.rm)(staging, { recursive: true, force: true });
+        if (error instanceof ExecError) {
+            throw new IdfError(`Could not check out ESP-IDF ${req.ref} from ${req.repo}: ${error.message}\nIf the repository is unreachable from here, set idf-repo to a mirror or fork.`);
+        }
+        throw error;
+    }
+}
+/** Remove what install.sh only needed while installing: the downloaded archives. */
+async function pruneInstall(idf) {
+    await (0,promises_namespaceObject.rm)(external_node_path_default().join(idf.toolsPath, 'dist'), { recursive: true, force: true });
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/resources.ts
+/**
+ * The plan's resources in words: for each thing a build needs, what it is,
+ * where it lives, whether it is here, and how it will be had. Pure.
+ */
+
+const USE = 'use it as it is';
+function imageView(image, cached) {
+    const view = {
+        name: 'image',
+        identity: image.mode === 'build' ? `${image.ref} (built from docker/)` : image.ref,
+        where: 'the Docker engine',
+        presence: image.present ? 'present' : 'absent',
+        steps: [USE]
+    };
+    if (image.present)
+        return view;
+    if (image.build) {
+        const build = `build it: ${formatArgv('docker', image.build.args)}`;
+        view.steps = cached
+            ? [
+                `restore ${image.build.tar} from the Actions cache (key ${image.build.cacheKey}) and docker load it`,
+                build
+            ]
+            : [build];
+        if (cached)
+            view.unknown = 'whether the Actions cache has the image: a hit loads it, a miss builds it';
+    }
+    else {
+        view.steps = [`pull it: docker pull ${image.ref}`];
+        view.unknown = "its Python, asked once it is pulled (the ESP-IDF entry's key depends on it)";
+    }
+    return view;
+}
+function toolchainView(tc, cached) {
+    const view = {
+        name: 'toolchain',
+        identity: `xtensa-esp32-elf ${tc.version} (sha256 ${tc.sha256})`,
+        where: tc.dir,
+        presence: tc.present ? 'present' : 'absent',
+        steps: [USE]
+    };
+    if (tc.present)
+        return view;
+    const download = `download ${tc.url}, check its SHA-256, extract it into the tool cache`;
+    view.steps = cached ? [`restore from the Actions cache (key ${tc.cacheKey})`, download] : [download];
+    if (cached)
+        view.unknown = 'whether the Actions cache has it: a hit uses it, a miss downloads it';
+    return view;
+}
+function idfView(idf, cached) {
+    const install = idf.install ? [`run install.sh for ${idf.chips.join(',')} in the image`] : [];
+    if (idf.offline !== undefined) {
+        return {
+            name: 'esp-idf',
+            identity: `${idf.ref} from ${idf.repo} (not resolved)`,
+            where: 'unknown until run',
+            presence: 'unknown',
+            steps: [
+                'use the commit of the branch kept on this machine',
+                ...(cached
+                    ? ['restore the tag from the Actions cache', 'restore the newest cached commit of the branch']
+                    : []),
+                'otherwise fail: the repository is unreachable'
+            ],
+            unknown: `the repository could not be asked (${idf.offline}): what ${idf.ref} is, and which cached entry serves it`
+        };
+    }
+    const remote = idf.remote;
+    const view = {
+        name: 'esp-idf',
+        identity: `${idf.ref} (${remote.kind}${remote.kind === 'commit' ? '' : ` at ${remote.commit}`}) from ${idf.repo}`,
+        where: idf.entry?.dir ?? 'unknown until run',
+        presence: idf.entry ? (idf.present ? 'present' : 'absent') : 'unknown',
+        steps: [USE]
+    };
+    if (idf.present)
+        return view;
+    const clone = `clone ${idf.repo} at ${idf.ref} with its submodules`;
+    view.steps = [
+        ...(idf.entry ? [] : [USE + ', if this machine has it']),
+        ...(cached
+            ? [`restore from the Actions cache (key ${idf.entry?.key ?? 'known once the Python is'})`]
+            : []),
+        clone,
+        ...install
     ];
-    const seen = new Set();
-    const supportedNamed = newestFirst(allNamed).filter((entry) => {
-        const key = dedupeKey(entry);
-        if (seen.has(key))
-            return false;
-        seen.add(key);
-        return true;
-    });
-    const supported = supportedNamed.map((entry) => entry.ref);
-    let ref;
-    let pinSource;
-    const auto = !options.idfVersion || options.idfVersion.trim().toLowerCase() === 'auto';
-    if (auto) {
-        if (pin) {
-            ref = pin.ref;
-            pinSource = pin.source;
-        }
-        else if (readme.length) {
-            const newest = newestFirst(readme)[0];
-            ref = newest.ref;
-            pinSource = TREE_FILES.readme;
-            warnings.push(`No ESP-IDF pin found in this tree (looked in the ESP-IDF lockfiles, ${TREE_FILES.ciSh}, ${TREE_FILES.makefile} ` +
-                `and ${TREE_FILES.workflow}); using ${ref}, the newest version ${TREE_FILES.readme} names. ` +
-                'Set idf-version to choose another.');
-        }
-        else {
-            throw new ResolveError(`Cannot tell which ESP-IDF this MicroPython needs: no pin in the ESP-IDF lockfiles, ${TREE_FILES.ciSh}, ` +
-                `${TREE_FILES.makefile} or ${TREE_FILES.workflow}, and ${TREE_FILES.readme} names no version. Set idf-version.`);
-        }
-    }
-    else {
-        ref = normaliseInputRef(options.idfVersion);
-        pinSource = 'input';
-        const given = options.idfVersion.trim();
-        if (ref !== given && ref !== `v${given}` && !isCommitHash(given)) {
-            warnings.push(`idf-version ${given} means the ESP-IDF tag ${ref} (ESP-IDF does not tag .0 releases).`);
-        }
-        const match = supportedNamed.find((entry) => sameRef(ref, entry.ref));
-        if (!match) {
-            warnings.push(supported.length
-                ? `ESP-IDF ${ref} is not one this MicroPython names as supported (${supported.map(describeRef).join(', ')}); the build may fail.`
-                : `ESP-IDF ${ref} was chosen, but this MicroPython names no supported ESP-IDF version to check it against.`);
-        }
-        else if (match.experimental) {
-            warnings.push(`This MicroPython marks ESP-IDF ${describeRef(match.ref)} support as experimental.`);
-        }
-    }
-    // --- chip support ----------------------------------------------------------
-    const idfVersion = idfVersionOfRef(ref) ?? supportedNamed.find((entry) => sameRef(ref, entry.ref))?.version ?? null;
-    for (const target of chips) {
-        if (!idfVersion) {
-            if (target !== 'esp32') {
-                warnings.push(`Cannot tell which chips ESP-IDF ${ref} supports; assuming it can build for ${target}.`);
-            }
-            continue;
-        }
-        const level = chipSupport(target, idfVersion);
-        if (level === 'unsupported') {
-            const since = CHIP_SUPPORT[target]?.since;
-            throw new ResolveError(`Board ${board || '(default)'} is for ${target}, which ESP-IDF ${describeRef(ref)} does not support` +
-                `${since ? ` (${target} needs ESP-IDF ${since} or later)` : ''}. ` +
-                (supported.length
-                    ? `This MicroPython names: ${supported.map(describeRef).join(', ')}.`
-                    : 'Choose a newer idf-version.'));
-        }
-        if (level === 'preview') {
-            warnings.push(`${target} is only a preview target in ESP-IDF ${ref}; the build may fail.`);
-        }
-        if (level === 'unknown-chip') {
-            warnings.push(`Unknown chip ${target}: cannot check that ESP-IDF ${ref} supports it.`);
-        }
-    }
-    // --- toolchain -------------------------------------------------------------
-    const toolchain = buildSystem === 'make' ? resolveToolchain(ref, options, warnings) : null;
-    if (buildSystem === 'cmake' && (options.toolchainUrl?.trim() || options.toolchainSha256?.trim())) {
-        warnings.push('toolchain-url and toolchain-sha256 are ignored: CMake builds use the toolchain ESP-IDF installs.');
-    }
-    // --- outputs ---------------------------------------------------------------
-    let buildDir;
-    if (boardless)
-        buildDir = `${PORT_DIR}/build`;
-    else if (boardVariant && mk.includes('build-$(BOARD)-$(BOARD_VARIANT)'))
-        buildDir = `${PORT_DIR}/build-${board}-${boardVariant}`;
-    else
-        buildDir = `${PORT_DIR}/build-${board}`;
-    const mkrules = files[TREE_FILES.mkrules] ?? '';
-    const portSubmodules = /^submodules\s*:/m.test(mk) ||
-        (/^\s*include\s+\S*py\/mkrules\.mk\s*$/m.test(mk) && /^submodules\s*:/m.test(mkrules));
-    const resolution = {
-        micropythonVersion,
-        buildSystem,
-        idf: { ref, supported, pinSource },
-        toolchain,
-        board,
-        boards,
-        chips,
-        buildDir,
-        portSubmodules,
-        warnings
+    if (!idf.entry)
+        view.unknown = "the entry's directory and key: they depend on the pulled image's Python";
+    else if (cached)
+        view.unknown = 'whether the Actions cache has it: a hit uses it, a miss clones and installs';
+    return view;
+}
+function ccacheView(cc, resolution, cached) {
+    const view = {
+        name: 'ccache',
+        identity: `ESP-IDF ${resolution.idf.ref}, board ${resolution.board || '(default)'}${resolution.boardVariant ? ` variant ${resolution.boardVariant}` : ''}`,
+        where: cc.dir,
+        presence: cc.present ? 'present' : 'absent',
+        steps: [USE]
     };
-    if (boardVariant)
-        resolution.boardVariant = boardVariant;
-    return resolution;
+    if (cc.present)
+        return view;
+    view.steps = cached
+        ? [`restore the newest entry whose key starts with ${cc.restoreKeys[0]}`, 'otherwise start empty']
+        : ['start empty'];
+    if (cached)
+        view.unknown = 'whether the Actions cache has one: a hit starts warm, a miss cold';
+    return view;
 }
-const SHA256_RE = /^[0-9a-f]{64}$/;
-function resolveToolchain(ref, options, warnings) {
-    const url = options.toolchainUrl?.trim() ?? '';
-    const shaInput = options.toolchainSha256?.trim().toLowerCase() ?? '';
-    if (shaInput && !SHA256_RE.test(shaInput)) {
-        throw new ResolveError(`Invalid toolchain-sha256 "${options.toolchainSha256}": expected 64 hexadecimal digits.`);
-    }
-    let spec;
-    if (url) {
-        let parsed;
-        try {
-            parsed = new URL(url);
-        }
-        catch {
-            throw new ResolveError(`Invalid toolchain-url "${url}": not a URL.`);
-        }
-        if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
-            throw new ResolveError(`Invalid toolchain-url "${url}": only http and https downloads are supported.`);
-        }
-        const known = findToolchainByUrl(url);
-        if (known) {
-            spec = { name: known.name, version: known.version, url: known.url, sha256: known.sha256 };
-        }
-        else {
-            if (!shaInput) {
-                throw new ResolveError(`toolchain-url ${url} is not a toolchain this action knows, so its checksum is unknown: set toolchain-sha256 ` +
-                    '(the SHA-256 of the archive) as well.');
-            }
-            spec = { name: 'xtensa-esp32-elf', version: toolchainVersionFromUrl(url), url, sha256: null };
-        }
-    }
-    else {
-        const choice = toolchainForIdf(ref);
-        if (choice.warning)
-            warnings.push(choice.warning);
-        spec = { ...choice.toolchain };
-    }
-    if (shaInput) {
-        if (spec.sha256 && spec.sha256 !== shaInput) {
-            warnings.push(`toolchain-sha256 differs from the known checksum of ${spec.url} (${spec.sha256}); using the one given.`);
-        }
-        spec.sha256 = shaInput;
-    }
-    if (!spec.sha256) {
-        throw new ResolveError(`No checksum is known for the toolchain ${spec.url}: set toolchain-sha256.`);
-    }
-    return spec;
+function describeResources(plan) {
+    const cached = plan.cache.available;
+    const views = [imageView(plan.image, cached)];
+    if (plan.toolchain)
+        views.push(toolchainView(plan.toolchain, cached));
+    views.push(idfView(plan.idf, cached));
+    if (plan.ccache)
+        views.push(ccacheView(plan.ccache, plan.resolution, cached));
+    return views;
 }
 
-// EXTERNAL MODULE: ./node_modules/semver/index.js
-var node_modules_semver = __nccwpck_require__(2088);
-;// CONCATENATED MODULE: ./node_modules/@actions/tool-cache/lib/manifest.js
-var manifest_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-
-
-// Internal object for testability (allows mocking in ESM)
-const _internal = {
-    readLinuxVersionFile() {
-        const lsbReleaseFile = '/etc/lsb-release';
-        const osReleaseFile = '/etc/os-release';
-        let contents = '';
-        if (external_fs_namespaceObject.existsSync(lsbReleaseFile)) {
-            contents = external_fs_namespaceObject.readFileSync(lsbReleaseFile).toString();
-        }
-        else if (external_fs_namespaceObject.existsSync(osReleaseFile)) {
-            contents = external_fs_namespaceObject.readFileSync(osReleaseFile).toString();
-        }
-        return contents;
-    }
-};
-function _findMatch(versionSpec, stable, candidates, archFilter) {
-    return manifest_awaiter(this, void 0, void 0, function* () {
-        const platFilter = os.platform();
-        let result;
-        let match;
-        let file;
-        for (const candidate of candidates) {
-            const version = candidate.version;
-            debug(`check ${version} satisfies ${versionSpec}`);
-            if (semver.satisfies(version, versionSpec) &&
-                (!stable || candidate.stable === stable)) {
-                file = candidate.files.find(item => {
-                    debug(`${item.arch}===${archFilter} && ${item.platform}===${platFilter}`);
-                    let chk = item.arch === archFilter && item.platform === platFilter;
-                    if (chk && item.platform_version) {
-                        const osVersion = _getOsVersion();
-                        if (osVersion === item.platform_version) {
-                            chk = true;
-                        }
-                        else {
-                            chk = semver.satisfies(osVersion, item.platform_version);
-                        }
-                    }
-                    return chk;
-                });
-                if (file) {
-                    debug(`matched ${candidate.version}`);
-                    match = candidate;
-                    break;
-                }
-            }
-        }
-        if (match && file) {
-            // clone since we're mutating the file list to be only the file that matches
-            result = Object.assign({}, match);
-            result.files = [file];
-        }
-        return result;
-    });
-}
-function _getOsVersion() {
-    // TODO: add windows and other linux, arm variants
-    // right now filtering on version is only an ubuntu and macos scenario for tools we build for hosted (python)
-    const plat = os.platform();
-    let version = '';
-    if (plat === 'darwin') {
-        version = cp.execSync('sw_vers -productVersion').toString();
-    }
-    else if (plat === 'linux') {
-        // lsb_release process not in some containers, readfile
-        // Run cat /etc/lsb-release
-        // DISTRIB_ID=Ubuntu
-        // DISTRIB_RELEASE=18.04
-        // DISTRIB_CODENAME=bionic
-        // DISTRIB_DESCRIPTION="Ubuntu 18.04.4 LTS"
-        const lsbContents = _internal.readLinuxVersionFile();
-        if (lsbContents) {
-            const lines = lsbContents.split('\n');
-            for (const line of lines) {
-                const parts = line.split('=');
-                if (parts.length === 2 &&
-                    (parts[0].trim() === 'VERSION_ID' ||
-                        parts[0].trim() === 'DISTRIB_RELEASE')) {
-                    version = parts[1].trim().replace(/^"/, '').replace(/"$/, '');
-                    break;
-                }
-            }
-        }
-    }
-    return version;
-}
-// Alias for backwards compatibility
-function _readLinuxVersionFile() {
-    return _internal.readLinuxVersionFile();
-}
-//# sourceMappingURL=manifest.js.map
-;// CONCATENATED MODULE: external "stream"
-const external_stream_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("stream");
-// EXTERNAL MODULE: external "util"
-var external_util_ = __nccwpck_require__(9023);
-;// CONCATENATED MODULE: ./node_modules/@actions/tool-cache/lib/retry-helper.js
-var retry_helper_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-/**
- * Internal class for retries
- */
-class retry_helper_RetryHelper {
-    constructor(maxAttempts, minSeconds, maxSeconds) {
-        if (maxAttempts < 1) {
-            throw new Error('max attempts should be greater than or equal to 1');
-        }
-        this.maxAttempts = maxAttempts;
-        this.minSeconds = Math.floor(minSeconds);
-        this.maxSeconds = Math.floor(maxSeconds);
-        if (this.minSeconds > this.maxSeconds) {
-            throw new Error('min seconds should be less than or equal to max seconds');
-        }
-    }
-    execute(action, isRetryable) {
-        return retry_helper_awaiter(this, void 0, void 0, function* () {
-            let attempt = 1;
-            while (attempt < this.maxAttempts) {
-                // Try
-                try {
-                    return yield action();
-                }
-                catch (err) {
-                    if (isRetryable && !isRetryable(err)) {
-                        throw err;
-                    }
-                    core.info(err.message);
-                }
-                // Sleep
-                const seconds = this.getSleepAmount();
-                core.info(`Waiting ${seconds} seconds before trying again`);
-                yield this.sleep(seconds);
-                attempt++;
-            }
-            // Last attempt
-            return yield action();
-        });
-    }
-    getSleepAmount() {
-        return (Math.floor(Math.random() * (this.maxSeconds - this.minSeconds + 1)) +
-            this.minSeconds);
-    }
-    sleep(seconds) {
-        return retry_helper_awaiter(this, void 0, void 0, function* () {
-            return new Promise(resolve => setTimeout(resolve, seconds * 1000));
-        });
-    }
-}
-//# sourceMappingURL=retry-helper.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/tool-cache/lib/tool-cache.js
-var tool_cache_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-class HTTPError extends Error {
-    constructor(httpStatusCode) {
-        super(`Unexpected HTTP response: ${httpStatusCode}`);
-        this.httpStatusCode = httpStatusCode;
-        Object.setPrototypeOf(this, new.target.prototype);
-    }
-}
-const tool_cache_IS_WINDOWS = process.platform === 'win32';
-const IS_MAC = process.platform === 'darwin';
-const userAgent = 'actions/tool-cache';
-/**
- * Download a tool from an url and stream it into a file
- *
- * @param url       url of tool to download
- * @param dest      path to download tool
- * @param auth      authorization header
- * @param headers   other headers
- * @returns         path to downloaded tool
- */
-function downloadTool(url, dest, auth, headers) {
-    return tool_cache_awaiter(this, void 0, void 0, function* () {
-        dest = dest || path.join(_getTempDirectory(), crypto.randomUUID());
-        yield io.mkdirP(path.dirname(dest));
-        core.debug(`Downloading ${url}`);
-        core.debug(`Destination ${dest}`);
-        const maxAttempts = 3;
-        const minSeconds = _getGlobal('TEST_DOWNLOAD_TOOL_RETRY_MIN_SECONDS', 10);
-        const maxSeconds = _getGlobal('TEST_DOWNLOAD_TOOL_RETRY_MAX_SECONDS', 20);
-        const retryHelper = new RetryHelper(maxAttempts, minSeconds, maxSeconds);
-        return yield retryHelper.execute(() => tool_cache_awaiter(this, void 0, void 0, function* () {
-            return yield downloadToolAttempt(url, dest || '', auth, headers);
-        }), (err) => {
-            if (err instanceof HTTPError && err.httpStatusCode) {
-                // Don't retry anything less than 500, except 408 Request Timeout and 429 Too Many Requests
-                if (err.httpStatusCode < 500 &&
-                    err.httpStatusCode !== 408 &&
-                    err.httpStatusCode !== 429) {
-                    return false;
-                }
-            }
-            // Otherwise retry
-            return true;
-        });
-    });
-}
-function downloadToolAttempt(url, dest, auth, headers) {
-    return tool_cache_awaiter(this, void 0, void 0, function* () {
-        if (fs.existsSync(dest)) {
-            throw new Error(`Destination file path ${dest} already exists`);
-        }
-        // Get the response headers
-        const http = new httpm.HttpClient(userAgent, [], {
-            allowRetries: false
-        });
-        if (auth) {
-            core.debug('set auth');
-            if (headers === undefined) {
-                headers = {};
-            }
-            headers.authorization = auth;
-        }
-        const response = yield http.get(url, headers);
-        if (response.message.statusCode !== 200) {
-            const err = new HTTPError(response.message.statusCode);
-            core.debug(`Failed to download from "${url}". Code(${response.message.statusCode}) Message(${response.message.statusMessage})`);
-            throw err;
-        }
-        // Download the response body
-        const pipeline = util.promisify(stream.pipeline);
-        const responseMessageFactory = _getGlobal('TEST_DOWNLOAD_TOOL_RESPONSE_MESSAGE_FACTORY', () => response.message);
-        const readStream = responseMessageFactory();
-        let succeeded = false;
-        try {
-            yield pipeline(readStream, fs.createWriteStream(dest));
-            core.debug('download complete');
-            succeeded = true;
-            return dest;
-        }
-        finally {
-            // Error, delete dest before retry
-            if (!succeeded) {
-                core.debug('download failed');
-                try {
-                    yield io.rmRF(dest);
-                }
-                catch (err) {
-                    core.debug(`Failed to delete '${dest}'. ${err.message}`);
-                }
-            }
-        }
-    });
-}
-/**
- * Extract a .7z file
- *
- * @param file     path to the .7z file
- * @param dest     destination directory. Optional.
- * @param _7zPath  path to 7zr.exe. Optional, for long path support. Most .7z archives do not have this
- * problem. If your .7z archive contains very long paths, you can pass the path to 7zr.exe which will
- * gracefully handle long paths. By default 7zdec.exe is used because it is a very small program and is
- * bundled with the tool lib. However it does not support long paths. 7zr.exe is the reduced command line
- * interface, it is smaller than the full command line interface, and it does support long paths. At the
- * time of this writing, it is freely available from the LZMA SDK that is available on the 7zip website.
- * Be sure to check the current license agreement. If 7zr.exe is bundled with your action, then the path
- * to 7zr.exe can be pass to this function.
- * @returns        path to the destination directory
- */
-function extract7z(file, dest, _7zPath) {
-    return tool_cache_awaiter(this, void 0, void 0, function* () {
-        ok(tool_cache_IS_WINDOWS, 'extract7z() not supported on current OS');
-        ok(file, 'parameter "file" is required');
-        dest = yield _createExtractFolder(dest);
-        const originalCwd = process.cwd();
-        process.chdir(dest);
-        if (_7zPath) {
-            try {
-                const logLevel = core.isDebug() ? '-bb1' : '-bb0';
-                const args = [
-                    'x', // eXtract files with full paths
-                    logLevel, // -bb[0-3] : set output log level
-                    '-bd', // disable progress indicator
-                    '-sccUTF-8', // set charset for for console input/output
-                    file
-                ];
-                const options = {
-                    silent: true
-                };
-                yield exec(`"${_7zPath}"`, args, options);
-            }
-            finally {
-                process.chdir(originalCwd);
-            }
-        }
-        else {
-            const escapedScript = path
-                .join(__dirname, '..', 'scripts', 'Invoke-7zdec.ps1')
-                .replace(/'/g, "''")
-                .replace(/"|\n|\r/g, ''); // double-up single quotes, remove double quotes and newlines
-            const escapedFile = file.replace(/'/g, "''").replace(/"|\n|\r/g, '');
-            const escapedTarget = dest.replace(/'/g, "''").replace(/"|\n|\r/g, '');
-            const command = `& '${escapedScript}' -Source '${escapedFile}' -Target '${escapedTarget}'`;
-            const args = [
-                '-NoLogo',
-                '-Sta',
-                '-NoProfile',
-                '-NonInteractive',
-                '-ExecutionPolicy',
-                'Unrestricted',
-                '-Command',
-                command
-            ];
-            const options = {
-                silent: true
-            };
-            try {
-                const powershellPath = yield io.which('powershell', true);
-                yield exec(`"${powershellPath}"`, args, options);
-            }
-            finally {
-                process.chdir(originalCwd);
-            }
-        }
-        return dest;
-    });
-}
-/**
- * Extract a compressed tar archive
- *
- * @param file     path to the tar
- * @param dest     destination directory. Optional.
- * @param flags    flags for the tar command to use for extraction. Defaults to 'xz' (extracting gzipped tars). Optional.
- * @returns        path to the destination directory
- */
-function extractTar(file_1, dest_1) {
-    return tool_cache_awaiter(this, arguments, void 0, function* (file, dest, flags = 'xz') {
-        if (!file) {
-            throw new Error("parameter 'file' is required");
-        }
-        // Create dest
-        dest = yield _createExtractFolder(dest);
-        // Determine whether GNU tar
-        core_debug('Checking tar --version');
-        let versionOutput = '';
-        yield exec_exec('tar --version', [], {
-            ignoreReturnCode: true,
-            silent: true,
-            listeners: {
-                stdout: (data) => (versionOutput += data.toString()),
-                stderr: (data) => (versionOutput += data.toString())
-            }
-        });
-        core_debug(versionOutput.trim());
-        const isGnuTar = versionOutput.toUpperCase().includes('GNU TAR');
-        // Initialize args
-        let args;
-        if (flags instanceof Array) {
-            args = flags;
-        }
-        else {
-            args = [flags];
-        }
-        if (isDebug() && !flags.includes('v')) {
-            args.push('-v');
-        }
-        let destArg = dest;
-        let fileArg = file;
-        if (tool_cache_IS_WINDOWS && isGnuTar) {
-            args.push('--force-local');
-            destArg = dest.replace(/\\/g, '/');
-            // Technically only the dest needs to have `/` but for aesthetic consistency
-            // convert slashes in the file arg too.
-            fileArg = file.replace(/\\/g, '/');
-        }
-        if (isGnuTar) {
-            // Suppress warnings when using GNU tar to extract archives created by BSD tar
-            args.push('--warning=no-unknown-keyword');
-            args.push('--overwrite');
-        }
-        args.push('-C', destArg, '-f', fileArg);
-        yield exec_exec(`tar`, args);
-        return dest;
-    });
-}
-/**
- * Extract a xar compatible archive
- *
- * @param file     path to the archive
- * @param dest     destination directory. Optional.
- * @param flags    flags for the xar. Optional.
- * @returns        path to the destination directory
- */
-function extractXar(file_1, dest_1) {
-    return tool_cache_awaiter(this, arguments, void 0, function* (file, dest, flags = []) {
-        ok(IS_MAC, 'extractXar() not supported on current OS');
-        ok(file, 'parameter "file" is required');
-        dest = yield _createExtractFolder(dest);
-        let args;
-        if (flags instanceof Array) {
-            args = flags;
-        }
-        else {
-            args = [flags];
-        }
-        args.push('-x', '-C', dest, '-f', file);
-        if (core.isDebug()) {
-            args.push('-v');
-        }
-        const xarPath = yield io.which('xar', true);
-        yield exec(`"${xarPath}"`, _unique(args));
-        return dest;
-    });
-}
-/**
- * Extract a zip
- *
- * @param file     path to the zip
- * @param dest     destination directory. Optional.
- * @returns        path to the destination directory
- */
-function extractZip(file, dest) {
-    return tool_cache_awaiter(this, void 0, void 0, function* () {
-        if (!file) {
-            throw new Error("parameter 'file' is required");
-        }
-        dest = yield _createExtractFolder(dest);
-        if (tool_cache_IS_WINDOWS) {
-            yield extractZipWin(file, dest);
-        }
-        else {
-            yield extractZipNix(file, dest);
-        }
-        return dest;
-    });
-}
-function extractZipWin(file, dest) {
-    return tool_cache_awaiter(this, void 0, void 0, function* () {
-        // build the powershell command
-        const escapedFile = file.replace(/'/g, "''").replace(/"|\n|\r/g, ''); // double-up single quotes, remove double quotes and newlines
-        const escapedDest = dest.replace(/'/g, "''").replace(/"|\n|\r/g, '');
-        const pwshPath = yield which('pwsh', false);
-        //To match the file overwrite behavior on nix systems, we use the overwrite = true flag for ExtractToDirectory
-        //and the -Force flag for Expand-Archive as a fallback
-        if (pwshPath) {
-            //attempt to use pwsh with ExtractToDirectory, if this fails attempt Expand-Archive
-            const pwshCommand = [
-                `$ErrorActionPreference = 'Stop' ;`,
-                `try { Add-Type -AssemblyName System.IO.Compression.ZipFile } catch { } ;`,
-                `try { [System.IO.Compression.ZipFile]::ExtractToDirectory('${escapedFile}', '${escapedDest}', $true) }`,
-                `catch { if (($_.Exception.GetType().FullName -eq 'System.Management.Automation.MethodException') -or ($_.Exception.GetType().FullName -eq 'System.Management.Automation.RuntimeException') ){ Expand-Archive -LiteralPath '${escapedFile}' -DestinationPath '${escapedDest}' -Force } else { throw $_ } } ;`
-            ].join(' ');
-            const args = [
-                '-NoLogo',
-                '-NoProfile',
-                '-NonInteractive',
-                '-ExecutionPolicy',
-                'Unrestricted',
-                '-Command',
-                pwshCommand
-            ];
-            core_debug(`Using pwsh at path: ${pwshPath}`);
-            yield exec_exec(`"${pwshPath}"`, args);
-        }
-        else {
-            const powershellCommand = [
-                `$ErrorActionPreference = 'Stop' ;`,
-                `try { Add-Type -AssemblyName System.IO.Compression.FileSystem } catch { } ;`,
-                `if ((Get-Command -Name Expand-Archive -Module Microsoft.PowerShell.Archive -ErrorAction Ignore)) { Expand-Archive -LiteralPath '${escapedFile}' -DestinationPath '${escapedDest}' -Force }`,
-                `else {[System.IO.Compression.ZipFile]::ExtractToDirectory('${escapedFile}', '${escapedDest}', $true) }`
-            ].join(' ');
-            const args = [
-                '-NoLogo',
-                '-Sta',
-                '-NoProfile',
-                '-NonInteractive',
-                '-ExecutionPolicy',
-                'Unrestricted',
-                '-Command',
-                powershellCommand
-            ];
-            const powershellPath = yield which('powershell', true);
-            core_debug(`Using powershell at path: ${powershellPath}`);
-            yield exec_exec(`"${powershellPath}"`, args);
-        }
-    });
-}
-function extractZipNix(file, dest) {
-    return tool_cache_awaiter(this, void 0, void 0, function* () {
-        const unzipPath = yield which('unzip', true);
-        const args = [file];
-        if (!isDebug()) {
-            args.unshift('-q');
-        }
-        args.unshift('-o'); //overwrite with -o, otherwise a prompt is shown which freezes the run
-        yield exec_exec(`"${unzipPath}"`, args, { cwd: dest });
-    });
-}
-/**
- * Caches a directory and installs it into the tool cacheDir
- *
- * @param sourceDir    the directory to cache into tools
- * @param tool          tool name
- * @param version       version of the tool.  semver format
- * @param arch          architecture of the tool.  Optional.  Defaults to machine architecture
- */
-function cacheDir(sourceDir, tool, version, arch) {
-    return tool_cache_awaiter(this, void 0, void 0, function* () {
-        version = node_modules_semver.clean(version) || version;
-        arch = arch || external_os_.arch();
-        core_debug(`Caching tool ${tool} ${version} ${arch}`);
-        core_debug(`source dir: ${sourceDir}`);
-        if (!external_fs_namespaceObject.statSync(sourceDir).isDirectory()) {
-            throw new Error('sourceDir is not a directory');
-        }
-        // Create the tool dir
-        const destPath = yield _createToolPath(tool, version, arch);
-        // copy each child item. do not move. move can fail on Windows
-        // due to anti-virus software having an open handle on a file.
-        for (const itemName of external_fs_namespaceObject.readdirSync(sourceDir)) {
-            const s = external_path_namespaceObject.join(sourceDir, itemName);
-            yield io_cp(s, destPath, { recursive: true });
-        }
-        // write .complete
-        _completeToolPath(tool, version, arch);
-        return destPath;
-    });
-}
-/**
- * Caches a downloaded file (GUID) and installs it
- * into the tool cache with a given targetName
- *
- * @param sourceFile    the file to cache into tools.  Typically a result of downloadTool which is a guid.
- * @param targetFile    the name of the file name in the tools directory
- * @param tool          tool name
- * @param version       version of the tool.  semver format
- * @param arch          architecture of the tool.  Optional.  Defaults to machine architecture
- */
-function cacheFile(sourceFile, targetFile, tool, version, arch) {
-    return tool_cache_awaiter(this, void 0, void 0, function* () {
-        version = semver.clean(version) || version;
-        arch = arch || os.arch();
-        core.debug(`Caching tool ${tool} ${version} ${arch}`);
-        core.debug(`source file: ${sourceFile}`);
-        if (!fs.statSync(sourceFile).isFile()) {
-            throw new Error('sourceFile is not a file');
-        }
-        // create the tool dir
-        const destFolder = yield _createToolPath(tool, version, arch);
-        // copy instead of move. move can fail on Windows due to
-        // anti-virus software having an open handle on a file.
-        const destPath = path.join(destFolder, targetFile);
-        core.debug(`destination file ${destPath}`);
-        yield io.cp(sourceFile, destPath);
-        // write .complete
-        _completeToolPath(tool, version, arch);
-        return destFolder;
-    });
-}
-/**
- * Finds the path to a tool version in the local installed tool cache
- *
- * @param toolName      name of the tool
- * @param versionSpec   version of the tool
- * @param arch          optional arch.  defaults to arch of computer
- */
-function find(toolName, versionSpec, arch) {
-    if (!toolName) {
-        throw new Error('toolName parameter is required');
-    }
-    if (!versionSpec) {
-        throw new Error('versionSpec parameter is required');
-    }
-    arch = arch || external_os_.arch();
-    // attempt to resolve an explicit version
-    if (!isExplicitVersion(versionSpec)) {
-        const localVersions = findAllVersions(toolName, arch);
-        const match = evaluateVersions(localVersions, versionSpec);
-        versionSpec = match;
-    }
-    // check for the explicit version in the cache
-    let toolPath = '';
-    if (versionSpec) {
-        versionSpec = node_modules_semver.clean(versionSpec) || '';
-        const cachePath = external_path_namespaceObject.join(_getCacheDirectory(), toolName, versionSpec, arch);
-        core_debug(`checking cache: ${cachePath}`);
-        if (external_fs_namespaceObject.existsSync(cachePath) && external_fs_namespaceObject.existsSync(`${cachePath}.complete`)) {
-            core_debug(`Found tool in cache ${toolName} ${versionSpec} ${arch}`);
-            toolPath = cachePath;
-        }
-        else {
-            core_debug('not found');
-        }
-    }
-    return toolPath;
-}
-/**
- * Finds the paths to all versions of a tool that are installed in the local tool cache
- *
- * @param toolName  name of the tool
- * @param arch      optional arch.  defaults to arch of computer
- */
-function findAllVersions(toolName, arch) {
-    const versions = [];
-    arch = arch || external_os_.arch();
-    const toolPath = external_path_namespaceObject.join(_getCacheDirectory(), toolName);
-    if (external_fs_namespaceObject.existsSync(toolPath)) {
-        const children = external_fs_namespaceObject.readdirSync(toolPath);
-        for (const child of children) {
-            if (isExplicitVersion(child)) {
-                const fullPath = external_path_namespaceObject.join(toolPath, child, arch || '');
-                if (external_fs_namespaceObject.existsSync(fullPath) && external_fs_namespaceObject.existsSync(`${fullPath}.complete`)) {
-                    versions.push(child);
-                }
-            }
-        }
-    }
-    return versions;
-}
-function getManifestFromRepo(owner_1, repo_1, auth_1) {
-    return tool_cache_awaiter(this, arguments, void 0, function* (owner, repo, auth, branch = 'master') {
-        let releases = [];
-        const treeUrl = `https://api.github.com/repos/${owner}/${repo}/git/trees/${branch}`;
-        const http = new httpm.HttpClient('tool-cache');
-        const headers = {};
-        if (auth) {
-            core.debug('set auth');
-            headers.authorization = auth;
-        }
-        const response = yield http.getJson(treeUrl, headers);
-        if (!response.result) {
-            return releases;
-        }
-        let manifestUrl = '';
-        for (const item of response.result.tree) {
-            if (item.path === 'versions-manifest.json') {
-                manifestUrl = item.url;
-                break;
-            }
-        }
-        headers['accept'] = 'application/vnd.github.VERSION.raw';
-        let versionsRaw = yield (yield http.get(manifestUrl, headers)).readBody();
-        if (versionsRaw) {
-            // shouldn't be needed but protects against invalid json saved with BOM
-            versionsRaw = versionsRaw.replace(/^\uFEFF/, '');
-            try {
-                releases = JSON.parse(versionsRaw);
-            }
-            catch (_a) {
-                core.debug('Invalid json');
-            }
-        }
-        return releases;
-    });
-}
-function findFromManifest(versionSpec_1, stable_1, manifest_1) {
-    return tool_cache_awaiter(this, arguments, void 0, function* (versionSpec, stable, manifest, archFilter = os.arch()) {
-        // wrap the internal impl
-        const match = yield mm._findMatch(versionSpec, stable, manifest, archFilter);
-        return match;
-    });
-}
-function _createExtractFolder(dest) {
-    return tool_cache_awaiter(this, void 0, void 0, function* () {
-        if (!dest) {
-            // create a temp dir
-            dest = external_path_namespaceObject.join(_getTempDirectory(), external_crypto_namespaceObject.randomUUID());
-        }
-        yield mkdirP(dest);
-        return dest;
-    });
-}
-function _createToolPath(tool, version, arch) {
-    return tool_cache_awaiter(this, void 0, void 0, function* () {
-        const folderPath = external_path_namespaceObject.join(_getCacheDirectory(), tool, node_modules_semver.clean(version) || version, arch || '');
-        core_debug(`destination ${folderPath}`);
-        const markerPath = `${folderPath}.complete`;
-        yield rmRF(folderPath);
-        yield rmRF(markerPath);
-        yield mkdirP(folderPath);
-        return folderPath;
-    });
-}
-function _completeToolPath(tool, version, arch) {
-    const folderPath = external_path_namespaceObject.join(_getCacheDirectory(), tool, node_modules_semver.clean(version) || version, arch || '');
-    const markerPath = `${folderPath}.complete`;
-    external_fs_namespaceObject.writeFileSync(markerPath, '');
-    core_debug('finished caching tool');
-}
-/**
- * Check if version string is explicit
- *
- * @param versionSpec      version string to check
- */
-function isExplicitVersion(versionSpec) {
-    const c = node_modules_semver.clean(versionSpec) || '';
-    core_debug(`isExplicit: ${c}`);
-    const valid = node_modules_semver.valid(c) != null;
-    core_debug(`explicit? ${valid}`);
-    return valid;
-}
-/**
- * Get the highest satisfiying semantic version in `versions` which satisfies `versionSpec`
- *
- * @param versions        array of versions to evaluate
- * @param versionSpec     semantic version spec to satisfy
- */
-function evaluateVersions(versions, versionSpec) {
-    let version = '';
-    core_debug(`evaluating ${versions.length} versions`);
-    versions = versions.sort((a, b) => {
-        if (node_modules_semver.gt(a, b)) {
-            return 1;
-        }
-        return -1;
-    });
-    for (let i = versions.length - 1; i >= 0; i--) {
-        const potential = versions[i];
-        const satisfied = node_modules_semver.satisfies(potential, versionSpec);
-        if (satisfied) {
-            version = potential;
-            break;
-        }
-    }
-    if (version) {
-        core_debug(`matched: ${version}`);
-    }
-    else {
-        core_debug('match not found');
-    }
-    return version;
-}
-/**
- * Gets RUNNER_TOOL_CACHE
- */
-function _getCacheDirectory() {
-    const cacheDirectory = process.env['RUNNER_TOOL_CACHE'] || '';
-    (0,external_assert_.ok)(cacheDirectory, 'Expected RUNNER_TOOL_CACHE to be defined');
-    return cacheDirectory;
-}
-/**
- * Gets RUNNER_TEMP
- */
-function _getTempDirectory() {
-    const tempDirectory = process.env['RUNNER_TEMP'] || '';
-    (0,external_assert_.ok)(tempDirectory, 'Expected RUNNER_TEMP to be defined');
-    return tempDirectory;
-}
-/**
- * Gets a global variable
- */
-function _getGlobal(key, defaultValue) {
-    /* eslint-disable @typescript-eslint/no-explicit-any */
-    const value = global[key];
-    /* eslint-enable @typescript-eslint/no-explicit-any */
-    return value !== undefined ? value : defaultValue;
-}
-/**
- * Returns an array of unique values.
- * @param values Values to make unique.
- */
-function _unique(values) {
-    return Array.from(new Set(values));
-}
-//# sourceMappingURL=tool-cache.js.map
 // EXTERNAL MODULE: external "node:stream"
 var external_node_stream_ = __nccwpck_require__(7075);
 ;// CONCATENATED MODULE: external "node:stream/promises"
@@ -44470,7 +43485,7 @@ async function download(url, file, options = {}) {
 
 
 const TOOL_NAME = 'xtensa-esp32-elf';
-const ARCH = 'x64';
+const TOOL_ARCH = 'x64';
 class ToolchainError extends Error {
     constructor(message) {
         super(message);
@@ -44478,56 +43493,76 @@ class ToolchainError extends Error {
     }
 }
 function hasCompiler(dir) {
-    return (0,external_node_fs_namespaceObject.existsSync)(external_node_path_default().join(dir, 'bin', `${TOOL_NAME}-gcc`));
-}
-/** The tool-cache directory @actions/tool-cache keeps this version in (tc.find looks there). */
-function toolCachePath(version) {
-    const root = process.env.RUNNER_TOOL_CACHE;
-    if (!root)
-        throw new ToolchainError('RUNNER_TOOL_CACHE is not set: there is no tool cache to keep the toolchain in.');
-    return external_node_path_default().join(root, TOOL_NAME, version, ARCH);
+    return dir !== undefined && (0,external_node_fs_namespaceObject.existsSync)(external_node_path_default().join(dir, 'bin', `${TOOL_NAME}-gcc`));
 }
 /**
- * The legacy Xtensa toolchain: the runner's tool cache, then the Actions
- * cache, then a download whose SHA-256 must match before anything is cached.
+ * Where the legacy Xtensa toolchain comes from. Refuses, before anything is
+ * fetched, a machine it cannot run on and an archive with no known checksum.
  */
-async function prepareToolchain(spec, ctx) {
-    const { log } = ctx;
-    if (process.arch !== 'x64') {
-        throw new ToolchainError(`Legacy builds (ESP-IDF v3) use the ${TOOL_NAME} ${spec.version} toolchain, which exists for x86-64 Linux only, and this machine is ${process.arch}. Use an x86-64 runner, or a MicroPython release of v1.15 or later, whose ESP-IDF installs tools for ${process.arch}.`);
+function planToolchain(spec, tools, arch = process.arch) {
+    if (arch !== 'x64') {
+        throw new ToolchainError(`Legacy builds (ESP-IDF v3) use the ${TOOL_NAME} ${spec.version} toolchain, which exists for x86-64 Linux only, and this machine is ${arch}. Use an x86-64 runner, or a MicroPython release of v1.15 or later, whose ESP-IDF installs tools for ${arch}.`);
     }
     const sha256 = spec.sha256;
     if (!sha256) {
         throw new ToolchainError(`No checksum is known for the ${TOOL_NAME} toolchain ${spec.version}: set toolchain-sha256 to the SHA-256 of ${spec.url}.`);
     }
-    const version = toolCacheVersion(spec.version, sha256);
-    const base = { version: spec.version, sha256 };
-    log.info(`Looking for ${TOOL_NAME} ${spec.version} in the tool cache`);
-    const found = find(TOOL_NAME, version, ARCH);
-    if (found && hasCompiler(found)) {
+    const storeVersion = toolCacheVersion(spec.version, sha256);
+    const dir = tools.dir(TOOL_NAME, storeVersion, TOOL_ARCH);
+    return {
+        version: spec.version,
+        url: spec.url,
+        sha256,
+        storeVersion,
+        dir,
+        present: hasCompiler(tools.find(TOOL_NAME, storeVersion, TOOL_ARCH)),
+        cacheKey: toolchainKey(spec.version, sha256),
+        cachePaths: [dir, `${dir}.complete`]
+    };
+}
+/**
+ * The legacy Xtensa toolchain as planned: the tool store, then the Actions
+ * cache, then a download whose SHA-256 must match before anything is stored.
+ */
+async function obtainToolchain(plan, ctx) {
+    const { log, tools } = ctx;
+    const base = { version: plan.version, sha256: plan.sha256 };
+    log.info(`Looking for ${TOOL_NAME} ${plan.version} in the tool cache`);
+    const found = tools.find(TOOL_NAME, plan.storeVersion, TOOL_ARCH);
+    if (hasCompiler(found)) {
         log.info(`Found in the tool cache: ${found}`);
         return { ...base, dir: found, source: 'tool-cache' };
     }
-    const cached = toolCachePath(version);
-    const key = toolchainKey(spec.version, sha256);
-    const paths = [cached, `${cached}.complete`];
     if (ctx.useCache && ctx.cache.available) {
-        log.info(`Restoring from the Actions cache: ${key}`);
-        const hit = await ctx.cache.restore(paths, key);
-        const restored = hit ? find(TOOL_NAME, version, ARCH) : '';
-        if (restored && hasCompiler(restored)) {
+        log.info(`Restoring from the Actions cache: ${plan.cacheKey}`);
+        const hit = await ctx.cache.restore(plan.cachePaths, plan.cacheKey);
+        const restored = hit ? tools.find(TOOL_NAME, plan.storeVersion, TOOL_ARCH) : undefined;
+        if (hasCompiler(restored)) {
             log.info(`Restored from the Actions cache: ${restored}`);
             return { ...base, dir: restored, source: 'actions-cache' };
         }
         log.info('Not in the Actions cache');
     }
+    const dir = await downloadToolchain(plan, ctx);
+    log.info(`Added to the tool cache: ${dir}`);
+    const save = {
+        kind: 'toolchain',
+        key: plan.cacheKey,
+        paths: plan.cachePaths,
+        ready: plan.cachePaths[1]
+    };
+    return { ...base, dir, source: 'download', save };
+}
+async function downloadToolchain(plan, ctx) {
+    const { log } = ctx;
+    await (0,promises_namespaceObject.mkdir)(ctx.places.temp, { recursive: true });
     const work = await (0,promises_namespaceObject.mkdtemp)(external_node_path_default().join(ctx.places.temp, 'toolchain-'));
     try {
-        const archive = external_node_path_default().join(work, external_node_path_default().basename(new URL(spec.url).pathname) || 'toolchain.tar.gz');
-        log.info(`Downloading ${spec.url}`);
+        const archive = external_node_path_default().join(work, external_node_path_default().basename(new URL(plan.url).pathname) || 'toolchain.tar.gz');
+        log.info(`Downloading ${plan.url}`);
         let got;
         try {
-            got = await download(spec.url, archive, { onProgress: ctx.onProgress });
+            got = await download(plan.url, archive, { onProgress: ctx.onProgress, signal: ctx.signal });
         }
         catch (error) {
             if (!(error instanceof DownloadError))
@@ -44535,34 +43570,1080 @@ async function prepareToolchain(spec, ctx) {
             throw new ToolchainError(`${error.message}. If this machine cannot reach it, put the archive on a server it can reach and set toolchain-url (and toolchain-sha256).`);
         }
         log.info(`Verifying SHA-256 (${got.size} bytes)`);
-        if (got.sha256 !== sha256) {
-            throw new ToolchainError(`SHA-256 mismatch for ${spec.url}: expected ${sha256}, got ${got.sha256}. The download is corrupt or the URL serves another file; nothing was cached. Check toolchain-url and toolchain-sha256.`);
+        if (got.sha256 !== plan.sha256) {
+            throw new ToolchainError(`SHA-256 mismatch for ${plan.url}: expected ${plan.sha256}, got ${got.sha256}. The download is corrupt or the URL serves another file; nothing was cached. Check toolchain-url and toolchain-sha256.`);
         }
         log.info('Extracting');
-        const extracted = await extract(archive, external_node_path_default().join(work, 'x'));
+        const extracted = external_node_path_default().join(work, 'x');
+        await extract(archive, extracted, ctx);
         const root = [external_node_path_default().join(extracted, TOOL_NAME), extracted].find(hasCompiler);
         if (!root) {
-            throw new ToolchainError(`The archive from ${spec.url} has no ${TOOL_NAME}/bin/${TOOL_NAME}-gcc: is it an ESP32 Xtensa toolchain for Linux?`);
+            throw new ToolchainError(`The archive from ${plan.url} has no ${TOOL_NAME}/bin/${TOOL_NAME}-gcc: is it an ESP32 Xtensa toolchain for Linux?`);
         }
-        const dir = await cacheDir(root, TOOL_NAME, version, ARCH);
-        log.info(`Added to the tool cache: ${dir}`);
-        return {
-            ...base,
-            dir,
-            source: 'download',
-            save: { kind: 'toolchain', key, paths, ready: `${cached}.complete` }
-        };
+        return await ctx.tools.add(root, TOOL_NAME, plan.storeVersion, TOOL_ARCH);
     }
     finally {
         await (0,promises_namespaceObject.rm)(work, { recursive: true, force: true });
     }
 }
-async function extract(archive, dest) {
-    if (archive.endsWith('.zip'))
-        return extractZip(archive, dest);
-    const flags = /\.(tar\.xz|txz)$/.test(archive) ? 'xJ' : /\.(tar\.bz2|tbz2?)$/.test(archive) ? 'xj' : 'xz';
-    return extractTar(archive, dest, flags);
+/** tar's flag for an archive's compression, from its name. Pure. */
+function tarCompression(archive) {
+    if (/\.(tar\.xz|txz)$/.test(archive))
+        return '-J';
+    if (/\.(tar\.bz2|tbz2?)$/.test(archive))
+        return '-j';
+    return '-z';
 }
+async function extract(archive, dest, ctx) {
+    await (0,promises_namespaceObject.mkdir)(dest, { recursive: true });
+    const options = { debug: ctx.log.debug, signal: ctx.signal };
+    if (archive.endsWith('.zip'))
+        await run('unzip', ['-q', '-o', archive, '-d', dest], options);
+    else
+        await run('tar', ['-x', tarCompression(archive), '-f', archive, '-C', dest], options);
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/plan.ts
+
+
+
+
+
+
+
+/** The run-specific values a plan holds in place of the real ones. */
+const RUN_SPECIFIC = [
+    'containers[].spec.name (each run names its containers afresh)',
+    'the ccache save key (it ends in the run id)',
+    'download and clone staging paths (under the scratch directory, and .partial-<pid> siblings)'
+];
+/** A path shown where the ESP-IDF entry is not known before the run. */
+const UNKNOWN_IDF_DIR = '/unknown-until-run/esp-idf-entry';
+/** Plans a goal for a resolved tree. Writes nothing. */
+async function makePlan(inputs, resolution, goal, env) {
+    const engine = await env.docker.check();
+    const image = await planImage({ image: inputs.image, dockerDir: env.dockerDir, network: inputs.network }, env.docker, env.places);
+    const toolchain = resolution.toolchain ? planToolchain(resolution.toolchain, env.tools) : undefined;
+    const idf = await planIdf({
+        repo: inputs.idfRepo,
+        ref: resolution.idf.ref,
+        chips: resolution.chips,
+        install: resolution.buildSystem === 'cmake'
+    }, image.python, env);
+    const ccache = inputs.ccache && resolution.buildSystem === 'cmake'
+        ? await planCcache({
+            repo: inputs.idfRepo,
+            ref: resolution.idf.ref,
+            chips: resolution.chips,
+            board: resolution.board,
+            variant: resolution.boardVariant
+        }, env.places.root)
+        : undefined;
+    const settings = {
+        tree: inputs.micropythonPath,
+        mountRoot: env.mountRoot,
+        jobs: inputs.jobs,
+        makeArgs: inputs.makeArgs,
+        targets: inputs.targets,
+        user: env.user,
+        network: inputs.network,
+        mirror: inputs.idfToolsMirror
+    };
+    const cache = { use: inputs.cache, available: inputs.cache && env.cache.available, ccache: inputs.ccache };
+    const core = { goal, resolution, engine, cache, image, toolchain, idf, ccache, settings };
+    return {
+        ...core,
+        resources: describeResources(core),
+        containers: plannedContainers(core, {
+            idfPath: idf.entry?.idfPath ?? entryPaths(UNKNOWN_IDF_DIR).idfPath,
+            toolsPath: idf.entry?.toolsPath ?? entryPaths(UNKNOWN_IDF_DIR).toolsPath,
+            toolchainDir: toolchain?.dir,
+            ccacheDir: ccache?.dir
+        }),
+        runSpecific: RUN_SPECIFIC
+    };
+}
+/** The build container's inputs: the plan's settings and the resources' paths. Pure. */
+function buildPlanOf(plan, paths, serial) {
+    return {
+        ...plan.settings,
+        resolution: plan.resolution,
+        image: plan.image.ref,
+        ...paths,
+        serial
+    };
+}
+/** A make step's full argv: the resolved board first when asked. Pure. */
+function makeStepArgs(step, resolution) {
+    return step.board ? [...boardArgs(resolution), ...step.args] : step.args;
+}
+/**
+ * Every container the goal runs, in order, with its full argv. The plan
+ * and the run both make them with this one function: the plan with what it
+ * knows, the run with the paths it prepared. Pure.
+ */
+function plannedContainers(plan, paths) {
+    const { goal, resolution, settings } = plan;
+    const containers = [];
+    if (plan.idf.install && !plan.idf.present) {
+        containers.push({
+            role: 'install',
+            title: `ESP-IDF tools for ${resolution.chips.join(', ')}`,
+            when: plan.idf.entry
+                ? 'when ESP-IDF is cloned (not found here or in the Actions cache)'
+                : 'when ESP-IDF is cloned',
+            spec: installContainer({
+                image: plan.image.ref,
+                idfPath: paths.idfPath,
+                toolsPath: paths.toolsPath,
+                chips: resolution.chips,
+                mirror: settings.mirror,
+                user: settings.user,
+                network: settings.network
+            }, 'esp32-build-install-<run>')
+        });
+    }
+    if (goal.kind === 'build') {
+        containers.push({
+            role: 'build',
+            title: 'Build the firmware',
+            spec: buildContainer(buildPlanOf(plan, paths), 'esp32-build-make-<run>')
+        });
+    }
+    const step = goal.kind === 'build' ? goal.then : goal.kind === 'make' ? goal.step : undefined;
+    if (step) {
+        const args = makeStepArgs(step, resolution);
+        containers.push({
+            role: 'make',
+            title: step.title,
+            spec: makeContainer(buildPlanOf(plan, paths, step.serial), step.cwd, args, 'esp32-build-make-<run>')
+        });
+    }
+    return containers.map((c) => ({ ...c, argv: ['docker', ...dockerRunArgs(c.spec)] }));
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/execute.ts
+/**
+ * The run: executes a plan. Its only inputs are the plan and what it learns
+ * as it goes (a restore's hit, a pulled image's Python, the commit a clone
+ * got); it never reads the options again and never decides anew.
+ */
+
+
+
+
+
+
+
+
+
+async function timed(durations, name, fn) {
+    const start = performance.now();
+    try {
+        return await fn();
+    }
+    finally {
+        durations[name] = Math.round(performance.now() - start);
+    }
+}
+/** Runs the plan: prepares its resources, then runs its containers in order. */
+async function execute(plan, env, durations = {}) {
+    const prepared = await prepareResources(plan, env, durations);
+    // The containers as planned, with the paths the run prepared and the one
+    // thing the plan could not know: whether install.sh has to run.
+    const containers = plannedContainers({ ...plan, idf: { ...plan.idf, present: !prepared.idf.needsInstall } }, {
+        idfPath: prepared.idf.idfPath,
+        toolsPath: prepared.idf.toolsPath,
+        toolchainDir: prepared.toolchain?.dir,
+        ccacheDir: prepared.ccache?.dir
+    });
+    let makeMs;
+    for (const container of containers) {
+        const output = await runPlanned(container, prepared, env, durations);
+        if (container.role === 'install') {
+            await pruneInstall(prepared.idf);
+            await markComplete(prepared.idf, plan.idf.chips);
+        }
+        if (container.role === 'build')
+            makeMs = makeDuration(output);
+    }
+    const artifacts = plan.goal.kind === 'build' ? builtFirmware(plan) : undefined;
+    return { ...prepared, plan, artifacts, saves: pendingSaves(plan, prepared, env.runId), makeMs };
+}
+async function runPlanned(container, prepared, env, durations) {
+    const spec = { ...container.spec, name: containerName(container.role) };
+    const what = container.role === 'install'
+        ? 'ESP-IDF install.sh'
+        : container.role === 'build'
+            ? 'The build'
+            : `make ${spec.command.slice(1).join(' ')}`;
+    return timed(durations, container.role, () => env.progress.phase(container.title, async (log) => {
+        if (container.role === 'install')
+            await (0,promises_namespaceObject.mkdir)(prepared.idf.toolsPath, { recursive: true });
+        return runContainer(env.docker, spec, log, what, env.signal);
+    }));
+}
+function builtFirmware(plan) {
+    const { resolution, settings } = plan;
+    const artifacts = findArtifacts(settings.tree, resolution.buildDir, resolution.buildSystem);
+    if (settings.targets.length === 0 && !artifacts.firmware) {
+        throw new BuildError(`make succeeded but left no firmware.bin in ${artifacts.buildDir}. Is this a MicroPython ESP32 port whose build writes there?`);
+    }
+    return artifacts;
+}
+/** The image, the toolchain, ESP-IDF and ccache at once, each as planned. */
+async function prepareResources(plan, env, durations) {
+    const { progress } = env;
+    await (0,promises_namespaceObject.mkdir)(env.places.root, { recursive: true });
+    await (0,promises_namespaceObject.mkdir)(env.places.temp, { recursive: true });
+    const base = { cache: env.cache, useCache: plan.cache.use, signal: env.signal };
+    const concurrent = { concurrent: true };
+    const phase = (name, title, fn) => timed(durations, name, () => progress.phase(title, fn, concurrent));
+    const imageReady = phase('image', 'Build image', (log) => obtainImage(plan.image, { ...base, docker: env.docker, log }));
+    const toolchainReady = plan.toolchain
+        ? phase('toolchain', 'Xtensa toolchain', (log) => obtainToolchain(plan.toolchain, {
+            ...base,
+            tools: env.tools,
+            places: env.places,
+            log,
+            onProgress: env.onDownloadProgress
+        }))
+        : Promise.resolve(undefined);
+    const idfReady = phase('idf', 'ESP-IDF', async (log) => {
+        // A pulled image's Python is known only now; the entry depends on it.
+        const idfPlan = plan.idf.python === undefined
+            ? await withEntry(plan.idf, env.places.root, (await imageReady).python)
+            : plan.idf;
+        return obtainIdf(idfPlan, { ...base, places: env.places, log, onGitLine: env.onGitLine });
+    });
+    const ccacheReady = plan.ccache
+        ? phase('ccache', 'ccache', (log) => obtainCcache(plan.ccache, { ...base, log }))
+        : Promise.resolve(undefined);
+    // Wait for every phase, so none is left running when one fails.
+    const settled = await Promise.allSettled([imageReady, toolchainReady, idfReady, ccacheReady]);
+    const failed = settled.find((s) => s.status === 'rejected');
+    if (failed)
+        throw failed.reason;
+    const [image, toolchain, idf, ccache] = settled.map((s) => s.value);
+    return { resolution: plan.resolution, image, toolchain, idf, ccache, durations };
+}
+function pendingSaves(plan, prepared, runId) {
+    if (!plan.cache.use)
+        return [];
+    const saves = [];
+    for (const s of [prepared.image.save, prepared.toolchain?.save, prepared.idf.save])
+        if (s)
+            saves.push(s);
+    if (plan.ccache && prepared.ccache) {
+        saves.push({
+            kind: 'ccache',
+            key: ccacheSaveKey(plan.ccache, runId),
+            paths: [prepared.ccache.dir],
+            unchanged: prepared.ccache.fingerprint
+        });
+    }
+    return saves;
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/resolve/model.ts
+class ResolveError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'ResolveError';
+    }
+}
+/** The files the resolver reads, by role. */
+const TREE_FILES = {
+    mpconfig: 'py/mpconfig.h',
+    docsConf: 'docs/conf.py',
+    makefile: 'ports/esp32/Makefile',
+    cmakeLists: 'ports/esp32/CMakeLists.txt',
+    ciSh: 'tools/ci.sh',
+    readme: 'ports/esp32/README.md',
+    workflow: '.github/workflows/ports_esp32.yml',
+    mkrules: 'py/mkrules.mk'
+};
+const PORT_DIR = 'ports/esp32';
+const BOARDS_DIR = 'ports/esp32/boards';
+const LOCKFILE_PREFIX = 'ports/esp32/lockfiles/dependencies.lock.';
+
+;// CONCATENATED MODULE: ./src/pipeline/resolve/read-idf-pins.ts
+/**
+ * Readers: the ESP-IDF refs a MicroPython tree names, file by file (the
+ * component lockfiles, tools/ci.sh, the port Makefile, the CI workflow and
+ * the port README), each with where it was found.
+ */
+
+
+/**
+ * ESP-IDF's own spelling of a version tag: always a leading v, and no `.0`
+ * patch level (the tag of 5.2.0 is v5.2; there is no v5.2.0).
+ */
+function idfTagSpelling(ref) {
+    const zero = /^v?(\d+)\.(\d+)\.0((?:-[A-Za-z0-9]+)?)$/.exec(ref);
+    if (zero)
+        return `v${zero[1]}.${zero[2]}${zero[3]}`;
+    return /^\d+\.\d+/.test(ref) ? `v${ref}` : ref;
+}
+/** A ref as the tree names it, in ESP-IDF's spelling; `hint` is its version when the ref cannot tell (a hash). */
+function named(name, source, hint, experimental) {
+    const ref = idfTagSpelling(name);
+    const entry = { ref, version: idfVersionOfRef(ref) ?? hint ?? null, source };
+    if (experimental)
+        entry.experimental = true;
+    return entry;
+}
+/** The `idf:` entry's version in an ESP-IDF component lockfile. */
+function lockfileIdfVersion(text) {
+    if (!text)
+        return undefined;
+    const lines = text.split(/\r?\n/);
+    const start = lines.findIndex((line) => /^\s*idf:\s*$/.test(line));
+    if (start < 0)
+        return undefined;
+    const indent = (line) => line.length - line.trimStart().length;
+    const base = indent(lines[start]);
+    for (const line of lines.slice(start + 1)) {
+        if (!line.trim())
+            continue;
+        if (indent(line) <= base)
+            break;
+        const m = /^\s*version:\s*['"]?([^'"\s]+)['"]?\s*$/.exec(line);
+        if (m)
+            return m[1];
+    }
+    return undefined;
+}
+/** The lockfile of the board's chip first, then esp32's, then any other. */
+function lockfilePins(snapshot, chip) {
+    const lockfiles = Object.keys(snapshot.files)
+        .filter((path) => path.startsWith(LOCKFILE_PREFIX) && snapshot.files[path] !== undefined)
+        .sort();
+    const preferred = [`${LOCKFILE_PREFIX}${chip}`, `${LOCKFILE_PREFIX}esp32`, ...lockfiles];
+    for (const path of preferred) {
+        const raw = lockfileIdfVersion(snapshot.files[path]);
+        if (!raw)
+            continue;
+        const version = parseIdfVersion(raw);
+        return [named(version ? idfTagFor(version) : raw, path)];
+    }
+    return [];
+}
+/** What tools/ci.sh sets up, in order of authority. */
+function ciShPins(text) {
+    const source = TREE_FILES.ciSh;
+    if (!text)
+        return { pinned: [], helpers: [] };
+    const pinned = [];
+    // v1.22 to v1.26.0: a literal `IDF_VER=v5.0.4` (later releases compute it from the lockfile).
+    const idfVer = /^\s*(?:export\s+)?IDF_VER=["']?(v?\d+\.\d+(?:\.\d+)?(?:-[A-Za-z0-9.]+)?)["']?\s*(?:#.*)?$/m.exec(text);
+    if (idfVer)
+        pinned.push(named(idfVer[1], `${source} (IDF_VER)`));
+    // v1.21: `git -C esp-idf checkout v5.0.2` (v1.15 to v1.20 check out `$1`, skipped here).
+    for (const m of text.matchAll(/git\s+-C\s+esp-idf\s+checkout\s+([A-Za-z0-9][^\s;"'$]*)/g)) {
+        pinned.push(named(m[1], `${source} (git checkout)`));
+    }
+    // v1.15 to v1.20: `ci_esp32_setup_helper v4.0.2` inside `ci_esp32_idfNN_setup` functions.
+    const helpers = [];
+    const functions = [...text.matchAll(/function\s+ci_esp32_idf(\d+)_setup\b/g)].map((m) => ({
+        at: m.index ?? 0,
+        digits: m[1]
+    }));
+    for (const m of text.matchAll(/ci_esp32_setup_helper\s+([A-Za-z0-9][^\s;"'$]*)/g)) {
+        const at = m.index ?? 0;
+        const inside = functions.filter((fn) => fn.at < at).pop();
+        helpers.push(named(m[1], `${source} (ci_esp32_setup_helper)`, inside ? versionFromDigits(inside.digits) : null));
+    }
+    return { pinned, helpers };
+}
+/** `44` → v4.4-dev, `402` → v4.0.2-dev: the version a ci.sh function is named after. */
+function versionFromDigits(digits) {
+    if (digits.length < 2)
+        return null;
+    const patch = digits.length > 2 ? Number(digits.slice(2)) : 0;
+    return {
+        major: Number(digits[0]),
+        minor: Number(digits[1]),
+        patch,
+        patchGiven: digits.length > 2,
+        pre: 'dev',
+        branch: false
+    };
+}
+/** The ESP-IDF commits the legacy Makefile (v1.9.4 to v1.14) checks out; the v4 one is experimental. */
+function makefilePins(text) {
+    if (!text)
+        return {};
+    const pins = {};
+    const hash = (name) => new RegExp(`^\\s*${name}\\s*:?=\\s*([0-9a-fA-F]{7,40})\\s*$`, 'm').exec(text)?.[1].toLowerCase();
+    // The Makefile's own label: `$(info Supported git hash (v3.3): $(ESPIDF_SUPHASH_V3))`.
+    const label = (name) => {
+        const m = new RegExp(`\\((v\\d+\\.\\d+[^)]*)\\)[^\\n]*\\$\\(${name}\\)`).exec(text);
+        return m ? parseIdfVersion(m[1]) : null;
+    };
+    const v3 = hash('ESPIDF_SUPHASH_V3');
+    const v4 = hash('ESPIDF_SUPHASH_V4');
+    const single = hash('ESPIDF_SUPHASH');
+    const where = TREE_FILES.makefile;
+    if (v3)
+        pins.v3 = named(v3, `${where} (ESPIDF_SUPHASH_V3)`, label('ESPIDF_SUPHASH_V3'));
+    if (v4)
+        pins.v4 = named(v4, `${where} (ESPIDF_SUPHASH_V4)`, label('ESPIDF_SUPHASH_V4'), true);
+    if (single)
+        pins.single = named(single, `${where} (ESPIDF_SUPHASH)`);
+    return pins;
+}
+/** The oldest and newest ESP-IDF MicroPython's CI workflow builds with. */
+function workflowPins(text) {
+    if (!text)
+        return {};
+    const value = (name) => new RegExp(`^\\s*${name}:\\s*(?:&[\\w-]+\\s+)?["']?(v?\\d+\\.\\d+[^"'\\s]*)["']?`, 'm').exec(text)?.[1];
+    const out = {};
+    const oldest = value('IDF_OLDEST_VER');
+    const newest = value('IDF_NEWEST_VER');
+    if (oldest)
+        out.oldest = named(oldest, `${TREE_FILES.workflow} (IDF_OLDEST_VER)`);
+    if (newest)
+        out.newest = named(newest, `${TREE_FILES.workflow} (IDF_NEWEST_VER)`);
+    return out;
+}
+/**
+ * The versions ports/esp32/README.md says are supported: the `vX.Y[.Z]` words
+ * of the paragraphs that say "supports" or name the recommended version.
+ * Versions inside links (`/en/v4.0/get-started`) are not counted.
+ */
+function readmeIdfVersions(text) {
+    if (!text)
+        return [];
+    const found = [];
+    for (const paragraph of text.split(/\r?\n\s*\r?\n/)) {
+        if (!/\bsupports\b|recommended version/i.test(paragraph))
+            continue;
+        for (const m of paragraph.matchAll(/(?<![\w/.-])v(\d+)\.(\d+)(?:\.(\d+))?(?![\w/-]|\.\d)/g)) {
+            if (!found.includes(m[0]))
+                found.push(m[0]);
+        }
+    }
+    return found;
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/resolve/choose-idf.ts
+/**
+ * Decisions: which ESP-IDF refs a tree supports, which one `auto` builds
+ * with, and what an explicit idf-version means and how it compares.
+ */
+
+
+
+
+/** Every ESP-IDF ref the tree names, and its pin; the lockfiles count for CMake trees only, chosen by the board's chip. */
+function treePins(snapshot, buildSystem, chip) {
+    const files = snapshot.files;
+    const lock = buildSystem === 'cmake' ? lockfilePins(snapshot, chip) : [];
+    const ci = ciShPins(files[TREE_FILES.ciSh]);
+    const suphash = makefilePins(files[TREE_FILES.makefile]);
+    const workflow = workflowPins(files[TREE_FILES.workflow]);
+    const readme = readmeIdfVersions(files[TREE_FILES.readme]).map((ref) => named(ref, TREE_FILES.readme));
+    // Authority order for `auto`: the pin MicroPython's own CI builds with.
+    const pin = lock[0] ??
+        newestFirst(ci.pinned)[0] ??
+        newestFirst(ci.helpers)[0] ??
+        suphash.v3 ??
+        suphash.single ??
+        suphash.v4 ??
+        workflow.newest;
+    const allNamed = [
+        ...lock,
+        ...ci.pinned,
+        ...ci.helpers,
+        ...[suphash.v3, suphash.single, suphash.v4, workflow.newest, workflow.oldest].filter((entry) => entry !== undefined),
+        ...readme
+    ];
+    const seen = new Set();
+    const supported = newestFirst(allNamed).filter((entry) => {
+        const key = dedupeKey(entry);
+        if (seen.has(key))
+            return false;
+        seen.add(key);
+        return true;
+    });
+    return { pin, supported, readme };
+}
+/** Newest first; refs whose version is unknown go last, in the order found. */
+function newestFirst(refs) {
+    return refs
+        .map((entry, index) => ({ entry, index }))
+        .sort((a, b) => {
+        const va = a.entry.version;
+        const vb = b.entry.version;
+        if (va && vb)
+            return compareIdfVersions(vb, va) || a.index - b.index;
+        if (va)
+            return -1;
+        if (vb)
+            return 1;
+        return a.index - b.index;
+    })
+        .map(({ entry }) => entry);
+}
+function dedupeKey(entry) {
+    if (isCommitHash(entry.ref))
+        return `hash:${entry.ref.toLowerCase()}`;
+    const v = entry.version;
+    if (!v)
+        return `ref:${entry.ref}`;
+    return `v:${v.major}.${v.minor}.${v.patch}-${v.pre ?? ''}-${v.branch}`;
+}
+/** The ref to build with: the tree's pin for 'auto' (or an empty input), else the input's ref. */
+function chooseIdfRef(input, pins, warnings) {
+    const auto = !input || input.trim().toLowerCase() === 'auto';
+    return auto ? autoRef(pins, warnings) : inputRef(input, pins.supported, warnings);
+}
+function autoRef({ pin, readme }, warnings) {
+    if (pin)
+        return { ref: pin.ref, pinSource: pin.source };
+    if (readme.length) {
+        const ref = newestFirst(readme)[0].ref;
+        warnings.push(`No ESP-IDF pin found in this tree (looked in the ESP-IDF lockfiles, ${TREE_FILES.ciSh}, ${TREE_FILES.makefile} ` +
+            `and ${TREE_FILES.workflow}); using ${ref}, the newest version ${TREE_FILES.readme} names. ` +
+            'Set idf-version to choose another.');
+        return { ref, pinSource: TREE_FILES.readme };
+    }
+    throw new ResolveError(`Cannot tell which ESP-IDF this MicroPython needs: no pin in the ESP-IDF lockfiles, ${TREE_FILES.ciSh}, ` +
+        `${TREE_FILES.makefile} or ${TREE_FILES.workflow}, and ${TREE_FILES.readme} names no version. Set idf-version.`);
+}
+function inputRef(input, supported, warnings) {
+    const ref = normaliseInputRef(input);
+    const given = input.trim();
+    if (ref !== given && ref !== `v${given}` && !isCommitHash(given)) {
+        warnings.push(`idf-version ${given} means the ESP-IDF tag ${ref} (ESP-IDF does not tag .0 releases).`);
+    }
+    const match = supported.find((entry) => sameRef(ref, entry.ref));
+    if (!match) {
+        warnings.push(supported.length
+            ? `ESP-IDF ${ref} is not one this MicroPython names as supported (${supported.map((entry) => describeRef(entry.ref)).join(', ')}); the build may fail.`
+            : `ESP-IDF ${ref} was chosen, but this MicroPython names no supported ESP-IDF version to check it against.`);
+    }
+    else if (match.experimental) {
+        warnings.push(`This MicroPython marks ESP-IDF ${describeRef(match.ref)} support as experimental.`);
+    }
+    return { ref, pinSource: 'input' };
+}
+function normaliseInputRef(input) {
+    const ref = input.trim();
+    if (!isIdfRef(ref)) {
+        throw new ResolveError(`Invalid idf-version "${input}": give 'auto', an ESP-IDF tag (v5.2.2), a branch (release/v5.2) or a commit hash.`);
+    }
+    // An abbreviated hash of a commit MicroPython pinned: the full hash, which a shallow fetch needs.
+    const known = findKnownIdfCommit(ref);
+    if (known)
+        return known.commit;
+    // `5.2.2` means the tag v5.2.2, and `v5.2.0` the tag v5.2.
+    return /^v?\d+\.\d+\.\d+(?:-[A-Za-z0-9]+)?$|^\d+\.\d+(?:-[A-Za-z0-9]+)?$/.test(ref)
+        ? idfTagSpelling(ref)
+        : ref;
+}
+/** The version a ref is exactly (a tag, or a pinned commit that is a tag), for comparing with the supported list. */
+function exactVersion(ref) {
+    const known = findKnownIdfCommit(ref);
+    if (known)
+        return known.describe === known.version ? parseIdfVersion(known.version) : null;
+    return parseIdfVersion(ref);
+}
+function sameRef(a, b) {
+    if (a.toLowerCase() === b.toLowerCase())
+        return true;
+    if (isCommitHash(a) && isCommitHash(b)) {
+        const [x, y] = [a.toLowerCase(), b.toLowerCase()];
+        return x.startsWith(y) || y.startsWith(x);
+    }
+    const va = exactVersion(a);
+    const vb = exactVersion(b);
+    return va !== null && vb !== null && sameIdfVersion(va, vb);
+}
+function describeRef(ref) {
+    const known = findKnownIdfCommit(ref);
+    return known ? `${ref.slice(0, 10)} (${known.describe})` : ref;
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/resolve/check-chips.ts
+/** Decision: whether the chosen ESP-IDF can build for the board's chips. */
+
+
+
+/**
+ * Throws when ESP-IDF `ref` cannot build for a chip; warns when it only
+ * previews it, or when the chip or the ref's version is unknown.
+ */
+function checkChipSupport(ref, chips, board, supported, warnings) {
+    const idfVersion = idfVersionOfRef(ref) ?? supported.find((entry) => sameRef(ref, entry.ref))?.version ?? null;
+    for (const target of chips) {
+        if (!idfVersion) {
+            if (target !== 'esp32') {
+                warnings.push(`Cannot tell which chips ESP-IDF ${ref} supports; assuming it can build for ${target}.`);
+            }
+            continue;
+        }
+        const level = chipSupport(target, idfVersion);
+        if (level === 'unsupported') {
+            const since = CHIP_SUPPORT[target]?.since;
+            throw new ResolveError(`Board ${board || '(default)'} is for ${target}, which ESP-IDF ${describeRef(ref)} does not support` +
+                `${since ? ` (${target} needs ESP-IDF ${since} or later)` : ''}. ` +
+                (supported.length
+                    ? `This MicroPython names: ${supported.map((entry) => describeRef(entry.ref)).join(', ')}.`
+                    : 'Choose a newer idf-version.'));
+        }
+        if (level === 'preview') {
+            warnings.push(`${target} is only a preview target in ESP-IDF ${ref}; the build may fail.`);
+        }
+        if (level === 'unknown-chip') {
+            warnings.push(`Unknown chip ${target}: cannot check that ESP-IDF ${ref} supports it.`);
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/resolve/read-boards.ts
+/** Readers: the boards of a tree, their variants and the chip each is for. */
+
+
+function boardNames(snapshot) {
+    return Object.keys(snapshot.boards).filter(isBoardName).sort();
+}
+const CMAKE_VAR_PATH = /^\$\{(MICROPY_BOARD_DIR|MICROPY_PORT_DIR|CMAKE_CURRENT_LIST_DIR)\}\/?/;
+/** The IDF_TARGET a board's cmake text sets, following include()s of files the snapshot holds. */
+function cmakeTarget(snapshot, board, text, depth = 0) {
+    if (!text || depth > 4)
+        return undefined;
+    const direct = /^\s*set\s*\(\s*IDF_TARGET\s+"?([A-Za-z0-9_]+)"?\s*\)/m.exec(text);
+    if (direct)
+        return direct[1];
+    for (const m of text.matchAll(/^\s*include\s*\(\s*"?([^")\s]+)"?/gm)) {
+        const raw = m[1];
+        const base = raw.split('/').pop() ?? raw;
+        const varMatch = CMAKE_VAR_PATH.exec(raw);
+        const rest = raw.replace(CMAKE_VAR_PATH, '');
+        const candidates = varMatch?.[1] === 'MICROPY_BOARD_DIR' || varMatch?.[1] === 'CMAKE_CURRENT_LIST_DIR'
+            ? [`${BOARDS_DIR}/${board}/${rest}`]
+            : [`${PORT_DIR}/${rest}`, `${BOARDS_DIR}/${board}/${base}`, `${BOARDS_DIR}/${base}`];
+        const path = candidates.find((candidate) => snapshot.files[candidate] !== undefined);
+        const nested = path ? cmakeTarget(snapshot, board, snapshot.files[path], depth + 1) : undefined;
+        if (nested)
+            return nested;
+        const byName = /mpconfigboard_(esp32[a-z0-9]*)_common\.cmake$/.exec(base);
+        if (byName)
+            return byName[1];
+    }
+    return undefined;
+}
+function boardVariants(snapshot, board) {
+    const entry = snapshot.boards[board];
+    const names = new Set(entry?.variants ?? []);
+    // v1.21 to v1.23 define variants inside mpconfigboard.cmake.
+    for (const m of (entry?.cmake ?? '').matchAll(/MICROPY_BOARD_VARIANT\s+STREQUAL\s+"?([A-Za-z0-9_]+)"?/g)) {
+        names.add(m[1]);
+    }
+    return [...names].filter(isBoardName).sort();
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/resolve/choose-board.ts
+/** Decision: the board and variant to build, and the chip they are for. */
+
+
+
+function chooseBoard(context, options) {
+    const requestedBoard = requestedName('board', options.board);
+    const requestedVariant = requestedName('board-variant', options.boardVariant);
+    if (context.boardless) {
+        refuseBoardsOfBoardless(requestedBoard, requestedVariant, context.micropythonVersion);
+        return { board: '', chip: 'esp32' };
+    }
+    const board = existingBoard(requestedBoard, context);
+    const boardVariant = requestedVariant ? existingVariant(requestedVariant, board, context) : undefined;
+    const variantFile = boardVariant
+        ? context.snapshot.files[`${BOARDS_DIR}/${board}/mpconfigvariant_${boardVariant}.cmake`]
+        : undefined;
+    const chip = cmakeTarget(context.snapshot, board, variantFile) ??
+        cmakeTarget(context.snapshot, board, context.snapshot.boards[board]?.cmake) ??
+        'esp32';
+    const choice = { board, chip };
+    if (boardVariant)
+        choice.boardVariant = boardVariant;
+    return choice;
+}
+/** The trimmed name ('' when not given); throws when it could not be a board or variant. */
+function requestedName(kind, value) {
+    const name = value?.trim() ?? '';
+    if (name && !isBoardName(name)) {
+        throw new ResolveError(`Invalid ${kind} "${name}": only letters, digits and underscores are allowed.`);
+    }
+    return name;
+}
+function refuseBoardsOfBoardless(board, variant, micropythonVersion) {
+    if (board && board !== 'GENERIC') {
+        throw new ResolveError(`Board "${board}" cannot be built: this MicroPython (${micropythonVersion ?? 'unknown version'}) predates ` +
+            'board definitions (added in v1.12) and only builds its one default configuration. Leave board empty.');
+    }
+    if (variant) {
+        throw new ResolveError('board-variant needs MicroPython v1.21 or later; this tree has no boards at all.');
+    }
+}
+/** The board requested, or the tree's default; it must exist. */
+function existingBoard(requested, { boards, port }) {
+    if (boards.length === 0) {
+        throw new ResolveError(`No boards found: ${BOARDS_DIR} has no board directories.`);
+    }
+    const fallback = [port.defaultBoard, 'ESP32_GENERIC', 'GENERIC'].find((name) => name !== undefined && boards.includes(name));
+    const board = requested || fallback || '';
+    if (!board) {
+        throw new ResolveError(`No default board (ESP32_GENERIC or GENERIC) in this tree; choose one of: ${boards.join(', ')}.`);
+    }
+    if (!boards.includes(board)) {
+        throw new ResolveError(`Board "${board}" does not exist in this MicroPython tree (no ${BOARDS_DIR}/${board}). ` +
+            `Boards: ${boards.join(', ')}.${renameHint(board, boards)}`);
+    }
+    return board;
+}
+function existingVariant(variant, board, { snapshot, port }) {
+    if (!port.hasBoardVariant) {
+        throw new ResolveError(`board-variant "${variant}" cannot be used: this MicroPython's ${TREE_FILES.makefile} has no BOARD_VARIANT (added in v1.21).`);
+    }
+    const variants = boardVariants(snapshot, board);
+    if (!variants.includes(variant)) {
+        throw new ResolveError(variants.length
+            ? `Board ${board} has no variant "${variant}". Variants: ${variants.join(', ')}.`
+            : `Board ${board} has no variants; leave board-variant empty.`);
+    }
+    return variant;
+}
+function renameHint(board, boards) {
+    if (boards.includes(`ESP32_${board}`))
+        return ` Boards were renamed in MicroPython v1.21: try ESP32_${board}.`;
+    const spiram = /^GENERIC_(SPIRAM|D2WD|OTA|UNICORE)$/.exec(board);
+    if (spiram && boards.includes('ESP32_GENERIC')) {
+        return ` Since MicroPython v1.21 this is board ESP32_GENERIC with board-variant ${spiram[1]}.`;
+    }
+    const old = /^ESP32_(GENERIC\w*)$/.exec(board);
+    if (old && boards.includes(old[1]))
+        return ` This MicroPython predates the v1.21 board names: try ${old[1]}.`;
+    return '';
+}
+
+;// CONCATENATED MODULE: ./src/toolchains.ts
+/**
+ * The standalone Xtensa toolchains that legacy (GNU make) MicroPython builds
+ * download. From ESP-IDF v4 on, `install.sh` fetches the toolchain itself and
+ * nothing here is used.
+ *
+ * Every URL and SHA-256 below is the `linux-amd64` entry of the toolchain in
+ * ESP-IDF's own `tools/tools.json` at the tag named in `source` (the file was
+ * backported to the v3.3 branch with v3.3.1). The archives unpack to
+ * `xtensa-esp32-elf/`. Linux binaries only: the build runs in a Linux
+ * container whatever the host is.
+ */
+
+const DL = 'https://dl.espressif.com/dl';
+const LEGACY_TOOLCHAINS = [
+    {
+        name: 'xtensa-esp32-elf',
+        version: '1.22.0-80-g6c4433a-5.2.0',
+        url: `${DL}/xtensa-esp32-elf-linux64-1.22.0-80-g6c4433a-5.2.0.tar.gz`,
+        sha256: '3fe96c151d46c1d4e5edc6ed690851b8e53634041114bad04729bc16b0445156',
+        idfFrom: 'v3.1',
+        idfTo: 'v3.3.2',
+        // Same value in tools.json at v3.3.1 and v3.3.2; toolchain_versions.mk names
+        // crosstool-ng-1.22.0-80-g6c4433a from v3.2 to v3.3.2, and the v3.1 docs link this archive.
+        source: 'espressif/esp-idf v3.3.1 tools/tools.json'
+    },
+    {
+        name: 'xtensa-esp32-elf',
+        version: '1.22.0-96-g2852398-5.2.0',
+        url: `${DL}/xtensa-esp32-elf-linux64-1.22.0-96-g2852398-5.2.0.tar.gz`,
+        sha256: '798a8638f11ad37f41b9640582f869c61ffb4da6d932279fde94a2b636ad2dac',
+        idfFrom: 'v3.3.3',
+        idfTo: 'v3.3.4',
+        source: 'espressif/esp-idf v3.3.3 tools/tools.json (same at v3.3.4)'
+    },
+    {
+        name: 'xtensa-esp32-elf',
+        version: '1.22.0-97-gc752ad5-5.2.0',
+        url: `${DL}/xtensa-esp32-elf-linux64-1.22.0-97-gc752ad5-5.2.0.tar.gz`,
+        sha256: '96f5f6e7611a0ed1dc47048c54c3113fc5cebffbf0ba90d8bfcd497afc7ef9f3',
+        idfFrom: 'v3.3.5',
+        idfTo: 'release/v3.3',
+        source: 'espressif/esp-idf v3.3.5 tools/tools.json (same at v3.3.6)'
+    },
+    // The experimental IDF v4.0 pins of MicroPython v1.12 to v1.14 (ESPIDF_SUPHASH_V4)
+    // also build with GNU make, with these newer compilers.
+    {
+        name: 'xtensa-esp32-elf',
+        version: 'esp32-2019r1-8.2.0',
+        url: `${DL}/xtensa-esp32-elf-gcc8_2_0-esp32-2019r1-linux-amd64.tar.gz`,
+        sha256: '39db59b13f25e83e53c55f56979dbfce77b7f23126ad79de833509ad902d3f0a',
+        idfFrom: 'v4.0-beta1',
+        idfTo: 'v4.0-beta2',
+        source: 'espressif/esp-idf v4.0-beta1 tools/tools.json'
+    },
+    {
+        name: 'xtensa-esp32-elf',
+        version: 'esp-2019r2-8.2.0',
+        url: `${DL}/xtensa-esp32-elf-gcc8_2_0-esp-2019r2-linux-amd64.tar.gz`,
+        sha256: 'e6d47c1dbd8c8cbfe37271e5e2aac53ee88c9e347ae937e22bf0c73f530efbdf',
+        idfFrom: 'v4.0-rc',
+        idfTo: 'v4.0.1',
+        source: 'espressif/esp-idf v4.0.1 tools/tools.json (same at v4.0-rc and v4.0)'
+    }
+];
+/** The toolchain used when the ESP-IDF ref cannot be placed. */
+const DEFAULT_LEGACY_TOOLCHAIN = LEGACY_TOOLCHAINS[0];
+function spec(entry) {
+    return { name: entry.name, version: entry.version, url: entry.url, sha256: entry.sha256 };
+}
+function inRange(version, entry) {
+    const from = parseIdfVersion(entry.idfFrom);
+    const to = parseIdfVersion(entry.idfTo);
+    if (!from || !to)
+        return false;
+    // A development snapshot (v3.1-dev, v3.3-beta1) belongs to the release it leads to,
+    // except where the table names pre-releases itself (the v4.0 betas).
+    const namesPre = from.pre !== undefined;
+    const v = namesPre ? version : { ...version, pre: undefined };
+    return compareIdfVersions(v, from) >= 0 && compareIdfVersions(v, to) <= 0;
+}
+/**
+ * The standalone toolchain for a legacy build against an ESP-IDF ref: a tag
+ * (`v3.3.4`), a `release/v3.3` branch, or one of the commits MicroPython
+ * pinned. Unknown refs get the 1.22.0-80 toolchain, with a warning.
+ */
+function toolchainForIdf(ref) {
+    const version = idfVersionOfRef(ref);
+    if (version) {
+        const entry = LEGACY_TOOLCHAINS.find((candidate) => inRange(version, candidate));
+        if (entry)
+            return { toolchain: spec(entry) };
+    }
+    const known = findKnownIdfCommit(ref);
+    const what = known ? `${ref} (${known.describe})` : ref;
+    return {
+        toolchain: spec(DEFAULT_LEGACY_TOOLCHAIN),
+        warning: `No known standalone toolchain for ESP-IDF ${what}; using xtensa-esp32-elf ${DEFAULT_LEGACY_TOOLCHAIN.version} ` +
+            `(the one for ESP-IDF v3.1 to v3.3.2). Set toolchain-url and toolchain-sha256 if the build needs another.`
+    };
+}
+/** The table entry with exactly this URL. */
+function findToolchainByUrl(url) {
+    return LEGACY_TOOLCHAINS.find((entry) => entry.url === url.trim());
+}
+const ARCHIVE_EXT = /\.(?:tar\.gz|tgz|tar\.xz|txz|tar\.bz2|tbz2|zip)$/i;
+/**
+ * A version label for a custom toolchain archive, read from its file name:
+ * `xtensa-esp32-elf-linux64-1.22.0-80-g6c4433a-5.2.0.tar.gz` gives
+ * `1.22.0-80-g6c4433a-5.2.0`, `xtensa-esp32-elf-gcc8_2_0-esp-2019r2-linux-amd64.tar.gz`
+ * gives `gcc8_2_0-esp-2019r2`.
+ */
+function toolchainVersionFromUrl(url) {
+    let file = url.trim();
+    try {
+        file = new URL(file).pathname;
+    }
+    catch {
+        // not a URL: use the text as it is
+    }
+    file = decodeURIComponent(file.split('/').filter(Boolean).pop() ?? '');
+    let name = file.replace(ARCHIVE_EXT, '');
+    name = name.replace(/^xtensa-esp32-elf-/, '');
+    name = name.replace(/^(?:linux64|linux32|linux-amd64|linux-armel|linux-i686|win32|win64|osx|macos)-/, '');
+    name = name.replace(/-(?:linux64|linux-amd64|x86_64-linux-gnu|linux-armel|linux-i686|win32|win64|macos)$/, '');
+    return name || file || 'custom';
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/resolve/choose-toolchain.ts
+/** Decision: the standalone toolchain of a legacy (GNU make) build. */
+
+
+
+/** Null for CMake builds, which use the toolchain ESP-IDF installs: the toolchain inputs are ignored, with a warning. */
+function chooseToolchain(buildSystem, ref, options, warnings) {
+    if (buildSystem === 'make')
+        return legacyToolchain(ref, options, warnings);
+    if (options.toolchainUrl?.trim() || options.toolchainSha256?.trim()) {
+        warnings.push('toolchain-url and toolchain-sha256 are ignored: CMake builds use the toolchain ESP-IDF installs.');
+    }
+    return null;
+}
+function legacyToolchain(ref, options, warnings) {
+    const url = options.toolchainUrl?.trim() ?? '';
+    const shaInput = options.toolchainSha256?.trim().toLowerCase() ?? '';
+    if (shaInput && !isSha256(shaInput)) {
+        throw new ResolveError(`Invalid toolchain-sha256 "${options.toolchainSha256}": expected 64 hexadecimal digits.`);
+    }
+    let spec;
+    if (url) {
+        spec = toolchainAt(url, shaInput);
+    }
+    else {
+        const choice = toolchainForIdf(ref);
+        if (choice.warning)
+            warnings.push(choice.warning);
+        spec = { ...choice.toolchain };
+    }
+    if (shaInput) {
+        if (spec.sha256 && spec.sha256 !== shaInput) {
+            warnings.push(`toolchain-sha256 differs from the known checksum of ${spec.url} (${spec.sha256}); using the one given.`);
+        }
+        spec.sha256 = shaInput;
+    }
+    if (!spec.sha256) {
+        throw new ResolveError(`No checksum is known for the toolchain ${spec.url}: set toolchain-sha256.`);
+    }
+    return spec;
+}
+/** The toolchain at a URL given as input: one the table knows, or any other when its checksum is given. */
+function toolchainAt(url, shaInput) {
+    let parsed;
+    try {
+        parsed = new URL(url);
+    }
+    catch {
+        throw new ResolveError(`Invalid toolchain-url "${url}": not a URL.`);
+    }
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+        throw new ResolveError(`Invalid toolchain-url "${url}": only http and https downloads are supported.`);
+    }
+    const known = findToolchainByUrl(url);
+    if (known)
+        return { name: known.name, version: known.version, url: known.url, sha256: known.sha256 };
+    if (!shaInput) {
+        throw new ResolveError(`toolchain-url ${url} is not a toolchain this action knows, so its checksum is unknown: set toolchain-sha256 ` +
+            '(the SHA-256 of the archive) as well.');
+    }
+    return { name: 'xtensa-esp32-elf', version: toolchainVersionFromUrl(url), url, sha256: null };
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/resolve/read-makefile.ts
+/** Reader: what the port's Makefile says about boards, build directories and submodules. */
+/** `makefile` is '' for trees without one (CMake only). */
+function readPortMakefile(makefile, mkrules) {
+    const facts = {
+        hasBoard: /^\s*BOARD\s*\?=/m.test(makefile),
+        hasBoardVariant: makefile.includes('BOARD_VARIANT'),
+        variantBuildDir: makefile.includes('build-$(BOARD)-$(BOARD_VARIANT)'),
+        submodules: /^submodules\s*:/m.test(makefile) ||
+            (/^\s*include\s+\S*py\/mkrules\.mk\s*$/m.test(makefile) && /^submodules\s*:/m.test(mkrules))
+    };
+    const defaultBoard = /^\s*BOARD\s*\?=\s*([A-Za-z0-9_]+)\s*$/m.exec(makefile)?.[1];
+    if (defaultBoard !== undefined)
+        facts.defaultBoard = defaultBoard;
+    return facts;
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/resolve/read-version.ts
+/** Reader: the MicroPython version of a tree, from its own files or `git describe`. */
+
+function versionFromHeader(text) {
+    if (!text)
+        return null;
+    const define = (name) => new RegExp(`^\\s*#define\\s+MICROPY_VERSION_${name}\\s+\\(?(\\d+)\\)?`, 'm').exec(text)?.[1];
+    const major = define('MAJOR');
+    const minor = define('MINOR');
+    const micro = define('MICRO');
+    if (major === undefined || minor === undefined || micro === undefined)
+        return null;
+    const pre = define('PRERELEASE');
+    return `${major}.${minor}.${micro}${pre !== undefined && pre !== '0' ? '-preview' : ''}`;
+}
+function versionFromDocsConf(text) {
+    if (!text)
+        return null;
+    const m = /^\s*(?:version\s*=\s*)?release\s*=\s*['"]v?(\d+\.\d+(?:\.\d+)?)['"]/m.exec(text);
+    return m ? threePart(m[1]) : null;
+}
+function versionFromDescribe(text) {
+    if (!text)
+        return null;
+    const m = /^v?(\d+\.\d+(?:\.\d+)?)(-preview)?/.exec(text.trim());
+    return m ? `${threePart(m[1])}${m[2] ?? ''}` : null;
+}
+function threePart(version) {
+    return version.split('.').length === 2 ? `${version}.0` : version;
+}
+function micropythonVersionOf(snapshot) {
+    return (versionFromHeader(snapshot.files[TREE_FILES.mpconfig]) ??
+        versionFromDocsConf(snapshot.files[TREE_FILES.docsConf]) ??
+        versionFromDescribe(snapshot.gitDescribe));
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/resolve/resolve-tree.ts
+/**
+ * The resolver: from the files of a MicroPython tree (read beforehand by
+ * `readTreeSnapshot`) and the action's inputs to everything the build needs
+ * to know: the ESP-IDF ref and the others the tree supports, the build system,
+ * the standalone toolchain of legacy builds, the board, its chip and where the
+ * firmware will appear.
+ *
+ * Pure: no file system, no processes. Every decision is made from the snapshot.
+ */
+
+
+
+
+
+
+
+
+function resolveTree(snapshot, options) {
+    const buildSystem = portBuildSystem(snapshot);
+    const warnings = [];
+    const micropythonVersion = micropythonVersionOf(snapshot);
+    const port = readPortMakefile(snapshot.files[TREE_FILES.makefile] ?? '', snapshot.files[TREE_FILES.mkrules] ?? '');
+    const boardless = buildSystem === 'make' && !port.hasBoard;
+    const boards = boardNames(snapshot);
+    const choice = chooseBoard({ snapshot, port, boards, boardless, micropythonVersion }, options);
+    const chips = [choice.chip];
+    const pins = treePins(snapshot, buildSystem, choice.chip);
+    const { ref, pinSource } = chooseIdfRef(options.idfVersion, pins, warnings);
+    checkChipSupport(ref, chips, choice.board, pins.supported, warnings);
+    const toolchain = chooseToolchain(buildSystem, ref, options, warnings);
+    const resolution = {
+        micropythonVersion,
+        buildSystem,
+        idf: { ref, supported: pins.supported.map((entry) => entry.ref), pinSource },
+        toolchain,
+        board: choice.board,
+        boards,
+        chips,
+        buildDir: buildDirOf(choice, boardless, port),
+        portSubmodules: port.submodules,
+        warnings
+    };
+    if (choice.boardVariant)
+        resolution.boardVariant = choice.boardVariant;
+    return resolution;
+}
+/** A CMakeLists.txt means CMake, else the GNU Makefile; neither means no ESP32 port. */
+function portBuildSystem(snapshot) {
+    if (snapshot.files[TREE_FILES.cmakeLists] !== undefined)
+        return 'cmake';
+    if (snapshot.files[TREE_FILES.makefile] !== undefined)
+        return 'make';
+    throw new ResolveError(`No ESP32 port found: looked for ${TREE_FILES.makefile} (and ${TREE_FILES.cmakeLists}) in the MicroPython tree. ` +
+        'Either this is not a MicroPython checkout, or it is older than v1.9.4, the first release with ports/esp32. ' +
+        'MicroPython v1.9.4 or later is needed.');
+}
+/** Where the firmware appears, relative to the tree root. */
+function buildDirOf({ board, boardVariant }, boardless, port) {
+    if (boardless)
+        return `${PORT_DIR}/build`;
+    if (boardVariant && port.variantBuildDir)
+        return `${PORT_DIR}/build-${board}-${boardVariant}`;
+    return `${PORT_DIR}/build-${board}`;
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/resolve/index.ts
+/** The resolver's public face: `resolveTree` and what it reads and answers. */
+
+
+
+
 
 ;// CONCATENATED MODULE: ./src/pipeline/tree.ts
 /**
@@ -44686,59 +44767,11 @@ async function readTreeSnapshot(root) {
     return snapshot;
 }
 
-;// CONCATENATED MODULE: ./src/pipeline/fingerprint.ts
-
-
-/** A cheap identity of a directory's contents: file count, total size, newest change. */
-async function fingerprint(dir) {
-    let files = 0;
-    let bytes = 0;
-    let newest = 0;
-    const walk = async (d) => {
-        let entries;
-        try {
-            entries = await (0,promises_namespaceObject.readdir)(d, { withFileTypes: true });
-        }
-        catch {
-            return;
-        }
-        for (const e of entries) {
-            const p = external_node_path_default().join(d, e.name);
-            if (e.isDirectory())
-                await walk(p);
-            else if (e.isFile()) {
-                const s = await (0,promises_namespaceObject.stat)(p);
-                files += 1;
-                bytes += s.size;
-                newest = Math.max(newest, s.mtimeMs);
-            }
-        }
-    };
-    await walk(dir);
-    return { id: `${files}:${bytes}:${Math.round(newest)}`, files };
-}
-
 ;// CONCATENATED MODULE: ./src/pipeline/index.ts
 
 
 
 
-
-
-
-
-
-
-
-async function timed(durations, name, fn) {
-    const start = performance.now();
-    try {
-        return await fn();
-    }
-    finally {
-        durations[name] = Math.round(performance.now() - start);
-    }
-}
 /** What the resolver needs from the inputs. Pure. */
 function resolveOptions(inputs) {
     return {
@@ -44753,156 +44786,32 @@ function resolveOptions(inputs) {
 async function resolveInputs(inputs) {
     return resolveTree(await readTreeSnapshot(inputs.micropythonPath), resolveOptions(inputs));
 }
-/** The whole job: prepare, build, find the firmware, list what to save. */
-async function runPipeline(inputs, env) {
-    const prepared = await prepare(inputs, env);
-    const { resolution, durations } = prepared;
-    let makeMs;
-    await timed(durations, 'build', () => env.progress.phase('Build the firmware', async (log) => {
-        const spec = buildContainer(buildPlan(prepared, inputs, env));
-        const output = await runContainer(env.docker, spec, log, 'The build');
-        makeMs = makeDuration(output);
-    }));
-    const artifacts = findArtifacts(inputs.micropythonPath, resolution.buildDir, resolution.buildSystem);
-    if (inputs.targets.length === 0 && !artifacts.firmware) {
-        throw new BuildError(`make succeeded but left no firmware.bin in ${artifacts.buildDir}. Is this a MicroPython ESP32 port whose build writes there?`);
-    }
-    return { ...prepared, artifacts, saves: pendingSaves(prepared, inputs, env), makeMs };
-}
-/** The plan of a build container for this tree; `serial` attaches a board. */
-function buildPlan(prepared, inputs, env, serial) {
-    return {
-        tree: inputs.micropythonPath,
-        mountRoot: env.mountRoot,
-        resolution: prepared.resolution,
-        jobs: inputs.jobs,
-        makeArgs: inputs.makeArgs,
-        targets: inputs.targets,
-        image: prepared.image.ref,
-        idfPath: prepared.idf.idfPath,
-        toolsPath: prepared.idf.toolsPath,
-        toolchainDir: prepared.toolchain?.dir,
-        ccacheDir: prepared.ccache?.dir,
-        user: env.user,
-        network: inputs.network,
-        serial
-    };
-}
-function pendingSaves(prepared, inputs, env) {
-    const saves = [];
-    if (!inputs.cache)
-        return saves;
-    for (const s of [prepared.image.save, prepared.toolchain?.save, prepared.idf.save])
-        if (s)
-            saves.push(s);
-    if (prepared.ccache) {
-        const stem = pipeline_ccacheStem(inputs, prepared.resolution);
-        saves.push({
-            kind: 'ccache',
-            key: ccacheKey({ ...stem, run: env.runId }),
-            paths: [prepared.ccache.dir],
-            unchanged: prepared.ccache.fingerprint
-        });
-    }
-    return saves;
-}
-/**
- * Resolve the tree, then prepare the image, the toolchain, ESP-IDF and ccache
- * at once, then install ESP-IDF's tools: everything short of running make.
- */
-async function prepare(inputs, env) {
-    const { progress, docker } = env;
-    const durations = {};
-    await (0,promises_namespaceObject.mkdir)(env.places.root, { recursive: true });
-    await (0,promises_namespaceObject.mkdir)(env.places.temp, { recursive: true });
-    const useCache = inputs.cache;
-    const resolution = await timed(durations, 'resolve', () => progress.phase('Resolve the MicroPython tree', async (log) => {
-        const resolved = await resolveInputs(inputs);
-        for (const warning of resolved.warnings)
+/** Resolve the tree and plan the goal, as one phase. Writes nothing. */
+async function planGoal(inputs, goal, env, durations = {}) {
+    return timed(durations, 'resolve', () => env.progress.phase('Resolve the MicroPython tree', async (log) => {
+        const resolution = await resolveInputs(inputs);
+        for (const warning of resolution.warnings)
             log.warning(warning);
-        log.info(`MicroPython ${resolved.micropythonVersion ?? '(unknown version)'}, ${resolved.buildSystem} build, board ${resolved.board || '(default)'}` +
-            `${resolved.boardVariant ? ` variant ${resolved.boardVariant}` : ''}, chips ${resolved.chips.join(', ')}, ESP-IDF ${resolved.idf.ref} (from ${resolved.idf.pinSource})`);
-        log.info(`Docker engine ${await docker.check()}`);
-        return resolved;
+        log.info(`MicroPython ${resolution.micropythonVersion ?? '(unknown version)'}, ${resolution.buildSystem} build, board ${resolution.board || '(default)'}` +
+            `${resolution.boardVariant ? ` variant ${resolution.boardVariant}` : ''}, chips ${resolution.chips.join(', ')}, ESP-IDF ${resolution.idf.ref} (from ${resolution.idf.pinSource})`);
+        const plan = await makePlan(inputs, resolution, goal, { ...env, log });
+        log.info(`Docker engine ${plan.engine}`);
+        for (const resource of plan.resources) {
+            log.debug(`Plan: ${resource.name} ${resource.identity}: ${resource.presence}; ${resource.steps.join(', then ')}`);
+        }
+        return plan;
     }));
-    const imageReady = timed(durations, 'image', () => progress.phase('Build image', (log) => prepareImage({ image: inputs.image, dockerDir: env.dockerDir, network: inputs.network }, { ...env, useCache, log }), { concurrent: true }));
-    const python = inputs.image === 'build'
-        ? declaredPython(await (0,promises_namespaceObject.readFile)(external_node_path_default().join(env.dockerDir, 'Dockerfile'), 'utf8'))
-        : imageReady.then((image) => image.python);
-    const toolchainReady = resolution.toolchain
-        ? timed(durations, 'toolchain', () => progress.phase('Xtensa toolchain', (log) => prepareToolchain(resolution.toolchain, {
-            ...env,
-            useCache,
-            log,
-            onProgress: env.onDownloadProgress
-        }), { concurrent: true }))
-        : Promise.resolve(undefined);
-    const idfReady = timed(durations, 'idf', () => progress.phase('ESP-IDF', async (log) => prepareIdf({
-        repo: inputs.idfRepo,
-        ref: resolution.idf.ref,
-        chips: resolution.chips,
-        python: await python,
-        install: resolution.buildSystem === 'cmake'
-    }, { ...env, useCache, log }), { concurrent: true }));
-    const ccacheReady = inputs.ccache && resolution.buildSystem === 'cmake'
-        ? timed(durations, 'ccache', () => progress.phase('ccache', (log) => restoreCcache(inputs, resolution, env, log), { concurrent: true }))
-        : Promise.resolve(undefined);
-    // Wait for every phase, so none is left running when one fails.
-    const settled = await Promise.allSettled([imageReady, toolchainReady, idfReady, ccacheReady]);
-    const failed = settled.find((s) => s.status === 'rejected');
-    if (failed)
-        throw failed.reason;
-    const [image, toolchain, idf, ccache] = settled.map((s) => s.value);
-    if (idf.needsInstall) {
-        await timed(durations, 'install', () => progress.phase(`ESP-IDF tools for ${resolution.chips.join(', ')}`, async (log) => {
-            await (0,promises_namespaceObject.mkdir)(idf.toolsPath, { recursive: true });
-            const spec = installContainer({
-                image: image.ref,
-                idfPath: idf.idfPath,
-                toolsPath: idf.toolsPath,
-                chips: resolution.chips,
-                mirror: inputs.idfToolsMirror,
-                user: env.user,
-                network: inputs.network
-            });
-            await runContainer(docker, spec, log, 'ESP-IDF install.sh');
-            await pruneInstall(idf);
-            await markComplete(idf, resolution.chips);
-        }));
-    }
-    return { resolution, image, toolchain, idf, ccache, durations };
 }
-function pipeline_ccacheStem(inputs, resolution) {
-    return {
-        idfKey: `${inputs.idfRepo}|${resolution.idf.ref}|${resolution.chips.join('+')}`,
-        board: resolution.board,
-        variant: resolution.boardVariant
-    };
+/** Plan the goal, then execute the plan. */
+async function runGoal(inputs, goal, env) {
+    const durations = {};
+    const plan = await planGoal(inputs, goal, env, durations);
+    return execute(plan, env, durations);
 }
-/** Where ccache keeps a build's objects on this machine: one directory per ESP-IDF and board. */
-function ccacheDir(inputs, resolution, root) {
-    return external_node_path_default().join(root, 'ccache', shortHash(JSON.stringify(pipeline_ccacheStem(inputs, resolution)), 16));
-}
-/** ccache's directory: kept on this machine, seeded from the newest cached one. */
-async function restoreCcache(inputs, resolution, env, log) {
-    const stem = pipeline_ccacheStem(inputs, resolution);
-    const dir = ccacheDir(inputs, resolution, env.places.root);
-    await (0,promises_namespaceObject.mkdir)(dir, { recursive: true });
-    const before = await fingerprint(dir);
-    let hit;
-    if (before.files > 0) {
-        hit = 'this machine';
-        log.info(`Using the ccache on this machine (${before.files} files)`);
-    }
-    else if (inputs.cache && env.cache.available) {
-        const restoreKeys = ccacheRestoreKeys(stem);
-        hit = await env.cache.restore([dir], restoreKeys[0], restoreKeys);
-        log.info(hit ? `Restored ccache from ${hit}` : 'No cached ccache yet');
-        // Only a restore changes the directory: otherwise what was read before still holds.
-        if (hit)
-            return { dir, hit, fingerprint: (await fingerprint(dir)).id };
-    }
-    return { dir, hit, fingerprint: before.id };
+/** The action's job: build the firmware. */
+async function runPipeline(inputs, env) {
+    const result = await runGoal(inputs, { kind: 'build' }, env);
+    return { ...result, artifacts: result.artifacts };
 }
 
 ;// CONCATENATED MODULE: ./src/pipeline/summary.ts
@@ -44958,10 +44867,11 @@ function summaryRows(result) {
     rows.push(['Phases', phases]);
     if (result.makeMs !== undefined)
         rows.push(['make', seconds(result.makeMs)]);
-    if (result.artifacts.firmware) {
+    const firmware = result.artifacts?.firmware;
+    if (firmware) {
         rows.push([
             'Firmware',
-            `${external_node_path_default().basename(result.artifacts.firmware)}: ${result.artifacts.firmwareSize?.toLocaleString('en-US')} bytes`
+            `${external_node_path_default().basename(firmware)}: ${result.artifacts?.firmwareSize?.toLocaleString('en-US')} bytes`
         ]);
     }
     return rows;
@@ -48552,6 +48462,10 @@ class DefaultGlobber {
     }
 }
 //# sourceMappingURL=internal-globber.js.map
+;// CONCATENATED MODULE: external "stream"
+const external_stream_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("stream");
+// EXTERNAL MODULE: external "util"
+var external_util_ = __nccwpck_require__(9023);
 ;// CONCATENATED MODULE: ./node_modules/@actions/glob/lib/internal-hash-files.js
 var internal_hash_files_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
@@ -48671,6 +48585,8 @@ function glob_hashFiles(patterns_1) {
     });
 }
 //# sourceMappingURL=glob.js.map
+// EXTERNAL MODULE: ./node_modules/semver/index.js
+var node_modules_semver = __nccwpck_require__(2088);
 ;// CONCATENATED MODULE: ./node_modules/@actions/cache/lib/internal/constants.js
 var CacheFilename;
 (function (CacheFilename) {
@@ -48924,7 +48840,7 @@ var external_url_ = __nccwpck_require__(7016);
  * }
  * ```
  */
-class AbortError extends Error {
+class AbortError_AbortError extends Error {
     constructor(message) {
         super(message);
         this.name = "AbortError";
@@ -50105,7 +50021,7 @@ class NodeHttpClient {
         let abortListener;
         if (request.abortSignal) {
             if (request.abortSignal.aborted) {
-                throw new AbortError("The operation was aborted. Request has already been canceled.");
+                throw new AbortError_AbortError("The operation was aborted. Request has already been canceled.");
             }
             abortListener = (event) => {
                 if (event.type === "abort") {
@@ -50233,7 +50149,7 @@ class NodeHttpClient {
                 reject(new restError_RestError(err.message, { code: err.code ?? restError_RestError.REQUEST_SEND_ERROR, request }));
             });
             abortController.signal.addEventListener("abort", () => {
-                const abortError = new AbortError("The operation was aborted. Rejecting from abort signal callback while making request.");
+                const abortError = new AbortError_AbortError("The operation was aborted. Rejecting from abort signal callback while making request.");
                 req.destroy(abortError);
                 reject(abortError);
             });
@@ -50579,7 +50495,7 @@ function helpers_delay(delayInMs, value, options) {
         let timer = undefined;
         let onAborted = undefined;
         const rejectOnAbort = () => {
-            return reject(new AbortError(options?.abortErrorMsg ? options?.abortErrorMsg : StandardAbortMessage));
+            return reject(new AbortError_AbortError(options?.abortErrorMsg ? options?.abortErrorMsg : StandardAbortMessage));
         };
         const removeListeners = () => {
             if (options?.abortSignal && onAborted) {
@@ -50810,7 +50726,7 @@ function retryPolicy_retryPolicy(strategies, options = { maxRetries: constants_D
                 }
                 if (request.abortSignal?.aborted) {
                     logger.error(`Retry ${retryCount}: Request aborted.`);
-                    const abortError = new AbortError();
+                    const abortError = new AbortError_AbortError();
                     throw abortError;
                 }
                 if (retryCount >= (options.maxRetries ?? constants_DEFAULT_RETRY_POLICY_COUNT)) {
@@ -52671,7 +52587,7 @@ async function computeSha256Hash(content, encoding) {
  * }
  * ```
  */
-class AbortError_AbortError extends Error {
+class esm_AbortError_AbortError extends Error {
     constructor(message) {
         super(message);
         this.name = "AbortError";
@@ -52697,7 +52613,7 @@ function createAbortablePromise(buildPromise, options) {
     const { cleanupBeforeAbort, abortSignal, abortErrorMsg } = options ?? {};
     return new Promise((resolve, reject) => {
         function rejectOnAbort() {
-            reject(new AbortError_AbortError(abortErrorMsg ?? "The operation was aborted."));
+            reject(new esm_AbortError_AbortError(abortErrorMsg ?? "The operation was aborted."));
         }
         function removeListeners() {
             abortSignal?.removeEventListener("abort", onAbort);
@@ -69512,7 +69428,7 @@ class StructuredMessageEncodingStream extends external_node_stream_.Readable {
         this.encodingMethods.sourceDataHandler(data);
     };
     sourceAbortedHandler = () => {
-        const abortError = new AbortError_AbortError("The operation was aborted.");
+        const abortError = new esm_AbortError_AbortError("The operation was aborted.");
         this.destroy(abortError);
     };
     sourceErrorOrEndHandler = (err) => {
@@ -69783,7 +69699,7 @@ class StructuredMessageDecodingStream extends external_node_stream_.Readable {
         }
     };
     sourceAbortedHandler = () => {
-        const abortError = new AbortError_AbortError("The operation was aborted.");
+        const abortError = new esm_AbortError_AbortError("The operation was aborted.");
         this.destroy(abortError);
     };
     sourceErrorOrEndHandler = (err) => {
@@ -72219,7 +72135,7 @@ const DEFAULT_RETRY_OPTIONS = {
     secondaryHost: "",
     tryTimeoutInMs: undefined, // Use server side default timeout strategy
 };
-const RETRY_ABORT_ERROR = new AbortError_AbortError("The operation was aborted.");
+const RETRY_ABORT_ERROR = new esm_AbortError_AbortError("The operation was aborted.");
 /**
  * Retry policy with exponential retry and linear retry implemented.
  */
@@ -72522,7 +72438,7 @@ const retriableErrors = [
     "EPIPE",
     "REQUEST_SEND_ERROR",
 ];
-const StorageRetryPolicyV2_RETRY_ABORT_ERROR = new AbortError_AbortError("The operation was aborted.");
+const StorageRetryPolicyV2_RETRY_ABORT_ERROR = new esm_AbortError_AbortError("The operation was aborted.");
 /**
  * Retry policy with exponential retry and linear retry implemented.
  */
@@ -89475,7 +89391,7 @@ class RetriableReadableStream extends external_node_stream_.Readable {
         }
     };
     sourceAbortedHandler = () => {
-        const abortError = new AbortError_AbortError("The operation was aborted.");
+        const abortError = new esm_AbortError_AbortError("The operation was aborted.");
         this.destroy(abortError);
     };
     sourceErrorOrEndHandler = (err) => {
@@ -90470,7 +90386,7 @@ const external_buffer_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.
 
 
 
-const ABORT_ERROR = new AbortError_AbortError("Reading from the avro stream was aborted.");
+const ABORT_ERROR = new esm_AbortError_AbortError("Reading from the avro stream was aborted.");
 class AvroReadableFromStream extends AvroReadable {
     _position;
     _readable;
@@ -100999,7 +100915,7 @@ function listTar(archivePath, compressionMethod) {
     });
 }
 // Extract a tar
-function tar_extractTar(archivePath, compressionMethod) {
+function extractTar(archivePath, compressionMethod) {
     return tar_awaiter(this, void 0, void 0, function* () {
         // Create directory to extract tar into
         const workingDirectory = getWorkingDirectory();
@@ -101226,7 +101142,7 @@ function restoreCacheV1(paths_1, primaryKey_1, restoreKeys_1, options_1) {
             }
             const archiveFileSize = getArchiveFileSizeInBytes(archivePath);
             info(`Cache Size: ~${Math.round(archiveFileSize / (1024 * 1024))} MB (${archiveFileSize} B)`);
-            yield tar_extractTar(archivePath, compressionMethod);
+            yield extractTar(archivePath, compressionMethod);
             info('Cache restored successfully');
             return cacheEntry.cacheKey;
         }
@@ -101334,7 +101250,7 @@ function restoreCacheV2(paths_1, primaryKey_1, restoreKeys_1, options_1) {
             if (isDebug()) {
                 yield listTar(archivePath, compressionMethod);
             }
-            yield tar_extractTar(archivePath, compressionMethod);
+            yield extractTar(archivePath, compressionMethod);
             info('Cache restored successfully');
             return response.matchedKey;
         }
@@ -101621,7 +101537,802 @@ function saveCacheV2(paths_1, key_1, options_1) {
     });
 }
 //# sourceMappingURL=cache.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/tool-cache/lib/manifest.js
+var manifest_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+// Internal object for testability (allows mocking in ESM)
+const _internal = {
+    readLinuxVersionFile() {
+        const lsbReleaseFile = '/etc/lsb-release';
+        const osReleaseFile = '/etc/os-release';
+        let contents = '';
+        if (external_fs_namespaceObject.existsSync(lsbReleaseFile)) {
+            contents = external_fs_namespaceObject.readFileSync(lsbReleaseFile).toString();
+        }
+        else if (external_fs_namespaceObject.existsSync(osReleaseFile)) {
+            contents = external_fs_namespaceObject.readFileSync(osReleaseFile).toString();
+        }
+        return contents;
+    }
+};
+function _findMatch(versionSpec, stable, candidates, archFilter) {
+    return manifest_awaiter(this, void 0, void 0, function* () {
+        const platFilter = os.platform();
+        let result;
+        let match;
+        let file;
+        for (const candidate of candidates) {
+            const version = candidate.version;
+            debug(`check ${version} satisfies ${versionSpec}`);
+            if (semver.satisfies(version, versionSpec) &&
+                (!stable || candidate.stable === stable)) {
+                file = candidate.files.find(item => {
+                    debug(`${item.arch}===${archFilter} && ${item.platform}===${platFilter}`);
+                    let chk = item.arch === archFilter && item.platform === platFilter;
+                    if (chk && item.platform_version) {
+                        const osVersion = _getOsVersion();
+                        if (osVersion === item.platform_version) {
+                            chk = true;
+                        }
+                        else {
+                            chk = semver.satisfies(osVersion, item.platform_version);
+                        }
+                    }
+                    return chk;
+                });
+                if (file) {
+                    debug(`matched ${candidate.version}`);
+                    match = candidate;
+                    break;
+                }
+            }
+        }
+        if (match && file) {
+            // clone since we're mutating the file list to be only the file that matches
+            result = Object.assign({}, match);
+            result.files = [file];
+        }
+        return result;
+    });
+}
+function _getOsVersion() {
+    // TODO: add windows and other linux, arm variants
+    // right now filtering on version is only an ubuntu and macos scenario for tools we build for hosted (python)
+    const plat = os.platform();
+    let version = '';
+    if (plat === 'darwin') {
+        version = cp.execSync('sw_vers -productVersion').toString();
+    }
+    else if (plat === 'linux') {
+        // lsb_release process not in some containers, readfile
+        // Run cat /etc/lsb-release
+        // DISTRIB_ID=Ubuntu
+        // DISTRIB_RELEASE=18.04
+        // DISTRIB_CODENAME=bionic
+        // DISTRIB_DESCRIPTION="Ubuntu 18.04.4 LTS"
+        const lsbContents = _internal.readLinuxVersionFile();
+        if (lsbContents) {
+            const lines = lsbContents.split('\n');
+            for (const line of lines) {
+                const parts = line.split('=');
+                if (parts.length === 2 &&
+                    (parts[0].trim() === 'VERSION_ID' ||
+                        parts[0].trim() === 'DISTRIB_RELEASE')) {
+                    version = parts[1].trim().replace(/^"/, '').replace(/"$/, '');
+                    break;
+                }
+            }
+        }
+    }
+    return version;
+}
+// Alias for backwards compatibility
+function _readLinuxVersionFile() {
+    return _internal.readLinuxVersionFile();
+}
+//# sourceMappingURL=manifest.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/tool-cache/lib/retry-helper.js
+var retry_helper_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+/**
+ * Internal class for retries
+ */
+class retry_helper_RetryHelper {
+    constructor(maxAttempts, minSeconds, maxSeconds) {
+        if (maxAttempts < 1) {
+            throw new Error('max attempts should be greater than or equal to 1');
+        }
+        this.maxAttempts = maxAttempts;
+        this.minSeconds = Math.floor(minSeconds);
+        this.maxSeconds = Math.floor(maxSeconds);
+        if (this.minSeconds > this.maxSeconds) {
+            throw new Error('min seconds should be less than or equal to max seconds');
+        }
+    }
+    execute(action, isRetryable) {
+        return retry_helper_awaiter(this, void 0, void 0, function* () {
+            let attempt = 1;
+            while (attempt < this.maxAttempts) {
+                // Try
+                try {
+                    return yield action();
+                }
+                catch (err) {
+                    if (isRetryable && !isRetryable(err)) {
+                        throw err;
+                    }
+                    core.info(err.message);
+                }
+                // Sleep
+                const seconds = this.getSleepAmount();
+                core.info(`Waiting ${seconds} seconds before trying again`);
+                yield this.sleep(seconds);
+                attempt++;
+            }
+            // Last attempt
+            return yield action();
+        });
+    }
+    getSleepAmount() {
+        return (Math.floor(Math.random() * (this.maxSeconds - this.minSeconds + 1)) +
+            this.minSeconds);
+    }
+    sleep(seconds) {
+        return retry_helper_awaiter(this, void 0, void 0, function* () {
+            return new Promise(resolve => setTimeout(resolve, seconds * 1000));
+        });
+    }
+}
+//# sourceMappingURL=retry-helper.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/tool-cache/lib/tool-cache.js
+var tool_cache_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+class HTTPError extends Error {
+    constructor(httpStatusCode) {
+        super(`Unexpected HTTP response: ${httpStatusCode}`);
+        this.httpStatusCode = httpStatusCode;
+        Object.setPrototypeOf(this, new.target.prototype);
+    }
+}
+const tool_cache_IS_WINDOWS = process.platform === 'win32';
+const IS_MAC = process.platform === 'darwin';
+const userAgent = 'actions/tool-cache';
+/**
+ * Download a tool from an url and stream it into a file
+ *
+ * @param url       url of tool to download
+ * @param dest      path to download tool
+ * @param auth      authorization header
+ * @param headers   other headers
+ * @returns         path to downloaded tool
+ */
+function downloadTool(url, dest, auth, headers) {
+    return tool_cache_awaiter(this, void 0, void 0, function* () {
+        dest = dest || path.join(_getTempDirectory(), crypto.randomUUID());
+        yield io.mkdirP(path.dirname(dest));
+        core.debug(`Downloading ${url}`);
+        core.debug(`Destination ${dest}`);
+        const maxAttempts = 3;
+        const minSeconds = _getGlobal('TEST_DOWNLOAD_TOOL_RETRY_MIN_SECONDS', 10);
+        const maxSeconds = _getGlobal('TEST_DOWNLOAD_TOOL_RETRY_MAX_SECONDS', 20);
+        const retryHelper = new RetryHelper(maxAttempts, minSeconds, maxSeconds);
+        return yield retryHelper.execute(() => tool_cache_awaiter(this, void 0, void 0, function* () {
+            return yield downloadToolAttempt(url, dest || '', auth, headers);
+        }), (err) => {
+            if (err instanceof HTTPError && err.httpStatusCode) {
+                // Don't retry anything less than 500, except 408 Request Timeout and 429 Too Many Requests
+                if (err.httpStatusCode < 500 &&
+                    err.httpStatusCode !== 408 &&
+                    err.httpStatusCode !== 429) {
+                    return false;
+                }
+            }
+            // Otherwise retry
+            return true;
+        });
+    });
+}
+function downloadToolAttempt(url, dest, auth, headers) {
+    return tool_cache_awaiter(this, void 0, void 0, function* () {
+        if (fs.existsSync(dest)) {
+            throw new Error(`Destination file path ${dest} already exists`);
+        }
+        // Get the response headers
+        const http = new httpm.HttpClient(userAgent, [], {
+            allowRetries: false
+        });
+        if (auth) {
+            core.debug('set auth');
+            if (headers === undefined) {
+                headers = {};
+            }
+            headers.authorization = auth;
+        }
+        const response = yield http.get(url, headers);
+        if (response.message.statusCode !== 200) {
+            const err = new HTTPError(response.message.statusCode);
+            core.debug(`Failed to download from "${url}". Code(${response.message.statusCode}) Message(${response.message.statusMessage})`);
+            throw err;
+        }
+        // Download the response body
+        const pipeline = util.promisify(stream.pipeline);
+        const responseMessageFactory = _getGlobal('TEST_DOWNLOAD_TOOL_RESPONSE_MESSAGE_FACTORY', () => response.message);
+        const readStream = responseMessageFactory();
+        let succeeded = false;
+        try {
+            yield pipeline(readStream, fs.createWriteStream(dest));
+            core.debug('download complete');
+            succeeded = true;
+            return dest;
+        }
+        finally {
+            // Error, delete dest before retry
+            if (!succeeded) {
+                core.debug('download failed');
+                try {
+                    yield io.rmRF(dest);
+                }
+                catch (err) {
+                    core.debug(`Failed to delete '${dest}'. ${err.message}`);
+                }
+            }
+        }
+    });
+}
+/**
+ * Extract a .7z file
+ *
+ * @param file     path to the .7z file
+ * @param dest     destination directory. Optional.
+ * @param _7zPath  path to 7zr.exe. Optional, for long path support. Most .7z archives do not have this
+ * problem. If your .7z archive contains very long paths, you can pass the path to 7zr.exe which will
+ * gracefully handle long paths. By default 7zdec.exe is used because it is a very small program and is
+ * bundled with the tool lib. However it does not support long paths. 7zr.exe is the reduced command line
+ * interface, it is smaller than the full command line interface, and it does support long paths. At the
+ * time of this writing, it is freely available from the LZMA SDK that is available on the 7zip website.
+ * Be sure to check the current license agreement. If 7zr.exe is bundled with your action, then the path
+ * to 7zr.exe can be pass to this function.
+ * @returns        path to the destination directory
+ */
+function extract7z(file, dest, _7zPath) {
+    return tool_cache_awaiter(this, void 0, void 0, function* () {
+        ok(tool_cache_IS_WINDOWS, 'extract7z() not supported on current OS');
+        ok(file, 'parameter "file" is required');
+        dest = yield _createExtractFolder(dest);
+        const originalCwd = process.cwd();
+        process.chdir(dest);
+        if (_7zPath) {
+            try {
+                const logLevel = core.isDebug() ? '-bb1' : '-bb0';
+                const args = [
+                    'x', // eXtract files with full paths
+                    logLevel, // -bb[0-3] : set output log level
+                    '-bd', // disable progress indicator
+                    '-sccUTF-8', // set charset for for console input/output
+                    file
+                ];
+                const options = {
+                    silent: true
+                };
+                yield exec(`"${_7zPath}"`, args, options);
+            }
+            finally {
+                process.chdir(originalCwd);
+            }
+        }
+        else {
+            const escapedScript = path
+                .join(__dirname, '..', 'scripts', 'Invoke-7zdec.ps1')
+                .replace(/'/g, "''")
+                .replace(/"|\n|\r/g, ''); // double-up single quotes, remove double quotes and newlines
+            const escapedFile = file.replace(/'/g, "''").replace(/"|\n|\r/g, '');
+            const escapedTarget = dest.replace(/'/g, "''").replace(/"|\n|\r/g, '');
+            const command = `& '${escapedScript}' -Source '${escapedFile}' -Target '${escapedTarget}'`;
+            const args = [
+                '-NoLogo',
+                '-Sta',
+                '-NoProfile',
+                '-NonInteractive',
+                '-ExecutionPolicy',
+                'Unrestricted',
+                '-Command',
+                command
+            ];
+            const options = {
+                silent: true
+            };
+            try {
+                const powershellPath = yield io.which('powershell', true);
+                yield exec(`"${powershellPath}"`, args, options);
+            }
+            finally {
+                process.chdir(originalCwd);
+            }
+        }
+        return dest;
+    });
+}
+/**
+ * Extract a compressed tar archive
+ *
+ * @param file     path to the tar
+ * @param dest     destination directory. Optional.
+ * @param flags    flags for the tar command to use for extraction. Defaults to 'xz' (extracting gzipped tars). Optional.
+ * @returns        path to the destination directory
+ */
+function tool_cache_extractTar(file_1, dest_1) {
+    return tool_cache_awaiter(this, arguments, void 0, function* (file, dest, flags = 'xz') {
+        if (!file) {
+            throw new Error("parameter 'file' is required");
+        }
+        // Create dest
+        dest = yield _createExtractFolder(dest);
+        // Determine whether GNU tar
+        core.debug('Checking tar --version');
+        let versionOutput = '';
+        yield exec('tar --version', [], {
+            ignoreReturnCode: true,
+            silent: true,
+            listeners: {
+                stdout: (data) => (versionOutput += data.toString()),
+                stderr: (data) => (versionOutput += data.toString())
+            }
+        });
+        core.debug(versionOutput.trim());
+        const isGnuTar = versionOutput.toUpperCase().includes('GNU TAR');
+        // Initialize args
+        let args;
+        if (flags instanceof Array) {
+            args = flags;
+        }
+        else {
+            args = [flags];
+        }
+        if (core.isDebug() && !flags.includes('v')) {
+            args.push('-v');
+        }
+        let destArg = dest;
+        let fileArg = file;
+        if (tool_cache_IS_WINDOWS && isGnuTar) {
+            args.push('--force-local');
+            destArg = dest.replace(/\\/g, '/');
+            // Technically only the dest needs to have `/` but for aesthetic consistency
+            // convert slashes in the file arg too.
+            fileArg = file.replace(/\\/g, '/');
+        }
+        if (isGnuTar) {
+            // Suppress warnings when using GNU tar to extract archives created by BSD tar
+            args.push('--warning=no-unknown-keyword');
+            args.push('--overwrite');
+        }
+        args.push('-C', destArg, '-f', fileArg);
+        yield exec(`tar`, args);
+        return dest;
+    });
+}
+/**
+ * Extract a xar compatible archive
+ *
+ * @param file     path to the archive
+ * @param dest     destination directory. Optional.
+ * @param flags    flags for the xar. Optional.
+ * @returns        path to the destination directory
+ */
+function extractXar(file_1, dest_1) {
+    return tool_cache_awaiter(this, arguments, void 0, function* (file, dest, flags = []) {
+        ok(IS_MAC, 'extractXar() not supported on current OS');
+        ok(file, 'parameter "file" is required');
+        dest = yield _createExtractFolder(dest);
+        let args;
+        if (flags instanceof Array) {
+            args = flags;
+        }
+        else {
+            args = [flags];
+        }
+        args.push('-x', '-C', dest, '-f', file);
+        if (core.isDebug()) {
+            args.push('-v');
+        }
+        const xarPath = yield io.which('xar', true);
+        yield exec(`"${xarPath}"`, _unique(args));
+        return dest;
+    });
+}
+/**
+ * Extract a zip
+ *
+ * @param file     path to the zip
+ * @param dest     destination directory. Optional.
+ * @returns        path to the destination directory
+ */
+function extractZip(file, dest) {
+    return tool_cache_awaiter(this, void 0, void 0, function* () {
+        if (!file) {
+            throw new Error("parameter 'file' is required");
+        }
+        dest = yield _createExtractFolder(dest);
+        if (tool_cache_IS_WINDOWS) {
+            yield extractZipWin(file, dest);
+        }
+        else {
+            yield extractZipNix(file, dest);
+        }
+        return dest;
+    });
+}
+function extractZipWin(file, dest) {
+    return tool_cache_awaiter(this, void 0, void 0, function* () {
+        // build the powershell command
+        const escapedFile = file.replace(/'/g, "''").replace(/"|\n|\r/g, ''); // double-up single quotes, remove double quotes and newlines
+        const escapedDest = dest.replace(/'/g, "''").replace(/"|\n|\r/g, '');
+        const pwshPath = yield io.which('pwsh', false);
+        //To match the file overwrite behavior on nix systems, we use the overwrite = true flag for ExtractToDirectory
+        //and the -Force flag for Expand-Archive as a fallback
+        if (pwshPath) {
+            //attempt to use pwsh with ExtractToDirectory, if this fails attempt Expand-Archive
+            const pwshCommand = [
+                `$ErrorActionPreference = 'Stop' ;`,
+                `try { Add-Type -AssemblyName System.IO.Compression.ZipFile } catch { } ;`,
+                `try { [System.IO.Compression.ZipFile]::ExtractToDirectory('${escapedFile}', '${escapedDest}', $true) }`,
+                `catch { if (($_.Exception.GetType().FullName -eq 'System.Management.Automation.MethodException') -or ($_.Exception.GetType().FullName -eq 'System.Management.Automation.RuntimeException') ){ Expand-Archive -LiteralPath '${escapedFile}' -DestinationPath '${escapedDest}' -Force } else { throw $_ } } ;`
+            ].join(' ');
+            const args = [
+                '-NoLogo',
+                '-NoProfile',
+                '-NonInteractive',
+                '-ExecutionPolicy',
+                'Unrestricted',
+                '-Command',
+                pwshCommand
+            ];
+            core.debug(`Using pwsh at path: ${pwshPath}`);
+            yield exec(`"${pwshPath}"`, args);
+        }
+        else {
+            const powershellCommand = [
+                `$ErrorActionPreference = 'Stop' ;`,
+                `try { Add-Type -AssemblyName System.IO.Compression.FileSystem } catch { } ;`,
+                `if ((Get-Command -Name Expand-Archive -Module Microsoft.PowerShell.Archive -ErrorAction Ignore)) { Expand-Archive -LiteralPath '${escapedFile}' -DestinationPath '${escapedDest}' -Force }`,
+                `else {[System.IO.Compression.ZipFile]::ExtractToDirectory('${escapedFile}', '${escapedDest}', $true) }`
+            ].join(' ');
+            const args = [
+                '-NoLogo',
+                '-Sta',
+                '-NoProfile',
+                '-NonInteractive',
+                '-ExecutionPolicy',
+                'Unrestricted',
+                '-Command',
+                powershellCommand
+            ];
+            const powershellPath = yield io.which('powershell', true);
+            core.debug(`Using powershell at path: ${powershellPath}`);
+            yield exec(`"${powershellPath}"`, args);
+        }
+    });
+}
+function extractZipNix(file, dest) {
+    return tool_cache_awaiter(this, void 0, void 0, function* () {
+        const unzipPath = yield io.which('unzip', true);
+        const args = [file];
+        if (!core.isDebug()) {
+            args.unshift('-q');
+        }
+        args.unshift('-o'); //overwrite with -o, otherwise a prompt is shown which freezes the run
+        yield exec(`"${unzipPath}"`, args, { cwd: dest });
+    });
+}
+/**
+ * Caches a directory and installs it into the tool cacheDir
+ *
+ * @param sourceDir    the directory to cache into tools
+ * @param tool          tool name
+ * @param version       version of the tool.  semver format
+ * @param arch          architecture of the tool.  Optional.  Defaults to machine architecture
+ */
+function cacheDir(sourceDir, tool, version, arch) {
+    return tool_cache_awaiter(this, void 0, void 0, function* () {
+        version = node_modules_semver.clean(version) || version;
+        arch = arch || external_os_.arch();
+        core_debug(`Caching tool ${tool} ${version} ${arch}`);
+        core_debug(`source dir: ${sourceDir}`);
+        if (!external_fs_namespaceObject.statSync(sourceDir).isDirectory()) {
+            throw new Error('sourceDir is not a directory');
+        }
+        // Create the tool dir
+        const destPath = yield _createToolPath(tool, version, arch);
+        // copy each child item. do not move. move can fail on Windows
+        // due to anti-virus software having an open handle on a file.
+        for (const itemName of external_fs_namespaceObject.readdirSync(sourceDir)) {
+            const s = external_path_namespaceObject.join(sourceDir, itemName);
+            yield io_cp(s, destPath, { recursive: true });
+        }
+        // write .complete
+        _completeToolPath(tool, version, arch);
+        return destPath;
+    });
+}
+/**
+ * Caches a downloaded file (GUID) and installs it
+ * into the tool cache with a given targetName
+ *
+ * @param sourceFile    the file to cache into tools.  Typically a result of downloadTool which is a guid.
+ * @param targetFile    the name of the file name in the tools directory
+ * @param tool          tool name
+ * @param version       version of the tool.  semver format
+ * @param arch          architecture of the tool.  Optional.  Defaults to machine architecture
+ */
+function cacheFile(sourceFile, targetFile, tool, version, arch) {
+    return tool_cache_awaiter(this, void 0, void 0, function* () {
+        version = semver.clean(version) || version;
+        arch = arch || os.arch();
+        core.debug(`Caching tool ${tool} ${version} ${arch}`);
+        core.debug(`source file: ${sourceFile}`);
+        if (!fs.statSync(sourceFile).isFile()) {
+            throw new Error('sourceFile is not a file');
+        }
+        // create the tool dir
+        const destFolder = yield _createToolPath(tool, version, arch);
+        // copy instead of move. move can fail on Windows due to
+        // anti-virus software having an open handle on a file.
+        const destPath = path.join(destFolder, targetFile);
+        core.debug(`destination file ${destPath}`);
+        yield io.cp(sourceFile, destPath);
+        // write .complete
+        _completeToolPath(tool, version, arch);
+        return destFolder;
+    });
+}
+/**
+ * Finds the path to a tool version in the local installed tool cache
+ *
+ * @param toolName      name of the tool
+ * @param versionSpec   version of the tool
+ * @param arch          optional arch.  defaults to arch of computer
+ */
+function find(toolName, versionSpec, arch) {
+    if (!toolName) {
+        throw new Error('toolName parameter is required');
+    }
+    if (!versionSpec) {
+        throw new Error('versionSpec parameter is required');
+    }
+    arch = arch || external_os_.arch();
+    // attempt to resolve an explicit version
+    if (!isExplicitVersion(versionSpec)) {
+        const localVersions = findAllVersions(toolName, arch);
+        const match = evaluateVersions(localVersions, versionSpec);
+        versionSpec = match;
+    }
+    // check for the explicit version in the cache
+    let toolPath = '';
+    if (versionSpec) {
+        versionSpec = node_modules_semver.clean(versionSpec) || '';
+        const cachePath = external_path_namespaceObject.join(_getCacheDirectory(), toolName, versionSpec, arch);
+        core_debug(`checking cache: ${cachePath}`);
+        if (external_fs_namespaceObject.existsSync(cachePath) && external_fs_namespaceObject.existsSync(`${cachePath}.complete`)) {
+            core_debug(`Found tool in cache ${toolName} ${versionSpec} ${arch}`);
+            toolPath = cachePath;
+        }
+        else {
+            core_debug('not found');
+        }
+    }
+    return toolPath;
+}
+/**
+ * Finds the paths to all versions of a tool that are installed in the local tool cache
+ *
+ * @param toolName  name of the tool
+ * @param arch      optional arch.  defaults to arch of computer
+ */
+function findAllVersions(toolName, arch) {
+    const versions = [];
+    arch = arch || external_os_.arch();
+    const toolPath = external_path_namespaceObject.join(_getCacheDirectory(), toolName);
+    if (external_fs_namespaceObject.existsSync(toolPath)) {
+        const children = external_fs_namespaceObject.readdirSync(toolPath);
+        for (const child of children) {
+            if (isExplicitVersion(child)) {
+                const fullPath = external_path_namespaceObject.join(toolPath, child, arch || '');
+                if (external_fs_namespaceObject.existsSync(fullPath) && external_fs_namespaceObject.existsSync(`${fullPath}.complete`)) {
+                    versions.push(child);
+                }
+            }
+        }
+    }
+    return versions;
+}
+function getManifestFromRepo(owner_1, repo_1, auth_1) {
+    return tool_cache_awaiter(this, arguments, void 0, function* (owner, repo, auth, branch = 'master') {
+        let releases = [];
+        const treeUrl = `https://api.github.com/repos/${owner}/${repo}/git/trees/${branch}`;
+        const http = new httpm.HttpClient('tool-cache');
+        const headers = {};
+        if (auth) {
+            core.debug('set auth');
+            headers.authorization = auth;
+        }
+        const response = yield http.getJson(treeUrl, headers);
+        if (!response.result) {
+            return releases;
+        }
+        let manifestUrl = '';
+        for (const item of response.result.tree) {
+            if (item.path === 'versions-manifest.json') {
+                manifestUrl = item.url;
+                break;
+            }
+        }
+        headers['accept'] = 'application/vnd.github.VERSION.raw';
+        let versionsRaw = yield (yield http.get(manifestUrl, headers)).readBody();
+        if (versionsRaw) {
+            // shouldn't be needed but protects against invalid json saved with BOM
+            versionsRaw = versionsRaw.replace(/^\uFEFF/, '');
+            try {
+                releases = JSON.parse(versionsRaw);
+            }
+            catch (_a) {
+                core.debug('Invalid json');
+            }
+        }
+        return releases;
+    });
+}
+function findFromManifest(versionSpec_1, stable_1, manifest_1) {
+    return tool_cache_awaiter(this, arguments, void 0, function* (versionSpec, stable, manifest, archFilter = os.arch()) {
+        // wrap the internal impl
+        const match = yield mm._findMatch(versionSpec, stable, manifest, archFilter);
+        return match;
+    });
+}
+function _createExtractFolder(dest) {
+    return tool_cache_awaiter(this, void 0, void 0, function* () {
+        if (!dest) {
+            // create a temp dir
+            dest = path.join(_getTempDirectory(), crypto.randomUUID());
+        }
+        yield io.mkdirP(dest);
+        return dest;
+    });
+}
+function _createToolPath(tool, version, arch) {
+    return tool_cache_awaiter(this, void 0, void 0, function* () {
+        const folderPath = external_path_namespaceObject.join(_getCacheDirectory(), tool, node_modules_semver.clean(version) || version, arch || '');
+        core_debug(`destination ${folderPath}`);
+        const markerPath = `${folderPath}.complete`;
+        yield rmRF(folderPath);
+        yield rmRF(markerPath);
+        yield mkdirP(folderPath);
+        return folderPath;
+    });
+}
+function _completeToolPath(tool, version, arch) {
+    const folderPath = external_path_namespaceObject.join(_getCacheDirectory(), tool, node_modules_semver.clean(version) || version, arch || '');
+    const markerPath = `${folderPath}.complete`;
+    external_fs_namespaceObject.writeFileSync(markerPath, '');
+    core_debug('finished caching tool');
+}
+/**
+ * Check if version string is explicit
+ *
+ * @param versionSpec      version string to check
+ */
+function isExplicitVersion(versionSpec) {
+    const c = node_modules_semver.clean(versionSpec) || '';
+    core_debug(`isExplicit: ${c}`);
+    const valid = node_modules_semver.valid(c) != null;
+    core_debug(`explicit? ${valid}`);
+    return valid;
+}
+/**
+ * Get the highest satisfiying semantic version in `versions` which satisfies `versionSpec`
+ *
+ * @param versions        array of versions to evaluate
+ * @param versionSpec     semantic version spec to satisfy
+ */
+function evaluateVersions(versions, versionSpec) {
+    let version = '';
+    core_debug(`evaluating ${versions.length} versions`);
+    versions = versions.sort((a, b) => {
+        if (node_modules_semver.gt(a, b)) {
+            return 1;
+        }
+        return -1;
+    });
+    for (let i = versions.length - 1; i >= 0; i--) {
+        const potential = versions[i];
+        const satisfied = node_modules_semver.satisfies(potential, versionSpec);
+        if (satisfied) {
+            version = potential;
+            break;
+        }
+    }
+    if (version) {
+        core_debug(`matched: ${version}`);
+    }
+    else {
+        core_debug('match not found');
+    }
+    return version;
+}
+/**
+ * Gets RUNNER_TOOL_CACHE
+ */
+function _getCacheDirectory() {
+    const cacheDirectory = process.env['RUNNER_TOOL_CACHE'] || '';
+    (0,external_assert_.ok)(cacheDirectory, 'Expected RUNNER_TOOL_CACHE to be defined');
+    return cacheDirectory;
+}
+/**
+ * Gets RUNNER_TEMP
+ */
+function _getTempDirectory() {
+    const tempDirectory = process.env['RUNNER_TEMP'] || '';
+    ok(tempDirectory, 'Expected RUNNER_TEMP to be defined');
+    return tempDirectory;
+}
+/**
+ * Gets a global variable
+ */
+function _getGlobal(key, defaultValue) {
+    /* eslint-disable @typescript-eslint/no-explicit-any */
+    const value = global[key];
+    /* eslint-enable @typescript-eslint/no-explicit-any */
+    return value !== undefined ? value : defaultValue;
+}
+/**
+ * Returns an array of unique values.
+ * @param values Values to make unique.
+ */
+function _unique(values) {
+    return Array.from(new Set(values));
+}
+//# sourceMappingURL=tool-cache.js.map
 ;// CONCATENATED MODULE: ./src/action/ports.ts
+
 
 
 
@@ -101692,12 +102403,26 @@ class GroupProgress {
         }
     }
 }
+/** The runner's tool cache, through @actions/tool-cache (which reads RUNNER_TOOL_CACHE). */
+class RunnerToolStore {
+    dir(name, version, arch) {
+        const root = process.env.RUNNER_TOOL_CACHE;
+        if (!root) {
+            throw new Error('RUNNER_TOOL_CACHE is not set: there is no tool cache to keep the toolchain in.');
+        }
+        return external_node_path_default().join(root, name, version, arch);
+    }
+    find(name, version, arch) {
+        return find(name, version, arch) || undefined;
+    }
+    add(source, name, version, arch) {
+        return cacheDir(source, name, version, arch);
+    }
+}
 /** Where the action keeps checkouts and images: stable paths, so the Actions cache can restore them. */
-function actionPlaces() {
-    const toolCache = process.env.RUNNER_TOOL_CACHE || external_node_path_default().join(external_node_os_default().homedir(), '.cache', 'esp32-micropython-build');
-    const temp = process.env.RUNNER_TEMP || external_node_os_default().tmpdir();
-    process.env.RUNNER_TOOL_CACHE = toolCache;
-    process.env.RUNNER_TEMP = temp;
+function actionPlaces(env = process.env) {
+    const toolCache = env.RUNNER_TOOL_CACHE || external_node_path_default().join(external_node_os_default().homedir(), '.cache', 'esp32-micropython-build');
+    const temp = env.RUNNER_TEMP || external_node_os_default().tmpdir();
     return {
         root: external_node_path_default().join(toolCache, 'esp32-micropython-build'),
         temp: external_node_path_default().join(temp, 'esp32-micropython-build')
@@ -101707,6 +102432,7 @@ function actionPlaces() {
 const actionLog = (/* unused pure expression or super */ null && (live));
 
 ;// CONCATENATED MODULE: ./src/action/matcher.ts
+
 
 
 const MATCHER_OWNER = 'esp32-micropython-build-gcc';
@@ -101720,16 +102446,7 @@ function matcherDocument() {
         problemMatcher: [
             {
                 owner: MATCHER_OWNER,
-                pattern: [
-                    {
-                        regexp: '^(.+?):(\\d+):(\\d+):\\s+(?:fatal\\s+)?(error|warning):\\s+(.*)$',
-                        file: 1,
-                        line: 2,
-                        column: 3,
-                        severity: 4,
-                        message: 5
-                    }
-                ]
+                pattern: [{ regexp: COMPILER_DIAGNOSTIC.source, ...DIAGNOSTIC_GROUPS }]
             }
         ]
     };
@@ -101804,10 +102521,17 @@ async function main() {
         const matcher = await writeMatcher(external_node_path_default().dirname(places.temp));
         const docker = new Docker({ debug: (m) => core_debug(m) });
         info(`::add-matcher::${matcher}`);
+        // The runner cancels a job with SIGINT, then SIGTERM: stop every process and container.
+        const cancel = new AbortController();
+        const onSignal = () => cancel.abort();
+        process.once('SIGINT', onSignal);
+        process.once('SIGTERM', onSignal);
         let result;
         try {
             result = await runPipeline(inputs, {
                 cache: new ActionsCache(),
+                tools: new RunnerToolStore(),
+                signal: cancel.signal,
                 progress: new GroupProgress(),
                 places,
                 docker,
@@ -101818,6 +102542,8 @@ async function main() {
             });
         }
         finally {
+            process.removeListener('SIGINT', onSignal);
+            process.removeListener('SIGTERM', onSignal);
             info(`::remove-matcher owner=${MATCHER_OWNER}::`);
         }
         saveState(STATE_SAVES, JSON.stringify(result.saves));

@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { COMPILER_DIAGNOSTIC, DIAGNOSTIC_GROUPS } from '../diagnostics.js';
 
 export const MATCHER_OWNER = 'esp32-micropython-build-gcc';
 
@@ -13,16 +14,7 @@ export function matcherDocument(): object {
     problemMatcher: [
       {
         owner: MATCHER_OWNER,
-        pattern: [
-          {
-            regexp: '^(.+?):(\\d+):(\\d+):\\s+(?:fatal\\s+)?(error|warning):\\s+(.*)$',
-            file: 1,
-            line: 2,
-            column: 3,
-            severity: 4,
-            message: 5
-          }
-        ]
+        pattern: [{ regexp: COMPILER_DIAGNOSTIC.source, ...DIAGNOSTIC_GROUPS }]
       }
     ]
   };

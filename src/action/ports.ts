@@ -1,8 +1,9 @@
 import * as cache from '@actions/cache';
 import * as core from '@actions/core';
+import * as tc from '@actions/tool-cache';
 import os from 'node:os';
 import path from 'node:path';
-import type { CacheStore, Log, Places, Progress } from '../ports.js';
+import type { CacheStore, Log, Places, Progress, ToolStore } from '../ports.js';
 
 /** The Actions cache; every problem is a warning, never a failed job. */
 export class ActionsCache implements CacheStore {
@@ -75,13 +76,29 @@ export class GroupProgress implements Progress {
   }
 }
 
+/** The runner's tool cache, through @actions/tool-cache (which reads RUNNER_TOOL_CACHE). */
+export class RunnerToolStore implements ToolStore {
+  dir(name: string, version: string, arch: string): string {
+    const root = process.env.RUNNER_TOOL_CACHE;
+    if (!root) {
+      throw new Error('RUNNER_TOOL_CACHE is not set: there is no tool cache to keep the toolchain in.');
+    }
+    return path.join(root, name, version, arch);
+  }
+
+  find(name: string, version: string, arch: string): string | undefined {
+    return tc.find(name, version, arch) || undefined;
+  }
+
+  add(source: string, name: string, version: string, arch: string): Promise<string> {
+    return tc.cacheDir(source, name, version, arch);
+  }
+}
+
 /** Where the action keeps checkouts and images: stable paths, so the Actions cache can restore them. */
-export function actionPlaces(): Places {
-  const toolCache =
-    process.env.RUNNER_TOOL_CACHE || path.join(os.homedir(), '.cache', 'esp32-micropython-build');
-  const temp = process.env.RUNNER_TEMP || os.tmpdir();
-  process.env.RUNNER_TOOL_CACHE = toolCache;
-  process.env.RUNNER_TEMP = temp;
+export function actionPlaces(env: NodeJS.ProcessEnv = process.env): Places {
+  const toolCache = env.RUNNER_TOOL_CACHE || path.join(os.homedir(), '.cache', 'esp32-micropython-build');
+  const temp = env.RUNNER_TEMP || os.tmpdir();
   return {
     root: path.join(toolCache, 'esp32-micropython-build'),
     temp: path.join(temp, 'esp32-micropython-build')

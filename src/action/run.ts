@@ -3,10 +3,10 @@ import * as core from '@actions/core';
 import { parseInputs, type Inputs } from '../inputs.js';
 import { Docker } from '../pipeline/docker.js';
 import { findDockerDir } from '../pipeline/image.js';
-import { resolveInputs, runPipeline, type PipelineResult } from '../pipeline/index.js';
-import type { Resolution } from '../pipeline/resolve.js';
+import { resolveInputs, runPipeline, type BuildResult } from '../pipeline/index.js';
+import type { Resolution } from '../pipeline/resolve/index.js';
 import { cacheHits, summaryRows } from '../pipeline/summary.js';
-import { ActionsCache, GroupProgress, actionPlaces } from './ports.js';
+import { ActionsCache, GroupProgress, RunnerToolStore, actionPlaces } from './ports.js';
 import { MATCHER_OWNER, writeMatcher } from './matcher.js';
 import { STATE_SAVES } from './state.js';
 
@@ -20,7 +20,7 @@ function setResolutionOutputs(r: Resolution): void {
   core.setOutput('toolchain', r.toolchain?.version ?? '');
 }
 
-function setOutputs(result: PipelineResult): void {
+function setOutputs(result: BuildResult): void {
   setResolutionOutputs(result.resolution);
   core.setOutput('firmware', result.artifacts.firmware ?? '');
   core.setOutput('build-dir', result.artifacts.buildDir);
@@ -30,7 +30,7 @@ function setOutputs(result: PipelineResult): void {
   core.setOutput('cache-hit', JSON.stringify(cacheHits(result)));
 }
 
-async function writeSummary(result: PipelineResult): Promise<void> {
+async function writeSummary(result: BuildResult): Promise<void> {
   const rows = summaryRows(result).map(([name, value]) => [{ data: name, header: true }, value]);
   await core.summary
     .addHeading(`MicroPython firmware for ${result.resolution.board || 'ESP32'}`, 3)
@@ -65,10 +65,17 @@ export async function main(): Promise<void> {
     const matcher = await writeMatcher(path.dirname(places.temp));
     const docker = new Docker({ debug: (m) => core.debug(m) });
     core.info(`::add-matcher::${matcher}`);
-    let result: PipelineResult;
+    // The runner cancels a job with SIGINT, then SIGTERM: stop every process and container.
+    const cancel = new AbortController();
+    const onSignal = () => cancel.abort();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    let result: BuildResult;
     try {
       result = await runPipeline(inputs, {
         cache: new ActionsCache(),
+        tools: new RunnerToolStore(),
+        signal: cancel.signal,
         progress: new GroupProgress(),
         places,
         docker,
@@ -78,6 +85,8 @@ export async function main(): Promise<void> {
         runId: `${process.env.GITHUB_RUN_ID ?? 'run'}-${process.env.GITHUB_RUN_ATTEMPT ?? '1'}-${Date.now()}`
       });
     } finally {
+      process.removeListener('SIGINT', onSignal);
+      process.removeListener('SIGTERM', onSignal);
       core.info(`::remove-matcher owner=${MATCHER_OWNER}::`);
     }
     core.saveState(STATE_SAVES, JSON.stringify(result.saves));

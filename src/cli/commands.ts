@@ -4,24 +4,18 @@
  */
 import os from 'node:os';
 import path from 'node:path';
+import { git } from '../git.js';
 import { parseInputs, parseRepository, type Inputs } from '../inputs.js';
 import { NoCache } from '../ports.js';
-import { boardArgs, runContainer, makeContainer, type SerialAttachment } from '../pipeline/build.js';
+import { boardArgs, type SerialAttachment } from '../pipeline/build.js';
 import { Docker } from '../pipeline/docker.js';
-import { findDockerDir, prepareImage } from '../pipeline/image.js';
-import {
-  buildPlan,
-  prepare,
-  resolveInputs,
-  runPipeline,
-  type PipelineEnv,
-  type Prepared
-} from '../pipeline/index.js';
-import { PORT_DIR, type Resolution } from '../pipeline/resolve.js';
+import { execute, type PipelineResult } from '../pipeline/execute.js';
+import { findDockerDir, obtainImage, planImage } from '../pipeline/image.js';
+import { planGoal, resolveInputs, type Goal, type PipelineEnv } from '../pipeline/index.js';
+import { PORT_DIR, type Resolution } from '../pipeline/resolve/index.js';
 import { summaryRows } from '../pipeline/summary.js';
 import { flag, inputSource, stringOption, type CommandName, type ParsedArgs } from './args.js';
 import { gatherFacts, doctorFindings, renderFindings } from './doctor.js';
-import { planImage, planRun } from './dry-run.js';
 import { formatBytes, table, type Paint } from './format.js';
 import { currentUser, devNames, portFacts, processAlive } from './host.js';
 import {
@@ -33,6 +27,7 @@ import {
   looksLikeMicroPython,
   TreeError
 } from './micropython.js';
+import { imagePlanText, planText, treeCloneText } from './plan-text.js';
 import {
   checkBaud,
   choosePort,
@@ -44,9 +39,8 @@ import {
   serialAttachment,
   serialMakeArgs
 } from './serial.js';
-import { layout, placesFor, removeLeftovers, removeScratch } from './store.js';
+import { DirectoryToolStore, layout, placesFor, removeLeftovers, removeScratch } from './store.js';
 import type { TerminalProgress } from './terminal.js';
-import { git } from '../git.js';
 
 export interface CommandContext {
   args: ParsedArgs;
@@ -57,6 +51,8 @@ export interface CommandContext {
   /** $HOME/esp32-devel */
   root: string;
   cwd: string;
+  /** Aborted on Ctrl-C: every process and container of the command stops. */
+  signal?: AbortSignal;
 }
 
 /** The JSON `resolve --json` prints. Pure. */
@@ -149,15 +145,16 @@ export async function resolveCommand(ctx: CommandContext): Promise<number> {
 }
 
 function pipelineEnv(ctx: CommandContext): PipelineEnv {
-  const places = placesFor(ctx.root);
   return {
     cache: new NoCache(),
+    tools: new DirectoryToolStore(layout(ctx.root).toolCache),
     progress: ctx.terminal,
-    places,
+    places: placesFor(ctx.root),
     docker: new Docker({ debug: ctx.terminal.log.debug }),
     user: { uid: process.getuid?.() ?? 1000, gid: process.getgid?.() ?? 1000 },
     dockerDir: process.env.ESP32_BUILD_DOCKER_DIR || findDockerDir(),
     runId: `local-${Date.now()}`,
+    signal: ctx.signal,
     onDownloadProgress: ctx.terminal.download,
     onGitLine: ctx.terminal.gitLine
   };
@@ -177,18 +174,25 @@ async function buildingTree(ctx: CommandContext, dryRun: boolean): Promise<strin
   );
   const dir = layout(ctx.root).micropython;
   if (dryRun) {
-    const listing = await git(['ls-remote', '--tags', '--', repo], { repo, timeoutMs: 60_000 }).catch(() => ({
-      stdout: ''
-    }));
+    const listing = await git(['ls-remote', '--tags', '--', repo], {
+      repo,
+      timeoutMs: 60_000,
+      signal: ctx.signal
+    }).catch(() => ({ stdout: '' }));
     const tag = latestRelease(listing.stdout);
     if (tag && looksLikeMicroPython(path.join(dir, tag))) return path.join(dir, tag);
-    ctx.out(
-      `# no MicroPython tree here: would clone ${tag ? `${tag}, the latest release of ` : 'the latest release of '}${repo} into ${path.join(dir, tag ?? '<tag>')}`
+    const env = pipelineEnv(ctx);
+    const inputs = toInputs(ctx, ctx.cwd);
+    const image = await planImage(
+      { image: inputs.image, dockerDir: env.dockerDir, network: inputs.network },
+      env.docker,
+      env.places
     );
+    ctx.out(treeCloneText({ repo, tag, dir: path.join(dir, tag ?? '<latest tag>'), image }));
     return undefined;
   }
   const release = await ctx.terminal.phase('MicroPython', (log) =>
-    latestReleaseTree(repo, { dir, log, onGitLine: ctx.terminal.gitLine })
+    latestReleaseTree(repo, { dir, log, onGitLine: ctx.terminal.gitLine, signal: ctx.signal })
   );
   ctx.terminal.line(
     release.cloned
@@ -248,48 +252,100 @@ function sweepOldRuns(ctx: CommandContext): void {
 }
 
 export async function imageCommand(ctx: CommandContext): Promise<number> {
-  const options = ctx.args.options;
   const inputs = toInputs(ctx, ctx.cwd);
   const env = pipelineEnv(ctx);
-  if (flag(options, 'dry-run')) {
-    ctx.out((await planImage(inputs, env)).lines.join('\n'));
+  const request = { image: inputs.image, dockerDir: env.dockerDir, network: inputs.network };
+  const title = inputs.image === 'build' ? 'Build image' : 'Pull image';
+  const plan = await ctx.terminal.phase(title, async (log) => {
+    log.info(`Docker engine ${await env.docker.check()}`);
+    return planImage(request, env.docker, env.places);
+  });
+  if (flag(ctx.args.options, 'dry-run')) {
+    ctx.out(flag(ctx.args.options, 'json') ? JSON.stringify(plan, null, 2) : imagePlanText(plan));
     return 0;
   }
-  const image = await ctx.terminal.phase(
-    inputs.image === 'build' ? 'Build image' : 'Pull image',
-    async (log) => {
-      log.info(`Docker engine ${await env.docker.check()}`);
-      return prepareImage(
-        { image: inputs.image, dockerDir: env.dockerDir, network: inputs.network },
-        { docker: env.docker, cache: env.cache, useCache: false, places: env.places, log }
-      );
-    }
+  const image = await ctx.terminal.phase(title, (log) =>
+    obtainImage(plan, { docker: env.docker, cache: env.cache, useCache: false, log, signal: ctx.signal })
   );
   ctx.out(image.ref);
   return 0;
 }
 
-/** setup, build, deploy, erase and make. */
-export async function buildingCommand(
-  ctx: CommandContext,
-  command: Exclude<CommandName, 'resolve' | 'image' | 'doctor'>
-): Promise<number> {
+/** The tree `make` works on: the one around the current directory, which must be inside it. */
+function makeTree(ctx: CommandContext): string {
+  const tree = treeAround(ctx);
+  if (!tree) throw noTree(ctx);
+  if (!isInside(ctx.cwd, tree)) {
+    throw new TreeError(
+      `make runs in the current directory, ${ctx.cwd}, which is not inside the MicroPython tree ${tree}. cd into it first.`
+    );
+  }
+  return tree;
+}
+
+type BuildingCommand = Exclude<CommandName, 'resolve' | 'image' | 'doctor'>;
+
+/** What a command asks of the pipeline. Pure. */
+export function goalFor(
+  command: BuildingCommand,
+  where: { tree: string; cwd: string },
+  makeArgs: string[],
+  serial: SerialChoice | undefined,
+  baud: string | undefined
+): Goal {
+  const portDir = path.join(where.tree, PORT_DIR);
+  const onBoard = (target: string) => ({
+    cwd: portDir,
+    board: true,
+    args: [...(serial ? serialMakeArgs(serial.port, baud) : []), target],
+    serial: serial?.attachment
+  });
+  switch (command) {
+    case 'setup':
+      return { kind: 'setup' };
+    case 'build':
+      return { kind: 'build' };
+    case 'deploy':
+      return { kind: 'build', then: { title: `Deploy to ${serial?.name}`, ...onBoard('deploy') } };
+    case 'erase':
+      return { kind: 'make', step: { title: 'Erase the flash', ...onBoard('erase') } };
+    case 'make':
+      return {
+        kind: 'make',
+        step: {
+          title: `make ${makeArgs.join(' ')}`.trim(),
+          cwd: where.cwd,
+          args: makeArgs,
+          serial: serial?.attachment
+        }
+      };
+  }
+}
+
+/** The arguments of `esp32-build make -- ARGS`: the board, port and baud options added. Pure. */
+export function aliasMakeArgs(
+  rest: readonly string[],
+  inputs: Pick<Inputs, 'board' | 'boardVariant'>,
+  boardGiven: boolean,
+  serial: SerialChoice | undefined,
+  baud: string | undefined
+): string[] {
+  const args = [...rest];
+  if (boardGiven)
+    args.unshift(...boardArgs({ board: inputs.board ?? '', boardVariant: inputs.boardVariant }));
+  if (serial && !args.some((a) => a.startsWith('PORT=')))
+    args.push(...serialMakeArgs(serial.port, undefined));
+  if (baud && !args.some((a) => a.startsWith('BAUD='))) args.push(`BAUD=${baud}`);
+  return args;
+}
+
+/** setup, build, deploy, erase and make: plan the goal, then print the plan or execute it. */
+export async function buildingCommand(ctx: CommandContext, command: BuildingCommand): Promise<number> {
   const { options, rest } = ctx.args;
   const dryRun = flag(options, 'dry-run');
   const baud = checkBaud(stringOption(options, 'baud') ?? (process.env.ESPBAUD || undefined));
-
   // make runs where the user stands, so that must be inside the tree.
-  let tree: string | undefined;
-  if (command === 'make') {
-    tree = treeAround(ctx);
-    if (!tree) throw noTree(ctx);
-    if (!isInside(ctx.cwd, tree)) {
-      throw new TreeError(
-        `make runs in the current directory, ${ctx.cwd}, which is not inside the MicroPython tree ${tree}. cd into it first.`
-      );
-    }
-  }
-
+  let tree = command === 'make' ? makeTree(ctx) : undefined;
   const serialWanted =
     command === 'deploy' ||
     command === 'erase' ||
@@ -306,124 +362,37 @@ export async function buildingCommand(
   if (fromMake.boardVariant) extra['board-variant'] = fromMake.boardVariant;
   const inputs = toInputs(ctx, tree, extra);
   ctx.terminal.log.debug(`Inputs: ${JSON.stringify(inputs)}`);
+  const makeArgs = aliasMakeArgs(rest, inputs, options.board !== undefined, serial, baud);
+  const goal = goalFor(command, { tree, cwd: ctx.cwd }, makeArgs, serial, baud);
   const env = pipelineEnv(ctx);
-  const portDir = path.join(tree, PORT_DIR);
-
-  const boardGoal = (goal: string, resolution: Resolution) => [
-    ...boardArgs(resolution),
-    ...(serial ? serialMakeArgs(serial.port, baud) : []),
-    goal
-  ];
-  const makeArgs = () => {
-    const args = [...rest];
-    if (options.board !== undefined)
-      args.unshift(...boardArgs({ board: inputs.board ?? '', boardVariant: inputs.boardVariant }));
-    if (serial && !args.some((a) => a.startsWith('PORT=')))
-      args.push(...serialMakeArgs(serial.port, undefined));
-    if (baud && !args.some((a) => a.startsWith('BAUD='))) args.push(`BAUD=${baud}`);
-    return args;
-  };
-
-  if (dryRun) {
-    const resolution = await resolveInputs(inputs);
-    for (const warning of resolution.warnings) ctx.terminal.warning(warning);
-    const step =
-      command === 'setup'
-        ? ({ kind: 'setup' } as const)
-        : command === 'build'
-          ? ({ kind: 'build' } as const)
-          : command === 'deploy'
-            ? ({
-                kind: 'build',
-                then: { cwd: portDir, args: boardGoal('deploy', resolution), serial: serial?.attachment }
-              } as const)
-            : command === 'erase'
-              ? ({
-                  kind: 'make',
-                  cwd: portDir,
-                  args: boardGoal('erase', resolution),
-                  serial: serial?.attachment
-                } as const)
-              : ({ kind: 'make', cwd: ctx.cwd, args: makeArgs(), serial: serial?.attachment } as const);
-    ctx.out((await planRun(inputs, resolution, env, step)).join('\n'));
-    return 0;
-  }
-
   try {
-    if (command === 'setup') {
-      const prepared = await prepare(inputs, env);
-      printSummary(ctx, preparedRows(prepared));
+    const durations: Record<string, number> = {};
+    const plan = await planGoal(inputs, goal, env, durations);
+    if (dryRun) {
+      ctx.out(flag(options, 'json') ? JSON.stringify(plan, null, 2) : planText(plan));
       return 0;
     }
-    if (command === 'build' || command === 'deploy') {
-      const result = await runPipeline(inputs, env);
-      if (command === 'build') {
-        printSummary(ctx, [...summaryRows(result), ['Build dir', result.artifacts.buildDir]]);
-        return 0;
-      }
-      await inContainer(
-        ctx,
-        env,
-        result,
-        inputs,
-        serial,
-        `Deploy to ${serial?.name}`,
-        portDir,
-        boardGoal('deploy', result.resolution)
-      );
-      ctx.out(
-        `Wrote ${result.artifacts.firmware} (${formatBytes(result.artifacts.firmwareSize ?? 0)}) to the board.`
-      );
-      return 0;
-    }
-    const prepared = await prepare(inputs, env);
-    if (command === 'erase') {
-      await inContainer(
-        ctx,
-        env,
-        prepared,
-        inputs,
-        serial,
-        'Erase the flash',
-        portDir,
-        boardGoal('erase', prepared.resolution)
-      );
-      return 0;
-    }
-    await inContainer(
-      ctx,
-      env,
-      prepared,
-      inputs,
-      serial,
-      `make ${rest.join(' ')}`.trim(),
-      ctx.cwd,
-      makeArgs()
-    );
+    const step = goal.kind === 'build' ? goal.then : goal.kind === 'make' ? goal.step : undefined;
+    if (step) ctx.terminal.showOutputOf(step.title);
+    report(ctx, command, await execute(plan, env, durations));
     return 0;
   } finally {
     await removeScratch(env.places);
   }
 }
 
-async function inContainer(
-  ctx: CommandContext,
-  env: PipelineEnv,
-  prepared: Prepared,
-  inputs: Inputs,
-  serial: SerialChoice | undefined,
-  title: string,
-  cwd: string,
-  args: string[]
-): Promise<void> {
-  ctx.terminal.showOutputOf(title);
-  await ctx.terminal.phase(title, async (log) => {
-    const spec = makeContainer(buildPlan(prepared, inputs, env, serial?.attachment), cwd, args);
-    await runContainer(env.docker, spec, log, `make ${args.join(' ')}`);
-  });
+/** What a finished command prints on stdout. */
+function report(ctx: CommandContext, command: BuildingCommand, result: PipelineResult): void {
+  if (command === 'setup') printSummary(ctx, preparedRows(result));
+  if (command === 'build')
+    printSummary(ctx, [...summaryRows(result), ['Build dir', result.artifacts!.buildDir]]);
+  if (command === 'deploy') {
+    const { firmware, firmwareSize } = result.artifacts!;
+    ctx.out(`Wrote ${firmware} (${formatBytes(firmwareSize ?? 0)}) to the board.`);
+  }
 }
 
-function preparedRows(prepared: Prepared): [string, string][] {
+function preparedRows(prepared: PipelineResult): [string, string][] {
   const r = prepared.resolution;
   const rows: [string, string][] = [
     ['MicroPython', r.micropythonVersion ?? 'unknown'],

@@ -1,13 +1,16 @@
 /**
- * Ctrl-C (SIGINT) and SIGTERM, anywhere: stop the commands this run started
- * (git, tar, the docker client), remove what this run had half-written in
- * $HOME/esp32-devel, and exit 130. A build container is removed by the
- * pipeline's own handler (runContainer), which then exits itself.
+ * Ctrl-C (SIGINT) and SIGTERM, anywhere: cancel the command through its
+ * AbortSignal (which stops every process and removes every container it
+ * started), then remove what this run had half-written in $HOME/esp32-devel.
+ * The exit code (130) is the front's to give, once the command has wound down.
  */
 import { descendants, processAlive } from './host.js';
 import { removeLeftovers } from './store.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** How long a cancelled command may take to wind down before what is left is stopped outright. */
+const WIND_DOWN_MS = 15_000;
 
 export interface InterruptOptions {
   root: string;
@@ -46,39 +49,46 @@ function stopDescendants(): number[] {
 }
 
 export interface Interrupts {
+  /** Aborted on the first signal: pass it to the command. */
+  readonly signal: AbortSignal;
   /** Whether a signal came: the errors that follow are its consequence, not news. */
   readonly interrupted: boolean;
+  /** After the command has wound down: stop anything left, remove this run's partial files. */
+  cleanUp(): Promise<void>;
   /** Remove the handlers. */
   stop(): void;
 }
 
 /** Installs the handlers. A second Ctrl-C exits at once. */
 export function handleInterrupts(options: InterruptOptions): Interrupts {
+  const controller = new AbortController();
   let interrupted = false;
-  const onSignal = (signal: NodeJS.Signals) => {
+  let backstop: NodeJS.Timeout | undefined;
+  const cleanUp = async () => {
+    const children = stopDescendants();
+    for (let i = 0; i < 50 && children.some(processAlive); i++) await sleep(100);
+    removeLeftovers(options.root, (pid) => pid === process.pid);
+  };
+  const onSignal = (name: NodeJS.Signals) => {
     if (interrupted) process.exit(130);
     interrupted = true;
     options.close();
-    options.notify(`Interrupted (${signal}): stopping and cleaning up…`);
-    const children = stopDescendants();
-    // Another handler (a running container's) finishes the exit itself, maybe
-    // before the children are gone: clean up now, and again once they are.
-    const containerRunning = process.listenerCount(signal) > 1;
-    removeLeftovers(options.root, (pid) => pid === process.pid);
-    void (async () => {
-      for (let i = 0; i < 50 && children.some(processAlive); i++) await sleep(100);
-      removeLeftovers(options.root, (pid) => pid === process.pid);
-    })().finally(() => {
-      if (!containerRunning) process.exit(130);
-    });
+    options.notify(`Interrupted (${name}): stopping and cleaning up…`);
+    controller.abort();
+    // Should the command not wind down, stop what is left and leave anyway.
+    backstop = setTimeout(() => void cleanUp().finally(() => process.exit(130)), WIND_DOWN_MS);
+    backstop.unref();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   return {
+    signal: controller.signal,
     get interrupted() {
       return interrupted;
     },
+    cleanUp,
     stop() {
+      if (backstop) clearTimeout(backstop);
       process.removeListener('SIGINT', onSignal);
       process.removeListener('SIGTERM', onSignal);
     }

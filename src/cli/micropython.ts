@@ -8,6 +8,7 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { ExecError } from '../exec.js';
 import { git, progressArgs } from '../git.js';
+import { newestVersionTags } from '../idf-versions.js';
 import type { Log } from '../ports.js';
 
 export const DEFAULT_MICROPYTHON_REPO = 'https://github.com/micropython/micropython.git';
@@ -38,21 +39,12 @@ export function isInside(inner: string, outer: string): boolean {
   return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
 }
 
-function compareParts(a: number[], b: number[]): number {
-  for (let i = 0; i < Math.max(a.length, b.length); i++) {
-    if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) - (b[i] ?? 0);
-  }
-  return 0;
-}
-
 /** The newest release tag (vX.Y or vX.Y.Z, no previews) in `git ls-remote --tags` output. Pure. */
 export function latestRelease(lsRemote: string): string | undefined {
-  let best: { tag: string; parts: number[] } | undefined;
-  for (const match of lsRemote.matchAll(/refs\/tags\/(v(\d+)\.(\d+)(?:\.(\d+))?)(?:\^\{\})?$/gm)) {
-    const parts = [Number(match[2]), Number(match[3]), Number(match[4] ?? 0)];
-    if (!best || compareParts(parts, best.parts) > 0) best = { tag: match[1], parts };
-  }
-  return best?.tag;
+  const tags = [...lsRemote.matchAll(/refs\/tags\/(v\d+\.\d+(?:\.\d+)?)(?:\^\{\})?$/gm)].map(
+    (match) => match[1]
+  );
+  return newestVersionTags(tags, 1)[0];
 }
 
 export interface CloneContext {
@@ -60,6 +52,7 @@ export interface CloneContext {
   dir: string;
   log: Log;
   onGitLine?: (line: string) => void;
+  signal?: AbortSignal;
 }
 
 /**
@@ -73,8 +66,14 @@ export async function latestReleaseTree(
   const { log } = ctx;
   let listing: string;
   try {
-    listing = (await git(['ls-remote', '--tags', '--', repo], { repo, timeoutMs: 60_000, debug: log.debug }))
-      .stdout;
+    listing = (
+      await git(['ls-remote', '--tags', '--', repo], {
+        repo,
+        timeoutMs: 60_000,
+        debug: log.debug,
+        signal: ctx.signal
+      })
+    ).stdout;
   } catch (error) {
     throw new TreeError(
       `No MicroPython tree here, and the latest release cannot be looked up in ${repo}: ${(error as Error).message.split('\n').slice(-1)[0]}\n` +
@@ -92,7 +91,7 @@ export async function latestReleaseTree(
   await mkdir(ctx.dir, { recursive: true });
   await rm(staging, { recursive: true, force: true });
   log.info(`Cloning MicroPython ${tag}, the latest release of ${repo}, into ${root}`);
-  const options = { repo, debug: log.debug, onGitLine: ctx.onGitLine };
+  const options = { repo, debug: log.debug, onGitLine: ctx.onGitLine, signal: ctx.signal };
   try {
     await git(
       ['clone', '--depth', '1', ...progressArgs(options), `--branch=${tag}`, '--', repo, staging],

@@ -13,7 +13,7 @@ import {
 import { painter, useColour } from './format.js';
 import { handleInterrupts } from './interrupt.js';
 import { develRoot } from './store.js';
-import { divertStdout, TerminalProgress } from './terminal.js';
+import { TerminalProgress } from './terminal.js';
 
 /**
  * The user's directory. Under this package's own `npm run local-build` /
@@ -53,8 +53,6 @@ export async function main(argv: string[]): Promise<number> {
 
   const verbose = parsed.options.verbose === true;
   const terminal = new TerminalProgress({ err: stderr, verbose, colour });
-  // Library chatter on stdout (workflow commands, [command] echoes) is debug output here.
-  const stdout = divertStdout((line) => terminal.log.debug(line));
   const root = develRoot();
   const interrupts = handleInterrupts({
     root,
@@ -64,7 +62,8 @@ export async function main(argv: string[]): Promise<number> {
   const ctx: CommandContext = {
     args: parsed,
     terminal,
-    out: (text) => stdout.write(`${text}\n`),
+    out: (text) => process.stdout.write(`${text}\n`),
+    signal: interrupts.signal,
     paint: painter(useColour(process.stdout.isTTY === true, process.env)),
     root,
     cwd: userDirectory(process.env, process.cwd())
@@ -82,7 +81,10 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (error) {
     terminal.close();
-    if (interrupts.interrupted) return 130;
+    if (interrupts.interrupted) {
+      await interrupts.cleanUp();
+      return 130;
+    }
     if (error instanceof UsageError) {
       terminal.error(error.message);
       stderr.write(`\n${commandHelp(parsed.command)}\n`);
@@ -97,7 +99,6 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   } finally {
     terminal.close();
-    stdout.restore();
     interrupts.stop();
   }
 }

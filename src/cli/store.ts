@@ -8,11 +8,11 @@
  * its own partials are removed on Ctrl-C, and those of a run that died
  * outright are removed by the next one.
  */
-import { readdirSync, rmSync } from 'node:fs';
-import { readdir, readFile, rm, stat, statfs } from 'node:fs/promises';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { cp, mkdir, readdir, readFile, rename, rm, stat, statfs, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Places } from '../ports.js';
+import type { Places, ToolStore } from '../ports.js';
 import { MARKER } from '../pipeline/idf.js';
 import { TOOL_NAME } from '../pipeline/toolchain.js';
 
@@ -38,17 +38,42 @@ export function layout(root: string): StoreLayout {
   };
 }
 
-/**
- * The pipeline's places for this run, with the tool cache of
- * @actions/tool-cache (which reads RUNNER_TOOL_CACHE and RUNNER_TEMP) inside
- * the store too.
- */
+/** The pipeline's places for this run: the store, and a scratch directory of its own. */
 export function placesFor(root: string, pid = process.pid): Places {
-  const dirs = layout(root);
-  const temp = path.join(dirs.tmp, String(pid));
-  process.env.RUNNER_TOOL_CACHE = dirs.toolCache;
-  process.env.RUNNER_TEMP = temp;
-  return { root, temp };
+  return { root, temp: path.join(layout(root).tmp, String(pid)) };
+}
+
+/**
+ * Tools in plain directories, `toolcache/<name>/<version>/<arch>`, each
+ * counted only once the `<arch>.complete` file beside it exists: the layout
+ * of the runner's tool cache, so `doctor` reads both alike.
+ */
+export class DirectoryToolStore implements ToolStore {
+  constructor(private readonly root: string) {}
+
+  dir(name: string, version: string, arch: string): string {
+    return path.join(this.root, name, version, arch);
+  }
+
+  find(name: string, version: string, arch: string): string | undefined {
+    const dir = this.dir(name, version, arch);
+    return existsSync(`${dir}.complete`) && existsSync(dir) ? dir : undefined;
+  }
+
+  async add(source: string, name: string, version: string, arch: string): Promise<string> {
+    const dir = this.dir(name, version, arch);
+    await rm(`${dir}.complete`, { force: true });
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(path.dirname(dir), { recursive: true });
+    try {
+      await rename(source, dir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
+      await cp(source, dir, { recursive: true, verbatimSymlinks: true });
+    }
+    await writeFile(`${dir}.complete`, '');
+    return dir;
+  }
 }
 
 /** The pid in a `name.partial-<pid>` staging name. Pure. */
@@ -71,7 +96,6 @@ function list(dir: string): string[] {
   }
 }
 
-/** Remove what a run (alive or not) left half-written. Synchronous: it runs in a signal handler. */
 /**
  * Remove a tree that processes being stopped may still be touching: retry
  * what a concurrent writer makes fail (ENOTEMPTY, EBUSY), and never throw, so
@@ -87,6 +111,7 @@ function removeQuietly(target: string): boolean {
   }
 }
 
+/** Remove what a run (alive or not) left half-written. */
 export function removeLeftovers(root: string, owner: (pid: number) => boolean): string[] {
   const removed: string[] = [];
   for (const parent of stagingParents(root)) {

@@ -197,38 +197,3 @@ export class TerminalProgress implements Progress {
     this.stopTimer();
   }
 }
-
-/**
- * Libraries the pipeline uses (@actions/tool-cache and the @actions/core
- * behind it) write workflow commands and `[command]` echoes to stdout. Send
- * those lines to `onLine` instead, so stdout carries only our results.
- * Returns a writer to the real stdout and a function that undoes the change.
- */
-export function divertStdout(onLine: (line: string) => void): {
-  write: (text: string) => void;
-  restore: () => void;
-} {
-  const stdout = process.stdout;
-  const original = stdout.write.bind(stdout) as (chunk: string | Uint8Array) => boolean;
-  let pending = '';
-  const diverted = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    pending += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-    const lines = pending.split('\n');
-    pending = lines.pop() ?? '';
-    for (const line of lines) onLine(line);
-    const callback = rest.find((arg): arg is () => void => typeof arg === 'function');
-    callback?.();
-    return true;
-  }) as typeof stdout.write;
-  stdout.write = diverted;
-  return {
-    write: (text) => {
-      original(text);
-    },
-    restore: () => {
-      if (pending) onLine(pending);
-      pending = '';
-      stdout.write = original as typeof stdout.write;
-    }
-  };
-}

@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { BuildSystem } from './resolve.js';
+import type { BuildSystem } from './resolve/index.js';
 
 /** The files a flasher needs, plus the ELF and map for debugging, per build system. */
 export const ARTIFACT_FILES: Record<BuildSystem, readonly string[]> = {

@@ -1,12 +1,10 @@
 import path from 'node:path';
+import { lastCompilerErrors } from '../diagnostics.js';
 import { ExecError } from '../exec.js';
 import { CONTAINER } from '../layout.js';
 import type { Log } from '../ports.js';
 import { containerName, Docker, dockerRunArgs, type ContainerSpec, type Mount } from './docker.js';
-import type { Resolution } from './resolve.js';
-
-/** A gcc/clang diagnostic: file:line:col: error|warning: message. */
-export const COMPILER_DIAGNOSTIC = /^(.+?):(\d+):(\d+):\s+(?:fatal\s+)?(error|warning):\s+(.*)$/;
+import type { Resolution } from './resolve/index.js';
 
 export interface User {
   uid: number;
@@ -216,36 +214,24 @@ export class BuildError extends Error {
   }
 }
 
-/** The last compiler errors in a build's output, for the failure message. Pure. */
-export function lastCompilerErrors(output: string, count = 10): string[] {
-  return output
-    .split('\n')
-    .filter((line) => {
-      const m = COMPILER_DIAGNOSTIC.exec(line);
-      return m !== null && m[4] === 'error';
-    })
-    .slice(-count);
-}
-
 /**
- * Run a container to completion, streaming its output; when this process is
- * interrupted the container is removed rather than left running.
+ * Run a container to completion, streaming its output. Cancelled through
+ * `signal`, the container is removed rather than left running.
  */
 export async function runContainer(
   docker: Docker,
   spec: ContainerSpec,
   log: Log,
-  what: string
+  what: string,
+  signal?: AbortSignal
 ): Promise<string> {
   const lines: string[] = [];
-  const stop = () => {
-    void docker.remove(spec.name).finally(() => process.exit(130));
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  const stop = () => void docker.remove(spec.name);
+  signal?.addEventListener('abort', stop, { once: true });
   try {
     await docker.run(dockerRunArgs(spec), {
       debug: log.debug,
+      signal,
       onLine: (line) => {
         lines.push(line);
         log.output(line);
@@ -261,7 +247,6 @@ export async function runContainer(
       : `Last lines of output:\n${output.split('\n').slice(-20).join('\n')}`;
     throw new BuildError(`${what} failed (exit code ${error.code ?? 'none'}).\n${detail}`);
   } finally {
-    process.removeListener('SIGINT', stop);
-    process.removeListener('SIGTERM', stop);
+    signal?.removeEventListener('abort', stop);
   }
 }

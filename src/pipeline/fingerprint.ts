@@ -27,3 +27,18 @@ export async function fingerprint(dir: string): Promise<{ id: string; files: num
   await walk(dir);
   return { id: `${files}:${bytes}:${Math.round(newest)}`, files };
 }
+
+/** Whether a directory holds any file at all; stops at the first one found. */
+export async function hasAnyFile(dir: string): Promise<boolean> {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch {
+    return false;
+  }
+  for (const e of entries) {
+    if (e.isFile()) return true;
+    if (e.isDirectory() && (await hasAnyFile(path.join(dir, e.name)))) return true;
+  }
+  return false;
+}

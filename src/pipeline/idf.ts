@@ -1,8 +1,8 @@
-import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ExecError } from '../exec.js';
 import { git, progressArgs } from '../git.js';
+import { newestVersionTags } from '../idf-versions.js';
 import type { CacheStore, Log, Places } from '../ports.js';
 import { idfDirName, idfKey, idfRestoreKeys, type IdfIdentity, type RefKind } from './keys.js';
 import type { PendingSave } from './saves.js';
@@ -43,36 +43,46 @@ export function classifyRef(lsRemote: string, ref: string): RemoteRef | undefine
 
 /** The newest version tags in ls-remote output, to suggest when a ref is not found. Pure. */
 export function suggestTags(lsRemote: string, count = 5): string[] {
-  const tags = new Set<string>();
-  for (const match of lsRemote.matchAll(/refs\/tags\/(v\d+\.\d+(?:\.\d+)?)(?:\^\{\})?$/gm))
-    tags.add(match[1]);
-  const parts = (t: string) => t.slice(1).split('.').map(Number);
-  return [...tags]
-    .sort((a, b) => {
-      const [x, y] = [parts(a), parts(b)];
-      for (let i = 0; i < 3; i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (y[i] ?? 0) - (x[i] ?? 0);
-      return 0;
-    })
-    .slice(0, count);
+  const names = [...lsRemote.matchAll(/refs\/tags\/([^\s^]+)(?:\^\{\})?$/gm)].map((m) => m[1]);
+  return newestVersionTags(names, count);
 }
 
 export interface IdfRequest {
   repo: string;
   ref: string;
   chips: string[];
-  python: string;
   /** Whether ESP-IDF's install.sh must run (CMake-era builds). */
   install: boolean;
 }
 
-export interface PreparedIdf {
-  /** Host directory of this entry: esp-idf/, espressif/ and the completion marker. */
+/**
+ * Which ESP-IDF checkout the build uses and what is known of it before the
+ * run: what the repository says the ref is (or why it could not be asked),
+ * and, once the image's Python is known, the entry's key and directory.
+ */
+export interface IdfPlan extends IdfRequest {
+  /** What the ref is; undefined when the repository could not be asked. */
+  remote?: RemoteRef;
+  /** Why the repository could not be asked: the run then looks in the caches only. */
+  offline?: string;
+  /** The image's Python; undefined until a pulled image is here to ask. */
+  python?: string;
+  /** The entry, when the ref's kind and the Python are known. */
+  entry?: IdfEntry;
+  /** A complete entry with this key is on this machine. */
+  present: boolean;
+}
+
+export interface IdfEntry {
+  key: string;
   dir: string;
   idfPath: string;
   toolsPath: string;
+}
+
+export interface PreparedIdf extends IdfEntry {
   commit: string;
   kind: RefKind;
-  key: string;
   source: 'local' | 'actions-cache' | 'clone';
   /** install.sh has still to run inside the image before the entry is complete. */
   needsInstall: boolean;
@@ -108,22 +118,26 @@ export interface IdfContext {
   log: Log;
   /** Streams clone progress lines. */
   onGitLine?: (line: string) => void;
+  signal?: AbortSignal;
 }
 
 /** Ask the repository what `ref` is; a failure says why it could not be reached. */
 async function lookUp(
   repo: string,
   ref: string,
-  log: Log
+  log: Log,
+  signal?: AbortSignal
 ): Promise<{ found?: RemoteRef; listing: string } | { failure: string }> {
   try {
     const { stdout } = await git(['ls-remote', '--heads', '--tags', '--', repo], {
       repo,
       timeoutMs: 60_000,
-      debug: log.debug
+      debug: log.debug,
+      signal
     });
     return { found: classifyRef(stdout, ref), listing: stdout };
   } catch (error) {
+    if (signal?.aborted) throw error;
     const message = (error as Error).message;
     // git's first "fatal:" line says why (not found, refused, dubious ownership…).
     const failure = /^fatal: .*$/m.exec(message)?.[0] ?? message.split('\n').slice(-1)[0];
@@ -138,83 +152,100 @@ function unreachable(repo: string, ref: string, failure?: string): IdfError {
   );
 }
 
-/**
- * An ESP-IDF checkout at `ref` with its submodules: used as it is on this
- * machine, else restored from the Actions cache, else cloned. A warm entry
- * needs no network; a branch that cannot be resolved offline falls back to
- * the newest cached commit of it.
- */
-export async function prepareIdf(req: IdfRequest, ctx: IdfContext): Promise<PreparedIdf> {
-  const { log } = ctx;
-  const base = { repo: req.repo, ref: req.ref, chips: req.chips, python: req.python };
-  const entryDir = (kind: RefKind) => idfEntryDir(ctx.places.root, { ...base, kind });
+/** The entry of a ref whose kind (and, for a branch, commit) is known, for the image's Python. Pure. */
+export function idfEntry(root: string, req: IdfRequest, remote: RemoteRef, python: string): IdfEntry {
+  const id = { repo: req.repo, ref: req.ref, chips: req.chips, python, kind: remote.kind };
+  const dir = idfEntryDir(root, id);
+  return { key: idfKey({ ...id, commit: remote.commit }), dir, ...entryPaths(dir) };
+}
 
-  let remote: RemoteRef | undefined;
-  let listing: string | undefined;
-  let offline = false;
-  let failure: string | undefined;
+/**
+ * What the ESP-IDF ref is and whether its entry is here. A tag already on
+ * this machine needs no network (a tag never moves); anything else asks the
+ * repository with `git ls-remote`, read-only. Unreachable, it is planned
+ * offline: the run then looks in the caches only.
+ */
+export async function planIdf(
+  req: IdfRequest,
+  python: string | undefined,
+  ctx: Pick<IdfContext, 'places' | 'log' | 'signal'>
+): Promise<IdfPlan> {
+  const root = ctx.places.root;
+  const known = (remote: RemoteRef): IdfPlan => ({ ...req, remote, python, present: false });
+  let plan: IdfPlan;
   if (FULL_SHA.test(req.ref)) {
-    remote = { kind: 'commit', commit: req.ref };
+    plan = known({ kind: 'commit', commit: req.ref });
   } else {
-    // A tag never moves: when it is already here, the network is not needed.
-    const tagDir = entryDir('tag');
-    const marker = await readMarker(tagDir);
-    if (marker && marker.key === idfKey({ ...base, kind: 'tag' })) {
-      log.info(`ESP-IDF ${req.ref} (${marker.commit}) is already on this machine`);
-      return entry(tagDir, 'tag', marker.commit, marker.key, 'local', false);
-    }
-    const answer = await lookUp(req.repo, req.ref, log);
-    if ('failure' in answer) {
-      offline = true;
-      failure = answer.failure;
-    } else {
-      listing = answer.listing;
-      remote = answer.found;
-      if (!remote) {
-        const tags = suggestTags(listing);
-        throw new IdfError(
-          `ESP-IDF ref '${req.ref}' does not exist in ${req.repo}. Use a tag, a branch or a full 40-character commit hash` +
-            (tags.length ? `; the newest tags are ${tags.join(', ')}.` : '.')
-        );
+    if (python !== undefined) {
+      const tag = idfEntry(root, req, { kind: 'tag', commit: '' }, python);
+      const marker = await readMarker(tag.dir);
+      if (marker && marker.key === tag.key) {
+        return { ...known({ kind: 'tag', commit: marker.commit }), entry: tag, present: true };
       }
     }
+    const answer = await lookUp(req.repo, req.ref, ctx.log, ctx.signal);
+    if ('failure' in answer) return { ...req, python, offline: answer.failure, present: false };
+    if (!answer.found) {
+      const tags = suggestTags(answer.listing);
+      throw new IdfError(
+        `ESP-IDF ref '${req.ref}' does not exist in ${req.repo}. Use a tag, a branch or a full 40-character commit hash` +
+          (tags.length ? `; the newest tags are ${tags.join(', ')}.` : '.')
+      );
+    }
+    plan = known(answer.found);
   }
+  return withEntry(plan, root);
+}
 
-  if (offline) return fromCacheOffline(req, ctx, entryDir, failure);
+/** The plan with its entry, once the Python is known; whether that entry is complete here. */
+export async function withEntry(plan: IdfPlan, root: string, python = plan.python): Promise<IdfPlan> {
+  if (!plan.remote || python === undefined) return { ...plan, python };
+  const entry = idfEntry(root, plan, plan.remote, python);
+  const marker = await readMarker(entry.dir);
+  return { ...plan, python, entry, present: marker?.key === entry.key };
+}
 
-  const kind = remote!.kind;
-  const commit = remote!.commit;
-  const key = idfKey({ ...base, kind, commit });
-  const dir = entryDir(kind);
+/**
+ * The ESP-IDF checkout as planned: used as it is on this machine, else
+ * restored from the Actions cache, else cloned. Planned offline: the newest
+ * cached commit of a branch, or a cached tag or commit.
+ */
+export async function obtainIdf(plan: IdfPlan, ctx: IdfContext): Promise<PreparedIdf> {
+  const { log } = ctx;
+  if (plan.python === undefined) throw new IdfError("ESP-IDF was planned without the image's Python.");
+  if (plan.offline !== undefined || !plan.remote || !plan.entry) {
+    return fromCacheOffline(plan, plan.python, ctx, plan.offline);
+  }
+  const { kind, commit } = plan.remote;
+  const entry = plan.entry;
   log.info(
-    `ESP-IDF ${req.ref} is ${kind === 'commit' ? 'a commit' : `${kind === 'tag' ? 'a tag' : 'a branch'} at ${commit}`}`
+    `ESP-IDF ${plan.ref} is ${kind === 'commit' ? 'a commit' : `${kind === 'tag' ? 'a tag' : 'a branch'} at ${commit}`}`
   );
-
-  const marker = await readMarker(dir);
-  if (marker && marker.key === key) {
-    log.info(`Found on this machine: ${dir}`);
-    return entry(dir, kind, marker.commit, key, 'local', false);
+  const marker = await readMarker(entry.dir);
+  if (marker && marker.key === entry.key) {
+    log.info(`Found on this machine: ${entry.dir}`);
+    return { ...entry, kind, commit: marker.commit, source: 'local', needsInstall: false };
   }
 
   // A complete entry of an older commit (a branch that moved) stays until a
   // new clone has fully replaced it; only an unfinished one is cleared for a restore.
   if (!marker && ctx.useCache && ctx.cache.available) {
-    await rm(dir, { recursive: true, force: true });
-    log.info(`Restoring from the Actions cache: ${key}`);
-    const hit = await ctx.cache.restore([dir], key);
-    const restored = hit ? await readMarker(dir) : undefined;
-    if (restored && restored.key === key) {
+    await rm(entry.dir, { recursive: true, force: true });
+    log.info(`Restoring from the Actions cache: ${entry.key}`);
+    const hit = await ctx.cache.restore([entry.dir], entry.key);
+    const restored = hit ? await readMarker(entry.dir) : undefined;
+    if (restored && restored.key === entry.key) {
       log.info('Restored from the Actions cache');
-      return entry(dir, kind, restored.commit, key, 'actions-cache', false);
+      return { ...entry, kind, commit: restored.commit, source: 'actions-cache', needsInstall: false };
     }
     log.info(hit ? 'The cached entry was incomplete; cloning instead' : 'Not in the Actions cache');
   }
 
-  await clone(req, kind, dir, ctx);
-  const head = await revParse(path.join(dir, 'esp-idf'));
-  const cloned = entry(dir, kind, head, key, 'clone', req.install);
-  cloned.save = { kind: 'idf', key, paths: [dir], ready: path.join(dir, MARKER) };
-  if (!req.install) await markComplete(cloned, req.chips);
+  await clone(plan, kind, entry.dir, ctx);
+  const head = await revParse(entry.idfPath, ctx.signal);
+  const cloned: PreparedIdf = { ...entry, kind, commit: head, source: 'clone', needsInstall: plan.install };
+  cloned.save = { kind: 'idf', key: entry.key, paths: [entry.dir], ready: path.join(entry.dir, MARKER) };
+  if (!plan.install) await markComplete(cloned, plan.chips);
   return cloned;
 }
 
@@ -228,65 +259,61 @@ export function entryPaths(dir: string): { idfPath: string; toolsPath: string } 
   return { idfPath: path.join(dir, 'esp-idf'), toolsPath: path.join(dir, 'espressif') };
 }
 
-function entry(
-  dir: string,
-  kind: RefKind,
-  commit: string,
-  key: string,
-  source: PreparedIdf['source'],
-  needsInstall: boolean
-): PreparedIdf {
-  return {
-    dir,
-    ...entryPaths(dir),
-    commit,
-    kind,
-    key,
-    source,
-    needsInstall
-  };
-}
-
 /** No network: a cached tag or commit, or the newest cached commit of a branch. */
 async function fromCacheOffline(
-  req: IdfRequest,
+  plan: IdfPlan,
+  python: string,
   ctx: IdfContext,
-  entryDir: (kind: RefKind) => string,
   failure?: string
 ): Promise<PreparedIdf> {
-  const base = { repo: req.repo, ref: req.ref, chips: req.chips, python: req.python };
-  const branchDir = entryDir('branch');
-  const local = await readMarker(branchDir);
+  const root = ctx.places.root;
+  const at = (kind: RefKind) => idfEntry(root, plan, { kind, commit: '' }, python);
+  const found = (entry: IdfEntry, kind: RefKind, marker: Marker, source: PreparedIdf['source']) => ({
+    ...entry,
+    key: marker.key,
+    kind,
+    commit: marker.commit,
+    source,
+    needsInstall: false
+  });
+  const branch = at('branch');
+  const local = await readMarker(branch.dir);
   if (local) {
     ctx.log.warning(
-      `Could not resolve branch '${req.ref}' in ${req.repo}; using the commit cached on this machine, ${local.commit}.`
+      `Could not resolve branch '${plan.ref}' in ${plan.repo}; using the commit cached on this machine, ${local.commit}.`
     );
-    return entry(branchDir, 'branch', local.commit, local.key, 'local', false);
+    return found(branch, 'branch', local, 'local');
   }
   if (ctx.useCache && ctx.cache.available) {
     // Offline, a name may be a tag or a branch: try the tag's key, then any commit of the branch.
-    const tagDir = entryDir('tag');
-    await rm(tagDir, { recursive: true, force: true });
-    const tagHit = await ctx.cache.restore([tagDir], idfKey({ ...base, kind: 'tag' }));
-    const tagMarker = tagHit ? await readMarker(tagDir) : undefined;
-    if (tagMarker) return entry(tagDir, 'tag', tagMarker.commit, tagMarker.key, 'actions-cache', false);
+    const tag = at('tag');
+    await rm(tag.dir, { recursive: true, force: true });
+    const tagHit = await ctx.cache.restore([tag.dir], tag.key);
+    const tagMarker = tagHit ? await readMarker(tag.dir) : undefined;
+    if (tagMarker) return found(tag, 'tag', tagMarker, 'actions-cache');
 
-    await rm(branchDir, { recursive: true, force: true });
-    const anyCommit = idfRestoreKeys({ ...base, kind: 'branch' });
-    const hit = await ctx.cache.restore([branchDir], anyCommit[0], anyCommit);
-    const marker = hit ? await readMarker(branchDir) : undefined;
+    await rm(branch.dir, { recursive: true, force: true });
+    const anyCommit = idfRestoreKeys({
+      repo: plan.repo,
+      ref: plan.ref,
+      chips: plan.chips,
+      python,
+      kind: 'branch'
+    });
+    const hit = await ctx.cache.restore([branch.dir], anyCommit[0], anyCommit);
+    const marker = hit ? await readMarker(branch.dir) : undefined;
     if (marker) {
       ctx.log.warning(
-        `Could not resolve branch '${req.ref}' in ${req.repo}; using the newest cached commit of it, ${marker.commit}.`
+        `Could not resolve branch '${plan.ref}' in ${plan.repo}; using the newest cached commit of it, ${marker.commit}.`
       );
-      return entry(branchDir, 'branch', marker.commit, marker.key, 'actions-cache', false);
+      return found(branch, 'branch', marker, 'actions-cache');
     }
   }
-  throw unreachable(req.repo, req.ref, failure);
+  throw unreachable(plan.repo, plan.ref, failure);
 }
 
-async function revParse(dir: string): Promise<string> {
-  const { stdout } = await git(['-C', dir, 'rev-parse', 'HEAD'], { repo: dir });
+async function revParse(dir: string, signal?: AbortSignal): Promise<string> {
+  const { stdout } = await git(['-C', dir, 'rev-parse', 'HEAD'], { repo: dir, signal });
   return stdout.trim();
 }
 
@@ -301,8 +328,11 @@ async function clone(req: IdfRequest, kind: RefKind, dir: string, ctx: IdfContex
   const checkout = path.join(staging, 'esp-idf');
   await rm(staging, { recursive: true, force: true });
   await mkdir(checkout, { recursive: true });
-  const options = { repo: req.repo, debug: log.debug, onGitLine: ctx.onGitLine };
+  const options = { repo: req.repo, debug: log.debug, onGitLine: ctx.onGitLine, signal: ctx.signal };
   const step = (args: string[]) => git(args, options);
+  const unlessCancelled = (error: unknown) => {
+    if (ctx.signal?.aborted) throw error;
+  };
   const progress = progressArgs(options);
   try {
     if (kind === 'commit') {
@@ -311,7 +341,8 @@ async function clone(req: IdfRequest, kind: RefKind, dir: string, ctx: IdfContex
       await step(['-C', checkout, 'remote', 'add', 'origin', req.repo]);
       try {
         await step(['-C', checkout, 'fetch', ...progress, '--depth', '1', 'origin', req.ref]);
-      } catch {
+      } catch (error) {
+        unlessCancelled(error);
         // Some servers refuse to serve an unadvertised commit: fetch everything instead.
         log.info('The server would not serve the commit alone; fetching the whole history');
         await step(['-C', checkout, 'fetch', '--tags', 'origin', '+refs/heads/*:refs/remotes/origin/*']);
@@ -336,7 +367,8 @@ async function clone(req: IdfRequest, kind: RefKind, dir: string, ctx: IdfContex
         '--jobs',
         '4'
       ]);
-    } catch {
+    } catch (error) {
+      unlessCancelled(error);
       log.info('A shallow submodule fetch was refused; retrying with full history');
       await step(['-C', checkout, 'submodule', 'update', '--init', '--recursive', '--jobs', '4']);
     }
@@ -357,8 +389,4 @@ async function clone(req: IdfRequest, kind: RefKind, dir: string, ctx: IdfContex
 /** Remove what install.sh only needed while installing: the downloaded archives. */
 export async function pruneInstall(idf: PreparedIdf): Promise<void> {
   await rm(path.join(idf.toolsPath, 'dist'), { recursive: true, force: true });
-}
-
-export function isInstalled(idf: PreparedIdf): boolean {
-  return existsSync(path.join(idf.dir, MARKER));
 }

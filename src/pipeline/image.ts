@@ -19,9 +19,20 @@ export interface ImageRequest {
   network?: string;
 }
 
+/** Which image the containers run, and how it will be had. */
+export interface ImagePlan {
+  mode: 'build' | 'pull';
+  ref: string;
+  /** major.minor of its python3; undefined until a pulled image is here to ask. */
+  python?: string;
+  /** Present in the Docker engine now. */
+  present: boolean;
+  /** Building: the argv (after `docker`), the Actions cache key and the archive it is saved as. */
+  build?: { args: string[]; cacheKey: string; tar: string };
+}
+
 export interface PreparedImage {
   ref: string;
-  /** major.minor of the image's python3. */
   python: string;
   source: 'local' | 'actions-cache' | 'built' | 'pulled';
   save?: PendingSave;
@@ -31,8 +42,8 @@ export interface ImageContext {
   docker: Docker;
   cache: CacheStore;
   useCache: boolean;
-  places: Places;
   log: Log;
+  signal?: AbortSignal;
 }
 
 /** docker/ beside the bundle or the sources, wherever this file runs from. */
@@ -78,70 +89,100 @@ export function imageBuildArgs(
   return [...args, req.dockerDir];
 }
 
-/**
- * The build image: reused when present, else loaded from the Actions cache,
- * else built from docker/ (and kept for the post step to cache); or pulled.
- */
-export async function prepareImage(req: ImageRequest, ctx: ImageContext): Promise<PreparedImage> {
-  return req.image === 'build' ? buildOrReuse(req, ctx) : pull(req.image, ctx);
+/** The image to run: this action's, tagged by its inputs' hash, or the one named. Asks Docker only. */
+export async function planImage(req: ImageRequest, docker: Docker, places: Places): Promise<ImagePlan> {
+  if (req.image !== 'build') {
+    const present = await docker.hasImage(req.image);
+    return {
+      mode: 'pull',
+      ref: req.image,
+      present,
+      python: present ? await imagePython(req.image, docker) : undefined
+    };
+  }
+  const hash = await imageInputsHash(req.dockerDir);
+  const ref = imageRef(hash);
+  return {
+    mode: 'build',
+    ref,
+    python: declaredPython(await readFile(path.join(req.dockerDir, 'Dockerfile'), 'utf8')),
+    present: await docker.hasImage(ref),
+    build: {
+      args: imageBuildArgs(ref, hash, req),
+      cacheKey: imageKey(hash),
+      tar: path.join(places.root, 'images', `${hash}.tar`)
+    }
+  };
 }
 
-async function buildOrReuse(req: ImageRequest, ctx: ImageContext): Promise<PreparedImage> {
-  const { docker, log } = ctx;
-  const hash = await imageInputsHash(req.dockerDir);
-  const python = declaredPython(await readFile(path.join(req.dockerDir, 'Dockerfile'), 'utf8'));
-  const ref = imageRef(hash);
-  if (await docker.hasImage(ref)) {
-    log.info(`Image ${ref} is present`);
-    return { ref, python, source: 'local' };
+/**
+ * The image as planned: reused when present, else loaded from the Actions
+ * cache, else built from docker/ (and kept for the post step to cache); or pulled.
+ */
+export async function obtainImage(plan: ImagePlan, ctx: ImageContext): Promise<PreparedImage> {
+  if (await ctx.docker.hasImage(plan.ref)) {
+    ctx.log.info(`Image ${plan.ref} is present`);
+    return {
+      ref: plan.ref,
+      python: plan.python ?? (await imagePython(plan.ref, ctx.docker)),
+      source: 'local'
+    };
   }
-  const key = imageKey(hash);
-  const tar = path.join(ctx.places.root, 'images', `${hash}.tar`);
+  return plan.build ? loadOrBuild(plan, plan.build, ctx) : pull(plan.ref, ctx);
+}
+
+async function loadOrBuild(
+  plan: ImagePlan,
+  build: NonNullable<ImagePlan['build']>,
+  ctx: ImageContext
+): Promise<PreparedImage> {
+  const { docker, log, signal } = ctx;
+  const python = plan.python!;
   if (ctx.useCache && ctx.cache.available) {
-    log.info(`Restoring image from the Actions cache: ${key}`);
-    if (await ctx.cache.restore([tar], key)) {
+    log.info(`Restoring image from the Actions cache: ${build.cacheKey}`);
+    if (await ctx.cache.restore([build.tar], build.cacheKey)) {
       try {
-        await docker.run(['load', '--input', tar], { debug: log.debug });
-        if (await docker.hasImage(ref)) {
-          log.info(`Loaded ${ref}`);
-          return { ref, python, source: 'actions-cache' };
+        await docker.run(['load', '--input', build.tar], { debug: log.debug, signal });
+        if (await docker.hasImage(plan.ref)) {
+          log.info(`Loaded ${plan.ref}`);
+          return { ref: plan.ref, python, source: 'actions-cache' };
         }
-        log.warning(`The cached image archive did not contain ${ref}; building instead.`);
+        log.warning(`The cached image archive did not contain ${plan.ref}; building instead.`);
       } catch (error) {
+        if (signal?.aborted) throw error;
         log.warning(`Loading the cached image failed (${(error as Error).message}); building instead.`);
       } finally {
-        await rm(tar, { force: true });
+        await rm(build.tar, { force: true });
       }
     } else {
       log.info('Not in the Actions cache');
     }
   }
-  log.info(`Building ${ref} from ${req.dockerDir}`);
-  await docker.run(imageBuildArgs(ref, hash, req), { debug: log.debug, onLine: (line) => log.output(line) });
-  return { ref, python, source: 'built', save: { kind: 'image', key, paths: [tar], image: ref } };
+  log.info(`Building ${plan.ref} from ${build.args[build.args.length - 1]}`);
+  await docker.run(build.args, { debug: log.debug, onLine: (line) => log.output(line), signal });
+  return {
+    ref: plan.ref,
+    python,
+    source: 'built',
+    save: { kind: 'image', key: build.cacheKey, paths: [build.tar], image: plan.ref }
+  };
 }
 
 async function pull(ref: string, ctx: ImageContext): Promise<PreparedImage> {
-  const { docker, log } = ctx;
-  let source: PreparedImage['source'] = 'local';
-  if (await docker.hasImage(ref)) {
-    log.info(`Image ${ref} is present`);
-  } else {
-    log.info(`Pulling ${ref}`);
-    try {
-      await docker.run(['pull', ref], { debug: log.debug, onLine: (line) => log.output(line) });
-    } catch (error) {
-      if (error instanceof DockerError) throw error;
-      throw new DockerError(
-        `Could not pull ${ref}: ${(error as Error).message}\nCheck the reference and registry access, or set image: build to build the image from this action's Dockerfile.`
-      );
-    }
-    source = 'pulled';
+  const { docker, log, signal } = ctx;
+  log.info(`Pulling ${ref}`);
+  try {
+    await docker.run(['pull', ref], { debug: log.debug, onLine: (line) => log.output(line), signal });
+  } catch (error) {
+    if (error instanceof DockerError || signal?.aborted) throw error;
+    throw new DockerError(
+      `Could not pull ${ref}: ${(error as Error).message}\nCheck the reference and registry access, or set image: build to build the image from this action's Dockerfile.`
+    );
   }
-  return { ref, python: await imagePython(ref, docker), source };
+  return { ref, python: await imagePython(ref, docker), source: 'pulled' };
 }
 
-/** A pulled image's Python: its declared ESP32_DEVEL_PYTHON, else asked of python3. */
+/** An image's Python: its declared ESP32_DEVEL_PYTHON, else asked of python3. */
 async function imagePython(ref: string, docker: Docker): Promise<string> {
   const inspect = await docker.run(['image', 'inspect', '--format', '{{json .Config.Env}}', ref]);
   const env = JSON.parse(inspect.stdout || '[]') as string[] | null;

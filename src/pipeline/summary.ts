@@ -51,10 +51,11 @@ export function summaryRows(result: PipelineResult): [string, string][] {
     .join(', ');
   rows.push(['Phases', phases]);
   if (result.makeMs !== undefined) rows.push(['make', seconds(result.makeMs)]);
-  if (result.artifacts.firmware) {
+  const firmware = result.artifacts?.firmware;
+  if (firmware) {
     rows.push([
       'Firmware',
-      `${path.basename(result.artifacts.firmware)}: ${result.artifacts.firmwareSize?.toLocaleString('en-US')} bytes`
+      `${path.basename(firmware)}: ${result.artifacts?.firmwareSize?.toLocaleString('en-US')} bytes`
     ]);
   }
   return rows;

@@ -1,18 +1,33 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
-import * as tc from '@actions/tool-cache';
-import type { CacheStore, Log, Places } from '../ports.js';
+import { run } from '../exec.js';
+import type { CacheStore, Log, Places, ToolStore } from '../ports.js';
 import { download, DownloadError, type DownloadProgress } from './download.js';
 import { toolCacheVersion, toolchainKey } from './keys.js';
-import type { ToolchainSpec } from './resolve.js';
+import type { ToolchainSpec } from './resolve/index.js';
 import type { PendingSave } from './saves.js';
 
 export const TOOL_NAME = 'xtensa-esp32-elf';
-const ARCH = 'x64';
+export const TOOL_ARCH = 'x64';
+
+/** How the legacy toolchain will be had: from the tool store, the Actions cache, or a download. */
+export interface ToolchainPlan {
+  version: string;
+  url: string;
+  sha256: string;
+  /** The version it has in the tool store: the checksum is part of it. */
+  storeVersion: string;
+  /** Host directory holding bin/xtensa-esp32-elf-gcc, once it is there. */
+  dir: string;
+  /** Found in the tool store with its compiler. */
+  present: boolean;
+  cacheKey: string;
+  /** What the Actions cache saves and restores: the directory and its completion mark. */
+  cachePaths: string[];
+}
 
 export interface PreparedToolchain {
-  /** Host directory holding bin/xtensa-esp32-elf-gcc. */
   dir: string;
   version: string;
   sha256: string;
@@ -23,9 +38,11 @@ export interface PreparedToolchain {
 export interface ToolchainContext {
   cache: CacheStore;
   useCache: boolean;
+  tools: ToolStore;
   places: Places;
   log: Log;
   onProgress?: (p: DownloadProgress) => void;
+  signal?: AbortSignal;
 }
 
 export class ToolchainError extends Error {
@@ -35,32 +52,18 @@ export class ToolchainError extends Error {
   }
 }
 
-function hasCompiler(dir: string): boolean {
-  return existsSync(path.join(dir, 'bin', `${TOOL_NAME}-gcc`));
-}
-
-/** The tool-cache directory @actions/tool-cache keeps this version in (tc.find looks there). */
-export function toolCachePath(version: string): string {
-  const root = process.env.RUNNER_TOOL_CACHE;
-  if (!root)
-    throw new ToolchainError(
-      'RUNNER_TOOL_CACHE is not set: there is no tool cache to keep the toolchain in.'
-    );
-  return path.join(root, TOOL_NAME, version, ARCH);
+function hasCompiler(dir: string | undefined): dir is string {
+  return dir !== undefined && existsSync(path.join(dir, 'bin', `${TOOL_NAME}-gcc`));
 }
 
 /**
- * The legacy Xtensa toolchain: the runner's tool cache, then the Actions
- * cache, then a download whose SHA-256 must match before anything is cached.
+ * Where the legacy Xtensa toolchain comes from. Refuses, before anything is
+ * fetched, a machine it cannot run on and an archive with no known checksum.
  */
-export async function prepareToolchain(
-  spec: ToolchainSpec,
-  ctx: ToolchainContext
-): Promise<PreparedToolchain> {
-  const { log } = ctx;
-  if (process.arch !== 'x64') {
+export function planToolchain(spec: ToolchainSpec, tools: ToolStore, arch = process.arch): ToolchainPlan {
+  if (arch !== 'x64') {
     throw new ToolchainError(
-      `Legacy builds (ESP-IDF v3) use the ${TOOL_NAME} ${spec.version} toolchain, which exists for x86-64 Linux only, and this machine is ${process.arch}. Use an x86-64 runner, or a MicroPython release of v1.15 or later, whose ESP-IDF installs tools for ${process.arch}.`
+      `Legacy builds (ESP-IDF v3) use the ${TOOL_NAME} ${spec.version} toolchain, which exists for x86-64 Linux only, and this machine is ${arch}. Use an x86-64 runner, or a MicroPython release of v1.15 or later, whose ESP-IDF installs tools for ${arch}.`
     );
   }
   const sha256 = spec.sha256;
@@ -69,37 +72,67 @@ export async function prepareToolchain(
       `No checksum is known for the ${TOOL_NAME} toolchain ${spec.version}: set toolchain-sha256 to the SHA-256 of ${spec.url}.`
     );
   }
-  const version = toolCacheVersion(spec.version, sha256);
-  const base = { version: spec.version, sha256 };
+  const storeVersion = toolCacheVersion(spec.version, sha256);
+  const dir = tools.dir(TOOL_NAME, storeVersion, TOOL_ARCH);
+  return {
+    version: spec.version,
+    url: spec.url,
+    sha256,
+    storeVersion,
+    dir,
+    present: hasCompiler(tools.find(TOOL_NAME, storeVersion, TOOL_ARCH)),
+    cacheKey: toolchainKey(spec.version, sha256),
+    cachePaths: [dir, `${dir}.complete`]
+  };
+}
 
-  log.info(`Looking for ${TOOL_NAME} ${spec.version} in the tool cache`);
-  const found = tc.find(TOOL_NAME, version, ARCH);
-  if (found && hasCompiler(found)) {
+/**
+ * The legacy Xtensa toolchain as planned: the tool store, then the Actions
+ * cache, then a download whose SHA-256 must match before anything is stored.
+ */
+export async function obtainToolchain(
+  plan: ToolchainPlan,
+  ctx: ToolchainContext
+): Promise<PreparedToolchain> {
+  const { log, tools } = ctx;
+  const base = { version: plan.version, sha256: plan.sha256 };
+  log.info(`Looking for ${TOOL_NAME} ${plan.version} in the tool cache`);
+  const found = tools.find(TOOL_NAME, plan.storeVersion, TOOL_ARCH);
+  if (hasCompiler(found)) {
     log.info(`Found in the tool cache: ${found}`);
     return { ...base, dir: found, source: 'tool-cache' };
   }
-
-  const cached = toolCachePath(version);
-  const key = toolchainKey(spec.version, sha256);
-  const paths = [cached, `${cached}.complete`];
   if (ctx.useCache && ctx.cache.available) {
-    log.info(`Restoring from the Actions cache: ${key}`);
-    const hit = await ctx.cache.restore(paths, key);
-    const restored = hit ? tc.find(TOOL_NAME, version, ARCH) : '';
-    if (restored && hasCompiler(restored)) {
+    log.info(`Restoring from the Actions cache: ${plan.cacheKey}`);
+    const hit = await ctx.cache.restore(plan.cachePaths, plan.cacheKey);
+    const restored = hit ? tools.find(TOOL_NAME, plan.storeVersion, TOOL_ARCH) : undefined;
+    if (hasCompiler(restored)) {
       log.info(`Restored from the Actions cache: ${restored}`);
       return { ...base, dir: restored, source: 'actions-cache' };
     }
     log.info('Not in the Actions cache');
   }
+  const dir = await downloadToolchain(plan, ctx);
+  log.info(`Added to the tool cache: ${dir}`);
+  const save: PendingSave = {
+    kind: 'toolchain',
+    key: plan.cacheKey,
+    paths: plan.cachePaths,
+    ready: plan.cachePaths[1]
+  };
+  return { ...base, dir, source: 'download', save };
+}
 
+async function downloadToolchain(plan: ToolchainPlan, ctx: ToolchainContext): Promise<string> {
+  const { log } = ctx;
+  await mkdir(ctx.places.temp, { recursive: true });
   const work = await mkdtemp(path.join(ctx.places.temp, 'toolchain-'));
   try {
-    const archive = path.join(work, path.basename(new URL(spec.url).pathname) || 'toolchain.tar.gz');
-    log.info(`Downloading ${spec.url}`);
+    const archive = path.join(work, path.basename(new URL(plan.url).pathname) || 'toolchain.tar.gz');
+    log.info(`Downloading ${plan.url}`);
     let got;
     try {
-      got = await download(spec.url, archive, { onProgress: ctx.onProgress });
+      got = await download(plan.url, archive, { onProgress: ctx.onProgress, signal: ctx.signal });
     } catch (error) {
       if (!(error instanceof DownloadError)) throw error;
       throw new ToolchainError(
@@ -107,34 +140,36 @@ export async function prepareToolchain(
       );
     }
     log.info(`Verifying SHA-256 (${got.size} bytes)`);
-    if (got.sha256 !== sha256) {
+    if (got.sha256 !== plan.sha256) {
       throw new ToolchainError(
-        `SHA-256 mismatch for ${spec.url}: expected ${sha256}, got ${got.sha256}. The download is corrupt or the URL serves another file; nothing was cached. Check toolchain-url and toolchain-sha256.`
+        `SHA-256 mismatch for ${plan.url}: expected ${plan.sha256}, got ${got.sha256}. The download is corrupt or the URL serves another file; nothing was cached. Check toolchain-url and toolchain-sha256.`
       );
     }
     log.info('Extracting');
-    const extracted = await extract(archive, path.join(work, 'x'));
+    const extracted = path.join(work, 'x');
+    await extract(archive, extracted, ctx);
     const root = [path.join(extracted, TOOL_NAME), extracted].find(hasCompiler);
     if (!root) {
       throw new ToolchainError(
-        `The archive from ${spec.url} has no ${TOOL_NAME}/bin/${TOOL_NAME}-gcc: is it an ESP32 Xtensa toolchain for Linux?`
+        `The archive from ${plan.url} has no ${TOOL_NAME}/bin/${TOOL_NAME}-gcc: is it an ESP32 Xtensa toolchain for Linux?`
       );
     }
-    const dir = await tc.cacheDir(root, TOOL_NAME, version, ARCH);
-    log.info(`Added to the tool cache: ${dir}`);
-    return {
-      ...base,
-      dir,
-      source: 'download',
-      save: { kind: 'toolchain', key, paths, ready: `${cached}.complete` }
-    };
+    return await ctx.tools.add(root, TOOL_NAME, plan.storeVersion, TOOL_ARCH);
   } finally {
     await rm(work, { recursive: true, force: true });
   }
 }
 
-async function extract(archive: string, dest: string): Promise<string> {
-  if (archive.endsWith('.zip')) return tc.extractZip(archive, dest);
-  const flags = /\.(tar\.xz|txz)$/.test(archive) ? 'xJ' : /\.(tar\.bz2|tbz2?)$/.test(archive) ? 'xj' : 'xz';
-  return tc.extractTar(archive, dest, flags);
+/** tar's flag for an archive's compression, from its name. Pure. */
+export function tarCompression(archive: string): string {
+  if (/\.(tar\.xz|txz)$/.test(archive)) return '-J';
+  if (/\.(tar\.bz2|tbz2?)$/.test(archive)) return '-j';
+  return '-z';
+}
+
+async function extract(archive: string, dest: string, ctx: ToolchainContext): Promise<void> {
+  await mkdir(dest, { recursive: true });
+  const options = { debug: ctx.log.debug, signal: ctx.signal };
+  if (archive.endsWith('.zip')) await run('unzip', ['-q', '-o', archive, '-d', dest], options);
+  else await run('tar', ['-x', tarCompression(archive), '-f', archive, '-C', dest], options);
 }

@@ -6,7 +6,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { run } from '../exec.js';
-import { BOARDS_DIR, LOCKFILE_PREFIX, TREE_FILES, type TreeSnapshot } from './resolve.js';
+import { BOARDS_DIR, LOCKFILE_PREFIX, TREE_FILES, type TreeSnapshot } from './resolve/index.js';
 
 const VARIANT_FILE = /^mpconfigvariant_([A-Za-z0-9_]+)\.cmake$/;
 

@@ -7,12 +7,12 @@ import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { ActionsCache } from '../../src/action/ports.js';
-import type { Log, Places } from '../../src/ports.js';
+import { ActionsCache, RunnerToolStore } from '../../src/action/ports.js';
+import type { CacheStore, Log, Places } from '../../src/ports.js';
 import { NoCache } from '../../src/ports.js';
-import { IdfError, prepareIdf, type IdfRequest } from '../../src/pipeline/idf.js';
-import { prepareToolchain, ToolchainError } from '../../src/pipeline/toolchain.js';
-import type { ToolchainSpec } from '../../src/pipeline/resolve.js';
+import { IdfError, obtainIdf, planIdf, type IdfContext, type IdfRequest } from '../../src/pipeline/idf.js';
+import { obtainToolchain, planToolchain, ToolchainError } from '../../src/pipeline/toolchain.js';
+import type { ToolchainSpec } from '../../src/pipeline/resolve/index.js';
 import { startCacheServer, type CacheServer } from '../support/cache-server.js';
 import { createUpstreams, type FixtureUpstreams } from '../support/upstreams.js';
 
@@ -62,6 +62,20 @@ async function machine(name: string): Promise<Places> {
   };
   await import('node:fs/promises').then((fs) => fs.mkdir(places.temp, { recursive: true }));
   return places;
+}
+
+/** Plan, then obtain: the toolchain as the pipeline has it, in the runner's tool cache. */
+function prepareToolchain(
+  spec: ToolchainSpec,
+  ctx: { cache: CacheStore; useCache: boolean; places: Places; log: Log }
+) {
+  const tools = new RunnerToolStore();
+  return obtainToolchain(planToolchain(spec, tools), { ...ctx, tools });
+}
+
+/** Plan, then obtain: ESP-IDF as the pipeline has it, for an image with Python 3.11. */
+async function prepareIdf(req: IdfRequest, ctx: IdfContext) {
+  return obtainIdf(await planIdf(req, '3.11', ctx), ctx);
 }
 
 describe('prepareToolchain', () => {
@@ -132,7 +146,6 @@ describe('prepareIdf', () => {
     repo: upstreams.idfRepoUrl,
     ref,
     chips: ['esp32'],
-    python: '3.11',
     install: false
   });
   const stubRevision = (idfPath: string) =>

@@ -9,7 +9,7 @@ import {
   table,
   useColour
 } from '../../src/cli/format.js';
-import { divertStdout, TerminalProgress, type Stream } from '../../src/cli/terminal.js';
+import { TerminalProgress, type Stream } from '../../src/cli/terminal.js';
 
 describe('formatting', () => {
   it('durations', () => {
@@ -199,19 +199,5 @@ describe('TerminalProgress', () => {
     progress.gitLine("Cloning into 'esp-idf'...");
     progress.gitLine('Receiving objects:  50% (5/10)');
     expect(err.text).toBe("Cloning into 'esp-idf'...\n");
-  });
-});
-
-describe('divertStdout', () => {
-  it('turns library chatter on stdout into lines for the log, and keeps a writer to the real stdout', () => {
-    const lines: string[] = [];
-    const diverted = divertStdout((line) => lines.push(line));
-    try {
-      process.stdout.write('::debug::isExplicit: 1.22.0\n[command]/usr/bin/tar xz');
-      process.stdout.write(' -C /x\n');
-    } finally {
-      diverted.restore();
-    }
-    expect(lines).toEqual(['::debug::isExplicit: 1.22.0', '[command]/usr/bin/tar xz -C /x']);
   });
 });

@@ -1,12 +1,18 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { boardFromMakeArgs, resolutionJson, resolutionText } from '../../src/cli/commands.js';
-import { guessRefKind } from '../../src/cli/dry-run.js';
 import { parseEtcGroup, parseEtcPasswd, parseProcStat } from '../../src/cli/host.js';
 import { findTreeAbove, isInside, latestRelease } from '../../src/cli/micropython.js';
-import { layout, partialOwner, placesFor, removeLeftovers, storeState } from '../../src/cli/store.js';
-import type { Resolution } from '../../src/pipeline/resolve.js';
+import {
+  DirectoryToolStore,
+  layout,
+  partialOwner,
+  placesFor,
+  removeLeftovers,
+  storeState
+} from '../../src/cli/store.js';
+import type { Resolution } from '../../src/pipeline/resolve/index.js';
 
 describe('host facts', () => {
   it('/etc/group and /etc/passwd', () => {
@@ -66,12 +72,6 @@ describe('which tree', () => {
     });
     expect(boardFromMakeArgs(['BOARD=A', 'BOARD=B'])).toEqual({ board: 'B', boardVariant: undefined });
     expect(boardFromMakeArgs(['all'])).toEqual({});
-  });
-  it('dry runs guess how a ref would be fetched', () => {
-    expect(guessRefKind('v5.2.2')).toBe('tag');
-    expect(guessRefKind('v5.5-dev')).toBe('tag');
-    expect(guessRefKind('release/v5.2')).toBe('branch');
-    expect(guessRefKind('6ccb4cf5b7d1fdddb8c2492f9cbc926abaf230df')).toBe('commit');
   });
 });
 
@@ -139,16 +139,31 @@ describe('$HOME/esp32-devel', () => {
     expect(partialOwner('v5.2.2-abc')).toBeUndefined();
   });
 
-  it('places: a scratch dir per run, and the tool cache inside the store', () => {
-    const saved = { ...process.env };
-    try {
-      const places = placesFor(root, 77);
-      expect(places).toEqual({ root, temp: path.join(root, 'tmp', '77') });
-      expect(process.env.RUNNER_TOOL_CACHE).toBe(path.join(root, 'toolcache'));
-      expect(process.env.RUNNER_TEMP).toBe(path.join(root, 'tmp', '77'));
-    } finally {
-      process.env = saved;
-    }
+  it('places: a scratch dir per run, and nothing written to the environment', () => {
+    const before = { ...process.env };
+    expect(placesFor(root, 77)).toEqual({ root, temp: path.join(root, 'tmp', '77') });
+    expect(process.env).toEqual(before);
+  });
+
+  it('the tool store keeps a tool in toolcache/<name>/<version>/<arch>, found only once complete', async () => {
+    const tools = new DirectoryToolStore(layout(root).toolCache);
+    const dir = path.join(root, 'toolcache', 'xtensa-esp32-elf', '1.0.0', 'x64');
+    expect(tools.dir('xtensa-esp32-elf', '1.0.0', 'x64')).toBe(dir);
+    expect(tools.find('xtensa-esp32-elf', '1.0.0', 'x64')).toBeUndefined();
+
+    // A directory without its completion mark (an interrupted add) does not count.
+    mkdirSync(dir, { recursive: true });
+    expect(tools.find('xtensa-esp32-elf', '1.0.0', 'x64')).toBeUndefined();
+
+    const source = path.join(root, 'tmp', '1', 'x');
+    mkdirSync(path.join(source, 'bin'), { recursive: true });
+    writeFileSync(path.join(source, 'bin', 'gcc'), 'compiler');
+    expect(await tools.add(source, 'xtensa-esp32-elf', '1.0.0', 'x64')).toBe(dir);
+    expect(tools.find('xtensa-esp32-elf', '1.0.0', 'x64')).toBe(dir);
+    expect(readFileSync(path.join(dir, 'bin', 'gcc'), 'utf8')).toBe('compiler');
+    expect(existsSync(source)).toBe(false);
+    const state = await storeState(root, () => false);
+    expect(state.toolchains).toEqual([{ version: '1.0.0', dir, complete: true }]);
   });
 
   it('removeLeftovers removes only the partials and scratch dirs of the runs it is told about', () => {

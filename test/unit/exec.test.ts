@@ -1,4 +1,26 @@
-import { ExecError, formatArgv, lastLines, run } from '../../src/exec.js';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { getEventListeners } from 'node:events';
+import os from 'node:os';
+import path from 'node:path';
+import { AbortError, ExecError, formatArgv, isAbort, lastLines, run } from '../../src/exec.js';
+
+/** Alive, and not a zombie waiting for its parent (or a container's init) to reap it. */
+function isRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+async function waitUntilGone(pid: number, ms = 3000): Promise<boolean> {
+  for (const end = Date.now() + ms; Date.now() < end;) {
+    if (!isRunning(pid)) return true;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return !isRunning(pid);
+}
 
 describe('run', () => {
   it('passes every argument literally: no shell sees them', async () => {
@@ -51,6 +73,140 @@ describe('run', () => {
     const debug: string[] = [];
     await run('true', ['x y'], { debug: (m) => debug.push(m) });
     expect(debug).toEqual(["$ true 'x y'"]);
+  });
+});
+
+describe('run with an AbortSignal', () => {
+  const signalListeners = () => ['SIGINT', 'SIGTERM', 'SIGHUP', 'exit'].map((s) => process.listenerCount(s));
+  let before: number[];
+  beforeEach(() => {
+    before = signalListeners();
+  });
+  afterEach(() => {
+    // Nothing left hooked on the process once no cancellable command runs.
+    expect(signalListeners()).toEqual(before);
+  });
+
+  it('does not start a command whose signal was aborted already', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'exec-abort-'));
+    try {
+      const controller = new AbortController();
+      controller.abort();
+      const debug: string[] = [];
+      const file = path.join(dir, 'made');
+      const error = await run('touch', [file], {
+        signal: controller.signal,
+        debug: (m) => debug.push(m)
+      }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(AbortError);
+      expect(error).not.toBeInstanceOf(ExecError);
+      expect((error as Error).name).toBe('AbortError');
+      expect((error as Error).message).toMatch(/^touch was cancelled/);
+      expect(existsSync(file)).toBe(false);
+      expect(debug).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('stops a running command at once and throws an AbortError', async () => {
+    const controller = new AbortController();
+    const started = Date.now();
+    setTimeout(() => controller.abort(), 100);
+    const error = await run('sleep', ['30'], { signal: controller.signal }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AbortError);
+    expect((error as Error).message).toBe('sleep was cancelled');
+    expect(Date.now() - started).toBeLessThan(1500);
+  });
+
+  it.each([
+    ['sharing the output pipes', 'sleep 30 & echo $!; wait'],
+    // Not holding the pipes, so only a kill of the whole group reaches it.
+    ['with its output elsewhere', 'sleep 30 >/dev/null 2>&1 & echo $!; wait']
+  ])('stops the grandchildren too, %s: the whole process group', async (_, script) => {
+    const controller = new AbortController();
+    let grandchild = 0;
+    const started = Date.now();
+    const error = await run('bash', ['-c', script], {
+      signal: controller.signal,
+      onLine: (line) => {
+        grandchild = Number(line);
+        controller.abort();
+      }
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AbortError);
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(grandchild).toBeGreaterThan(0);
+    expect(await waitUntilGone(grandchild)).toBe(true);
+  });
+
+  it('kills a group that ignores SIGTERM after the grace period', async () => {
+    const controller = new AbortController();
+    let grandchild = 0;
+    const started = Date.now();
+    const error = await run('bash', ['-c', 'trap "" TERM; sleep 30 & echo $!; wait'], {
+      signal: controller.signal,
+      onLine: (line) => {
+        grandchild = Number(line);
+        controller.abort();
+      }
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AbortError);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1900);
+    expect(Date.now() - started).toBeLessThan(6000);
+    expect(await waitUntilGone(grandchild)).toBe(true);
+  });
+
+  it('throws the AbortError even when failure is allowed', async () => {
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 100);
+    const error = await run('sleep', ['30'], { signal: controller.signal, allowFailure: true }).catch(
+      (e: unknown) => e
+    );
+    expect(error).toBeInstanceOf(AbortError);
+  });
+
+  it('removes its abort listener when the command ends, however it ends', async () => {
+    const controller = new AbortController();
+    const { signal } = controller;
+    let during = -1;
+    await run('echo', ['hi'], { signal, onLine: () => (during = getEventListeners(signal, 'abort').length) });
+    expect(during).toBe(1);
+    expect(getEventListeners(signal, 'abort')).toHaveLength(0);
+    await expect(run('bash', ['-c', 'exit 2'], { signal })).rejects.toBeInstanceOf(ExecError);
+    await expect(run('bash', ['-c', 'exit 2'], { signal, allowFailure: true })).resolves.toMatchObject({
+      code: 2
+    });
+    await expect(run('no-such-command-here', [], { signal })).rejects.toThrow(/not found on PATH/);
+    await expect(run('sleep', ['10'], { signal, timeoutMs: 100 })).rejects.toThrow(/timed out/);
+    expect(getEventListeners(signal, 'abort')).toHaveLength(0);
+    // An abort after the fact reaches nothing.
+    expect(() => controller.abort()).not.toThrow();
+  });
+
+  it('behaves as before with a signal that is never aborted', async () => {
+    const { signal } = new AbortController();
+    await expect(run('bash', ['-c', 'echo out; echo err >&2'], { signal })).resolves.toEqual({
+      code: 0,
+      stdout: 'out\n',
+      stderr: 'err\n'
+    });
+  });
+});
+
+describe('isAbort', () => {
+  it('knows our AbortError and DOM-style aborts, and nothing else', () => {
+    const controller = new AbortController();
+    controller.abort();
+    expect(isAbort(new AbortError('x'))).toBe(true);
+    expect(isAbort(controller.signal.reason)).toBe(true);
+    expect(isAbort(new DOMException('x', 'AbortError'))).toBe(true);
+    expect(isAbort(Object.assign(new Error('x'), { name: 'AbortError' }))).toBe(true);
+    expect(isAbort(new ExecError('x', 'git', [], 1, '', ''))).toBe(false);
+    expect(isAbort(new Error('AbortError'))).toBe(false);
+    expect(isAbort(new DOMException('x', 'TimeoutError'))).toBe(false);
+    expect(isAbort(null)).toBe(false);
+    expect(isAbort('AbortError')).toBe(false);
   });
 });
 

@@ -112,6 +112,11 @@ describe('parseInputs', () => {
     expect(parse({ network: 'host' }).network).toBe('host');
     expect(() => parse({ network: 'container:x' })).toThrow(/network/);
   });
+
+  it.each(['foo__bar', 'a--b/c', 'localhost:5000/me/esp32-devel:1.0', `r.io/a@sha256:${'f'.repeat(64)}`])(
+    'accepts the Docker image reference %s',
+    (image) => expect(parse({ image }).image).toBe(image)
+  );
 });
 
 describe('parseList', () => {

@@ -1,13 +1,13 @@
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { lastCompilerErrors } from '../../src/diagnostics.js';
 import { findArtifacts } from '../../src/pipeline/artifacts.js';
 import {
   BUILD_SCRIPT,
   boardArgs,
   buildContainer,
   installContainer,
-  lastCompilerErrors,
   makeDuration,
   mountedRoot,
   type BuildPlan

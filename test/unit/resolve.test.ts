@@ -9,8 +9,9 @@ import {
   ResolveError,
   type ResolveOptions,
   type TreeSnapshot
-} from '../../src/pipeline/resolve.js';
+} from '../../src/pipeline/resolve/index.js';
 import { readTreeSnapshot } from '../../src/pipeline/tree.js';
+import { compareVersionTags, newestVersionTags } from '../../src/idf-versions.js';
 
 const TREES = fileURLToPath(new URL('../fixtures/trees/', import.meta.url));
 
@@ -495,5 +496,27 @@ describe('parsers', () => {
       '$ git checkout v4.2'
     ].join('\n');
     expect(readmeIdfVersions(text)).toEqual(['v5.5.1', 'v5.3', 'v5.4', 'v5.4.2']);
+  });
+});
+
+describe('version tags', () => {
+  it('orders tags by version, pre-releases before their release, other names first', () => {
+    expect(compareVersionTags('v5.10.1', 'v5.9')).toBeGreaterThan(0);
+    expect(compareVersionTags('v1.24', 'v1.24.1')).toBeLessThan(0);
+    expect(compareVersionTags('v5.3-beta1', 'v5.3')).toBeLessThan(0);
+    expect(compareVersionTags('v5.2', 'v5.2.0')).toBe(0);
+    expect(compareVersionTags('master', 'v1.0')).toBeLessThan(0);
+    expect(compareVersionTags('master', 'latest')).toBe(0);
+  });
+
+  it('picks the newest tags, each once, leaving out names that are not version tags', () => {
+    expect(
+      newestVersionTags(
+        ['v5.0.4', 'v5.2.2', 'v4.4', 'v5.10.1', 'v5.2.2', 'master', 'release/v5.4', 'v5.3'],
+        3
+      )
+    ).toEqual(['v5.10.1', 'v5.3', 'v5.2.2']);
+    expect(newestVersionTags(['v1.26', 'v1.26.0'], 1)).toEqual(['v1.26']);
+    expect(newestVersionTags(['latest'], 5)).toEqual([]);
   });
 });

@@ -1,0 +1,63 @@
+/**
+ * A plan in words for `--dry-run`: every resource with where it lives,
+ * whether it is here and how it would be had, then every container with the
+ * exact docker command. Lines that are not commands start with '#'. Pure.
+ */
+import { formatArgv } from '../exec.js';
+import type { ImagePlan } from '../pipeline/image.js';
+import type { Plan } from '../pipeline/plan.js';
+import { imageView, type ResourceView } from '../pipeline/resources.js';
+
+function resourceLines(view: ResourceView): string[] {
+  const lines = [`# ${view.name}: ${view.identity}`, `#   ${view.presence}: ${view.where}`];
+  if (view.presence === 'present') return lines;
+  view.steps.forEach((step, i) => lines.push(`#   ${i + 1}. ${step}`));
+  if (view.unknown) lines.push(`#   unknown until run: ${view.unknown}`);
+  return lines;
+}
+
+function goalLine(plan: Plan): string {
+  const r = plan.resolution;
+  const board = `${r.board || 'the only configuration'}${r.boardVariant ? ` variant ${r.boardVariant}` : ''}`;
+  const what =
+    plan.goal.kind === 'setup'
+      ? 'set up'
+      : plan.goal.kind === 'build'
+        ? `build${plan.goal.then ? `, then ${plan.goal.then.title}` : ''}`
+        : plan.goal.step.title;
+  return `# Plan: ${what}: ${board} (${r.chips.join(', ')}), MicroPython ${r.micropythonVersion ?? '(unknown version)'}, ${r.buildSystem} build, ESP-IDF ${r.idf.ref} (from ${r.idf.pinSource})`;
+}
+
+export function planText(plan: Plan): string {
+  const lines = [goalLine(plan), `# Docker engine ${plan.engine}`, '#', '# Resources, prepared at once:'];
+  for (const view of plan.resources) lines.push(...resourceLines(view));
+  lines.push(
+    '#',
+    plan.containers.length ? '# Containers, in order:' : '# No container runs beyond the above.'
+  );
+  plan.containers.forEach((c, i) => {
+    lines.push(
+      `# ${i + 1}. ${c.title}${c.when ? ` (${c.when})` : ''}`,
+      formatArgv(c.argv[0], c.argv.slice(1))
+    );
+  });
+  lines.push('#', `# Differs from run to run: ${plan.runSpecific.join('; ')}`);
+  return lines.join('\n');
+}
+
+/** The image command's dry run. */
+export function imagePlanText(plan: ImagePlan): string {
+  return resourceLines(imageView(plan, false)).join('\n');
+}
+
+/** With no tree, the plan starts with the clone of the latest release; the rest follows from its pins. */
+export function treeCloneText(what: { repo: string; tag?: string; dir: string; image: ImagePlan }): string {
+  return [
+    `# micropython: ${what.tag ? `${what.tag}, the latest release of ` : 'the latest release of '}${what.repo}`,
+    `#   absent: ${what.dir}`,
+    `#   1. clone it: ${formatArgv('git', ['clone', '--depth', '1', `--branch=${what.tag ?? '<latest tag>'}`, '--', what.repo, what.dir])}`,
+    ...resourceLines(imageView(what.image, false)),
+    '# toolchain, esp-idf, ccache and the containers follow from the pins of the cloned tree:',
+    '#   run the same command again once it is cloned (esp32-build setup clones it) to see them.'
+  ].join('\n');
+}

@@ -1,0 +1,195 @@
+/**
+ * The run: executes a plan. Its only inputs are the plan and what it learns
+ * as it goes (a restore's hit, a pulled image's Python, the commit a clone
+ * got); it never reads the options again and never decides anew.
+ */
+import { mkdir } from 'node:fs/promises';
+import type { CacheStore, Places, Progress, ToolStore } from '../ports.js';
+import { findArtifacts, type Artifacts } from './artifacts.js';
+import { BuildError, makeDuration, runContainer } from './build.js';
+import { ccacheSaveKey, obtainCcache, type CcacheState } from './ccache.js';
+import { containerName, type Docker } from './docker.js';
+import type { DownloadProgress } from './download.js';
+import { markComplete, obtainIdf, pruneInstall, withEntry, type PreparedIdf } from './idf.js';
+import { obtainImage, type PreparedImage } from './image.js';
+import { plannedContainers, type Plan, type PlannedContainer } from './plan.js';
+import type { Resolution } from './resolve/index.js';
+import type { PendingSave } from './saves.js';
+import { obtainToolchain, type PreparedToolchain } from './toolchain.js';
+
+/** What the run needs besides the plan: the ports, and where its output goes. */
+export interface ExecuteEnv {
+  docker: Docker;
+  cache: CacheStore;
+  tools: ToolStore;
+  places: Places;
+  progress: Progress;
+  /** Something unique to this run (the ccache entry of each run is its own). */
+  runId: string;
+  signal?: AbortSignal;
+  onDownloadProgress?: (p: DownloadProgress) => void;
+  /** git's progress lines while ESP-IDF is cloned (asks git for --progress). */
+  onGitLine?: (line: string) => void;
+}
+
+/** Everything a container needs, ready on this machine. */
+export interface Prepared {
+  resolution: Resolution;
+  image: PreparedImage;
+  toolchain?: PreparedToolchain;
+  idf: PreparedIdf;
+  ccache?: CcacheState;
+  /** Wall time of each phase so far, in milliseconds. */
+  durations: Record<string, number>;
+}
+
+export interface PipelineResult extends Prepared {
+  plan: Plan;
+  /** The firmware, for a build. */
+  artifacts?: Artifacts;
+  /** Entries for the post step to save (empty when caching is off). */
+  saves: PendingSave[];
+  /** The build's make commands' own time inside the container. */
+  makeMs?: number;
+}
+
+export async function timed<T>(
+  durations: Record<string, number>,
+  name: string,
+  fn: () => Promise<T>
+): Promise<T> {
+  const start = performance.now();
+  try {
+    return await fn();
+  } finally {
+    durations[name] = Math.round(performance.now() - start);
+  }
+}
+
+/** Runs the plan: prepares its resources, then runs its containers in order. */
+export async function execute(
+  plan: Plan,
+  env: ExecuteEnv,
+  durations: Record<string, number> = {}
+): Promise<PipelineResult> {
+  const prepared = await prepareResources(plan, env, durations);
+  // The containers as planned, with the paths the run prepared and the one
+  // thing the plan could not know: whether install.sh has to run.
+  const containers = plannedContainers(
+    { ...plan, idf: { ...plan.idf, present: !prepared.idf.needsInstall } },
+    {
+      idfPath: prepared.idf.idfPath,
+      toolsPath: prepared.idf.toolsPath,
+      toolchainDir: prepared.toolchain?.dir,
+      ccacheDir: prepared.ccache?.dir
+    }
+  );
+  let makeMs: number | undefined;
+  for (const container of containers) {
+    const output = await runPlanned(container, prepared, env, durations);
+    if (container.role === 'install') {
+      await pruneInstall(prepared.idf);
+      await markComplete(prepared.idf, plan.idf.chips);
+    }
+    if (container.role === 'build') makeMs = makeDuration(output);
+  }
+  const artifacts = plan.goal.kind === 'build' ? builtFirmware(plan) : undefined;
+  return { ...prepared, plan, artifacts, saves: pendingSaves(plan, prepared, env.runId), makeMs };
+}
+
+async function runPlanned(
+  container: PlannedContainer,
+  prepared: Prepared,
+  env: ExecuteEnv,
+  durations: Record<string, number>
+): Promise<string> {
+  const spec = { ...container.spec, name: containerName(container.role) };
+  const what =
+    container.role === 'install'
+      ? 'ESP-IDF install.sh'
+      : container.role === 'build'
+        ? 'The build'
+        : `make ${spec.command.slice(1).join(' ')}`;
+  return timed(durations, container.role, () =>
+    env.progress.phase(container.title, async (log) => {
+      if (container.role === 'install') await mkdir(prepared.idf.toolsPath, { recursive: true });
+      return runContainer(env.docker, spec, log, what, env.signal);
+    })
+  );
+}
+
+function builtFirmware(plan: Plan): Artifacts {
+  const { resolution, settings } = plan;
+  const artifacts = findArtifacts(settings.tree, resolution.buildDir, resolution.buildSystem);
+  if (settings.targets.length === 0 && !artifacts.firmware) {
+    throw new BuildError(
+      `make succeeded but left no firmware.bin in ${artifacts.buildDir}. Is this a MicroPython ESP32 port whose build writes there?`
+    );
+  }
+  return artifacts;
+}
+
+/** The image, the toolchain, ESP-IDF and ccache at once, each as planned. */
+async function prepareResources(
+  plan: Plan,
+  env: ExecuteEnv,
+  durations: Record<string, number>
+): Promise<Prepared> {
+  const { progress } = env;
+  await mkdir(env.places.root, { recursive: true });
+  await mkdir(env.places.temp, { recursive: true });
+  const base = { cache: env.cache, useCache: plan.cache.use, signal: env.signal };
+  const concurrent = { concurrent: true };
+  const phase = <T>(name: string, title: string, fn: (log: import('../ports.js').Log) => Promise<T>) =>
+    timed(durations, name, () => progress.phase(title, fn, concurrent));
+
+  const imageReady = phase('image', 'Build image', (log) =>
+    obtainImage(plan.image, { ...base, docker: env.docker, log })
+  );
+  const toolchainReady = plan.toolchain
+    ? phase('toolchain', 'Xtensa toolchain', (log) =>
+        obtainToolchain(plan.toolchain!, {
+          ...base,
+          tools: env.tools,
+          places: env.places,
+          log,
+          onProgress: env.onDownloadProgress
+        })
+      )
+    : Promise.resolve(undefined);
+  const idfReady = phase('idf', 'ESP-IDF', async (log) => {
+    // A pulled image's Python is known only now; the entry depends on it.
+    const idfPlan =
+      plan.idf.python === undefined
+        ? await withEntry(plan.idf, env.places.root, (await imageReady).python)
+        : plan.idf;
+    return obtainIdf(idfPlan, { ...base, places: env.places, log, onGitLine: env.onGitLine });
+  });
+  const ccacheReady = plan.ccache
+    ? phase('ccache', 'ccache', (log) => obtainCcache(plan.ccache!, { ...base, log }))
+    : Promise.resolve(undefined);
+
+  // Wait for every phase, so none is left running when one fails.
+  const settled = await Promise.allSettled([imageReady, toolchainReady, idfReady, ccacheReady]);
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) throw failed.reason;
+  const [image, toolchain, idf, ccache] = settled.map(
+    (s) => (s as PromiseFulfilledResult<unknown>).value
+  ) as [PreparedImage, PreparedToolchain | undefined, PreparedIdf, CcacheState | undefined];
+  return { resolution: plan.resolution, image, toolchain, idf, ccache, durations };
+}
+
+function pendingSaves(plan: Plan, prepared: Prepared, runId: string): PendingSave[] {
+  if (!plan.cache.use) return [];
+  const saves: PendingSave[] = [];
+  for (const s of [prepared.image.save, prepared.toolchain?.save, prepared.idf.save]) if (s) saves.push(s);
+  if (plan.ccache && prepared.ccache) {
+    saves.push({
+      kind: 'ccache',
+      key: ccacheSaveKey(plan.ccache, runId),
+      paths: [prepared.ccache.dir],
+      unchanged: prepared.ccache.fingerprint
+    });
+  }
+  return saves;
+}

@@ -1,0 +1,230 @@
+/**
+ * The plan: everything the pipeline will do for a goal, as plain data, made
+ * without writing anything. Planning reads the tree, asks Docker what images
+ * it has, asks the ESP-IDF repository what a ref is (read-only, as
+ * `git ls-remote`) and looks at what this machine keeps. What it cannot know
+ * before the run (whether a cache restore hits, a pulled image's Python, a
+ * branch offline) it marks as unknown, with what each outcome will do.
+ */
+import type { Inputs } from '../inputs.js';
+import type { CacheStore, Log, Places, ToolStore } from '../ports.js';
+import {
+  boardArgs,
+  buildContainer,
+  installContainer,
+  makeContainer,
+  type BuildPlan,
+  type User
+} from './build.js';
+import { planCcache, type CcachePlan } from './ccache.js';
+import type { ContainerSpec, Docker } from './docker.js';
+import { dockerRunArgs } from './docker.js';
+import type { Goal, MakeStep } from './goal.js';
+import { entryPaths, planIdf, type IdfPlan } from './idf.js';
+import { planImage, type ImagePlan } from './image.js';
+import { describeResources, type ResourceView } from './resources.js';
+import type { Resolution } from './resolve/index.js';
+import { planToolchain, type ToolchainPlan } from './toolchain.js';
+
+/** Settings of the containers, fixed when the plan is made. */
+export interface ContainerSettings {
+  tree: string;
+  mountRoot?: string;
+  jobs: number;
+  makeArgs: string[];
+  targets: string[];
+  user: User;
+  network?: string;
+  /** ESP-IDF's GitHub-assets mirror for install.sh. */
+  mirror?: string;
+}
+
+export interface PlannedContainer {
+  role: 'install' | 'build' | 'make';
+  title: string;
+  /** Set when the container runs only if something known at run time holds. */
+  when?: string;
+  spec: ContainerSpec;
+  /** `docker` and its arguments, as they will run. */
+  argv: string[];
+}
+
+export interface Plan {
+  goal: Goal;
+  resolution: Resolution;
+  /** The Docker engine's version. */
+  engine: string;
+  cache: { use: boolean; available: boolean; ccache: boolean };
+  image: ImagePlan;
+  toolchain?: ToolchainPlan;
+  idf: IdfPlan;
+  ccache?: CcachePlan;
+  settings: ContainerSettings;
+  /** For each resource: what it is, where it lives, whether it is here and how it will be had, in order. */
+  resources: ResourceView[];
+  containers: PlannedContainer[];
+  /** What differs from run to run and so may differ between the plan and the run. */
+  runSpecific: string[];
+}
+
+/** What planning may ask: the engine, the caches' availability, this machine's stores. */
+export interface PlanEnv {
+  docker: Docker;
+  cache: CacheStore;
+  tools: ToolStore;
+  places: Places;
+  user: User;
+  dockerDir: string;
+  mountRoot?: string;
+  log: Log;
+  signal?: AbortSignal;
+}
+
+/** The run-specific values a plan holds in place of the real ones. */
+export const RUN_SPECIFIC = [
+  'containers[].spec.name (each run names its containers afresh)',
+  'the ccache save key (it ends in the run id)',
+  'download and clone staging paths (under the scratch directory, and .partial-<pid> siblings)'
+];
+
+/** A path shown where the ESP-IDF entry is not known before the run. */
+export const UNKNOWN_IDF_DIR = '/unknown-until-run/esp-idf-entry';
+
+/** Plans a goal for a resolved tree. Writes nothing. */
+export async function makePlan(
+  inputs: Inputs,
+  resolution: Resolution,
+  goal: Goal,
+  env: PlanEnv
+): Promise<Plan> {
+  const engine = await env.docker.check();
+  const image = await planImage(
+    { image: inputs.image, dockerDir: env.dockerDir, network: inputs.network },
+    env.docker,
+    env.places
+  );
+  const toolchain = resolution.toolchain ? planToolchain(resolution.toolchain, env.tools) : undefined;
+  const idf = await planIdf(
+    {
+      repo: inputs.idfRepo,
+      ref: resolution.idf.ref,
+      chips: resolution.chips,
+      install: resolution.buildSystem === 'cmake'
+    },
+    image.python,
+    env
+  );
+  const ccache =
+    inputs.ccache && resolution.buildSystem === 'cmake'
+      ? await planCcache(
+          {
+            repo: inputs.idfRepo,
+            ref: resolution.idf.ref,
+            chips: resolution.chips,
+            board: resolution.board,
+            variant: resolution.boardVariant
+          },
+          env.places.root
+        )
+      : undefined;
+  const settings: ContainerSettings = {
+    tree: inputs.micropythonPath,
+    mountRoot: env.mountRoot,
+    jobs: inputs.jobs,
+    makeArgs: inputs.makeArgs,
+    targets: inputs.targets,
+    user: env.user,
+    network: inputs.network,
+    mirror: inputs.idfToolsMirror
+  };
+  const cache = { use: inputs.cache, available: inputs.cache && env.cache.available, ccache: inputs.ccache };
+  const core = { goal, resolution, engine, cache, image, toolchain, idf, ccache, settings };
+  return {
+    ...core,
+    resources: describeResources(core),
+    containers: plannedContainers(core, {
+      idfPath: idf.entry?.idfPath ?? entryPaths(UNKNOWN_IDF_DIR).idfPath,
+      toolsPath: idf.entry?.toolsPath ?? entryPaths(UNKNOWN_IDF_DIR).toolsPath,
+      toolchainDir: toolchain?.dir,
+      ccacheDir: ccache?.dir
+    }),
+    runSpecific: RUN_SPECIFIC
+  };
+}
+
+/** Where the prepared resources are on this machine. */
+export interface ResourcePaths {
+  idfPath: string;
+  toolsPath: string;
+  toolchainDir?: string;
+  ccacheDir?: string;
+}
+
+type PlanCore = Pick<Plan, 'goal' | 'resolution' | 'image' | 'idf' | 'settings'>;
+
+/** The build container's inputs: the plan's settings and the resources' paths. Pure. */
+export function buildPlanOf(plan: PlanCore, paths: ResourcePaths, serial?: MakeStep['serial']): BuildPlan {
+  return {
+    ...plan.settings,
+    resolution: plan.resolution,
+    image: plan.image.ref,
+    ...paths,
+    serial
+  };
+}
+
+/** A make step's full argv: the resolved board first when asked. Pure. */
+export function makeStepArgs(
+  step: MakeStep,
+  resolution: Pick<Resolution, 'board' | 'boardVariant'>
+): string[] {
+  return step.board ? [...boardArgs(resolution), ...step.args] : step.args;
+}
+
+/**
+ * Every container the goal runs, in order, with its full argv. The plan
+ * and the run both make them with this one function: the plan with what it
+ * knows, the run with the paths it prepared. Pure.
+ */
+export function plannedContainers(plan: PlanCore, paths: ResourcePaths): PlannedContainer[] {
+  const { goal, resolution, settings } = plan;
+  const containers: Omit<PlannedContainer, 'argv'>[] = [];
+  if (plan.idf.install && !plan.idf.present) {
+    containers.push({
+      role: 'install',
+      title: `ESP-IDF tools for ${resolution.chips.join(', ')}`,
+      when: plan.idf.entry
+        ? 'when ESP-IDF is cloned (not found here or in the Actions cache)'
+        : 'when ESP-IDF is cloned',
+      spec: installContainer(
+        {
+          image: plan.image.ref,
+          idfPath: paths.idfPath,
+          toolsPath: paths.toolsPath,
+          chips: resolution.chips,
+          mirror: settings.mirror,
+          user: settings.user,
+          network: settings.network
+        },
+        'esp32-build-install-<run>'
+      )
+    });
+  }
+  if (goal.kind === 'build') {
+    containers.push({
+      role: 'build',
+      title: 'Build the firmware',
+      spec: buildContainer(buildPlanOf(plan, paths), 'esp32-build-make-<run>')
+    });
+  }
+  const step = goal.kind === 'build' ? goal.then : goal.kind === 'make' ? goal.step : undefined;
+  if (step) {
+    const args = makeStepArgs(step, resolution);
+    containers.push({
+      role: 'make',
+      title: step.title,
+      spec: makeContainer(buildPlanOf(plan, paths, step.serial), step.cwd, args, 'esp32-build-make-<run>')
+    });
+  }
+  return containers.map((c) => ({ ...c, argv: ['docker', ...dockerRunArgs(c.spec)] }));
+}

@@ -1,0 +1,141 @@
+/**
+ * The plan's resources in words: for each thing a build needs, what it is,
+ * where it lives, whether it is here, and how it will be had. Pure.
+ */
+import { formatArgv } from '../exec.js';
+import type { CcachePlan } from './ccache.js';
+import type { IdfPlan } from './idf.js';
+import type { ImagePlan } from './image.js';
+import type { Resolution } from './resolve/index.js';
+import type { ToolchainPlan } from './toolchain.js';
+
+export type Presence = 'present' | 'absent' | 'unknown';
+
+export interface ResourceView {
+  name: 'image' | 'toolchain' | 'esp-idf' | 'ccache';
+  identity: string;
+  where: string;
+  presence: Presence;
+  /** How it will be had, in the order tried: the first that works wins. */
+  steps: string[];
+  /** What cannot be known before the run, and what each outcome does. */
+  unknown?: string;
+}
+
+interface Planned {
+  resolution: Resolution;
+  cache: { available: boolean };
+  image: ImagePlan;
+  toolchain?: ToolchainPlan;
+  idf: IdfPlan;
+  ccache?: CcachePlan;
+}
+
+const USE = 'use it as it is';
+
+export function imageView(image: ImagePlan, cached: boolean): ResourceView {
+  const view: ResourceView = {
+    name: 'image',
+    identity: image.mode === 'build' ? `${image.ref} (built from docker/)` : image.ref,
+    where: 'the Docker engine',
+    presence: image.present ? 'present' : 'absent',
+    steps: [USE]
+  };
+  if (image.present) return view;
+  if (image.build) {
+    const build = `build it: ${formatArgv('docker', image.build.args)}`;
+    view.steps = cached
+      ? [
+          `restore ${image.build.tar} from the Actions cache (key ${image.build.cacheKey}) and docker load it`,
+          build
+        ]
+      : [build];
+    if (cached) view.unknown = 'whether the Actions cache has the image: a hit loads it, a miss builds it';
+  } else {
+    view.steps = [`pull it: docker pull ${image.ref}`];
+    view.unknown = "its Python, asked once it is pulled (the ESP-IDF entry's key depends on it)";
+  }
+  return view;
+}
+
+function toolchainView(tc: ToolchainPlan, cached: boolean): ResourceView {
+  const view: ResourceView = {
+    name: 'toolchain',
+    identity: `xtensa-esp32-elf ${tc.version} (sha256 ${tc.sha256})`,
+    where: tc.dir,
+    presence: tc.present ? 'present' : 'absent',
+    steps: [USE]
+  };
+  if (tc.present) return view;
+  const download = `download ${tc.url}, check its SHA-256, extract it into the tool cache`;
+  view.steps = cached ? [`restore from the Actions cache (key ${tc.cacheKey})`, download] : [download];
+  if (cached) view.unknown = 'whether the Actions cache has it: a hit uses it, a miss downloads it';
+  return view;
+}
+
+function idfView(idf: IdfPlan, cached: boolean): ResourceView {
+  const install = idf.install ? [`run install.sh for ${idf.chips.join(',')} in the image`] : [];
+  if (idf.offline !== undefined) {
+    return {
+      name: 'esp-idf',
+      identity: `${idf.ref} from ${idf.repo} (not resolved)`,
+      where: 'unknown until run',
+      presence: 'unknown',
+      steps: [
+        'use the commit of the branch kept on this machine',
+        ...(cached
+          ? ['restore the tag from the Actions cache', 'restore the newest cached commit of the branch']
+          : []),
+        'otherwise fail: the repository is unreachable'
+      ],
+      unknown: `the repository could not be asked (${idf.offline}): what ${idf.ref} is, and which cached entry serves it`
+    };
+  }
+  const remote = idf.remote!;
+  const view: ResourceView = {
+    name: 'esp-idf',
+    identity: `${idf.ref} (${remote.kind}${remote.kind === 'commit' ? '' : ` at ${remote.commit}`}) from ${idf.repo}`,
+    where: idf.entry?.dir ?? 'unknown until run',
+    presence: idf.entry ? (idf.present ? 'present' : 'absent') : 'unknown',
+    steps: [USE]
+  };
+  if (idf.present) return view;
+  const clone = `clone ${idf.repo} at ${idf.ref} with its submodules`;
+  view.steps = [
+    ...(idf.entry ? [] : [USE + ', if this machine has it']),
+    ...(cached
+      ? [`restore from the Actions cache (key ${idf.entry?.key ?? 'known once the Python is'})`]
+      : []),
+    clone,
+    ...install
+  ];
+  if (!idf.entry) view.unknown = "the entry's directory and key: they depend on the pulled image's Python";
+  else if (cached)
+    view.unknown = 'whether the Actions cache has it: a hit uses it, a miss clones and installs';
+  return view;
+}
+
+function ccacheView(cc: CcachePlan, resolution: Resolution, cached: boolean): ResourceView {
+  const view: ResourceView = {
+    name: 'ccache',
+    identity: `ESP-IDF ${resolution.idf.ref}, board ${resolution.board || '(default)'}${resolution.boardVariant ? ` variant ${resolution.boardVariant}` : ''}`,
+    where: cc.dir,
+    presence: cc.present ? 'present' : 'absent',
+    steps: [USE]
+  };
+  if (cc.present) return view;
+  view.steps = cached
+    ? [`restore the newest entry whose key starts with ${cc.restoreKeys[0]}`, 'otherwise start empty']
+    : ['start empty'];
+  if (cached) view.unknown = 'whether the Actions cache has one: a hit starts warm, a miss cold';
+  return view;
+}
+
+export function describeResources(plan: Planned): ResourceView[] {
+  const cached = plan.cache.available;
+  const views = [imageView(plan.image, cached)];
+  if (plan.toolchain) views.push(toolchainView(plan.toolchain, cached));
+  views.push(idfView(plan.idf, cached));
+  if (plan.ccache) views.push(ccacheView(plan.ccache, plan.resolution, cached));
+  return views;
+}
