@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
 
 /** Options for {@link run}. */
 export interface RunOptions {
@@ -138,6 +139,74 @@ function removeGroup(pgid: number): void {
   if (liveGroups.delete(pgid) && liveGroups.size === 0) unhookParent();
 }
 
+type Stream = 'stdout' | 'stderr';
+
+/** Collects a child's output, and streams it line by line to onLine. */
+function collectOutput(child: ChildProcessByStdio<null, Readable, Readable>, options: RunOptions) {
+  const out: Record<Stream, string[]> = { stdout: [], stderr: [] };
+  const partial = { stdout: '', stderr: '' };
+  const onData = (stream: Stream) => (chunk: Buffer) => {
+    const text = chunk.toString('utf8');
+    out[stream].push(text);
+    if (!options.onLine) return;
+    const pieces = (partial[stream] + text).split(options.splitOnCarriageReturn ? /\r\n|\n|\r(?!$)/ : '\n');
+    partial[stream] = pieces.pop() ?? '';
+    for (const line of pieces) options.onLine(line.replace(/\r$/, ''), stream);
+  };
+  child.stdout.on('data', onData('stdout'));
+  child.stderr.on('data', onData('stderr'));
+  /** Everything, once the child is done: the last unfinished lines go to onLine too. */
+  return (): Record<Stream, string> => {
+    for (const stream of ['stdout', 'stderr'] as const) {
+      if (options.onLine && partial[stream]) options.onLine(partial[stream], stream);
+    }
+    return { stdout: out.stdout.join(''), stderr: out.stderr.join('') };
+  };
+}
+
+/** Signals the child's whole group when it has one, so grandchildren (git's index-pack) go too. */
+function killer(child: ChildProcess, pgid: number | undefined): (sig: NodeJS.Signals) => void {
+  return (sig) => {
+    if (pgid !== undefined) {
+      try {
+        process.kill(-pgid, sig);
+        return;
+      } catch {
+        // The group is gone (or never formed): the child alone, below.
+      }
+    }
+    child.kill(sig);
+  };
+}
+
+interface Ending {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  timedOut: boolean;
+  output: Record<Stream, string>;
+}
+
+/** What a finished command amounts to: its result, or the error to throw. Pure. */
+function outcome(
+  command: string,
+  args: readonly string[],
+  options: RunOptions,
+  end: Ending
+): RunResult | Error {
+  const { stdout, stderr } = end.output;
+  const exitCode = end.code ?? 128;
+  if (!end.timedOut && (exitCode === 0 || options.allowFailure)) return { code: exitCode, stdout, stderr };
+  const how = end.timedOut
+    ? `timed out after ${(options.timeoutMs ?? 0) / 1000} s`
+    : end.signal
+      ? `was killed by ${end.signal}`
+      : `exited with code ${exitCode}`;
+  const error = new ExecError(`${command} ${how}`, command, args, end.code, stdout, stderr);
+  const tail = error.tail;
+  error.message = tail ? `${command} ${how}:\n${tail}` : `${command} ${how}`;
+  return error;
+}
+
 /**
  * The one way this project runs a process: an argv array, never a shell
  * string. Output is collected (and streamed line by line to onLine); a
@@ -163,32 +232,17 @@ export function run(command: string, args: readonly string[], options: RunOption
     // A detached child leads a process group of its own, whose id is its pid.
     const pgid = detached ? child.pid : undefined;
     if (pgid !== undefined) addGroup(pgid);
-    const out: Record<'stdout' | 'stderr', string[]> = { stdout: [], stderr: [] };
-    const partial = { stdout: '', stderr: '' };
+    const output = collectOutput(child, options);
+    const kill = killer(child, pgid);
     let timedOut = false;
     let aborted = false;
     let escalation: NodeJS.Timeout | undefined;
-
-    /** The whole group when there is one, so that grandchildren (git's index-pack, remote helpers) go too. */
-    const kill = (sig: NodeJS.Signals) => {
-      if (pgid !== undefined) {
-        try {
-          process.kill(-pgid, sig);
-          return;
-        } catch {
-          // The group is gone (or never formed): the child alone, below.
-        }
-      }
-      child.kill(sig);
-    };
-
     const onAbort = () => {
       aborted = true;
       kill('SIGTERM');
       escalation = setTimeout(() => kill('SIGKILL'), ABORT_GRACE_MS);
     };
     signal?.addEventListener('abort', onAbort, { once: true });
-
     const timer =
       options.timeoutMs !== undefined
         ? setTimeout(() => {
@@ -196,24 +250,12 @@ export function run(command: string, args: readonly string[], options: RunOption
             kill('SIGTERM');
           }, options.timeoutMs)
         : undefined;
-
     const cleanUp = () => {
       if (timer) clearTimeout(timer);
       if (escalation) clearTimeout(escalation);
       signal?.removeEventListener('abort', onAbort);
       if (pgid !== undefined) removeGroup(pgid);
     };
-
-    const onData = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
-      const text = chunk.toString('utf8');
-      out[stream].push(text);
-      if (!options.onLine) return;
-      const pieces = (partial[stream] + text).split(options.splitOnCarriageReturn ? /\r\n|\n|\r(?!$)/ : '\n');
-      partial[stream] = pieces.pop() ?? '';
-      for (const line of pieces) options.onLine(line.replace(/\r$/, ''), stream);
-    };
-    child.stdout.on('data', onData('stdout'));
-    child.stderr.on('data', onData('stderr'));
 
     child.on('error', (error: NodeJS.ErrnoException) => {
       cleanUp();
@@ -223,33 +265,11 @@ export function run(command: string, args: readonly string[], options: RunOption
     // 'close' comes once every holder of the output pipes is gone, grandchildren included.
     child.on('close', (code, exitSignal) => {
       cleanUp();
-      for (const stream of ['stdout', 'stderr'] as const) {
-        if (options.onLine && partial[stream]) options.onLine(partial[stream], stream);
-      }
-      const stdout = out.stdout.join('');
-      const stderr = out.stderr.join('');
-      if (aborted) {
-        reject(new AbortError(`${command} was cancelled`, { cause: signal?.reason }));
-        return;
-      }
-      const exitCode = code ?? 128;
-      if (exitCode === 0 && !timedOut) {
-        resolve({ code: 0, stdout, stderr });
-        return;
-      }
-      if (options.allowFailure && !timedOut) {
-        resolve({ code: exitCode, stdout, stderr });
-        return;
-      }
-      const how = timedOut
-        ? `timed out after ${(options.timeoutMs ?? 0) / 1000} s`
-        : exitSignal
-          ? `was killed by ${exitSignal}`
-          : `exited with code ${exitCode}`;
-      const error = new ExecError(`${command} ${how}`, command, args, code, stdout, stderr);
-      const tail = error.tail;
-      error.message = tail ? `${command} ${how}:\n${tail}` : `${command} ${how}`;
-      reject(error);
+      const all = output();
+      if (aborted) return reject(new AbortError(`${command} was cancelled`, { cause: signal?.reason }));
+      const result = outcome(command, args, options, { code, signal: exitSignal, timedOut, output: all });
+      if (result instanceof Error) reject(result);
+      else resolve(result);
     });
   });
 }

@@ -6,7 +6,7 @@ import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(902);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(579);
 
 process.exitCode = await (0,_run_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2));
 
@@ -15,7 +15,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 902:
+/***/ 579:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -109,11 +109,11 @@ const OPTIONS = Object.fromEntries([
         value: 'RATE',
         help: "flashing speed (default: $ESPBAUD, else the port Makefile's)"
     },
-    { name: 'json', kind: 'boolean', help: 'print one JSON object' },
+    { name: 'json', kind: 'boolean', help: 'print one JSON object (with --dry-run: the plan)' },
     {
         name: 'dry-run',
         kind: 'boolean',
-        help: 'print the docker commands instead of running them; nothing is downloaded, cloned or built'
+        help: 'print the plan instead of running it: each resource, where it lives, whether it is here and how it would be had, then the exact docker commands; nothing is downloaded, cloned or built'
     },
     { name: 'verbose', kind: 'boolean', short: 'v', help: 'show every command and its full output' },
     { name: 'help', kind: 'boolean', short: 'h', help: 'show this help' }
@@ -133,7 +133,8 @@ const BUILD = [
     'make-args',
     'network',
     'no-ccache',
-    'dry-run'
+    'dry-run',
+    'json'
 ];
 const SERIAL = ['port', 'baud'];
 const COMMON = ['verbose', 'help'];
@@ -161,7 +162,7 @@ const COMMANDS = {
     image: {
         usage: 'image [--image REF] [--network NAME]',
         summary: 'build the esp32-devel image from docker/Dockerfile (or pull --image REF)',
-        options: ['image', 'network', 'dry-run', ...COMMON]
+        options: ['image', 'network', 'dry-run', 'json', ...COMMON]
     },
     build: {
         usage: 'build [options]',
@@ -272,6 +273,9 @@ function parseCommandLine(argv) {
                 throw new UsageError(`--${spec.name} is given twice.`, command);
             options[spec.name] = value;
         }
+    }
+    if (options.json && command !== 'resolve' && !options['dry-run']) {
+        throw new UsageError('--json prints the plan of a dry run: give it with --dry-run.', command);
     }
     return { command, options, rest, help };
 }
@@ -483,6 +487,62 @@ function removeGroup(pgid) {
     if (liveGroups.delete(pgid) && liveGroups.size === 0)
         unhookParent();
 }
+/** Collects a child's output, and streams it line by line to onLine. */
+function collectOutput(child, options) {
+    const out = { stdout: [], stderr: [] };
+    const partial = { stdout: '', stderr: '' };
+    const onData = (stream) => (chunk) => {
+        const text = chunk.toString('utf8');
+        out[stream].push(text);
+        if (!options.onLine)
+            return;
+        const pieces = (partial[stream] + text).split(options.splitOnCarriageReturn ? /\r\n|\n|\r(?!$)/ : '\n');
+        partial[stream] = pieces.pop() ?? '';
+        for (const line of pieces)
+            options.onLine(line.replace(/\r$/, ''), stream);
+    };
+    child.stdout.on('data', onData('stdout'));
+    child.stderr.on('data', onData('stderr'));
+    /** Everything, once the child is done: the last unfinished lines go to onLine too. */
+    return () => {
+        for (const stream of ['stdout', 'stderr']) {
+            if (options.onLine && partial[stream])
+                options.onLine(partial[stream], stream);
+        }
+        return { stdout: out.stdout.join(''), stderr: out.stderr.join('') };
+    };
+}
+/** Signals the child's whole group when it has one, so grandchildren (git's index-pack) go too. */
+function killer(child, pgid) {
+    return (sig) => {
+        if (pgid !== undefined) {
+            try {
+                process.kill(-pgid, sig);
+                return;
+            }
+            catch {
+                // The group is gone (or never formed): the child alone, below.
+            }
+        }
+        child.kill(sig);
+    };
+}
+/** What a finished command amounts to: its result, or the error to throw. Pure. */
+function outcome(command, args, options, end) {
+    const { stdout, stderr } = end.output;
+    const exitCode = end.code ?? 128;
+    if (!end.timedOut && (exitCode === 0 || options.allowFailure))
+        return { code: exitCode, stdout, stderr };
+    const how = end.timedOut
+        ? `timed out after ${(options.timeoutMs ?? 0) / 1000} s`
+        : end.signal
+            ? `was killed by ${end.signal}`
+            : `exited with code ${exitCode}`;
+    const error = new ExecError(`${command} ${how}`, command, args, end.code, stdout, stderr);
+    const tail = error.tail;
+    error.message = tail ? `${command} ${how}:\n${tail}` : `${command} ${how}`;
+    return error;
+}
 /**
  * The one way this project runs a process: an argv array, never a shell
  * string. Output is collected (and streamed line by line to onLine); a
@@ -507,24 +567,11 @@ function run(command, args, options = {}) {
         const pgid = detached ? child.pid : undefined;
         if (pgid !== undefined)
             addGroup(pgid);
-        const out = { stdout: [], stderr: [] };
-        const partial = { stdout: '', stderr: '' };
+        const output = collectOutput(child, options);
+        const kill = killer(child, pgid);
         let timedOut = false;
         let aborted = false;
         let escalation;
-        /** The whole group when there is one, so that grandchildren (git's index-pack, remote helpers) go too. */
-        const kill = (sig) => {
-            if (pgid !== undefined) {
-                try {
-                    process.kill(-pgid, sig);
-                    return;
-                }
-                catch {
-                    // The group is gone (or never formed): the child alone, below.
-                }
-            }
-            child.kill(sig);
-        };
         const onAbort = () => {
             aborted = true;
             kill('SIGTERM');
@@ -546,18 +593,6 @@ function run(command, args, options = {}) {
             if (pgid !== undefined)
                 removeGroup(pgid);
         };
-        const onData = (stream) => (chunk) => {
-            const text = chunk.toString('utf8');
-            out[stream].push(text);
-            if (!options.onLine)
-                return;
-            const pieces = (partial[stream] + text).split(options.splitOnCarriageReturn ? /\r\n|\n|\r(?!$)/ : '\n');
-            partial[stream] = pieces.pop() ?? '';
-            for (const line of pieces)
-                options.onLine(line.replace(/\r$/, ''), stream);
-        };
-        child.stdout.on('data', onData('stdout'));
-        child.stderr.on('data', onData('stderr'));
         child.on('error', (error) => {
             cleanUp();
             const why = error.code === 'ENOENT' ? `${command} was not found on PATH` : error.message;
@@ -566,34 +601,14 @@ function run(command, args, options = {}) {
         // 'close' comes once every holder of the output pipes is gone, grandchildren included.
         child.on('close', (code, exitSignal) => {
             cleanUp();
-            for (const stream of ['stdout', 'stderr']) {
-                if (options.onLine && partial[stream])
-                    options.onLine(partial[stream], stream);
-            }
-            const stdout = out.stdout.join('');
-            const stderr = out.stderr.join('');
-            if (aborted) {
-                reject(new AbortError(`${command} was cancelled`, { cause: signal?.reason }));
-                return;
-            }
-            const exitCode = code ?? 128;
-            if (exitCode === 0 && !timedOut) {
-                resolve({ code: 0, stdout, stderr });
-                return;
-            }
-            if (options.allowFailure && !timedOut) {
-                resolve({ code: exitCode, stdout, stderr });
-                return;
-            }
-            const how = timedOut
-                ? `timed out after ${(options.timeoutMs ?? 0) / 1000} s`
-                : exitSignal
-                    ? `was killed by ${exitSignal}`
-                    : `exited with code ${exitCode}`;
-            const error = new ExecError(`${command} ${how}`, command, args, code, stdout, stderr);
-            const tail = error.tail;
-            error.message = tail ? `${command} ${how}:\n${tail}` : `${command} ${how}`;
-            reject(error);
+            const all = output();
+            if (aborted)
+                return reject(new AbortError(`${command} was cancelled`, { cause: signal?.reason }));
+            const result = outcome(command, args, options, { code, signal: exitSignal, timedOut, output: all });
+            if (result instanceof Error)
+                reject(result);
+            else
+                resolve(result);
         });
     });
 }
@@ -937,36 +952,6 @@ class NoCache {
     async save() { }
 }
 
-;// CONCATENATED MODULE: ./src/diagnostics.ts
-/**
- * A gcc/clang diagnostic: `file:line:col: error|warning: message`. The one
- * pattern behind the action's problem matcher and the build's error tails.
- */
-const COMPILER_DIAGNOSTIC = /^(.+?):(\d+):(\d+):\s+(?:fatal\s+)?(error|warning):\s+(.*)$/;
-/** The groups of {@link COMPILER_DIAGNOSTIC}, by what they hold. */
-const DIAGNOSTIC_GROUPS = { file: 1, line: 2, column: 3, severity: 4, message: 5 };
-/** The last compiler errors in a build's output, for the failure message. Pure. */
-function lastCompilerErrors(output, count = 10) {
-    return output
-        .split('\n')
-        .filter((line) => COMPILER_DIAGNOSTIC.exec(line)?.[DIAGNOSTIC_GROUPS.severity] === 'error')
-        .slice(-count);
-}
-
-;// CONCATENATED MODULE: ./src/layout.ts
-/**
- * Where things live inside the build container. Fixed paths, whatever the host
- * layout: ESP-IDF's Python venv and CMake caches record absolute paths, so a
- * cached checkout only stays valid if it is always mounted at the same place.
- */
-const CONTAINER = {
-    idfPath: '/opt/esp32-devel/esp-idf',
-    idfToolsPath: '/opt/esp32-devel/espressif',
-    toolchain: '/opt/esp32-devel/xtensa-esp32-elf',
-    ccacheDir: '/opt/esp32-devel/ccache',
-    home: '/tmp/esp32-home'
-};
-
 ;// CONCATENATED MODULE: external "node:crypto"
 const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
 ;// CONCATENATED MODULE: ./src/pipeline/docker.ts
@@ -1014,15 +999,25 @@ function dockerRunArgs(spec) {
     args.push(spec.image, ...spec.command);
     return args;
 }
+/** What went wrong between the docker client and the engine, from what the client said. Pure. */
+function classifyDockerFailure(stderr) {
+    if (/permission denied (while trying to connect|.*docker)/i.test(stderr))
+        return 'permission';
+    if (/Cannot connect to the Docker daemon|Is the docker daemon running|error during connect|dial unix \S*docker\.sock: connect: (no such file or directory|connection refused)/i.test(stderr)) {
+        return 'unreachable';
+    }
+    return 'other';
+}
 /** Turn what the docker client said into what to do about it. */
 function explainDockerFailure(stderr) {
-    if (/permission denied.*docker(\.sock| daemon socket)/i.test(stderr)) {
-        return 'This user may not use the Docker engine (permission denied on its socket). Add the user to the docker group (sudo usermod -aG docker $USER, then log in again) or use rootless Docker. Note that the docker group is equivalent to root on this host.';
+    switch (classifyDockerFailure(stderr)) {
+        case 'permission':
+            return 'This user may not use the Docker engine (permission denied on its socket). Add the user to the docker group (sudo usermod -aG docker $USER, then log in again) or use rootless Docker. Note that the docker group is equivalent to root on this host.';
+        case 'unreachable':
+            return 'No Docker engine is reachable. Start it (sudo systemctl start docker, or open Docker Desktop) and check that `docker info` works.';
+        default:
+            return undefined;
     }
-    if (/Cannot connect to the Docker daemon|Is the docker daemon running|error during connect/i.test(stderr)) {
-        return 'No Docker engine is reachable. Start it (sudo systemctl start docker, or open Docker Desktop) and check that `docker info` works.';
-    }
-    return undefined;
 }
 /** The docker client, through the one exec wrapper, with failures explained. */
 class Docker {
@@ -1071,6 +1066,74 @@ class Docker {
         await run(this.command, ['rm', '--force', name], { allowFailure: true });
     }
 }
+
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+;// CONCATENATED MODULE: ./src/pipeline/artifacts.ts
+
+
+/** The files a flasher needs, plus the ELF and map for debugging, per build system. */
+const ARTIFACT_FILES = {
+    cmake: [
+        'firmware.bin',
+        'micropython.bin',
+        'bootloader/bootloader.bin',
+        'partition_table/partition-table.bin',
+        'ota_data_initial.bin',
+        'micropython.uf2',
+        'flash_args',
+        'flasher_args.json',
+        'micropython.elf',
+        'micropython.map'
+    ],
+    make: [
+        'firmware.bin',
+        'bootloader.bin',
+        'partitions.bin',
+        'application.bin',
+        'application.elf',
+        'application.map'
+    ]
+};
+/** Which of the expected files exist in the build directory. */
+function findArtifacts(tree, buildDir, buildSystem) {
+    const dir = external_node_path_default().resolve(tree, buildDir);
+    const files = ARTIFACT_FILES[buildSystem].map((f) => external_node_path_default().join(dir, f)).filter((f) => (0,external_node_fs_namespaceObject.existsSync)(f));
+    const firmware = files.find((f) => external_node_path_default().basename(f) === 'firmware.bin');
+    return { buildDir: dir, firmware, firmwareSize: firmware ? (0,external_node_fs_namespaceObject.statSync)(firmware).size : undefined, files };
+}
+
+;// CONCATENATED MODULE: ./src/diagnostics.ts
+/**
+ * A gcc/clang diagnostic: `file:line:col: error|warning: message`. The one
+ * pattern behind the action's problem matcher and the build's error tails.
+ */
+const COMPILER_DIAGNOSTIC = /^(.+?):(\d+):(\d+):\s+(?:fatal\s+)?(error|warning):\s+(.*)$/;
+/** The groups of {@link COMPILER_DIAGNOSTIC}, by what they hold. */
+const DIAGNOSTIC_GROUPS = { file: 1, line: 2, column: 3, severity: 4, message: 5 };
+/** The last compiler errors in a build's output, for the failure message. Pure. */
+function lastCompilerErrors(output, count = 10) {
+    return output
+        .split('\n')
+        .filter((line) => COMPILER_DIAGNOSTIC.exec(line)?.[DIAGNOSTIC_GROUPS.severity] === 'error')
+        .slice(-count);
+}
+
+;// CONCATENATED MODULE: ./src/layout.ts
+/**
+ * Where things live inside the build container. Fixed paths, whatever the host
+ * layout: ESP-IDF's Python venv and CMake caches record absolute paths, so a
+ * cached checkout only stays valid if it is always mounted at the same place.
+ */
+const CONTAINER = {
+    idfPath: '/opt/esp32-devel/esp-idf',
+    idfToolsPath: '/opt/esp32-devel/espressif',
+    toolchain: '/opt/esp32-devel/xtensa-esp32-elf',
+    ccacheDir: '/opt/esp32-devel/ccache',
+    home: '/tmp/esp32-home'
+};
 
 ;// CONCATENATED MODULE: ./src/pipeline/build.ts
 
@@ -1256,44 +1319,6 @@ async function runContainer(docker, spec, log, what, signal) {
     finally {
         signal?.removeEventListener('abort', stop);
     }
-}
-
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-;// CONCATENATED MODULE: ./src/pipeline/artifacts.ts
-
-
-/** The files a flasher needs, plus the ELF and map for debugging, per build system. */
-const ARTIFACT_FILES = {
-    cmake: [
-        'firmware.bin',
-        'micropython.bin',
-        'bootloader/bootloader.bin',
-        'partition_table/partition-table.bin',
-        'ota_data_initial.bin',
-        'micropython.uf2',
-        'flash_args',
-        'flasher_args.json',
-        'micropython.elf',
-        'micropython.map'
-    ],
-    make: [
-        'firmware.bin',
-        'bootloader.bin',
-        'partitions.bin',
-        'application.bin',
-        'application.elf',
-        'application.map'
-    ]
-};
-/** Which of the expected files exist in the build directory. */
-function findArtifacts(tree, buildDir, buildSystem) {
-    const dir = external_node_path_default().resolve(tree, buildDir);
-    const files = ARTIFACT_FILES[buildSystem].map((f) => external_node_path_default().join(dir, f)).filter((f) => (0,external_node_fs_namespaceObject.existsSync)(f));
-    const firmware = files.find((f) => external_node_path_default().basename(f) === 'firmware.bin');
-    return { buildDir: dir, firmware, firmwareSize: firmware ? (0,external_node_fs_namespaceObject.statSync)(firmware).size : undefined, files };
 }
 
 ;// CONCATENATED MODULE: ./src/pipeline/fingerprint.ts
@@ -3790,10 +3815,28 @@ function parseGitProgress(line) {
         return undefined;
     return { stage: m[1], percent: Number(m[2]), done: Number(m[3]), total: Number(m[4]) };
 }
+const ESC = String.fromCharCode(27);
+/** An escape sequence (a colour or style), or one code point. */
+const PIECE = new RegExp(`${ESC}\\[[0-9;]*[A-Za-z]|[\\s\\S]`, 'gu');
 /** Cut a line to the terminal's width (counting code points, not escape codes). */
 function fitWidth(line, columns) {
-    const chars = [...line];
-    return chars.length <= columns ? line : `${chars.slice(0, Math.max(0, columns - 1)).join('')}…`;
+    // Colour codes take no room on the screen: count only what shows.
+    const pieces = line.match(PIECE) ?? [];
+    const visible = pieces.filter((p) => !p.startsWith(ESC)).length;
+    if (visible <= columns)
+        return line;
+    let kept = '';
+    let shown = 0;
+    for (const piece of pieces) {
+        const escape = piece.startsWith(ESC);
+        if (!escape && shown === Math.max(0, columns - 1))
+            break;
+        kept += piece;
+        if (!escape)
+            shown++;
+    }
+    // A cut line may have left a style on: reset it, so the terminal is not left dim.
+    return `${kept}…${pieces.length > visible ? '\x1b[0m' : ''}`;
 }
 /** Rows of label/value pairs, aligned. */
 function table(rows, indent = 2) {
@@ -4335,15 +4378,6 @@ async function removeScratch(places) {
 /** The free space below which a build cannot fit (ESP-IDF with its tools is 2–3 GiB). */
 const DISK_PROBLEM_BYTES = 3 * 1024 ** 3;
 const DISK_WARNING_BYTES = 10 * 1024 ** 3;
-/** What went wrong between the client and the engine. Pure. */
-function classifyDockerFailure(stderr) {
-    if (/permission denied/i.test(stderr))
-        return 'permission';
-    if (/Cannot connect to the Docker daemon|Is the docker daemon running|error during connect|no such file or directory|connection refused/i.test(stderr)) {
-        return 'unreachable';
-    }
-    return 'other';
-}
 const ROOT_EQUIVALENT = 'membership of the docker group is equivalent to root on this machine (a container can mount / and write anywhere): only give it to people who may use sudo; rootless Docker (dockerd-rootless-setuptool.sh install) avoids that';
 function dockerFindings(facts) {
     const { docker, user } = facts;
@@ -4751,12 +4785,70 @@ function treeCloneText(what) {
     ].join('\n');
 }
 
+;// CONCATENATED MODULE: ./src/cli/goals.ts
+/**
+ * What each command asks of the pipeline, as a goal: pure decisions over the
+ * command line, the tree and the chosen serial port.
+ */
+
+
+
+
+/** BOARD= / BOARD_VARIANT= given to `make` choose the board the resolution is for. Pure. */
+function boardFromMakeArgs(args) {
+    const value = (name) => [...args]
+        .reverse()
+        .find((a) => a.startsWith(`${name}=`))
+        ?.slice(name.length + 1);
+    return { board: value('BOARD'), boardVariant: value('BOARD_VARIANT') };
+}
+/** What a command asks of the pipeline. Pure. */
+function goalFor(command, where, makeArgs, serial, baud) {
+    const portDir = external_node_path_default().join(where.tree, PORT_DIR);
+    const onBoard = (target) => ({
+        cwd: portDir,
+        board: true,
+        args: [...(serial ? serialMakeArgs(serial.port, baud) : []), target],
+        serial: serial?.attachment
+    });
+    switch (command) {
+        case 'setup':
+            return { kind: 'setup' };
+        case 'build':
+            return { kind: 'build' };
+        case 'deploy':
+            return { kind: 'build', then: { title: `Deploy to ${serial?.name}`, ...onBoard('deploy') } };
+        case 'erase':
+            return { kind: 'make', step: { title: 'Erase the flash', ...onBoard('erase') } };
+        case 'make':
+            return {
+                kind: 'make',
+                step: {
+                    title: `make ${makeArgs.join(' ')}`.trim(),
+                    cwd: where.cwd,
+                    args: makeArgs,
+                    serial: serial?.attachment
+                }
+            };
+    }
+}
+/** The arguments of `esp32-build make -- ARGS`: the board, port and baud options added. Pure. */
+function aliasMakeArgs(rest, inputs, boardGiven, serial, baud) {
+    const args = [...rest];
+    if (boardGiven)
+        args.unshift(...boardArgs({ board: inputs.board ?? '', boardVariant: inputs.boardVariant }));
+    if (serial && !args.some((a) => a.startsWith('PORT=')))
+        args.push(...serialMakeArgs(serial.port, undefined));
+    if (baud && !args.some((a) => a.startsWith('BAUD=')))
+        args.push(`BAUD=${baud}`);
+    return args;
+}
+
 ;// CONCATENATED MODULE: ./src/cli/commands.ts
 /**
  * The commands: each one finds its tree, turns its options into the action's
  * Inputs, and drives the same pipeline as the action.
  */
-
 
 
 
@@ -4926,14 +5018,6 @@ async function chooseSerial(ctx) {
     ctx.terminal.log.info(`Board on ${chosen}${attachment.kind === 'bind' ? ` (a pseudo-terminal, mounted as ${attachment.container})` : ''}, group ${facts.groupName ?? facts.gid}`);
     return { attachment, port: attachment.container, name: chosen };
 }
-/** BOARD= / BOARD_VARIANT= given to `make` choose the board the resolution is for. Pure. */
-function boardFromMakeArgs(args) {
-    const value = (name) => [...args]
-        .reverse()
-        .find((a) => a.startsWith(`${name}=`))
-        ?.slice(name.length + 1);
-    return { board: value('BOARD'), boardVariant: value('BOARD_VARIANT') };
-}
 function printSummary(ctx, rows) {
     ctx.out(table(rows).join('\n'));
 }
@@ -4968,47 +5052,6 @@ function makeTree(ctx) {
         throw new TreeError(`make runs in the current directory, ${ctx.cwd}, which is not inside the MicroPython tree ${tree}. cd into it first.`);
     }
     return tree;
-}
-/** What a command asks of the pipeline. Pure. */
-function goalFor(command, where, makeArgs, serial, baud) {
-    const portDir = external_node_path_default().join(where.tree, PORT_DIR);
-    const onBoard = (target) => ({
-        cwd: portDir,
-        board: true,
-        args: [...(serial ? serialMakeArgs(serial.port, baud) : []), target],
-        serial: serial?.attachment
-    });
-    switch (command) {
-        case 'setup':
-            return { kind: 'setup' };
-        case 'build':
-            return { kind: 'build' };
-        case 'deploy':
-            return { kind: 'build', then: { title: `Deploy to ${serial?.name}`, ...onBoard('deploy') } };
-        case 'erase':
-            return { kind: 'make', step: { title: 'Erase the flash', ...onBoard('erase') } };
-        case 'make':
-            return {
-                kind: 'make',
-                step: {
-                    title: `make ${makeArgs.join(' ')}`.trim(),
-                    cwd: where.cwd,
-                    args: makeArgs,
-                    serial: serial?.attachment
-                }
-            };
-    }
-}
-/** The arguments of `esp32-build make -- ARGS`: the board, port and baud options added. Pure. */
-function aliasMakeArgs(rest, inputs, boardGiven, serial, baud) {
-    const args = [...rest];
-    if (boardGiven)
-        args.unshift(...boardArgs({ board: inputs.board ?? '', boardVariant: inputs.boardVariant }));
-    if (serial && !args.some((a) => a.startsWith('PORT=')))
-        args.push(...serialMakeArgs(serial.port, undefined));
-    if (baud && !args.some((a) => a.startsWith('BAUD=')))
-        args.push(`BAUD=${baud}`);
-    return args;
 }
 /** setup, build, deploy, erase and make: plan the goal, then print the plan or execute it. */
 async function buildingCommand(ctx, command) {

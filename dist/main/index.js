@@ -41873,6 +41873,62 @@ function removeGroup(pgid) {
     if (liveGroups.delete(pgid) && liveGroups.size === 0)
         unhookParent();
 }
+/** Collects a child's output, and streams it line by line to onLine. */
+function collectOutput(child, options) {
+    const out = { stdout: [], stderr: [] };
+    const partial = { stdout: '', stderr: '' };
+    const onData = (stream) => (chunk) => {
+        const text = chunk.toString('utf8');
+        out[stream].push(text);
+        if (!options.onLine)
+            return;
+        const pieces = (partial[stream] + text).split(options.splitOnCarriageReturn ? /\r\n|\n|\r(?!$)/ : '\n');
+        partial[stream] = pieces.pop() ?? '';
+        for (const line of pieces)
+            options.onLine(line.replace(/\r$/, ''), stream);
+    };
+    child.stdout.on('data', onData('stdout'));
+    child.stderr.on('data', onData('stderr'));
+    /** Everything, once the child is done: the last unfinished lines go to onLine too. */
+    return () => {
+        for (const stream of ['stdout', 'stderr']) {
+            if (options.onLine && partial[stream])
+                options.onLine(partial[stream], stream);
+        }
+        return { stdout: out.stdout.join(''), stderr: out.stderr.join('') };
+    };
+}
+/** Signals the child's whole group when it has one, so grandchildren (git's index-pack) go too. */
+function killer(child, pgid) {
+    return (sig) => {
+        if (pgid !== undefined) {
+            try {
+                process.kill(-pgid, sig);
+                return;
+            }
+            catch {
+                // The group is gone (or never formed): the child alone, below.
+            }
+        }
+        child.kill(sig);
+    };
+}
+/** What a finished command amounts to: its result, or the error to throw. Pure. */
+function outcome(command, args, options, end) {
+    const { stdout, stderr } = end.output;
+    const exitCode = end.code ?? 128;
+    if (!end.timedOut && (exitCode === 0 || options.allowFailure))
+        return { code: exitCode, stdout, stderr };
+    const how = end.timedOut
+        ? `timed out after ${(options.timeoutMs ?? 0) / 1000} s`
+        : end.signal
+            ? `was killed by ${end.signal}`
+            : `exited with code ${exitCode}`;
+    const error = new ExecError(`${command} ${how}`, command, args, end.code, stdout, stderr);
+    const tail = error.tail;
+    error.message = tail ? `${command} ${how}:\n${tail}` : `${command} ${how}`;
+    return error;
+}
 /**
  * The one way this project runs a process: an argv array, never a shell
  * string. Output is collected (and streamed line by line to onLine); a
@@ -41897,24 +41953,11 @@ function run(command, args, options = {}) {
         const pgid = detached ? child.pid : undefined;
         if (pgid !== undefined)
             addGroup(pgid);
-        const out = { stdout: [], stderr: [] };
-        const partial = { stdout: '', stderr: '' };
+        const output = collectOutput(child, options);
+        const kill = killer(child, pgid);
         let timedOut = false;
         let aborted = false;
         let escalation;
-        /** The whole group when there is one, so that grandchildren (git's index-pack, remote helpers) go too. */
-        const kill = (sig) => {
-            if (pgid !== undefined) {
-                try {
-                    process.kill(-pgid, sig);
-                    return;
-                }
-                catch {
-                    // The group is gone (or never formed): the child alone, below.
-                }
-            }
-            child.kill(sig);
-        };
         const onAbort = () => {
             aborted = true;
             kill('SIGTERM');
@@ -41936,18 +41979,6 @@ function run(command, args, options = {}) {
             if (pgid !== undefined)
                 removeGroup(pgid);
         };
-        const onData = (stream) => (chunk) => {
-            const text = chunk.toString('utf8');
-            out[stream].push(text);
-            if (!options.onLine)
-                return;
-            const pieces = (partial[stream] + text).split(options.splitOnCarriageReturn ? /\r\n|\n|\r(?!$)/ : '\n');
-            partial[stream] = pieces.pop() ?? '';
-            for (const line of pieces)
-                options.onLine(line.replace(/\r$/, ''), stream);
-        };
-        child.stdout.on('data', onData('stdout'));
-        child.stderr.on('data', onData('stderr'));
         child.on('error', (error) => {
             cleanUp();
             const why = error.code === 'ENOENT' ? `${command} was not found on PATH` : error.message;
@@ -41956,34 +41987,14 @@ function run(command, args, options = {}) {
         // 'close' comes once every holder of the output pipes is gone, grandchildren included.
         child.on('close', (code, exitSignal) => {
             cleanUp();
-            for (const stream of ['stdout', 'stderr']) {
-                if (options.onLine && partial[stream])
-                    options.onLine(partial[stream], stream);
-            }
-            const stdout = out.stdout.join('');
-            const stderr = out.stderr.join('');
-            if (aborted) {
-                reject(new AbortError(`${command} was cancelled`, { cause: signal?.reason }));
-                return;
-            }
-            const exitCode = code ?? 128;
-            if (exitCode === 0 && !timedOut) {
-                resolve({ code: 0, stdout, stderr });
-                return;
-            }
-            if (options.allowFailure && !timedOut) {
-                resolve({ code: exitCode, stdout, stderr });
-                return;
-            }
-            const how = timedOut
-                ? `timed out after ${(options.timeoutMs ?? 0) / 1000} s`
-                : exitSignal
-                    ? `was killed by ${exitSignal}`
-                    : `exited with code ${exitCode}`;
-            const error = new ExecError(`${command} ${how}`, command, args, code, stdout, stderr);
-            const tail = error.tail;
-            error.message = tail ? `${command} ${how}:\n${tail}` : `${command} ${how}`;
-            reject(error);
+            const all = output();
+            if (aborted)
+                return reject(new AbortError(`${command} was cancelled`, { cause: signal?.reason }));
+            const result = outcome(command, args, options, { code, signal: exitSignal, timedOut, output: all });
+            if (result instanceof Error)
+                reject(result);
+            else
+                resolve(result);
         });
     });
 }
@@ -42033,15 +42044,25 @@ function dockerRunArgs(spec) {
     args.push(spec.image, ...spec.command);
     return args;
 }
+/** What went wrong between the docker client and the engine, from what the client said. Pure. */
+function classifyDockerFailure(stderr) {
+    if (/permission denied (while trying to connect|.*docker)/i.test(stderr))
+        return 'permission';
+    if (/Cannot connect to the Docker daemon|Is the docker daemon running|error during connect|dial unix \S*docker\.sock: connect: (no such file or directory|connection refused)/i.test(stderr)) {
+        return 'unreachable';
+    }
+    return 'other';
+}
 /** Turn what the docker client said into what to do about it. */
 function explainDockerFailure(stderr) {
-    if (/permission denied.*docker(\.sock| daemon socket)/i.test(stderr)) {
-        return 'This user may not use the Docker engine (permission denied on its socket). Add the user to the docker group (sudo usermod -aG docker $USER, then log in again) or use rootless Docker. Note that the docker group is equivalent to root on this host.';
+    switch (classifyDockerFailure(stderr)) {
+        case 'permission':
+            return 'This user may not use the Docker engine (permission denied on its socket). Add the user to the docker group (sudo usermod -aG docker $USER, then log in again) or use rootless Docker. Note that the docker group is equivalent to root on this host.';
+        case 'unreachable':
+            return 'No Docker engine is reachable. Start it (sudo systemctl start docker, or open Docker Desktop) and check that `docker info` works.';
+        default:
+            return undefined;
     }
-    if (/Cannot connect to the Docker daemon|Is the docker daemon running|error during connect/i.test(stderr)) {
-        return 'No Docker engine is reachable. Start it (sudo systemctl start docker, or open Docker Desktop) and check that `docker info` works.';
-    }
-    return undefined;
 }
 /** The docker client, through the one exec wrapper, with failures explained. */
 class Docker {

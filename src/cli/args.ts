@@ -99,11 +99,11 @@ const OPTIONS: Record<string, OptionSpec> = Object.fromEntries(
         value: 'RATE',
         help: "flashing speed (default: $ESPBAUD, else the port Makefile's)"
       },
-      { name: 'json', kind: 'boolean', help: 'print one JSON object' },
+      { name: 'json', kind: 'boolean', help: 'print one JSON object (with --dry-run: the plan)' },
       {
         name: 'dry-run',
         kind: 'boolean',
-        help: 'print the docker commands instead of running them; nothing is downloaded, cloned or built'
+        help: 'print the plan instead of running it: each resource, where it lives, whether it is here and how it would be had, then the exact docker commands; nothing is downloaded, cloned or built'
       },
       { name: 'verbose', kind: 'boolean', short: 'v', help: 'show every command and its full output' },
       { name: 'help', kind: 'boolean', short: 'h', help: 'show this help' }
@@ -126,7 +126,8 @@ const BUILD = [
   'make-args',
   'network',
   'no-ccache',
-  'dry-run'
+  'dry-run',
+  'json'
 ];
 const SERIAL = ['port', 'baud'];
 const COMMON = ['verbose', 'help'];
@@ -163,7 +164,7 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
   image: {
     usage: 'image [--image REF] [--network NAME]',
     summary: 'build the esp32-devel image from docker/Dockerfile (or pull --image REF)',
-    options: ['image', 'network', 'dry-run', ...COMMON]
+    options: ['image', 'network', 'dry-run', 'json', ...COMMON]
   },
   build: {
     usage: 'build [options]',
@@ -292,6 +293,9 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
       if (options[spec.name] !== undefined) throw new UsageError(`--${spec.name} is given twice.`, command);
       options[spec.name] = value;
     }
+  }
+  if (options.json && command !== 'resolve' && !options['dry-run']) {
+    throw new UsageError('--json prints the plan of a dry run: give it with --dry-run.', command);
   }
   return { command, options, rest, help };
 }

@@ -7,14 +7,13 @@ import path from 'node:path';
 import { git } from '../git.js';
 import { parseInputs, parseRepository, type Inputs } from '../inputs.js';
 import { NoCache } from '../ports.js';
-import { boardArgs, type SerialAttachment } from '../pipeline/build.js';
 import { Docker } from '../pipeline/docker.js';
 import { execute, type PipelineResult } from '../pipeline/execute.js';
 import { findDockerDir, obtainImage, planImage } from '../pipeline/image.js';
-import { planGoal, resolveInputs, type Goal, type PipelineEnv } from '../pipeline/index.js';
-import { PORT_DIR, type Resolution } from '../pipeline/resolve/index.js';
+import { planGoal, resolveInputs, type PipelineEnv } from '../pipeline/index.js';
+import type { Resolution } from '../pipeline/resolve/index.js';
 import { summaryRows } from '../pipeline/summary.js';
-import { flag, inputSource, stringOption, type CommandName, type ParsedArgs } from './args.js';
+import { flag, inputSource, stringOption, type ParsedArgs } from './args.js';
 import { gatherFacts, doctorFindings, renderFindings } from './doctor.js';
 import { formatBytes, table, type Paint } from './format.js';
 import { currentUser, devNames, portFacts, processAlive } from './host.js';
@@ -36,10 +35,16 @@ import {
   platformProblem,
   portProblem,
   SerialError,
-  serialAttachment,
-  serialMakeArgs
+  serialAttachment
 } from './serial.js';
 import { DirectoryToolStore, layout, placesFor, removeLeftovers, removeScratch } from './store.js';
+import {
+  aliasMakeArgs,
+  boardFromMakeArgs,
+  goalFor,
+  type BuildingCommand,
+  type SerialChoice
+} from './goals.js';
 import type { TerminalProgress } from './terminal.js';
 
 export interface CommandContext {
@@ -202,14 +207,6 @@ async function buildingTree(ctx: CommandContext, dryRun: boolean): Promise<strin
   return release.root;
 }
 
-interface SerialChoice {
-  attachment?: SerialAttachment;
-  /** The port as the container sees it. */
-  port: string;
-  /** The port as it was named or found on the host. */
-  name: string;
-}
-
 /** The board's port, checked on the host as the device would check the container. */
 async function chooseSerial(ctx: CommandContext): Promise<SerialChoice> {
   const requested = stringOption(ctx.args.options, 'port') ?? (process.env.ESPPORT || undefined);
@@ -230,16 +227,6 @@ async function chooseSerial(ctx: CommandContext): Promise<SerialChoice> {
     `Board on ${chosen}${attachment.kind === 'bind' ? ` (a pseudo-terminal, mounted as ${attachment.container})` : ''}, group ${facts.groupName ?? facts.gid}`
   );
   return { attachment, port: attachment.container, name: chosen };
-}
-
-/** BOARD= / BOARD_VARIANT= given to `make` choose the board the resolution is for. Pure. */
-export function boardFromMakeArgs(args: readonly string[]): { board?: string; boardVariant?: string } {
-  const value = (name: string) =>
-    [...args]
-      .reverse()
-      .find((a) => a.startsWith(`${name}=`))
-      ?.slice(name.length + 1);
-  return { board: value('BOARD'), boardVariant: value('BOARD_VARIANT') };
 }
 
 function printSummary(ctx: CommandContext, rows: [string, string][]): void {
@@ -281,62 +268,6 @@ function makeTree(ctx: CommandContext): string {
     );
   }
   return tree;
-}
-
-type BuildingCommand = Exclude<CommandName, 'resolve' | 'image' | 'doctor'>;
-
-/** What a command asks of the pipeline. Pure. */
-export function goalFor(
-  command: BuildingCommand,
-  where: { tree: string; cwd: string },
-  makeArgs: string[],
-  serial: SerialChoice | undefined,
-  baud: string | undefined
-): Goal {
-  const portDir = path.join(where.tree, PORT_DIR);
-  const onBoard = (target: string) => ({
-    cwd: portDir,
-    board: true,
-    args: [...(serial ? serialMakeArgs(serial.port, baud) : []), target],
-    serial: serial?.attachment
-  });
-  switch (command) {
-    case 'setup':
-      return { kind: 'setup' };
-    case 'build':
-      return { kind: 'build' };
-    case 'deploy':
-      return { kind: 'build', then: { title: `Deploy to ${serial?.name}`, ...onBoard('deploy') } };
-    case 'erase':
-      return { kind: 'make', step: { title: 'Erase the flash', ...onBoard('erase') } };
-    case 'make':
-      return {
-        kind: 'make',
-        step: {
-          title: `make ${makeArgs.join(' ')}`.trim(),
-          cwd: where.cwd,
-          args: makeArgs,
-          serial: serial?.attachment
-        }
-      };
-  }
-}
-
-/** The arguments of `esp32-build make -- ARGS`: the board, port and baud options added. Pure. */
-export function aliasMakeArgs(
-  rest: readonly string[],
-  inputs: Pick<Inputs, 'board' | 'boardVariant'>,
-  boardGiven: boolean,
-  serial: SerialChoice | undefined,
-  baud: string | undefined
-): string[] {
-  const args = [...rest];
-  if (boardGiven)
-    args.unshift(...boardArgs({ board: inputs.board ?? '', boardVariant: inputs.boardVariant }));
-  if (serial && !args.some((a) => a.startsWith('PORT=')))
-    args.push(...serialMakeArgs(serial.port, undefined));
-  if (baud && !args.some((a) => a.startsWith('BAUD='))) args.push(`BAUD=${baud}`);
-  return args;
 }
 
 /** setup, build, deploy, erase and make: plan the goal, then print the plan or execute it. */

@@ -4,7 +4,7 @@
  * command that fixes it on the common distributions.
  */
 import { stat } from 'node:fs/promises';
-import { Docker, DockerError } from '../pipeline/docker.js';
+import { classifyDockerFailure, Docker, DockerError } from '../pipeline/docker.js';
 import { formatBytes, type Paint } from './format.js';
 import { currentUser, devNames, groups, portFacts, processAlive } from './host.js';
 import {
@@ -48,21 +48,6 @@ export interface DoctorFacts {
 /** The free space below which a build cannot fit (ESP-IDF with its tools is 2–3 GiB). */
 export const DISK_PROBLEM_BYTES = 3 * 1024 ** 3;
 export const DISK_WARNING_BYTES = 10 * 1024 ** 3;
-
-export type DockerFailure = 'permission' | 'unreachable' | 'other';
-
-/** What went wrong between the client and the engine. Pure. */
-export function classifyDockerFailure(stderr: string): DockerFailure {
-  if (/permission denied/i.test(stderr)) return 'permission';
-  if (
-    /Cannot connect to the Docker daemon|Is the docker daemon running|error during connect|no such file or directory|connection refused/i.test(
-      stderr
-    )
-  ) {
-    return 'unreachable';
-  }
-  return 'other';
-}
 
 const ROOT_EQUIVALENT =
   'membership of the docker group is equivalent to root on this machine (a container can mount / and write anywhere): only give it to people who may use sudo; rootless Docker (dockerd-rootless-setuptool.sh install) avoids that';

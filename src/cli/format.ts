@@ -98,10 +98,26 @@ export function parseGitProgress(line: string): GitProgress | undefined {
   return { stage: m[1], percent: Number(m[2]), done: Number(m[3]), total: Number(m[4]) };
 }
 
+const ESC = String.fromCharCode(27);
+/** An escape sequence (a colour or style), or one code point. */
+const PIECE = new RegExp(`${ESC}\\[[0-9;]*[A-Za-z]|[\\s\\S]`, 'gu');
+
 /** Cut a line to the terminal's width (counting code points, not escape codes). */
 export function fitWidth(line: string, columns: number): string {
-  const chars = [...line];
-  return chars.length <= columns ? line : `${chars.slice(0, Math.max(0, columns - 1)).join('')}…`;
+  // Colour codes take no room on the screen: count only what shows.
+  const pieces = line.match(PIECE) ?? [];
+  const visible = pieces.filter((p) => !p.startsWith(ESC)).length;
+  if (visible <= columns) return line;
+  let kept = '';
+  let shown = 0;
+  for (const piece of pieces) {
+    const escape = piece.startsWith(ESC);
+    if (!escape && shown === Math.max(0, columns - 1)) break;
+    kept += piece;
+    if (!escape) shown++;
+  }
+  // A cut line may have left a style on: reset it, so the terminal is not left dim.
+  return `${kept}…${pieces.length > visible ? '\x1b[0m' : ''}`;
 }
 
 /** Rows of label/value pairs, aligned. */

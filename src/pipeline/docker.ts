@@ -66,15 +66,31 @@ export function dockerRunArgs(spec: ContainerSpec): string[] {
   return args;
 }
 
+export type DockerFailure = 'permission' | 'unreachable' | 'other';
+
+/** What went wrong between the docker client and the engine, from what the client said. Pure. */
+export function classifyDockerFailure(stderr: string): DockerFailure {
+  if (/permission denied (while trying to connect|.*docker)/i.test(stderr)) return 'permission';
+  if (
+    /Cannot connect to the Docker daemon|Is the docker daemon running|error during connect|dial unix \S*docker\.sock: connect: (no such file or directory|connection refused)/i.test(
+      stderr
+    )
+  ) {
+    return 'unreachable';
+  }
+  return 'other';
+}
+
 /** Turn what the docker client said into what to do about it. */
 export function explainDockerFailure(stderr: string): string | undefined {
-  if (/permission denied.*docker(\.sock| daemon socket)/i.test(stderr)) {
-    return 'This user may not use the Docker engine (permission denied on its socket). Add the user to the docker group (sudo usermod -aG docker $USER, then log in again) or use rootless Docker. Note that the docker group is equivalent to root on this host.';
+  switch (classifyDockerFailure(stderr)) {
+    case 'permission':
+      return 'This user may not use the Docker engine (permission denied on its socket). Add the user to the docker group (sudo usermod -aG docker $USER, then log in again) or use rootless Docker. Note that the docker group is equivalent to root on this host.';
+    case 'unreachable':
+      return 'No Docker engine is reachable. Start it (sudo systemctl start docker, or open Docker Desktop) and check that `docker info` works.';
+    default:
+      return undefined;
   }
-  if (/Cannot connect to the Docker daemon|Is the docker daemon running|error during connect/i.test(stderr)) {
-    return 'No Docker engine is reachable. Start it (sudo systemctl start docker, or open Docker Desktop) and check that `docker info` works.';
-  }
-  return undefined;
 }
 
 /** The docker client, through the one exec wrapper, with failures explained. */

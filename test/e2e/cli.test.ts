@@ -437,6 +437,23 @@ describe('a developer with a board (modern tree, ESP-IDF v5.2.2)', () => {
     expect(runs[1]).toContain(`--group-add ${dialout}`);
     expect(runs[1]).toContain('PORT=/dev/ttyUSB0');
     expect(runs[1]).not.toContain('--device');
+    expect(result.stdout).toContain('# esp-idf: v5.2.2 (tag at ');
+    expect(result.stdout).toMatch(/^# Plan: build, then Deploy to /m);
+
+    // The same plan as data: the machine is set up, so nothing is to be fetched.
+    const json = await cli(['deploy', '--dry-run', '--json', ...modernOptions(), '--port', pty.path], {
+      home,
+      cwd: tree.root
+    });
+    expectSuccess(json);
+    const plan = JSON.parse(json.stdout) as {
+      resources: { name: string; presence: string }[];
+      containers: { role: string; argv: string[]; spec: { groupAdd: number[] } }[];
+    };
+    expect(plan.resources.find((r) => r.name === 'esp-idf')?.presence).toBe('present');
+    expect(plan.containers.map((c) => c.role)).toEqual(['build', 'make']);
+    expect(plan.containers[1].spec.groupAdd).toEqual([dialout]);
+    expect(plan.containers[1].argv.slice(-2)).toEqual(['PORT=/dev/ttyUSB0', 'deploy']);
     expect(pty.received().length).toBe(0);
   });
 });

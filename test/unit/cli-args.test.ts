@@ -74,6 +74,10 @@ describe('parseCommandLine', () => {
     expect(usageError(['build', '--board']).message).toBe('--board needs a value (NAME).');
     expect(usageError(['build', '--board', 'A', '--board', 'B']).message).toBe('--board is given twice.');
     expect(usageError(['build', '--dry-run=yes']).message).toBe('--dry-run takes no value.');
+    expect(usageError(['build', '--json']).message).toMatch(/--json prints the plan of a dry run/);
+    expect(parsed(['deploy', '--dry-run', '--json'])).toMatchObject({
+      options: { 'dry-run': true, json: true }
+    });
     expect(usageError(['build', 'now']).message).toBe("'build' takes no arguments (got 'now').");
     expect(usageError(['build', '--', 'x']).message).toBe("'build' takes no arguments after --.");
   });

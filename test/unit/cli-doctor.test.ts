@@ -1,5 +1,5 @@
+import { classifyDockerFailure } from '../../src/pipeline/docker.js';
 import {
-  classifyDockerFailure,
   DISK_PROBLEM_BYTES,
   doctorFindings,
   renderFindings,
@@ -66,6 +66,11 @@ describe('classifyDockerFailure', () => {
     expect(
       classifyDockerFailure('error during connect: Get "http://%2F%2F.%2Fpipe%2Fdocker_engine/v1.24/version"')
     ).toBe('unreachable');
+    expect(
+      classifyDockerFailure('error: dial unix /var/run/docker.sock: connect: no such file or directory')
+    ).toBe('unreachable');
+    // A build's own missing file is not a missing engine.
+    expect(classifyDockerFailure('open /x/Dockerfile: no such file or directory')).toBe('other');
     expect(classifyDockerFailure('something else')).toBe('other');
   });
 });

@@ -72,6 +72,11 @@ describe('formatting', () => {
   it('lines fit the terminal; tables align', () => {
     expect(fitWidth('abcdef', 4)).toBe('abc…');
     expect(fitWidth('abc', 4)).toBe('abc');
+    // Escape codes take no columns, and a cut line resets its style.
+    const dim = '\x1b[2mabcdef\x1b[22m';
+    expect(fitWidth(dim, 6)).toBe(dim);
+    expect(fitWidth(dim, 4)).toBe('\x1b[2mabc…\x1b[0m');
+    expect(fitWidth('✓ \x1b[32mok\x1b[39m done', 5)).toBe('✓ \x1b[32mok\x1b[39m…\x1b[0m');
     expect(
       table([
         ['a', '1'],

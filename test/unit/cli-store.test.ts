@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { boardFromMakeArgs, resolutionJson, resolutionText } from '../../src/cli/commands.js';
+import { resolutionJson, resolutionText } from '../../src/cli/commands.js';
+import { boardFromMakeArgs } from '../../src/cli/goals.js';
 import { parseEtcGroup, parseEtcPasswd, parseProcStat } from '../../src/cli/host.js';
 import { findTreeAbove, isInside, latestRelease } from '../../src/cli/micropython.js';
 import {

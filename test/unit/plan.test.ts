@@ -1,0 +1,298 @@
+/**
+ * Planning, for each goal and era, with fake ports (a recording docker, an
+ * empty cache, plain tool directories): no Docker engine. Then the run of
+ * each plan, whose containers must be the plan's, field by field.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DirectoryToolStore, layout } from '../../src/cli/store.js';
+import type { Inputs } from '../../src/inputs.js';
+import { NoCache, type CacheStore } from '../../src/ports.js';
+import { execute } from '../../src/pipeline/execute.js';
+import type { Goal } from '../../src/pipeline/goal.js';
+import { findDockerDir } from '../../src/pipeline/image.js';
+import { resolveInputs, type PipelineEnv } from '../../src/pipeline/index.js';
+import { makePlan, UNKNOWN_IDF_DIR, type Plan } from '../../src/pipeline/plan.js';
+import { TOOL_ARCH, TOOL_NAME } from '../../src/pipeline/toolchain.js';
+import { createMicroPythonTree, type FixtureTree } from '../support/micropython-tree.js';
+import {
+  EmptyCache,
+  inputsFor,
+  quietLog,
+  QuietProgress,
+  RecordingDocker,
+  tinyIdfRepo
+} from '../support/plan-ports.js';
+
+let scratch: string;
+let idf: { url: string; commit: string };
+let modern: FixtureTree;
+let legacy: FixtureTree;
+
+beforeAll(async () => {
+  scratch = mkdtempSync(path.join(os.tmpdir(), 'plan-'));
+  idf = await tinyIdfRepo(path.join(scratch, 'esp-idf.git'));
+  modern = await createMicroPythonTree(path.join(scratch, 'mp-1.24'), { shape: 'v1.24' });
+  legacy = await createMicroPythonTree(path.join(scratch, 'mp-1.14'), { shape: 'v1.14', idfPin: idf.commit });
+});
+
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+let machineCount = 0;
+
+/**
+ * What a build container leaves: the firmware in the tree's build directory,
+ * and an object in the ccache directory mounted into it.
+ */
+function fakeBuild(buildDir: string) {
+  return (args: string[]) => {
+    if (!args.includes('esp32-build')) return;
+    mkdirSync(buildDir, { recursive: true });
+    writeFileSync(path.join(buildDir, 'firmware.bin'), 'firmware');
+    const ccache = args.find((a) => a.endsWith(':/opt/esp32-devel/ccache'));
+    if (ccache) {
+      const dir = path.join(ccache.split(':')[0], '0');
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(path.join(dir, 'object'), 'object');
+    }
+  };
+}
+
+/** A machine of its own: a store, a tool store, a docker that has no image yet. */
+function machine(options: { cache?: CacheStore; buildDir?: string } = {}) {
+  const root = path.join(scratch, `machine-${++machineCount}`);
+  const docker = new RecordingDocker(options.buildDir ? fakeBuild(options.buildDir) : undefined);
+  const env: PipelineEnv = {
+    docker,
+    cache: options.cache ?? new NoCache(),
+    tools: new DirectoryToolStore(layout(root).toolCache),
+    places: { root, temp: path.join(root, 'tmp', '1') },
+    progress: new QuietProgress(),
+    user: { uid: 1001, gid: 121 },
+    dockerDir: findDockerDir(),
+    runId: 'run-1'
+  };
+  return { root, docker, env };
+}
+
+async function planFor(inputs: Inputs, goal: Goal, env: PipelineEnv): Promise<Plan> {
+  return makePlan(inputs, await resolveInputs(inputs), goal, { ...env, log: quietLog });
+}
+
+const presence = (plan: Plan) => Object.fromEntries(plan.resources.map((r) => [r.name, r.presence]));
+const steps = (plan: Plan) => plan.resources.flatMap((r) => r.steps).join('\n');
+
+/** A complete legacy toolchain in the tool store, as a download would leave it. */
+async function storeToolchain(env: PipelineEnv, plan: Plan): Promise<void> {
+  const source = path.join(env.places.root, 'tmp', 'tc');
+  mkdirSync(path.join(source, 'bin'), { recursive: true });
+  writeFileSync(path.join(source, 'bin', `${TOOL_NAME}-gcc`), '#!/bin/sh\n', { mode: 0o755 });
+  await env.tools.add(source, TOOL_NAME, plan.toolchain!.storeVersion, TOOL_ARCH);
+}
+
+describe('planning', () => {
+  const modernInputs = () =>
+    inputsFor(modern.root, { 'idf-repo': idf.url, board: 'ESP32_GENERIC', network: 'host' });
+
+  it('a cold machine: the image is built, ESP-IDF cloned and installed, ccache starts empty', async () => {
+    const { env, docker } = machine();
+    const plan = await planFor(modernInputs(), { kind: 'build' }, env);
+    expect(presence(plan)).toEqual({ image: 'absent', 'esp-idf': 'absent', ccache: 'absent' });
+    expect(plan.idf.remote).toEqual({ kind: 'tag', commit: idf.commit });
+    expect(steps(plan)).toMatch(/build it: docker build/);
+    expect(steps(plan)).toMatch(/clone .* at v5\.2\.2 with its submodules/);
+    expect(steps(plan)).toMatch(/run install\.sh for esp32/);
+    expect(plan.containers.map((c) => c.role)).toEqual(['install', 'build']);
+    expect(plan.containers[0].argv.slice(-2)).toEqual(['/opt/esp32-devel/esp-idf/install.sh', 'esp32']);
+    expect(plan.containers[1].argv).toEqual(
+      expect.arrayContaining(['--network', 'host', '--user', '1001:121'])
+    );
+    // Planning wrote nothing and ran nothing.
+    expect(docker.runs).toEqual([]);
+    expect(() => mkdirSync(env.places.root)).not.toThrow();
+  });
+
+  it('a warm machine: the plan names no download, clone, build or install', async () => {
+    const { env } = machine({ buildDir: modern.buildDir('ESP32_GENERIC') });
+    const goal: Goal = { kind: 'build' };
+    await execute(await planFor(modernInputs(), goal, env), env);
+    for (const g of [
+      { kind: 'setup' },
+      goal,
+      { kind: 'make', step: { title: 'erase', cwd: modern.root, args: ['erase'], board: true } }
+    ] as Goal[]) {
+      const warm = await planFor(modernInputs(), g, env);
+      expect(presence(warm)).toEqual({ image: 'present', 'esp-idf': 'present', ccache: 'present' });
+      expect(steps(warm)).not.toMatch(/download|clone|build it|install\.sh|restore/);
+      expect(warm.containers.map((c) => c.role)).not.toContain('install');
+      expect(warm.resources.every((r) => r.unknown === undefined)).toBe(true);
+    }
+  });
+
+  it('setup runs no container but install.sh; make runs one make with the board first', async () => {
+    const { env } = machine();
+    const setup = await planFor(modernInputs(), { kind: 'setup' }, env);
+    expect(setup.containers.map((c) => c.role)).toEqual(['install']);
+    const erase = await planFor(
+      modernInputs(),
+      { kind: 'make', step: { title: 'Erase the flash', cwd: modern.root, args: ['erase'], board: true } },
+      env
+    );
+    expect(erase.containers.map((c) => c.role)).toEqual(['install', 'make']);
+    expect(erase.containers[1].argv.slice(-3)).toEqual(['make', 'BOARD=ESP32_GENERIC', 'erase']);
+  });
+
+  it('legacy era: the toolchain from the tool store, ESP-IDF by commit with no install', async () => {
+    const { env } = machine();
+    const inputs = inputsFor(legacy.root, { 'idf-repo': idf.url });
+    const cold = await planFor(inputs, { kind: 'build' }, env);
+    expect(presence(cold)).toEqual({ image: 'absent', toolchain: 'absent', 'esp-idf': 'absent' });
+    expect(steps(cold)).toMatch(/download https:\/\/dl\.espressif\.com\/.*check its SHA-256/);
+    expect(cold.idf.remote).toEqual({ kind: 'commit', commit: idf.commit });
+    expect(cold.containers.map((c) => c.role)).toEqual(['build']);
+
+    await storeToolchain(env, cold);
+    const warmer = await planFor(inputs, { kind: 'build' }, env);
+    expect(presence(warmer).toolchain).toBe('present');
+    expect(warmer.containers[0].argv).toContain(
+      `${warmer.toolchain!.dir}:/opt/esp32-devel/xtensa-esp32-elf:ro`
+    );
+  });
+
+  it('a cache that may hold things: each restore is an unknown with both outcomes', async () => {
+    const { env } = machine({ cache: new EmptyCache() });
+    const plan = await planFor(modernInputs(), { kind: 'build' }, env);
+    for (const r of plan.resources) {
+      expect(r.steps[0]).toMatch(/^restore /);
+      expect(r.unknown).toMatch(/hit .*, a miss/);
+    }
+  });
+
+  it('a pulled image not here yet: its Python, and so the ESP-IDF entry, are unknown until run', async () => {
+    const { env } = machine();
+    const inputs = inputsFor(modern.root, { 'idf-repo': idf.url, image: 'ghcr.io/acme/esp32-devel:1' });
+    const plan = await planFor(inputs, { kind: 'build' }, env);
+    expect(plan.image).toMatchObject({ mode: 'pull', present: false, python: undefined });
+    expect(presence(plan)['esp-idf']).toBe('unknown');
+    expect(plan.resources.find((r) => r.name === 'esp-idf')!.unknown).toMatch(/pulled image's Python/);
+    expect(plan.containers[1].argv.join(' ')).toContain(UNKNOWN_IDF_DIR);
+  });
+
+  it('an unreachable repository: planned offline, from the caches only', async () => {
+    const { env } = machine();
+    const inputs = inputsFor(modern.root, { 'idf-repo': path.join(scratch, 'nowhere.git') });
+    const plan = await planFor(inputs, { kind: 'build' }, env);
+    expect(plan.idf.offline).toMatch(/fatal/);
+    const view = plan.resources.find((r) => r.name === 'esp-idf')!;
+    expect(view.presence).toBe('unknown');
+    expect(view.steps.at(-1)).toMatch(/otherwise fail/);
+  });
+
+  it('a ref the repository does not have fails at planning, naming its tags', async () => {
+    const { env } = machine();
+    const inputs = inputsFor(modern.root, { 'idf-repo': idf.url, 'idf-version': 'v9.9.9' });
+    await expect(planFor(inputs, { kind: 'build' }, env)).rejects.toThrow(
+      /'v9\.9\.9' does not exist .*newest tags are v5\.2\.2/
+    );
+  });
+});
+
+/** The fields of a `docker run` argv (after `docker`). */
+function containerFields(args: string[]) {
+  const fields = {
+    name: '',
+    user: '',
+    network: '',
+    workdir: '',
+    mounts: [] as string[],
+    devices: [] as string[],
+    groups: [] as string[],
+    env: {} as Record<string, string>,
+    image: '',
+    command: [] as string[]
+  };
+  let i = args.indexOf('run') + 1;
+  const flags: Record<string, (v: string) => void> = {
+    '--name': (v) => (fields.name = v),
+    '--user': (v) => (fields.user = v),
+    '--network': (v) => (fields.network = v),
+    '--workdir': (v) => (fields.workdir = v),
+    '-v': (v) => fields.mounts.push(v),
+    '--device': (v) => fields.devices.push(v),
+    '--group-add': (v) => fields.groups.push(v),
+    '-e': (v) => (fields.env[v.slice(0, v.indexOf('='))] = v.slice(v.indexOf('=') + 1))
+  };
+  for (; i < args.length && args[i].startsWith('-'); i++) {
+    if (args[i] === '--rm' || args[i] === '--init') continue;
+    flags[args[i]](args[++i]);
+  }
+  fields.image = args[i];
+  fields.command = args.slice(i + 1);
+  return fields;
+}
+
+describe('the run executes the plan: its containers are the plan’s, field by field', () => {
+  const serial = { host: '/dev/pts/7', container: '/dev/ttyUSB0', kind: 'bind' as const, gid: 20 };
+  const portDir = () => path.join(modern.root, 'ports', 'esp32');
+  const goals: [string, () => Goal][] = [
+    ['build', () => ({ kind: 'build' })],
+    [
+      'deploy',
+      () => ({
+        kind: 'build',
+        then: {
+          title: 'Deploy',
+          cwd: portDir(),
+          args: ['PORT=/dev/ttyUSB0', 'deploy'],
+          board: true,
+          serial
+        }
+      })
+    ],
+    [
+      'erase',
+      () => ({
+        kind: 'make',
+        step: { title: 'Erase', cwd: portDir(), args: ['PORT=/dev/ttyUSB0', 'erase'], board: true, serial }
+      })
+    ],
+    ['make', () => ({ kind: 'make', step: { title: 'make size', cwd: portDir(), args: ['size'] } })]
+  ];
+
+  for (const [name, goal] of goals) {
+    for (const state of ['cold', 'warm'] as const) {
+      it(`${name}, on a ${state} machine`, async () => {
+        const inputs = inputsFor(modern.root, { 'idf-repo': idf.url, board: 'ESP32_GENERIC' });
+        const { env, docker } = machine({ buildDir: modern.buildDir('ESP32_GENERIC') });
+        if (state === 'warm') await execute(await planFor(inputs, { kind: 'build' }, env), env);
+        docker.runs.length = 0;
+
+        const plan = await planFor(inputs, goal(), env);
+        await execute(plan, env);
+        expect(docker.runs).toHaveLength(plan.containers.length);
+        plan.containers.forEach((planned, i) => {
+          const ran = containerFields(docker.runs[i]);
+          const expected = containerFields(planned.argv.slice(1));
+          // Only the name is the run's own, as the plan says.
+          expect(plan.runSpecific.join(' ')).toMatch(/spec\.name/);
+          expect(ran.name).toMatch(new RegExp(`^esp32-build-${planned.role}-\\d+-[0-9a-f]{6}$`));
+          for (const field of [
+            'image',
+            'user',
+            'mounts',
+            'devices',
+            'groups',
+            'env',
+            'workdir',
+            'network',
+            'command'
+          ] as const) {
+            expect({ field, value: ran[field] }).toEqual({ field, value: expected[field] });
+          }
+        });
+        if (state === 'warm') expect(plan.containers.map((c) => c.role)).not.toContain('install');
+      });
+    }
+  }
+});
