@@ -6,7 +6,7 @@ import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(579);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(907);
 
 process.exitCode = await (0,_run_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2));
 
@@ -15,7 +15,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 579:
+/***/ 907:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -327,6 +327,10 @@ function stringOption(options, name) {
     const value = options[name];
     return typeof value === 'string' ? value : undefined;
 }
+
+;// CONCATENATED MODULE: ./src/cli/help.ts
+/** The CLI's help texts, made from the commands' and options' specifications. Pure. */
+
 const WIDTH = 100;
 function wrap(text, indent, width = WIDTH) {
     const words = text.split(/\s+/).filter(Boolean);
@@ -377,12 +381,236 @@ function commandHelp(command) {
     ].join('\n');
 }
 
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_namespaceObject);
 ;// CONCATENATED MODULE: external "node:path"
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_namespaceObject);
+;// CONCATENATED MODULE: ./src/grammar.ts
+/**
+ * The grammar of the values that reach a command line: board names, ESP-IDF
+ * refs, image references, network names, make targets and checksums. Both
+ * the input parser and the resolver test against these, so they cannot
+ * disagree; each keeps its own error messages.
+ *
+ * Pure predicates: no messages, no normalising.
+ */
+/** Board and variant names reach make's command line: nothing but these characters. */
+const BOARD_NAME_RE = /^[A-Za-z0-9_]+$/;
+function isBoardName(name) {
+    return BOARD_NAME_RE.test(name);
+}
+/** The characters real ESP-IDF refs use; the first one is never '-', so a ref is never read as an option. */
+const IDF_REF_RE = /^[A-Za-z0-9][A-Za-z0-9._/+-]*$/;
+/** Longer refs are mistakes, and would make cache keys unwieldy. */
+const IDF_REF_MAX = 200;
+/**
+ * An ESP-IDF tag (v5.2.2), branch (release/v5.2) or commit hash, spelled as
+ * git allows a ref to be (`git check-ref-format`): no `..`, no empty or
+ * dot-led component, no component ending in `.lock`, no trailing `.`.
+ */
+function isIdfRef(ref) {
+    return (ref.length <= IDF_REF_MAX &&
+        IDF_REF_RE.test(ref) &&
+        !ref.includes('..') &&
+        !ref.endsWith('.') &&
+        ref
+            .split('/')
+            .every((component) => component !== '' && !component.startsWith('.') && !component.endsWith('.lock')));
+}
+// Docker's reference grammar (github.com/distribution/reference, regexp.go).
+const PATH_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*';
+const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
+const DOMAIN = `${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*(?::[0-9]+)?`;
+const NAME = `(?:${DOMAIN}/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*`;
+const TAG = '[\\w][\\w.-]{0,127}';
+const DIGEST = 'sha256:[0-9a-f]{64}';
+/** `[domain[:port]/]path[:tag][@sha256:digest]`; the first group is the name. */
+const IMAGE_REFERENCE_RE = new RegExp(`^(${NAME})(?::${TAG})?(?:@${DIGEST})?$`);
+/** Docker refuses names (domain and path) longer than this. */
+const IMAGE_NAME_MAX = 255;
+/** A Docker image reference such as ghcr.io/owner/esp32-devel:1.0 or registry:5000/a/b@sha256:…. */
+function isImageReference(reference) {
+    const m = IMAGE_REFERENCE_RE.exec(reference);
+    return m !== null && m[1].length <= IMAGE_NAME_MAX;
+}
+/** Docker network names: host, bridge, a user-defined network; never `container:<id>`. */
+const NETWORK_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+function isNetworkName(name) {
+    return NETWORK_NAME_RE.test(name);
+}
+/** A make target such as all or deploy: never an option, never a variable assignment. */
+const MAKE_TARGET_RE = /^[A-Za-z0-9_][A-Za-z0-9_.+-]*$/;
+function isMakeTarget(target) {
+    return MAKE_TARGET_RE.test(target);
+}
+const SHA256_RE = /^[0-9a-f]{64}$/;
+/** A SHA-256 checksum as sha256sum prints it: 64 lowercase hexadecimal digits. */
+function isSha256(value) {
+    return SHA256_RE.test(value);
+}
+
+;// CONCATENATED MODULE: ./src/inputs.ts
+
+
+
+const DEFAULT_IDF_REPO = 'https://github.com/espressif/esp-idf.git';
+/** A user-facing problem with an input: names the input, says what is expected. */
+class InputError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'InputError';
+    }
+}
+/** Parse and validate every input into one typed object; throws InputError. */
+function parseInputs(get, context) {
+    const value = (name) => get(name).trim();
+    const optional = (name) => value(name) || undefined;
+    const board = optional('board');
+    if (board !== undefined)
+        checkName('board', board);
+    const boardVariant = optional('board-variant');
+    if (boardVariant !== undefined)
+        checkName('board-variant', boardVariant);
+    const toolchainSha256 = optional('toolchain-sha256')?.toLowerCase();
+    if (toolchainSha256 !== undefined && !isSha256(toolchainSha256)) {
+        throw new InputError(`toolchain-sha256 must be 64 hexadecimal characters (the output of sha256sum), got '${toolchainSha256}'.`);
+    }
+    const image = value('image') || 'build';
+    if (image !== 'build')
+        checkImageReference(image);
+    const network = optional('network');
+    if (network !== undefined && !isNetworkName(network)) {
+        throw new InputError(`network must be a Docker network name such as 'host' or 'bridge', got '${network}'.`);
+    }
+    return {
+        micropythonPath: external_node_path_default().resolve(context.workspace, value('micropython-path') || '.'),
+        board,
+        boardVariant,
+        makeArgs: parseList(get('make-args'), 'lines'),
+        targets: parseTargets(get('targets')),
+        jobs: parseJobs(value('jobs'), context.cpus ?? external_node_os_default().availableParallelism()),
+        idfVersion: checkIdfRef(value('idf-version') || 'auto'),
+        idfRepo: parseRepository(value('idf-repo') || DEFAULT_IDF_REPO),
+        toolchainUrl: parseToolchainUrl(optional('toolchain-url')),
+        toolchainSha256,
+        idfToolsMirror: parseMirror(optional('idf-tools-mirror')),
+        image,
+        network,
+        cache: parseBoolean('cache', value('cache'), true),
+        ccache: parseBoolean('ccache', value('ccache'), true),
+        resolveOnly: parseBoolean('resolve-only', value('resolve-only'), false)
+    };
+}
+/**
+ * A list input: 'lines' keeps each non-empty line whole (a make argument may
+ * contain spaces); 'words' also splits on spaces and commas.
+ */
+function parseList(raw, mode) {
+    const lines = raw.split(/\r?\n/);
+    const items = mode === 'lines' ? lines : lines.flatMap((line) => line.split(/[\s,]+/));
+    return items.map((item) => item.trim()).filter((item) => item.length > 0);
+}
+function checkName(input, name) {
+    if (!isBoardName(name)) {
+        throw new InputError(`${input} '${name}' is not a valid name: use letters, digits and underscores, as in the directory names under ports/esp32/boards.`);
+    }
+}
+function parseTargets(raw) {
+    const targets = parseList(raw, 'words');
+    for (const target of targets) {
+        if (!isMakeTarget(target)) {
+            throw new InputError(`targets: '${target}' is not a make target name (letters, digits, '_', '.', '-'; not starting with '-'). Put make options and variables in make-args.`);
+        }
+    }
+    return targets;
+}
+function parseJobs(raw, cpus) {
+    if (raw === '')
+        return Math.max(1, cpus);
+    if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 1024) {
+        throw new InputError(`jobs must be a whole number from 1 to 1024, got '${raw}'.`);
+    }
+    return Number(raw);
+}
+function parseBoolean(name, raw, fallback) {
+    if (raw === '')
+        return fallback;
+    if (/^(true|yes|on|1)$/i.test(raw))
+        return true;
+    if (/^(false|no|off|0)$/i.test(raw))
+        return false;
+    throw new InputError(`${name} must be true or false, got '${raw}'.`);
+}
+/**
+ * An ESP-IDF tag, branch or commit. Only the characters real ESP-IDF refs use
+ * (so the value can never be read as an option, nor break a cache key).
+ */
+function checkIdfRef(raw) {
+    if (!isIdfRef(raw)) {
+        throw new InputError(`idf-version '${raw}' is not an ESP-IDF tag, branch or commit: use 'auto', a tag such as v5.2.2, a branch such as release/v5.2, or a full 40-character commit hash.`);
+    }
+    return raw;
+}
+/** A git URL (https, http, ssh, git, file), scp-like user@host:path, or an absolute local path. */
+function parseRepository(raw, input = 'idf-repo') {
+    const url = /^(https?|ssh|git|file):\/\/[^\s]+$/.test(raw);
+    const scp = /^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^\s]+$/.test(raw);
+    const local = external_node_path_default().isAbsolute(raw) && !/\s/.test(raw);
+    if (!url && !scp && !local) {
+        throw new InputError(`${input} '${raw}' is not a git repository URL: use https://…, ssh://…, git@host:path, file://… or an absolute path to a mirror or fork.`);
+    }
+    return raw;
+}
+function parseToolchainUrl(raw) {
+    if (raw === undefined)
+        return undefined;
+    let url;
+    try {
+        url = new URL(raw);
+    }
+    catch {
+        throw new InputError(`toolchain-url '${raw}' is not a URL: give the full http(s):// address of the archive.`);
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+        throw new InputError(`toolchain-url must be an http:// or https:// URL, got '${raw}'.`);
+    }
+    return raw;
+}
+/** ESP-IDF wants IDF_GITHUB_ASSETS as host/path with no scheme; accept and strip https://. */
+function parseMirror(raw) {
+    if (raw === undefined)
+        return undefined;
+    const stripped = raw.replace(/^https:\/\//, '').replace(/\/+$/, '');
+    if (!/^[A-Za-z0-9.-]+(:\d+)?(\/[A-Za-z0-9._~%/-]*)?$/.test(stripped)) {
+        throw new InputError(`idf-tools-mirror '${raw}' must be a host and optional path such as dl.espressif.com/github_assets (ESP-IDF adds https:// itself).`);
+    }
+    return stripped;
+}
+function checkImageReference(image) {
+    if (!isImageReference(image)) {
+        throw new InputError(`image '${image}' is neither 'build' nor a Docker image reference such as ghcr.io/owner/esp32-devel:1.0.`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/ports.ts
+/**
+ * What differs between the GitHub Action and the local CLI. The pipeline only
+ * talks to these interfaces, so both front ends drive the same steps.
+ */
+class NoCache {
+    available = false;
+    async restore() {
+        return undefined;
+    }
+    async save() { }
+}
+
+;// CONCATENATED MODULE: external "node:crypto"
+const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 ;// CONCATENATED MODULE: ./src/exec.ts
@@ -613,347 +841,6 @@ function run(command, args, options = {}) {
     });
 }
 
-;// CONCATENATED MODULE: ./src/git.ts
-
-
-/** A local path or file:// URL: its submodules are local too, which git blocks unless told. */
-function isLocalRepo(repo) {
-    return external_node_path_default().isAbsolute(repo) || repo.startsWith('file://');
-}
-/** `--progress` when someone listens, else `--quiet`. */
-function progressArgs(options) {
-    return options.onGitLine ? ['--progress'] : ['--quiet'];
-}
-/** Lines that say what went wrong. */
-const FAILURE = /^(fatal|error|warning):|^remote: (fatal|error)\b/i;
-/** Lines that only say how far git has got. */
-const PROGRESS = [
-    /\d+(\.\d+)?%/,
-    /^remote: (Counting|Compressing|Enumerating|Total|Finding sources)\b/,
-    /^(Receiving objects|Resolving deltas|Updating files|Checking out files|Filtering content|Unpacking objects)\b/,
-    /^Cloning into\b/,
-    /^Submodule '.*' \(.*\) registered for path '.*'$/,
-    /^Submodule '.*' registered\b/,
-    /^Submodule path '.*': checked out\b/,
-    /^(remote: )?done\.?$/
-];
-/** Lines that advise rather than report: hints, and the detached-HEAD advice (a block, see below). */
-const ADVICE_LINE = /^hint:|\badvice\.\w+\b|^HEAD is now at\b/;
-const ADVICE_START = /^Note: (switching to|checking out) '/;
-const ADVICE_END = /^Turn off this advice by setting config variable advice\./;
-/** How many lines of a failure a message keeps (the last ones). */
-const FAILURE_LINES = 25;
-/**
- * What went wrong, from a failed git command's stderr: its fatal:, error:,
- * warning: and `remote: error` lines (each once), or else its last line that
- * is not progress or advice. Progress meters, whether their updates are
- * separated by \r or \n, and advice never appear.
- */
-function gitFailure(stderr) {
-    const lines = [];
-    let inAdvice = false;
-    for (const raw of stderr.split(/\r\n|\r|\n/)) {
-        const line = raw.trimEnd();
-        if (ADVICE_START.test(line))
-            inAdvice = true;
-        if (inAdvice) {
-            if (ADVICE_END.test(line))
-                inAdvice = false;
-            continue;
-        }
-        if (!line.trim() || ADVICE_LINE.test(line))
-            continue;
-        if (!FAILURE.test(line) && PROGRESS.some((p) => p.test(line)))
-            continue;
-        lines.push(line);
-    }
-    const failures = [...new Set(lines.filter((l) => FAILURE.test(l)))];
-    if (failures.length > 0)
-        return failures.slice(-FAILURE_LINES).join('\n');
-    return lines.at(-1) ?? '';
-}
-/** Options of git itself that take the next argument as their value. */
-const GLOBAL_WITH_VALUE = new Set(['-C', '-c', '--git-dir', '--work-tree', '--namespace', '--config-env']);
-/** The subcommand of a git argv, after git's own options: `clone` for `-C dir -c a=b clone …`. */
-function gitSubcommand(args) {
-    for (let i = 0; i < args.length; i++) {
-        if (GLOBAL_WITH_VALUE.has(args[i]))
-            i++;
-        else if (!args[i].startsWith('-'))
-            return args[i];
-    }
-    return '';
-}
-/**
- * The same failure said the way git users need it:
- * `git <subcommand> failed (exit code N): <what went wrong>`. Still an ExecError,
- * with the same argv, code and output.
- */
-function gitError(error) {
-    const subcommand = gitSubcommand(error.args);
-    const name = subcommand ? `git ${subcommand}` : 'git';
-    const what = gitFailure(error.stderr) || gitFailure(error.stdout);
-    let head;
-    if (error.code !== null) {
-        head = `${name} failed (exit code ${error.code})`;
-    }
-    else {
-        // Not started, timed out or killed: run() said which on its first line.
-        const first = error.message.split('\n')[0].replace(/:$/, '');
-        head = first.startsWith('git ') ? `${name} ${first.slice('git '.length)}` : `${name} failed: ${first}`;
-    }
-    return new ExecError(what ? `${head}: ${what}` : head, error.command, error.args, error.code, error.stdout, error.stderr);
-}
-/**
- * git through the one exec wrapper: never prompts for credentials (a CI job
- * or a script would hang), never prints the detached-HEAD advice, and allows
- * file-transport submodules only for a repository that is itself local. A
- * failure throws an ExecError whose message is git's own account of it
- * (see gitError); a cancellation throws exec's AbortError.
- */
-async function git(args, options) {
-    const onGitLine = options.onGitLine;
-    const config = ['-c', 'advice.detachedHead=false'];
-    if (isLocalRepo(options.repo))
-        config.push('-c', 'protocol.file.allow=always');
-    try {
-        return await run('git', [...config, ...args], {
-            cwd: options.cwd,
-            env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: 'true' },
-            debug: options.debug,
-            timeoutMs: options.timeoutMs,
-            signal: options.signal,
-            onLine: onGitLine ? (line) => onGitLine(line) : undefined,
-            splitOnCarriageReturn: onGitLine !== undefined
-        });
-    }
-    catch (error) {
-        throw error instanceof ExecError ? gitError(error) : error;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/grammar.ts
-/**
- * The grammar of the values that reach a command line: board names, ESP-IDF
- * refs, image references, network names, make targets and checksums. Both
- * the input parser and the resolver test against these, so they cannot
- * disagree; each keeps its own error messages.
- *
- * Pure predicates: no messages, no normalising.
- */
-/** Board and variant names reach make's command line: nothing but these characters. */
-const BOARD_NAME_RE = /^[A-Za-z0-9_]+$/;
-function isBoardName(name) {
-    return BOARD_NAME_RE.test(name);
-}
-/** The characters real ESP-IDF refs use; the first one is never '-', so a ref is never read as an option. */
-const IDF_REF_RE = /^[A-Za-z0-9][A-Za-z0-9._/+-]*$/;
-/** Longer refs are mistakes, and would make cache keys unwieldy. */
-const IDF_REF_MAX = 200;
-/**
- * An ESP-IDF tag (v5.2.2), branch (release/v5.2) or commit hash, spelled as
- * git allows a ref to be (`git check-ref-format`): no `..`, no empty or
- * dot-led component, no component ending in `.lock`, no trailing `.`.
- */
-function isIdfRef(ref) {
-    return (ref.length <= IDF_REF_MAX &&
-        IDF_REF_RE.test(ref) &&
-        !ref.includes('..') &&
-        !ref.endsWith('.') &&
-        ref
-            .split('/')
-            .every((component) => component !== '' && !component.startsWith('.') && !component.endsWith('.lock')));
-}
-// Docker's reference grammar (github.com/distribution/reference, regexp.go).
-const PATH_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*';
-const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
-const DOMAIN = `${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*(?::[0-9]+)?`;
-const NAME = `(?:${DOMAIN}/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*`;
-const TAG = '[\\w][\\w.-]{0,127}';
-const DIGEST = 'sha256:[0-9a-f]{64}';
-/** `[domain[:port]/]path[:tag][@sha256:digest]`; the first group is the name. */
-const IMAGE_REFERENCE_RE = new RegExp(`^(${NAME})(?::${TAG})?(?:@${DIGEST})?$`);
-/** Docker refuses names (domain and path) longer than this. */
-const IMAGE_NAME_MAX = 255;
-/** A Docker image reference such as ghcr.io/owner/esp32-devel:1.0 or registry:5000/a/b@sha256:…. */
-function isImageReference(reference) {
-    const m = IMAGE_REFERENCE_RE.exec(reference);
-    return m !== null && m[1].length <= IMAGE_NAME_MAX;
-}
-/** Docker network names: host, bridge, a user-defined network; never `container:<id>`. */
-const NETWORK_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
-function isNetworkName(name) {
-    return NETWORK_NAME_RE.test(name);
-}
-/** A make target such as all or deploy: never an option, never a variable assignment. */
-const MAKE_TARGET_RE = /^[A-Za-z0-9_][A-Za-z0-9_.+-]*$/;
-function isMakeTarget(target) {
-    return MAKE_TARGET_RE.test(target);
-}
-const SHA256_RE = /^[0-9a-f]{64}$/;
-/** A SHA-256 checksum as sha256sum prints it: 64 lowercase hexadecimal digits. */
-function isSha256(value) {
-    return SHA256_RE.test(value);
-}
-
-;// CONCATENATED MODULE: ./src/inputs.ts
-
-
-
-const DEFAULT_IDF_REPO = 'https://github.com/espressif/esp-idf.git';
-/** A user-facing problem with an input: names the input, says what is expected. */
-class InputError extends Error {
-    constructor(message) {
-        super(message);
-        this.name = 'InputError';
-    }
-}
-/** Parse and validate every input into one typed object; throws InputError. */
-function parseInputs(get, context) {
-    const value = (name) => get(name).trim();
-    const optional = (name) => value(name) || undefined;
-    const board = optional('board');
-    if (board !== undefined)
-        checkName('board', board);
-    const boardVariant = optional('board-variant');
-    if (boardVariant !== undefined)
-        checkName('board-variant', boardVariant);
-    const toolchainSha256 = optional('toolchain-sha256')?.toLowerCase();
-    if (toolchainSha256 !== undefined && !isSha256(toolchainSha256)) {
-        throw new InputError(`toolchain-sha256 must be 64 hexadecimal characters (the output of sha256sum), got '${toolchainSha256}'.`);
-    }
-    const image = value('image') || 'build';
-    if (image !== 'build')
-        checkImageReference(image);
-    const network = optional('network');
-    if (network !== undefined && !isNetworkName(network)) {
-        throw new InputError(`network must be a Docker network name such as 'host' or 'bridge', got '${network}'.`);
-    }
-    return {
-        micropythonPath: external_node_path_default().resolve(context.workspace, value('micropython-path') || '.'),
-        board,
-        boardVariant,
-        makeArgs: parseList(get('make-args'), 'lines'),
-        targets: parseTargets(get('targets')),
-        jobs: parseJobs(value('jobs'), context.cpus ?? external_node_os_default().availableParallelism()),
-        idfVersion: checkIdfRef(value('idf-version') || 'auto'),
-        idfRepo: parseRepository(value('idf-repo') || DEFAULT_IDF_REPO),
-        toolchainUrl: parseToolchainUrl(optional('toolchain-url')),
-        toolchainSha256,
-        idfToolsMirror: parseMirror(optional('idf-tools-mirror')),
-        image,
-        network,
-        cache: parseBoolean('cache', value('cache'), true),
-        ccache: parseBoolean('ccache', value('ccache'), true),
-        resolveOnly: parseBoolean('resolve-only', value('resolve-only'), false)
-    };
-}
-/**
- * A list input: 'lines' keeps each non-empty line whole (a make argument may
- * contain spaces); 'words' also splits on spaces and commas.
- */
-function parseList(raw, mode) {
-    const lines = raw.split(/\r?\n/);
-    const items = mode === 'lines' ? lines : lines.flatMap((line) => line.split(/[\s,]+/));
-    return items.map((item) => item.trim()).filter((item) => item.length > 0);
-}
-function checkName(input, name) {
-    if (!isBoardName(name)) {
-        throw new InputError(`${input} '${name}' is not a valid name: use letters, digits and underscores, as in the directory names under ports/esp32/boards.`);
-    }
-}
-function parseTargets(raw) {
-    const targets = parseList(raw, 'words');
-    for (const target of targets) {
-        if (!isMakeTarget(target)) {
-            throw new InputError(`targets: '${target}' is not a make target name (letters, digits, '_', '.', '-'; not starting with '-'). Put make options and variables in make-args.`);
-        }
-    }
-    return targets;
-}
-function parseJobs(raw, cpus) {
-    if (raw === '')
-        return Math.max(1, cpus);
-    if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 1024) {
-        throw new InputError(`jobs must be a whole number from 1 to 1024, got '${raw}'.`);
-    }
-    return Number(raw);
-}
-function parseBoolean(name, raw, fallback) {
-    if (raw === '')
-        return fallback;
-    if (/^(true|yes|on|1)$/i.test(raw))
-        return true;
-    if (/^(false|no|off|0)$/i.test(raw))
-        return false;
-    throw new InputError(`${name} must be true or false, got '${raw}'.`);
-}
-/**
- * An ESP-IDF tag, branch or commit. Only the characters real ESP-IDF refs use
- * (so the value can never be read as an option, nor break a cache key).
- */
-function checkIdfRef(raw) {
-    if (!isIdfRef(raw)) {
-        throw new InputError(`idf-version '${raw}' is not an ESP-IDF tag, branch or commit: use 'auto', a tag such as v5.2.2, a branch such as release/v5.2, or a full 40-character commit hash.`);
-    }
-    return raw;
-}
-/** A git URL (https, http, ssh, git, file), scp-like user@host:path, or an absolute local path. */
-function parseRepository(raw, input = 'idf-repo') {
-    const url = /^(https?|ssh|git|file):\/\/[^\s]+$/.test(raw);
-    const scp = /^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^\s]+$/.test(raw);
-    const local = external_node_path_default().isAbsolute(raw) && !/\s/.test(raw);
-    if (!url && !scp && !local) {
-        throw new InputError(`${input} '${raw}' is not a git repository URL: use https://…, ssh://…, git@host:path, file://… or an absolute path to a mirror or fork.`);
-    }
-    return raw;
-}
-function parseToolchainUrl(raw) {
-    if (raw === undefined)
-        return undefined;
-    let url;
-    try {
-        url = new URL(raw);
-    }
-    catch {
-        throw new InputError(`toolchain-url '${raw}' is not a URL: give the full http(s):// address of the archive.`);
-    }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-        throw new InputError(`toolchain-url must be an http:// or https:// URL, got '${raw}'.`);
-    }
-    return raw;
-}
-/** ESP-IDF wants IDF_GITHUB_ASSETS as host/path with no scheme; accept and strip https://. */
-function parseMirror(raw) {
-    if (raw === undefined)
-        return undefined;
-    const stripped = raw.replace(/^https:\/\//, '').replace(/\/+$/, '');
-    if (!/^[A-Za-z0-9.-]+(:\d+)?(\/[A-Za-z0-9._~%/-]*)?$/.test(stripped)) {
-        throw new InputError(`idf-tools-mirror '${raw}' must be a host and optional path such as dl.espressif.com/github_assets (ESP-IDF adds https:// itself).`);
-    }
-    return stripped;
-}
-function checkImageReference(image) {
-    if (!isImageReference(image)) {
-        throw new InputError(`image '${image}' is neither 'build' nor a Docker image reference such as ghcr.io/owner/esp32-devel:1.0.`);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/ports.ts
-/**
- * What differs between the GitHub Action and the local CLI. The pipeline only
- * talks to these interfaces, so both front ends drive the same steps.
- */
-class NoCache {
-    available = false;
-    async restore() {
-        return undefined;
-    }
-    async save() { }
-}
-
-;// CONCATENATED MODULE: external "node:crypto"
-const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
 ;// CONCATENATED MODULE: ./src/pipeline/docker.ts
 
 
@@ -1067,8 +954,6 @@ class Docker {
     }
 }
 
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 ;// CONCATENATED MODULE: ./src/pipeline/artifacts.ts
@@ -1466,6 +1351,125 @@ async function obtainCcache(plan, ctx) {
             return { dir, hit, fingerprint: (await fingerprint(dir)).id };
     }
     return { dir, hit, fingerprint: before.id };
+}
+
+;// CONCATENATED MODULE: ./src/git.ts
+
+
+/** A local path or file:// URL: its submodules are local too, which git blocks unless told. */
+function isLocalRepo(repo) {
+    return external_node_path_default().isAbsolute(repo) || repo.startsWith('file://');
+}
+/** `--progress` when someone listens, else `--quiet`. */
+function progressArgs(options) {
+    return options.onGitLine ? ['--progress'] : ['--quiet'];
+}
+/** Lines that say what went wrong. */
+const FAILURE = /^(fatal|error|warning):|^remote: (fatal|error)\b/i;
+/** Lines that only say how far git has got. */
+const PROGRESS = [
+    /\d+(\.\d+)?%/,
+    /^remote: (Counting|Compressing|Enumerating|Total|Finding sources)\b/,
+    /^(Receiving objects|Resolving deltas|Updating files|Checking out files|Filtering content|Unpacking objects)\b/,
+    /^Cloning into\b/,
+    /^Submodule '.*' \(.*\) registered for path '.*'$/,
+    /^Submodule '.*' registered\b/,
+    /^Submodule path '.*': checked out\b/,
+    /^(remote: )?done\.?$/
+];
+/** Lines that advise rather than report: hints, and the detached-HEAD advice (a block, see below). */
+const ADVICE_LINE = /^hint:|\badvice\.\w+\b|^HEAD is now at\b/;
+const ADVICE_START = /^Note: (switching to|checking out) '/;
+const ADVICE_END = /^Turn off this advice by setting config variable advice\./;
+/** How many lines of a failure a message keeps (the last ones). */
+const FAILURE_LINES = 25;
+/**
+ * What went wrong, from a failed git command's stderr: its fatal:, error:,
+ * warning: and `remote: error` lines (each once), or else its last line that
+ * is not progress or advice. Progress meters, whether their updates are
+ * separated by \r or \n, and advice never appear.
+ */
+function gitFailure(stderr) {
+    const lines = [];
+    let inAdvice = false;
+    for (const raw of stderr.split(/\r\n|\r|\n/)) {
+        const line = raw.trimEnd();
+        if (ADVICE_START.test(line))
+            inAdvice = true;
+        if (inAdvice) {
+            if (ADVICE_END.test(line))
+                inAdvice = false;
+            continue;
+        }
+        if (!line.trim() || ADVICE_LINE.test(line))
+            continue;
+        if (!FAILURE.test(line) && PROGRESS.some((p) => p.test(line)))
+            continue;
+        lines.push(line);
+    }
+    const failures = [...new Set(lines.filter((l) => FAILURE.test(l)))];
+    if (failures.length > 0)
+        return failures.slice(-FAILURE_LINES).join('\n');
+    return lines.at(-1) ?? '';
+}
+/** Options of git itself that take the next argument as their value. */
+const GLOBAL_WITH_VALUE = new Set(['-C', '-c', '--git-dir', '--work-tree', '--namespace', '--config-env']);
+/** The subcommand of a git argv, after git's own options: `clone` for `-C dir -c a=b clone …`. */
+function gitSubcommand(args) {
+    for (let i = 0; i < args.length; i++) {
+        if (GLOBAL_WITH_VALUE.has(args[i]))
+            i++;
+        else if (!args[i].startsWith('-'))
+            return args[i];
+    }
+    return '';
+}
+/**
+ * The same failure said the way git users need it:
+ * `git <subcommand> failed (exit code N): <what went wrong>`. Still an ExecError,
+ * with the same argv, code and output.
+ */
+function gitError(error) {
+    const subcommand = gitSubcommand(error.args);
+    const name = subcommand ? `git ${subcommand}` : 'git';
+    const what = gitFailure(error.stderr) || gitFailure(error.stdout);
+    let head;
+    if (error.code !== null) {
+        head = `${name} failed (exit code ${error.code})`;
+    }
+    else {
+        // Not started, timed out or killed: run() said which on its first line.
+        const first = error.message.split('\n')[0].replace(/:$/, '');
+        head = first.startsWith('git ') ? `${name} ${first.slice('git '.length)}` : `${name} failed: ${first}`;
+    }
+    return new ExecError(what ? `${head}: ${what}` : head, error.command, error.args, error.code, error.stdout, error.stderr);
+}
+/**
+ * git through the one exec wrapper: never prompts for credentials (a CI job
+ * or a script would hang), never prints the detached-HEAD advice, and allows
+ * file-transport submodules only for a repository that is itself local. A
+ * failure throws an ExecError whose message is git's own account of it
+ * (see gitError); a cancellation throws exec's AbortError.
+ */
+async function git(args, options) {
+    const onGitLine = options.onGitLine;
+    const config = ['-c', 'advice.detachedHead=false'];
+    if (isLocalRepo(options.repo))
+        config.push('-c', 'protocol.file.allow=always');
+    try {
+        return await run('git', [...config, ...args], {
+            cwd: options.cwd,
+            env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: 'true' },
+            debug: options.debug,
+            timeoutMs: options.timeoutMs,
+            signal: options.signal,
+            onLine: onGitLine ? (line) => onGitLine(line) : undefined,
+            splitOnCarriageReturn: onGitLine !== undefined
+        });
+    }
+    catch (error) {
+        throw error instanceof ExecError ? gitError(error) : error;
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/idf-versions.ts
@@ -3639,14 +3643,18 @@ function resolveOptions(inputs) {
         toolchainSha256: inputs.toolchainSha256
     };
 }
-/** Read the tree and decide everything about the build. No network, no Docker. */
-async function resolveInputs(inputs) {
-    return resolveTree(await readTreeSnapshot(inputs.micropythonPath), resolveOptions(inputs));
+/**
+ * Read the tree and decide everything about the build. No network, no
+ * Docker. `readFrom` holds the same files when the tree is not in place yet
+ * (a dry run reads a scratch clone of the release it would clone).
+ */
+async function resolveInputs(inputs, readFrom = inputs.micropythonPath) {
+    return resolveTree(await readTreeSnapshot(readFrom), resolveOptions(inputs));
 }
 /** Resolve the tree and plan the goal, as one phase. Writes nothing. */
-async function planGoal(inputs, goal, env, durations = {}) {
-    return timed(durations, 'resolve', () => env.progress.phase('Resolve the MicroPython tree', async (log) => {
-        const resolution = await resolveInputs(inputs);
+async function planGoal(inputs, goal, env, options = {}) {
+    return timed(options.durations ?? {}, 'resolve', () => env.progress.phase('Resolve the MicroPython tree', async (log) => {
+        const resolution = await resolveInputs(inputs, options.readFrom);
         for (const warning of resolution.warnings)
             log.warning(warning);
         log.info(`MicroPython ${resolution.micropythonVersion ?? '(unknown version)'}, ${resolution.buildSystem} build, board ${resolution.board || '(default)'}` +
@@ -3662,7 +3670,7 @@ async function planGoal(inputs, goal, env, durations = {}) {
 /** Plan the goal, then execute the plan. */
 async function runGoal(inputs, goal, env) {
     const durations = {};
-    const plan = await planGoal(inputs, goal, env, durations);
+    const plan = await planGoal(inputs, goal, env, { durations });
     return execute(plan, env, durations);
 }
 /** The action's job: build the firmware. */
@@ -4773,16 +4781,14 @@ function planText(plan) {
 function imagePlanText(plan) {
     return resourceLines(imageView(plan, false)).join('\n');
 }
-/** With no tree, the plan starts with the clone of the latest release; the rest follows from its pins. */
-function treeCloneText(what) {
+/** With no tree, the plan starts with the clone of the latest release. */
+function treeCloneLines(clone) {
     return [
-        `# micropython: ${what.tag ? `${what.tag}, the latest release of ` : 'the latest release of '}${what.repo}`,
-        `#   absent: ${what.dir}`,
-        `#   1. clone it: ${formatArgv('git', ['clone', '--depth', '1', `--branch=${what.tag ?? '<latest tag>'}`, '--', what.repo, what.dir])}`,
-        ...resourceLines(imageView(what.image, false)),
-        '# toolchain, esp-idf, ccache and the containers follow from the pins of the cloned tree:',
-        '#   run the same command again once it is cloned (esp32-build setup clones it) to see them.'
-    ].join('\n');
+        `# micropython: ${clone.tag}, the latest release of ${clone.repo}`,
+        `#   absent: ${clone.dir}`,
+        `#   1. clone it: ${formatArgv('git', ['clone', '--depth', '1', `--branch=${clone.tag}`, '--', clone.repo, clone.dir])}`,
+        '#   (this plan was made from a scratch clone of it, removed again)'
+    ];
 }
 
 ;// CONCATENATED MODULE: ./src/cli/goals.ts
@@ -4968,35 +4974,32 @@ function pipelineEnv(ctx) {
 }
 /**
  * The tree a building command works on: given, around the current
- * directory, or the latest MicroPython release in $HOME/esp32-devel.
- * In a dry run nothing is cloned: undefined then means "would clone".
+ * directory, or the latest MicroPython release in $HOME/esp32-devel. A dry
+ * run clones nothing there: it reads a scratch clone, so that the plan it
+ * prints is the whole one.
  */
 async function buildingTree(ctx, dryRun) {
     const found = treeAround(ctx);
     if (found)
-        return found;
+        return { root: found };
     const repo = parseRepository(stringOption(ctx.args.options, 'micropython-repo') ?? DEFAULT_MICROPYTHON_REPO, '--micropython-repo');
     const dir = layout(ctx.root).micropython;
+    const clone = (into) => ctx.terminal.phase('MicroPython', (log) => latestReleaseTree(repo, { dir: into, log, onGitLine: ctx.terminal.gitLine, signal: ctx.signal }));
     if (dryRun) {
-        const listing = await git(['ls-remote', '--tags', '--', repo], {
-            repo,
-            timeoutMs: 60_000,
-            signal: ctx.signal
-        }).catch(() => ({ stdout: '' }));
-        const tag = latestRelease(listing.stdout);
-        if (tag && looksLikeMicroPython(external_node_path_default().join(dir, tag)))
-            return external_node_path_default().join(dir, tag);
-        const env = pipelineEnv(ctx);
-        const inputs = toInputs(ctx, ctx.cwd);
-        const image = await planImage({ image: inputs.image, dockerDir: env.dockerDir, network: inputs.network }, env.docker, env.places);
-        ctx.out(treeCloneText({ repo, tag, dir: external_node_path_default().join(dir, tag ?? '<latest tag>'), image }));
-        return undefined;
+        const scratch = await (0,promises_namespaceObject.mkdtemp)(external_node_path_default().join(external_node_os_default().tmpdir(), 'esp32-build-plan-'));
+        const release = await clone(scratch);
+        const root = external_node_path_default().join(dir, release.tag);
+        if (!looksLikeMicroPython(root)) {
+            return { root, clone: { repo, tag: release.tag, readFrom: release.root, scratch } };
+        }
+        await (0,promises_namespaceObject.rm)(scratch, { recursive: true, force: true });
+        return { root };
     }
-    const release = await ctx.terminal.phase('MicroPython', (log) => latestReleaseTree(repo, { dir, log, onGitLine: ctx.terminal.gitLine, signal: ctx.signal }));
+    const release = await clone(dir);
     ctx.terminal.line(release.cloned
         ? `No MicroPython tree here: building ${release.tag}, the latest release, in ${release.root}`
         : `No MicroPython tree here: building ${release.tag} in ${release.root}`);
-    return release.root;
+    return { root: release.root };
 }
 /** The board's port, checked on the host as the device would check the container. */
 async function chooseSerial(ctx) {
@@ -5059,16 +5062,25 @@ async function buildingCommand(ctx, command) {
     const dryRun = flag(options, 'dry-run');
     const baud = checkBaud(stringOption(options, 'baud') ?? (process.env.ESPBAUD || undefined));
     // make runs where the user stands, so that must be inside the tree.
-    let tree = command === 'make' ? makeTree(ctx) : undefined;
+    const tree = command === 'make' ? makeTree(ctx) : undefined;
     const serialWanted = command === 'deploy' ||
         command === 'erase' ||
         (command === 'make' && (needsSerial(rest) || options.port !== undefined));
     const serial = serialWanted ? await chooseSerial(ctx) : undefined;
     if (!dryRun)
         sweepOldRuns(ctx);
-    tree ??= await buildingTree(ctx, dryRun);
-    if (!tree)
-        return 0;
+    const choice = tree ? { root: tree } : await buildingTree(ctx, dryRun);
+    try {
+        return await planAndRun(ctx, command, choice, serial, baud);
+    }
+    finally {
+        if (choice.clone)
+            await (0,promises_namespaceObject.rm)(choice.clone.scratch, { recursive: true, force: true });
+    }
+}
+async function planAndRun(ctx, command, choice, serial, baud) {
+    const { options, rest } = ctx.args;
+    const tree = choice.root;
     const fromMake = command === 'make' && options.board === undefined ? boardFromMakeArgs(rest) : {};
     const extra = {};
     if (fromMake.board)
@@ -5082,9 +5094,12 @@ async function buildingCommand(ctx, command) {
     const env = pipelineEnv(ctx);
     try {
         const durations = {};
-        const plan = await planGoal(inputs, goal, env, durations);
-        if (dryRun) {
-            ctx.out(flag(options, 'json') ? JSON.stringify(plan, null, 2) : planText(plan));
+        const plan = await planGoal(inputs, goal, env, { durations, readFrom: choice.clone?.readFrom });
+        if (flag(options, 'dry-run')) {
+            const clone = choice.clone && { repo: choice.clone.repo, tag: choice.clone.tag, dir: tree };
+            ctx.out(flag(options, 'json')
+                ? JSON.stringify(clone ? { micropython: { clone }, ...plan } : plan, null, 2)
+                : [...(clone ? treeCloneLines(clone) : []), planText(plan)].join('\n'));
             return 0;
         }
         const step = goal.kind === 'build' ? goal.then : goal.kind === 'make' ? goal.step : undefined;
@@ -5381,6 +5396,7 @@ class TerminalProgress {
  * The CLI's top level: parse, run one command, turn errors into messages and
  * exit codes (2 for a usage mistake, 1 for anything else, 130 on Ctrl-C).
  */
+
 
 
 

@@ -44803,14 +44803,18 @@ function resolveOptions(inputs) {
         toolchainSha256: inputs.toolchainSha256
     };
 }
-/** Read the tree and decide everything about the build. No network, no Docker. */
-async function resolveInputs(inputs) {
-    return resolveTree(await readTreeSnapshot(inputs.micropythonPath), resolveOptions(inputs));
+/**
+ * Read the tree and decide everything about the build. No network, no
+ * Docker. `readFrom` holds the same files when the tree is not in place yet
+ * (a dry run reads a scratch clone of the release it would clone).
+ */
+async function resolveInputs(inputs, readFrom = inputs.micropythonPath) {
+    return resolveTree(await readTreeSnapshot(readFrom), resolveOptions(inputs));
 }
 /** Resolve the tree and plan the goal, as one phase. Writes nothing. */
-async function planGoal(inputs, goal, env, durations = {}) {
-    return timed(durations, 'resolve', () => env.progress.phase('Resolve the MicroPython tree', async (log) => {
-        const resolution = await resolveInputs(inputs);
+async function planGoal(inputs, goal, env, options = {}) {
+    return timed(options.durations ?? {}, 'resolve', () => env.progress.phase('Resolve the MicroPython tree', async (log) => {
+        const resolution = await resolveInputs(inputs, options.readFrom);
         for (const warning of resolution.warnings)
             log.warning(warning);
         log.info(`MicroPython ${resolution.micropythonVersion ?? '(unknown version)'}, ${resolution.buildSystem} build, board ${resolution.board || '(default)'}` +
@@ -44826,7 +44830,7 @@ async function planGoal(inputs, goal, env, durations = {}) {
 /** Plan the goal, then execute the plan. */
 async function runGoal(inputs, goal, env) {
     const durations = {};
-    const plan = await planGoal(inputs, goal, env, durations);
+    const plan = await planGoal(inputs, goal, env, { durations });
     return execute(plan, env, durations);
 }
 /** The action's job: build the firmware. */

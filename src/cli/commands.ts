@@ -2,9 +2,9 @@
  * The commands: each one finds its tree, turns its options into the action's
  * Inputs, and drives the same pipeline as the action.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { git } from '../git.js';
 import { parseInputs, parseRepository, type Inputs } from '../inputs.js';
 import { NoCache } from '../ports.js';
 import { Docker } from '../pipeline/docker.js';
@@ -21,12 +21,11 @@ import {
   DEFAULT_MICROPYTHON_REPO,
   findTreeAbove,
   isInside,
-  latestRelease,
   latestReleaseTree,
   looksLikeMicroPython,
   TreeError
 } from './micropython.js';
-import { imagePlanText, planText, treeCloneText } from './plan-text.js';
+import { imagePlanText, planText, treeCloneLines } from './plan-text.js';
 import {
   checkBaud,
   choosePort,
@@ -165,46 +164,48 @@ function pipelineEnv(ctx: CommandContext): PipelineEnv {
   };
 }
 
+/** The tree a building command works on, and where a dry run reads it from before it is cloned. */
+interface TreeChoice {
+  root: string;
+  /** The release a run would clone into `root`, and the dry run's scratch clone of it, read to plan. */
+  clone?: { repo: string; tag: string; readFrom: string; scratch: string };
+}
+
 /**
  * The tree a building command works on: given, around the current
- * directory, or the latest MicroPython release in $HOME/esp32-devel.
- * In a dry run nothing is cloned: undefined then means "would clone".
+ * directory, or the latest MicroPython release in $HOME/esp32-devel. A dry
+ * run clones nothing there: it reads a scratch clone, so that the plan it
+ * prints is the whole one.
  */
-async function buildingTree(ctx: CommandContext, dryRun: boolean): Promise<string | undefined> {
+async function buildingTree(ctx: CommandContext, dryRun: boolean): Promise<TreeChoice> {
   const found = treeAround(ctx);
-  if (found) return found;
+  if (found) return { root: found };
   const repo = parseRepository(
     stringOption(ctx.args.options, 'micropython-repo') ?? DEFAULT_MICROPYTHON_REPO,
     '--micropython-repo'
   );
   const dir = layout(ctx.root).micropython;
-  if (dryRun) {
-    const listing = await git(['ls-remote', '--tags', '--', repo], {
-      repo,
-      timeoutMs: 60_000,
-      signal: ctx.signal
-    }).catch(() => ({ stdout: '' }));
-    const tag = latestRelease(listing.stdout);
-    if (tag && looksLikeMicroPython(path.join(dir, tag))) return path.join(dir, tag);
-    const env = pipelineEnv(ctx);
-    const inputs = toInputs(ctx, ctx.cwd);
-    const image = await planImage(
-      { image: inputs.image, dockerDir: env.dockerDir, network: inputs.network },
-      env.docker,
-      env.places
+  const clone = (into: string) =>
+    ctx.terminal.phase('MicroPython', (log) =>
+      latestReleaseTree(repo, { dir: into, log, onGitLine: ctx.terminal.gitLine, signal: ctx.signal })
     );
-    ctx.out(treeCloneText({ repo, tag, dir: path.join(dir, tag ?? '<latest tag>'), image }));
-    return undefined;
+  if (dryRun) {
+    const scratch = await mkdtemp(path.join(os.tmpdir(), 'esp32-build-plan-'));
+    const release = await clone(scratch);
+    const root = path.join(dir, release.tag);
+    if (!looksLikeMicroPython(root)) {
+      return { root, clone: { repo, tag: release.tag, readFrom: release.root, scratch } };
+    }
+    await rm(scratch, { recursive: true, force: true });
+    return { root };
   }
-  const release = await ctx.terminal.phase('MicroPython', (log) =>
-    latestReleaseTree(repo, { dir, log, onGitLine: ctx.terminal.gitLine, signal: ctx.signal })
-  );
+  const release = await clone(dir);
   ctx.terminal.line(
     release.cloned
       ? `No MicroPython tree here: building ${release.tag}, the latest release, in ${release.root}`
       : `No MicroPython tree here: building ${release.tag} in ${release.root}`
   );
-  return release.root;
+  return { root: release.root };
 }
 
 /** The board's port, checked on the host as the device would check the container. */
@@ -276,7 +277,7 @@ export async function buildingCommand(ctx: CommandContext, command: BuildingComm
   const dryRun = flag(options, 'dry-run');
   const baud = checkBaud(stringOption(options, 'baud') ?? (process.env.ESPBAUD || undefined));
   // make runs where the user stands, so that must be inside the tree.
-  let tree = command === 'make' ? makeTree(ctx) : undefined;
+  const tree = command === 'make' ? makeTree(ctx) : undefined;
   const serialWanted =
     command === 'deploy' ||
     command === 'erase' ||
@@ -284,9 +285,23 @@ export async function buildingCommand(ctx: CommandContext, command: BuildingComm
   const serial = serialWanted ? await chooseSerial(ctx) : undefined;
 
   if (!dryRun) sweepOldRuns(ctx);
-  tree ??= await buildingTree(ctx, dryRun);
-  if (!tree) return 0;
+  const choice = tree ? { root: tree } : await buildingTree(ctx, dryRun);
+  try {
+    return await planAndRun(ctx, command, choice, serial, baud);
+  } finally {
+    if (choice.clone) await rm(choice.clone.scratch, { recursive: true, force: true });
+  }
+}
 
+async function planAndRun(
+  ctx: CommandContext,
+  command: BuildingCommand,
+  choice: TreeChoice,
+  serial: SerialChoice | undefined,
+  baud: string | undefined
+): Promise<number> {
+  const { options, rest } = ctx.args;
+  const tree = choice.root;
   const fromMake = command === 'make' && options.board === undefined ? boardFromMakeArgs(rest) : {};
   const extra: Record<string, string> = {};
   if (fromMake.board) extra.board = fromMake.board;
@@ -298,9 +313,14 @@ export async function buildingCommand(ctx: CommandContext, command: BuildingComm
   const env = pipelineEnv(ctx);
   try {
     const durations: Record<string, number> = {};
-    const plan = await planGoal(inputs, goal, env, durations);
-    if (dryRun) {
-      ctx.out(flag(options, 'json') ? JSON.stringify(plan, null, 2) : planText(plan));
+    const plan = await planGoal(inputs, goal, env, { durations, readFrom: choice.clone?.readFrom });
+    if (flag(options, 'dry-run')) {
+      const clone = choice.clone && { repo: choice.clone.repo, tag: choice.clone.tag, dir: tree };
+      ctx.out(
+        flag(options, 'json')
+          ? JSON.stringify(clone ? { micropython: { clone }, ...plan } : plan, null, 2)
+          : [...(clone ? treeCloneLines(clone) : []), planText(plan)].join('\n')
+      );
       return 0;
     }
     const step = goal.kind === 'build' ? goal.then : goal.kind === 'make' ? goal.step : undefined;

@@ -50,14 +50,12 @@ export function imagePlanText(plan: ImagePlan): string {
   return resourceLines(imageView(plan, false)).join('\n');
 }
 
-/** With no tree, the plan starts with the clone of the latest release; the rest follows from its pins. */
-export function treeCloneText(what: { repo: string; tag?: string; dir: string; image: ImagePlan }): string {
+/** With no tree, the plan starts with the clone of the latest release. */
+export function treeCloneLines(clone: { repo: string; tag: string; dir: string }): string[] {
   return [
-    `# micropython: ${what.tag ? `${what.tag}, the latest release of ` : 'the latest release of '}${what.repo}`,
-    `#   absent: ${what.dir}`,
-    `#   1. clone it: ${formatArgv('git', ['clone', '--depth', '1', `--branch=${what.tag ?? '<latest tag>'}`, '--', what.repo, what.dir])}`,
-    ...resourceLines(imageView(what.image, false)),
-    '# toolchain, esp-idf, ccache and the containers follow from the pins of the cloned tree:',
-    '#   run the same command again once it is cloned (esp32-build setup clones it) to see them.'
-  ].join('\n');
+    `# micropython: ${clone.tag}, the latest release of ${clone.repo}`,
+    `#   absent: ${clone.dir}`,
+    `#   1. clone it: ${formatArgv('git', ['clone', '--depth', '1', `--branch=${clone.tag}`, '--', clone.repo, clone.dir])}`,
+    '#   (this plan was made from a scratch clone of it, removed again)'
+  ];
 }

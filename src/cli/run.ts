@@ -2,7 +2,8 @@
  * The CLI's top level: parse, run one command, turn errors into messages and
  * exit codes (2 for a usage mistake, 1 for anything else, 130 on Ctrl-C).
  */
-import { commandHelp, generalHelp, parseCommandLine, UsageError, type CommandLine } from './args.js';
+import { parseCommandLine, UsageError, type CommandLine } from './args.js';
+import { commandHelp, generalHelp } from './help.js';
 import {
   buildingCommand,
   doctorCommand,

@@ -29,9 +29,13 @@ export function resolveOptions(inputs: Inputs): ResolveOptions {
   };
 }
 
-/** Read the tree and decide everything about the build. No network, no Docker. */
-export async function resolveInputs(inputs: Inputs): Promise<Resolution> {
-  return resolveTree(await readTreeSnapshot(inputs.micropythonPath), resolveOptions(inputs));
+/**
+ * Read the tree and decide everything about the build. No network, no
+ * Docker. `readFrom` holds the same files when the tree is not in place yet
+ * (a dry run reads a scratch clone of the release it would clone).
+ */
+export async function resolveInputs(inputs: Inputs, readFrom = inputs.micropythonPath): Promise<Resolution> {
+  return resolveTree(await readTreeSnapshot(readFrom), resolveOptions(inputs));
 }
 
 /** Resolve the tree and plan the goal, as one phase. Writes nothing. */
@@ -39,11 +43,11 @@ export async function planGoal(
   inputs: Inputs,
   goal: Goal,
   env: PipelineEnv,
-  durations: Record<string, number> = {}
+  options: { durations?: Record<string, number>; readFrom?: string } = {}
 ): Promise<Plan> {
-  return timed(durations, 'resolve', () =>
+  return timed(options.durations ?? {}, 'resolve', () =>
     env.progress.phase('Resolve the MicroPython tree', async (log) => {
-      const resolution = await resolveInputs(inputs);
+      const resolution = await resolveInputs(inputs, options.readFrom);
       for (const warning of resolution.warnings) log.warning(warning);
       log.info(
         `MicroPython ${resolution.micropythonVersion ?? '(unknown version)'}, ${resolution.buildSystem} build, board ${resolution.board || '(default)'}` +
@@ -64,7 +68,7 @@ export async function planGoal(
 /** Plan the goal, then execute the plan. */
 export async function runGoal(inputs: Inputs, goal: Goal, env: PipelineEnv): Promise<PipelineResult> {
   const durations: Record<string, number> = {};
-  const plan = await planGoal(inputs, goal, env, durations);
+  const plan = await planGoal(inputs, goal, env, { durations });
   return execute(plan, env, durations);
 }
 

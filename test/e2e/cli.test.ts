@@ -716,14 +716,36 @@ describe('doctor', () => {
 });
 
 describe('a newcomer with no MicroPython tree', () => {
-  it('build clones the latest release into ~/esp32-devel/micropython and builds it', async () => {
-    const home = await newHome('newcomer');
-    const upstream = await createMicroPythonTree(path.join(scratch, 'micropython-upstream'), {
+  let upstream: FixtureTree;
+  beforeAll(async () => {
+    upstream = await createMicroPythonTree(path.join(scratch, 'micropython-upstream'), {
       shape: 'v1.24',
       idfPin: 'v5.2.2',
       git: true
     });
     await chown(upstream.root);
+  });
+
+  it('a dry run prints the whole plan, the clone of the latest release first, and clones nothing', async () => {
+    const home = await newHome('newcomer-dry');
+    const result = await cli(
+      ['build', '--dry-run', '--micropython-repo', upstream.root, ...modernOptions()],
+      {
+        home
+      }
+    );
+    expectSuccess(result);
+    const clone = path.join(home, 'esp32-devel', 'micropython', 'v1.24.0');
+    expect(result.stdout).toContain(`# micropython: v1.24.0, the latest release of ${upstream.root}`);
+    expect(result.stdout).toContain('# esp-idf: v5.2.2 (tag at ');
+    const build = result.stdout.split('\n').find((line) => line.startsWith('docker run '));
+    expect(build).toContain(`--workdir ${clone}`);
+    expect(build).toContain('BOARD=ESP32_GENERIC');
+    expect(existsSync(path.join(home, 'esp32-devel', 'micropython'))).toBe(false);
+  });
+
+  it('build clones the latest release into ~/esp32-devel/micropython and builds it', async () => {
+    const home = await newHome('newcomer');
     const result = await cli(['build', '--micropython-repo', upstream.root, ...modernOptions()], { home });
     expectSuccess(result);
     const clone = path.join(home, 'esp32-devel', 'micropython', 'v1.24.0');

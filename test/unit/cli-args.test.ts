@@ -1,7 +1,6 @@
+import { commandHelp, generalHelp } from '../../src/cli/help.js';
 import {
   COMMAND_NAMES,
-  commandHelp,
-  generalHelp,
   inputSource,
   parseCommandLine,
   UsageError,
