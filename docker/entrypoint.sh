@@ -8,7 +8,10 @@
 #                         through GIT_CONFIG_COUNT/KEY/VALUE: no file written.
 #   ESP32_DEVEL_TOOLCHAIN a legacy xtensa-esp32-elf directory; its bin/ goes
 #                         first on PATH (must exist).
-#   ESP32_DEVEL_EXPORT=1  source "$IDF_PATH/export.sh" first; its output is
+#   ESP32_DEVEL_EXPORT=1  source "$IDF_PATH/export.sh" first, then check that
+#                         idf.py is on PATH and IDF_PYTHON_ENV_PATH is set
+#                         (ESP32_DEVEL_IDF_ENTRY and ESP32_DEVEL_IDF_KEY name
+#                         the cache entry to reset when not); its output is
 #                         shown only on failure or when ESP32_DEVEL_VERBOSE=1.
 #   ESP32_DEVEL_VERBOSE=1 say what is being done, on stderr.
 #
@@ -117,6 +120,19 @@ if [ "${ESP32_DEVEL_EXPORT:-0}" = 1 ]; then
   trap - EXIT
   set -euo pipefail
   set -- "${__esp32_command[@]}"
+
+  # export.sh of ESP-IDF v5.4 and later returns 0 whatever happened (it
+  # evals activate.py's output, then `return 0`): check what it should have done.
+  if [ "$__esp32_status" = 0 ] && ! command -v idf.py >/dev/null 2>&1; then
+    __esp32_status=127
+    __esp32_failed_message="$IDF_PATH/export.sh did not put idf.py on PATH"
+  elif [ "$__esp32_status" = 0 ] && [ -z "${IDF_PYTHON_ENV_PATH:-}" ]; then
+    __esp32_status=1
+    __esp32_failed_message="$IDF_PATH/export.sh did not set IDF_PYTHON_ENV_PATH"
+  fi
+  if [ "$__esp32_status" != 0 ] && [ -n "${ESP32_DEVEL_IDF_ENTRY:-}" ]; then
+    __esp32_failed_message="$__esp32_failed_message. The ESP-IDF entry ${ESP32_DEVEL_IDF_ENTRY} is broken: remove it (rm -rf ${ESP32_DEVEL_IDF_ENTRY})${ESP32_DEVEL_IDF_KEY:+ and, on GitHub Actions, its cache entry (gh cache delete ${ESP32_DEVEL_IDF_KEY})} so that the next run installs it again"
+  fi
 
   if [ "$__esp32_status" != 0 ]; then
     if [ "${ESP32_DEVEL_VERBOSE:-0}" != 1 ] && [ -s "$__esp32_log" ]; then cat "$__esp32_log" >&2; fi

@@ -77,3 +77,16 @@ const SHA256_RE = /^[0-9a-f]{64}$/;
 export function isSha256(value: string): boolean {
   return SHA256_RE.test(value);
 }
+
+/** A Docker build argument's name. */
+export function isBuildArgName(name: string): boolean {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name);
+}
+
+/**
+ * A mirror's base URL: http(s), and nothing that ESP-IDF's mirror map
+ * (`regex,replacement;…`) or a regex replacement would read as syntax.
+ */
+export function isMirrorUrl(url: string): boolean {
+  return /^https?:\/\/[A-Za-z0-9.-]+(:\d+)?(\/[A-Za-z0-9._~%/+=@-]*)?$/.test(url);
+}

@@ -1,6 +1,15 @@
 import os from 'node:os';
 import path from 'node:path';
-import { isBoardName, isIdfRef, isImageReference, isMakeTarget, isNetworkName, isSha256 } from './grammar.js';
+import {
+  isBoardName,
+  isBuildArgName,
+  isIdfRef,
+  isImageReference,
+  isMakeTarget,
+  isMirrorUrl,
+  isNetworkName,
+  isSha256
+} from './grammar.js';
 
 /** Every option of a build, as the action's inputs and the CLI's flags name them. */
 export interface Inputs {
@@ -19,16 +28,32 @@ export interface Inputs {
   idfRepo: string;
   toolchainUrl?: string;
   toolchainSha256?: string;
-  /** Host and path (no scheme) for ESP-IDF's GitHub-assets mirror. */
-  idfToolsMirror?: string;
-  /** 'build' (build docker/Dockerfile) or an image reference to pull. */
+  /** Where ESP-IDF's installer downloads from, when not from the real hosts. */
+  mirrors: Mirrors;
+  /** 'build' (build the era's Dockerfile in docker/) or an image reference to pull. */
   image: string;
+  /** --build-arg values for the image build (e.g. BASE, a base image from a registry of your own). */
+  imageBuildArgs: Record<string, string>;
   /** Docker network for the containers; undefined is Docker's default. */
   network?: string;
   cache: boolean;
   ccache: boolean;
   /** Only resolve the tree (versions, board, chips) and build nothing. */
   resolveOnly: boolean;
+}
+
+/** Mirrors of what ESP-IDF's install.sh downloads, each a base URL without a trailing slash. */
+export interface Mirrors {
+  /** github.com's release assets (the v5 tools): host/path, for IDF_GITHUB_ASSETS (https). */
+  githubAssets?: string;
+  /** The same as a URL, for ESP-IDF's mirror map (which every version reads, over http too). */
+  github?: string;
+  /** dl.espressif.com: the v4 tools, the v5 constraints file. */
+  espressif?: string;
+  /** The Python package index (PyPI). */
+  pipIndex?: string;
+  /** Espressif's own wheels (dl.espressif.com/pypi). */
+  pipWheels?: string;
 }
 
 export const DEFAULT_IDF_REPO = 'https://github.com/espressif/esp-idf.git';
@@ -88,8 +113,9 @@ export function parseInputs(get: InputSource, context: InputContext): Inputs {
     idfRepo: parseRepository(value('idf-repo') || DEFAULT_IDF_REPO),
     toolchainUrl: parseToolchainUrl(optional('toolchain-url')),
     toolchainSha256,
-    idfToolsMirror: parseMirror(optional('idf-tools-mirror')),
+    mirrors: parseMirrors(optional),
     image,
+    imageBuildArgs: parseBuildArgs(get('image-build-args')),
     network,
     cache: parseBoolean('cache', value('cache'), true),
     ccache: parseBoolean('ccache', value('ccache'), true),
@@ -184,16 +210,59 @@ function parseToolchainUrl(raw: string | undefined): string | undefined {
   return raw;
 }
 
-/** ESP-IDF wants IDF_GITHUB_ASSETS as host/path with no scheme; accept and strip https://. */
-function parseMirror(raw: string | undefined): string | undefined {
-  if (raw === undefined) return undefined;
-  const stripped = raw.replace(/^https:\/\//, '').replace(/\/+$/, '');
-  if (!/^[A-Za-z0-9.-]+(:\d+)?(\/[A-Za-z0-9._~%/-]*)?$/.test(stripped)) {
+/**
+ * The mirror inputs. idf-tools-mirror may be host/path (ESP-IDF's own
+ * IDF_GITHUB_ASSETS form, https) or a URL (any scheme, as a mirror on the
+ * local network may be plain http).
+ */
+function parseMirrors(optional: (name: string) => string | undefined): Mirrors {
+  const mirrors: Mirrors = {};
+  const tools = optional('idf-tools-mirror');
+  if (tools !== undefined) {
+    const url = /^[a-z]+:\/\//i.test(tools) ? tools : `https://${tools}`;
+    mirrors.github = parseMirrorUrl(
+      'idf-tools-mirror',
+      url,
+      'dl.espressif.com/github_assets or https://mirror.example/github'
+    );
+    if (mirrors.github.startsWith('https://')) mirrors.githubAssets = mirrors.github.slice('https://'.length);
+  }
+  const url = (input: string, example: string) => {
+    const raw = optional(input);
+    return raw === undefined ? undefined : parseMirrorUrl(input, raw, example);
+  };
+  mirrors.espressif = url('espressif-mirror', 'https://mirror.example/espressif');
+  mirrors.pipIndex = url('pip-index', 'https://pypi.example/simple');
+  mirrors.pipWheels = url('idf-pip-wheels', 'https://mirror.example/espressif/pypi');
+  for (const key of Object.keys(mirrors) as (keyof Mirrors)[])
+    if (mirrors[key] === undefined) delete mirrors[key];
+  return mirrors;
+}
+
+function parseMirrorUrl(input: string, raw: string, example: string): string {
+  const url = raw.replace(/\/+$/, '');
+  if (!isMirrorUrl(url)) {
     throw new InputError(
-      `idf-tools-mirror '${raw}' must be a host and optional path such as dl.espressif.com/github_assets (ESP-IDF adds https:// itself).`
+      `${input} '${raw}' is not a mirror's URL: give its base as http(s)://host[:port]/path, such as ${example}.`
     );
   }
-  return stripped;
+  return url;
+}
+
+/** NAME=value lines for the image build. */
+function parseBuildArgs(raw: string): Record<string, string> {
+  const args: Record<string, string> = {};
+  for (const line of parseList(raw, 'lines')) {
+    const eq = line.indexOf('=');
+    const name = eq > 0 ? line.slice(0, eq) : '';
+    if (!isBuildArgName(name)) {
+      throw new InputError(
+        `image-build-args: '${line}' is not NAME=value (one per line, e.g. BASE=registry.example/debian:bookworm-slim).`
+      );
+    }
+    args[name] = line.slice(eq + 1);
+  }
+  return args;
 }
 
 function checkImageReference(image: string): void {

@@ -64,8 +64,27 @@ export const OPTIONS: Record<string, OptionSpec> = Object.fromEntries(
       {
         name: 'idf-tools-mirror',
         kind: 'string',
-        value: 'HOST/PATH',
-        help: "mirror of ESP-IDF's tool downloads (IDF_GITHUB_ASSETS)"
+        value: 'URL',
+        help: "mirror of github.com's release assets that ESP-IDF's install.sh downloads (host/path for https, or a URL)"
+      },
+      {
+        name: 'espressif-mirror',
+        kind: 'string',
+        value: 'URL',
+        help: 'mirror of dl.espressif.com (ESP-IDF v4 tools, the v5 constraints file, Espressif wheels)'
+      },
+      { name: 'pip-index', kind: 'string', value: 'URL', help: 'Python package index for the ESP-IDF venv' },
+      {
+        name: 'idf-pip-wheels',
+        kind: 'string',
+        value: 'URL',
+        help: "Espressif's extra wheel index (default: ESPRESSIF-MIRROR/pypi)"
+      },
+      {
+        name: 'image-build-args',
+        kind: 'list',
+        value: 'NAME=VALUE',
+        help: 'a --build-arg for the image build, e.g. BASE=registry.example/debian:bookworm-slim (repeatable)'
       },
       {
         name: 'image',
@@ -121,7 +140,11 @@ const BUILD = [
   'toolchain-url',
   'toolchain-sha256',
   'idf-tools-mirror',
+  'espressif-mirror',
+  'pip-index',
+  'idf-pip-wheels',
   'image',
+  'image-build-args',
   'jobs',
   'make-args',
   'network',
@@ -162,9 +185,20 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
     options: [...BUILD, ...COMMON]
   },
   image: {
-    usage: 'image [--image REF] [--network NAME]',
-    summary: 'build the esp32-devel image from docker/Dockerfile (or pull --image REF)',
-    options: ['image', 'network', 'dry-run', 'json', ...COMMON]
+    usage: 'image [--idf-version REF | --micropython DIR] [--image REF] [--network NAME]',
+    summary: 'build (or find) the esp32-devel image an ESP-IDF needs, and print its reference',
+    details:
+      'Each era of ESP-IDF has its image: docker/Dockerfile.idf4 for ESP-IDF v4.x (Python 3.8), docker/Dockerfile for the legacy make builds and ESP-IDF v5 and later. The reference is the last line of standard output. With --image REF, that image is pulled and its Python checked against the ESP-IDF.',
+    options: [
+      'idf-version',
+      'micropython',
+      'image',
+      'image-build-args',
+      'network',
+      'dry-run',
+      'json',
+      ...COMMON
+    ]
   },
   build: {
     usage: 'build [options]',

@@ -10,6 +10,8 @@ import { NoCache } from '../ports.js';
 import { Docker } from '../pipeline/docker.js';
 import { execute, type PipelineResult } from '../pipeline/execute.js';
 import { findDockerDir, obtainImage, planImage } from '../pipeline/image.js';
+import { imageRequest } from '../pipeline/plan.js';
+import { idfVersionOfRef } from '../idf-versions.js';
 import { planGoal, resolveInputs, type PipelineEnv } from '../pipeline/index.js';
 import type { Resolution } from '../pipeline/resolve/index.js';
 import { summaryRows } from '../pipeline/summary.js';
@@ -239,10 +241,29 @@ function sweepOldRuns(ctx: CommandContext): void {
   for (const dir of removed) ctx.terminal.log.info(`Removed ${dir}, left half-written by an interrupted run`);
 }
 
+/**
+ * What the image command builds for: the tree's ESP-IDF (--micropython), or
+ * the --idf-version given (a v3 ref or hash means the legacy make build), or
+ * by default the newest era's.
+ */
+async function imageNeeds(ctx: CommandContext, inputs: Inputs) {
+  if (stringOption(ctx.args.options, 'micropython')) {
+    const resolution = await resolveInputs(inputs);
+    return { buildSystem: resolution.buildSystem, idf: { ref: resolution.idf.ref } };
+  }
+  const ref = inputs.idfVersion === 'auto' ? 'master' : inputs.idfVersion;
+  const major = idfVersionOfRef(ref)?.major;
+  return {
+    buildSystem: major !== undefined && major < 4 ? ('make' as const) : ('cmake' as const),
+    idf: { ref }
+  };
+}
+
 export async function imageCommand(ctx: CommandContext): Promise<number> {
-  const inputs = toInputs(ctx, ctx.cwd);
+  const given = stringOption(ctx.args.options, 'micropython');
+  const inputs = toInputs(ctx, given ? path.resolve(ctx.cwd, given) : ctx.cwd);
   const env = pipelineEnv(ctx);
-  const request = { image: inputs.image, dockerDir: env.dockerDir, network: inputs.network };
+  const request = imageRequest(inputs, env.dockerDir, await imageNeeds(ctx, inputs));
   const title = inputs.image === 'build' ? 'Build image' : 'Pull image';
   const plan = await ctx.terminal.phase(title, async (log) => {
     log.info(`Docker engine ${await env.docker.check()}`);

@@ -28,6 +28,8 @@ export interface BuildPlan {
   image: string;
   idfPath: string;
   toolsPath: string;
+  /** The ESP-IDF entry on the host and its cache key: named when export.sh did not take. */
+  idfEntry?: { dir: string; key: string };
   /** Legacy builds: host dir holding bin/xtensa-esp32-elf-gcc. */
   toolchainDir?: string;
   /** Host ccache dir, when ccache is on. */
@@ -106,6 +108,10 @@ export function buildEnvironment(plan: BuildPlan): { mounts: Mount[]; env: Recor
     mounts.push({ host: plan.toolsPath, container: CONTAINER.idfToolsPath });
     env.IDF_TOOLS_PATH = CONTAINER.idfToolsPath;
     env.ESP32_DEVEL_EXPORT = '1';
+    if (plan.idfEntry) {
+      env.ESP32_DEVEL_IDF_ENTRY = plan.idfEntry.dir;
+      env.ESP32_DEVEL_IDF_KEY = plan.idfEntry.key;
+    }
     if (plan.ccacheDir) {
       // No CCACHE_BASEDIR: every path is the same from run to run (the tree at
       // its own path, ESP-IDF at a fixed one), and a base dir would make gcc
@@ -179,7 +185,8 @@ export interface InstallPlan {
   idfPath: string;
   toolsPath: string;
   chips: string[];
-  mirror?: string;
+  /** The environment that points install.sh at mirrors (see mirrors.ts). */
+  mirrorEnv?: Record<string, string>;
   user: User;
   network?: string;
 }
@@ -191,7 +198,7 @@ export function installContainer(plan: InstallPlan, name = containerName('instal
     IDF_PATH: CONTAINER.idfPath,
     IDF_TOOLS_PATH: CONTAINER.idfToolsPath
   };
-  if (plan.mirror) env.IDF_GITHUB_ASSETS = plan.mirror;
+  Object.assign(env, plan.mirrorEnv ?? {});
   return {
     image: plan.image,
     name,
@@ -208,7 +215,11 @@ export function installContainer(plan: InstallPlan, name = containerName('instal
 }
 
 export class BuildError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** What the container printed, when one ran. */
+    readonly output = ''
+  ) {
     super(message);
     this.name = 'BuildError';
   }
@@ -245,7 +256,7 @@ export async function runContainer(
     const detail = errors.length
       ? `Last compiler errors:\n${errors.join('\n')}`
       : `Last lines of output:\n${output.split('\n').slice(-20).join('\n')}`;
-    throw new BuildError(`${what} failed (exit code ${error.code ?? 'none'}).\n${detail}`);
+    throw new BuildError(`${what} failed (exit code ${error.code ?? 'none'}).\n${detail}`, output);
   } finally {
     signal?.removeEventListener('abort', stop);
   }

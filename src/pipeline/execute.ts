@@ -12,6 +12,7 @@ import { containerName, type Docker } from './docker.js';
 import type { DownloadProgress } from './download.js';
 import { markComplete, obtainIdf, pruneInstall, withEntry, type PreparedIdf } from './idf.js';
 import { obtainImage, type PreparedImage } from './image.js';
+import { downloadFailureHint } from './mirrors.js';
 import { plannedContainers, type Plan, type PlannedContainer } from './plan.js';
 import type { Resolution } from './resolve/index.js';
 import type { PendingSave } from './saves.js';
@@ -80,6 +81,7 @@ export async function execute(
     {
       idfPath: prepared.idf.idfPath,
       toolsPath: prepared.idf.toolsPath,
+      idfEntry: { dir: prepared.idf.dir, key: prepared.idf.key },
       toolchainDir: prepared.toolchain?.dir,
       ccacheDir: prepared.ccache?.dir
     }
@@ -112,8 +114,19 @@ async function runPlanned(
         : `make ${spec.command.slice(1).join(' ')}`;
   return timed(durations, container.role, () =>
     env.progress.phase(container.title, async (log) => {
-      if (container.role === 'install') await mkdir(prepared.idf.toolsPath, { recursive: true });
-      return runContainer(env.docker, spec, log, what, env.signal);
+      if (container.role !== 'install') return runContainer(env.docker, spec, log, what, env.signal);
+      await mkdir(prepared.idf.toolsPath, { recursive: true });
+      try {
+        return await runContainer(env.docker, spec, log, what, env.signal);
+      } catch (error) {
+        const hint = error instanceof BuildError ? downloadFailureHint(error.output) : undefined;
+        if (hint)
+          throw new BuildError(
+            `${error instanceof Error ? error.message : error}\n${hint}`,
+            (error as BuildError).output
+          );
+        throw error;
+      }
     })
   );
 }

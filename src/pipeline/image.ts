@@ -5,30 +5,43 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CacheStore, Log, Places } from '../ports.js';
 import { Docker, DockerError } from './docker.js';
+import { describeRange, ERA_IMAGES, pythonFits, type ImageEra, type PythonRange } from './era.js';
 import { imageKey } from './keys.js';
 import type { PendingSave } from './saves.js';
 
 export const IMAGE_NAME = 'esp32-devel';
-/** The files the image is built from; its tag is a hash of them. */
-export const IMAGE_INPUTS = ['Dockerfile', 'entrypoint.sh'] as const;
+/** What every era's image is built from besides its Dockerfile. */
+export const SHARED_INPUTS = ['entrypoint.sh'] as const;
+/** The label that says which era an image of ours serves, so older ones can be pruned. */
+export const ERA_LABEL = 'org.esp32-micropython-build.era';
 
 export interface ImageRequest {
   /** 'build', or an image reference to pull. */
   image: string;
   dockerDir: string;
   network?: string;
+  /** The era the build needs: which Dockerfile builds its image. */
+  era: ImageEra;
+  /** --build-arg values; part of the image's identity. */
+  buildArgs: Record<string, string>;
+  /** The Python ESP-IDF's installer works with: an image given by name must have one. */
+  python?: PythonRange;
 }
 
 /** Which image the containers run, and how it will be had. */
 export interface ImagePlan {
   mode: 'build' | 'pull';
+  /** The era it serves. */
+  era: ImageEra;
   ref: string;
   /** major.minor of its python3; undefined until a pulled image is here to ask. */
   python?: string;
   /** Present in the Docker engine now. */
   present: boolean;
   /** Building: the argv (after `docker`), the Actions cache key and the archive it is saved as. */
-  build?: { args: string[]; cacheKey: string; tar: string };
+  build?: { args: string[]; cacheKey: string; tar: string; era: ImageEra };
+  /** The Python the build needs, checked against the image's own. */
+  needs?: PythonRange;
 }
 
 export interface PreparedImage {
@@ -54,65 +67,106 @@ export function findDockerDir(start = path.dirname(fileURLToPath(import.meta.url
   }
 }
 
-/** The tag of the image built from inputs with this hash. Pure. */
-export function imageRef(hash: string): string {
-  return `${IMAGE_NAME}:${hash}`;
+/** The tag of an era's image built from inputs with this hash. Pure. */
+export function imageRef(hash: string, era: ImageEra = 'bookworm'): string {
+  return `${IMAGE_NAME}:${ERA_IMAGES[era].tagPrefix}${hash}`;
 }
 
-/** The image's identity: a hash of the files it is built from. */
-export async function imageInputsHash(dockerDir: string): Promise<string> {
+/** The image's identity: a hash of its Dockerfile, the files it copies and its build arguments. */
+export async function imageInputsHash(
+  dockerDir: string,
+  era: ImageEra = 'bookworm',
+  buildArgs: Record<string, string> = {}
+): Promise<string> {
   const hash = createHash('sha256');
-  for (const name of IMAGE_INPUTS) {
+  for (const name of [ERA_IMAGES[era].dockerfile, ...SHARED_INPUTS]) {
     hash.update(`${name}\0`);
     hash.update(await readFile(path.join(dockerDir, name)));
     hash.update('\0');
   }
+  for (const [name, value] of Object.entries(buildArgs).sort()) hash.update(`--build-arg ${name}=${value}\0`);
   return hash.digest('hex').slice(0, 16);
 }
 
-/** The `ENV ESP32_DEVEL_PYTHON=x.y` the Dockerfile declares (and checks at build time). Pure. */
-export function declaredPython(dockerfile: string): string {
-  const match = /^ENV\s+ESP32_DEVEL_PYTHON=(\d+\.\d+)\s*$/m.exec(dockerfile);
-  if (!match)
-    throw new DockerError('docker/Dockerfile does not declare ENV ESP32_DEVEL_PYTHON=<major.minor>.');
+/**
+ * The Python a Dockerfile declares (`ARG` or `ENV ESP32_DEVEL_PYTHON=x.y`,
+ * which its build checks), unless a build argument says otherwise. Pure.
+ */
+export function declaredPython(dockerfile: string, buildArgs: Record<string, string> = {}): string {
+  const given = buildArgs.ESP32_DEVEL_PYTHON;
+  if (given !== undefined) {
+    if (!/^\d+\.\d+$/.test(given)) {
+      throw new DockerError(
+        `The build argument ESP32_DEVEL_PYTHON must be major.minor, such as 3.8; got '${given}'.`
+      );
+    }
+    return given;
+  }
+  const match = /^(?:ARG|ENV)\s+ESP32_DEVEL_PYTHON=(\d+\.\d+)\s*$/m.exec(dockerfile);
+  if (!match) {
+    throw new DockerError('The Dockerfile does not declare ARG ESP32_DEVEL_PYTHON=<major.minor>.');
+  }
   return match[1];
 }
 
-/** The argv (after `docker`) that builds the image. Pure. */
+/** The argv (after `docker`) that builds an era's image. Pure. */
 export function imageBuildArgs(
   ref: string,
   hash: string,
-  req: Pick<ImageRequest, 'dockerDir' | 'network'>
+  req: Pick<ImageRequest, 'dockerDir' | 'network' | 'era' | 'buildArgs'>
 ): string[] {
-  const args = ['build', '--force-rm', '--tag', ref, '--label', `org.esp32-micropython-build.inputs=${hash}`];
+  const args = [
+    'build',
+    '--force-rm',
+    '--tag',
+    ref,
+    '--file',
+    path.join(req.dockerDir, ERA_IMAGES[req.era].dockerfile),
+    '--label',
+    `org.esp32-micropython-build.inputs=${hash}`,
+    '--label',
+    `${ERA_LABEL}=${req.era}`
+  ];
+  for (const [name, value] of Object.entries(req.buildArgs).sort())
+    args.push('--build-arg', `${name}=${value}`);
   if (req.network) args.push('--network', req.network);
   return [...args, req.dockerDir];
 }
 
-/** The image to run: this action's, tagged by its inputs' hash, or the one named. Asks Docker only. */
+/** The image to run: the era's own, tagged by its inputs' hash, or the one named. Asks Docker only. */
 export async function planImage(req: ImageRequest, docker: Docker, places: Places): Promise<ImagePlan> {
   if (req.image !== 'build') {
     const present = await docker.hasImage(req.image);
-    return {
-      mode: 'pull',
-      ref: req.image,
-      present,
-      python: present ? await imagePython(req.image, docker) : undefined
-    };
+    const python = present ? await imagePython(req.image, docker) : undefined;
+    if (python !== undefined) checkPython(req.image, python, req);
+    return { mode: 'pull', era: req.era, ref: req.image, present, python, needs: req.python };
   }
-  const hash = await imageInputsHash(req.dockerDir);
-  const ref = imageRef(hash);
+  const hash = await imageInputsHash(req.dockerDir, req.era, req.buildArgs);
+  const ref = imageRef(hash, req.era);
+  const dockerfile = await readFile(path.join(req.dockerDir, ERA_IMAGES[req.era].dockerfile), 'utf8');
   return {
     mode: 'build',
+    era: req.era,
     ref,
-    python: declaredPython(await readFile(path.join(req.dockerDir, 'Dockerfile'), 'utf8')),
+    python: declaredPython(dockerfile, req.buildArgs),
     present: await docker.hasImage(ref),
     build: {
       args: imageBuildArgs(ref, hash, req),
       cacheKey: imageKey(hash),
-      tar: path.join(places.root, 'images', `${hash}.tar`)
+      tar: path.join(places.root, 'images', `${hash}.tar`),
+      era: req.era
     }
   };
+}
+
+/** An image given by name must have a Python the ESP-IDF installer works with. */
+function checkPython(ref: string, python: string, req: Pick<ImageRequest, 'era' | 'python'>): void {
+  if (pythonFits(python, req.python)) return;
+  const needed = ERA_IMAGES[req.era].dockerfile;
+  throw new DockerError(
+    `The image ${ref} has Python ${python}, and this ESP-IDF needs ${describeRange(req.python!)}: ${req.python!.why}. ` +
+      `Set image: build, which builds docker/${needed} for it, or name an image with such a Python.`
+  );
 }
 
 /**
@@ -160,6 +214,7 @@ async function loadOrBuild(
   }
   log.info(`Building ${plan.ref} from ${build.args[build.args.length - 1]}`);
   await docker.run(build.args, { debug: log.debug, onLine: (line) => log.output(line), signal });
+  await pruneOlder(plan.ref, build.era, ctx);
   return {
     ref: plan.ref,
     python,
@@ -180,6 +235,20 @@ async function pull(ref: string, ctx: ImageContext): Promise<PreparedImage> {
     );
   }
   return { ref, python: await imagePython(ref, docker), source: 'pulled' };
+}
+
+/** Older images of an era, built from other inputs: each takes hundreds of megabytes. */
+async function pruneOlder(ref: string, era: ImageEra, ctx: ImageContext): Promise<void> {
+  const listed = await ctx.docker.run(
+    ['image', 'ls', '--filter', `label=${ERA_LABEL}=${era}`, '--format', '{{.Repository}}:{{.Tag}}'],
+    { allowFailure: true }
+  );
+  const older = listed.stdout.split('\n').filter((line) => line.startsWith(`${IMAGE_NAME}:`) && line !== ref);
+  for (const image of older) {
+    // One still used by a container (another build running now) stays.
+    const removed = await ctx.docker.run(['image', 'rm', image], { allowFailure: true });
+    if (removed.code === 0) ctx.log.info(`Removed ${image}, an older image of this era`);
+  }
 }
 
 /** An image's Python: its declared ESP32_DEVEL_PYTHON, else asked of python3. */

@@ -21,7 +21,9 @@ import type { ContainerSpec, Docker } from './docker.js';
 import { dockerRunArgs } from './docker.js';
 import type { Goal, MakeStep } from './goal.js';
 import { entryPaths, planIdf, type IdfPlan } from './idf.js';
-import { planImage, type ImagePlan } from './image.js';
+import { mirrorEnv } from './mirrors.js';
+import { imageEra, pythonRange } from './era.js';
+import { planImage, type ImagePlan, type ImageRequest } from './image.js';
 import { describeResources, type ResourceView } from './resources.js';
 import type { Resolution } from './resolve/index.js';
 import { planToolchain, type ToolchainPlan } from './toolchain.js';
@@ -35,8 +37,8 @@ export interface ContainerSettings {
   targets: string[];
   user: User;
   network?: string;
-  /** ESP-IDF's GitHub-assets mirror for install.sh. */
-  mirror?: string;
+  /** The environment that points install.sh at mirrors. */
+  mirrorEnv: Record<string, string>;
 }
 
 export interface PlannedContainer {
@@ -98,11 +100,7 @@ export async function makePlan(
   env: PlanEnv
 ): Promise<Plan> {
   const engine = await env.docker.check();
-  const image = await planImage(
-    { image: inputs.image, dockerDir: env.dockerDir, network: inputs.network },
-    env.docker,
-    env.places
-  );
+  const image = await planImage(imageRequest(inputs, env.dockerDir, resolution), env.docker, env.places);
   const toolchain = resolution.toolchain ? planToolchain(resolution.toolchain, env.tools) : undefined;
   const idf = await planIdf(
     {
@@ -135,7 +133,7 @@ export async function makePlan(
     targets: inputs.targets,
     user: env.user,
     network: inputs.network,
-    mirror: inputs.idfToolsMirror
+    mirrorEnv: mirrorEnv(inputs.mirrors)
   };
   const cache = { use: inputs.cache, available: inputs.cache && env.cache.available, ccache: inputs.ccache };
   const core = { goal, resolution, engine, cache, image, toolchain, idf, ccache, settings };
@@ -145,6 +143,7 @@ export async function makePlan(
     containers: plannedContainers(core, {
       idfPath: idf.entry?.idfPath ?? entryPaths(UNKNOWN_IDF_DIR).idfPath,
       toolsPath: idf.entry?.toolsPath ?? entryPaths(UNKNOWN_IDF_DIR).toolsPath,
+      idfEntry: idf.entry ? { dir: idf.entry.dir, key: idf.entry.key } : undefined,
       toolchainDir: toolchain?.dir,
       ccacheDir: ccache?.dir
     }),
@@ -152,10 +151,27 @@ export async function makePlan(
   };
 }
 
+/** The image a resolved tree needs: its era's, built with the inputs' build arguments, or the one named. Pure. */
+export function imageRequest(
+  inputs: Pick<Inputs, 'image' | 'network' | 'imageBuildArgs'>,
+  dockerDir: string,
+  needs: Pick<Resolution, 'buildSystem'> & { idf: { ref: string } }
+): ImageRequest {
+  return {
+    image: inputs.image,
+    dockerDir,
+    network: inputs.network,
+    era: imageEra(needs.buildSystem, needs.idf.ref),
+    buildArgs: inputs.imageBuildArgs,
+    python: pythonRange(needs.buildSystem, needs.idf.ref)
+  };
+}
+
 /** Where the prepared resources are on this machine. */
 export interface ResourcePaths {
   idfPath: string;
   toolsPath: string;
+  idfEntry?: { dir: string; key: string };
   toolchainDir?: string;
   ccacheDir?: string;
 }
@@ -202,7 +218,7 @@ export function plannedContainers(plan: PlanCore, paths: ResourcePaths): Planned
           idfPath: paths.idfPath,
           toolsPath: paths.toolsPath,
           chips: resolution.chips,
-          mirror: settings.mirror,
+          mirrorEnv: settings.mirrorEnv,
           user: settings.user,
           network: settings.network
         },

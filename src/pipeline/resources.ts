@@ -4,6 +4,7 @@
  */
 import { formatArgv } from '../exec.js';
 import type { CcachePlan } from './ccache.js';
+import { ERA_IMAGES } from './era.js';
 import type { IdfPlan } from './idf.js';
 import type { ImagePlan } from './image.js';
 import type { Resolution } from './resolve/index.js';
@@ -36,14 +37,17 @@ const USE = 'use it as it is';
 export function imageView(image: ImagePlan, cached: boolean): ResourceView {
   const view: ResourceView = {
     name: 'image',
-    identity: image.mode === 'build' ? `${image.ref} (built from docker/)` : image.ref,
+    identity:
+      image.mode === 'build'
+        ? `${image.ref} (built from docker/${ERA_IMAGES[image.era].dockerfile}, Python ${image.python})`
+        : image.ref,
     where: 'the Docker engine',
     presence: image.present ? 'present' : 'absent',
     steps: [USE]
   };
   if (image.present) return view;
   if (image.build) {
-    const build = `build it: ${formatArgv('docker', image.build.args)}`;
+    const build = `build it (older images of its era are then removed): ${formatArgv('docker', image.build.args)}`;
     view.steps = cached
       ? [
           `restore ${image.build.tar} from the Actions cache (key ${image.build.cacheKey}) and docker load it`,

@@ -16,6 +16,8 @@ export class RecordingDocker extends Docker {
   /** Every `docker run` argv (after `docker`), in order. */
   readonly runs: string[][] = [];
   readonly calls: string[][] = [];
+  /** What `image inspect` says an image's ESP32_DEVEL_PYTHON is. */
+  python = '3.9';
 
   constructor(private readonly onRun: (args: string[]) => void = () => {}) {
     super({}, 'docker-that-is-never-run');
@@ -41,7 +43,7 @@ export class RecordingDocker extends Docker {
     if (args[0] === 'build') this.images.add(args[args.indexOf('--tag') + 1]);
     if (args[0] === 'pull') this.images.add(args[1]);
     if (args[0] === 'image' && args[1] === 'inspect') {
-      return { code: 0, stdout: JSON.stringify(['ESP32_DEVEL_PYTHON=3.9']), stderr: '' };
+      return { code: 0, stdout: JSON.stringify([`ESP32_DEVEL_PYTHON=${this.python}`]), stderr: '' };
     }
     return { code: 0, stdout: '', stderr: '' };
   }

@@ -18,7 +18,8 @@ describe('parseInputs', () => {
       idfRepo: DEFAULT_IDF_REPO,
       toolchainUrl: undefined,
       toolchainSha256: undefined,
-      idfToolsMirror: undefined,
+      mirrors: {},
+      imageBuildArgs: {},
       image: 'build',
       network: undefined,
       cache: true,
@@ -90,15 +91,50 @@ describe('parseInputs', () => {
     expect(() => parse({ 'toolchain-url': 'not a url' })).toThrow(/not a URL/);
   });
 
-  it('takes the tools mirror as host/path and strips https://', () => {
-    expect(parse({ 'idf-tools-mirror': 'dl.espressif.com/github_assets' }).idfToolsMirror).toBe(
-      'dl.espressif.com/github_assets'
+  it('takes the tools mirror as host/path (https) or as a URL', () => {
+    expect(parse({ 'idf-tools-mirror': 'dl.espressif.com/github_assets' }).mirrors).toEqual({
+      github: 'https://dl.espressif.com/github_assets',
+      githubAssets: 'dl.espressif.com/github_assets'
+    });
+    expect(parse({ 'idf-tools-mirror': 'https://mirror.example/gh/' }).mirrors).toEqual({
+      github: 'https://mirror.example/gh',
+      githubAssets: 'mirror.example/gh'
+    });
+    // Plain http (a mirror on the local network): only the mirror map can say that.
+    expect(parse({ 'idf-tools-mirror': 'http://127.0.0.1:8080/github' }).mirrors).toEqual({
+      github: 'http://127.0.0.1:8080/github'
+    });
+    expect(() => parse({ 'idf-tools-mirror': 'ftp://x' })).toThrow(
+      /idf-tools-mirror 'ftp:\/\/x' is not a mirror's URL/
     );
-    expect(parse({ 'idf-tools-mirror': 'https://mirror.example/gh/' }).idfToolsMirror).toBe(
-      'mirror.example/gh'
-    );
-    expect(parse({ 'idf-tools-mirror': '127.0.0.1:8080' }).idfToolsMirror).toBe('127.0.0.1:8080');
-    expect(() => parse({ 'idf-tools-mirror': 'ftp://x' })).toThrow(/idf-tools-mirror/);
+  });
+
+  it('takes the other mirrors as URLs, refusing what the mirror map would misread', () => {
+    const mirrors = parse({
+      'espressif-mirror': 'https://m.example/espressif/',
+      'pip-index': 'http://127.0.0.1:3141/simple',
+      'idf-pip-wheels': 'https://m.example/espressif/pypi'
+    }).mirrors;
+    expect(mirrors).toEqual({
+      espressif: 'https://m.example/espressif',
+      pipIndex: 'http://127.0.0.1:3141/simple',
+      pipWheels: 'https://m.example/espressif/pypi'
+    });
+    expect(() => parse({ 'espressif-mirror': 'https://a,b' })).toThrow(/espressif-mirror/);
+    expect(() => parse({ 'pip-index': 'https://a/x;y' })).toThrow(/pip-index/);
+    expect(() => parse({ 'pip-index': '-https://a' })).toThrow(/pip-index/);
+    expect(parse({}).mirrors).toEqual({});
+  });
+
+  it('takes image build arguments as NAME=value lines', () => {
+    expect(
+      parse({ 'image-build-args': 'BASE=registry.example/debian:bookworm-slim\nX=a=b' }).imageBuildArgs
+    ).toEqual({
+      BASE: 'registry.example/debian:bookworm-slim',
+      X: 'a=b'
+    });
+    expect(() => parse({ 'image-build-args': '--network=host' })).toThrow(/NAME=value/);
+    expect(() => parse({ 'image-build-args': 'BASE' })).toThrow(/NAME=value/);
   });
 
   it('validates jobs, booleans, image and network', () => {

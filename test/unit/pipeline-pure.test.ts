@@ -237,7 +237,7 @@ describe('docker argv', () => {
         idfPath: '/a',
         toolsPath: '/b',
         chips: ['esp32', 'esp32s3'],
-        mirror: 'm.example/gh',
+        mirrorEnv: { IDF_GITHUB_ASSETS: 'm.example/gh' },
         user: { uid: 1, gid: 2 }
       },
       'n'

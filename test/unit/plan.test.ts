@@ -11,9 +11,9 @@ import type { Inputs } from '../../src/inputs.js';
 import { NoCache, type CacheStore } from '../../src/ports.js';
 import { execute } from '../../src/pipeline/execute.js';
 import type { Goal } from '../../src/pipeline/goal.js';
-import { findDockerDir } from '../../src/pipeline/image.js';
+import { findDockerDir, planImage } from '../../src/pipeline/image.js';
 import { resolveInputs, type PipelineEnv } from '../../src/pipeline/index.js';
-import { makePlan, UNKNOWN_IDF_DIR, type Plan } from '../../src/pipeline/plan.js';
+import { imageRequest, makePlan, UNKNOWN_IDF_DIR, type Plan } from '../../src/pipeline/plan.js';
 import { TOOL_ARCH, TOOL_NAME } from '../../src/pipeline/toolchain.js';
 import { createMicroPythonTree, type FixtureTree } from '../support/micropython-tree.js';
 import {
@@ -100,7 +100,8 @@ describe('planning', () => {
     const plan = await planFor(modernInputs(), { kind: 'build' }, env);
     expect(presence(plan)).toEqual({ image: 'absent', 'esp-idf': 'absent', ccache: 'absent' });
     expect(plan.idf.remote).toEqual({ kind: 'tag', commit: idf.commit });
-    expect(steps(plan)).toMatch(/build it: docker build/);
+    expect(steps(plan)).toMatch(/build it .*: docker build .*--file \S+\/docker\/Dockerfile /);
+    expect(plan.image).toMatchObject({ era: 'bookworm', python: '3.11' });
     expect(steps(plan)).toMatch(/clone .* at v5\.2\.2 with its submodules/);
     expect(steps(plan)).toMatch(/run install\.sh for esp32/);
     expect(plan.containers.map((c) => c.role)).toEqual(['install', 'build']);
@@ -157,6 +158,45 @@ describe('planning', () => {
     expect(presence(warmer).toolchain).toBe('present');
     expect(warmer.containers[0].argv).toContain(
       `${warmer.toolchain!.dir}:/opt/esp32-devel/xtensa-esp32-elf:ro`
+    );
+  });
+
+  it('ESP-IDF v4: the image of its era, from docker/Dockerfile.idf4 with its Python', async () => {
+    const { env } = machine();
+    const tree = await createMicroPythonTree(path.join(scratch, 'mp-1.20'), { shape: 'v1.20' });
+    const inputs = inputsFor(tree.root, { 'idf-repo': idf.url, 'idf-version': 'v5.2.2' });
+    expect((await planFor(inputs, { kind: 'build' }, env)).image.era).toBe('bookworm');
+    const v4 = inputsFor(tree.root, {
+      'idf-repo': idf.url,
+      'image-build-args': 'BASE=esp32-devel-base:bullseye\nESP32_DEVEL_PYTHON=3.9'
+    });
+    const plan = await planFor(v4, { kind: 'setup' }, env).catch((e: Error) => e);
+    // The tiny repository has no v4.4 tag: planning stops at ESP-IDF, after the image.
+    expect(String(plan)).toMatch(/'v4\.4' does not exist/);
+    const image = await planImage(
+      imageRequest(v4, env.dockerDir, await resolveInputs(v4)),
+      env.docker,
+      env.places
+    );
+    expect(image).toMatchObject({ era: 'idf4', python: '3.9' });
+    expect(image.ref).toMatch(/^esp32-devel:idf4-[0-9a-f]{16}$/);
+    expect(image.build!.args).toEqual(
+      expect.arrayContaining([
+        '--file',
+        path.join(env.dockerDir, 'Dockerfile.idf4'),
+        '--build-arg',
+        'ESP32_DEVEL_PYTHON=3.9'
+      ])
+    );
+  });
+
+  it('an image given by name whose Python cannot serve the ESP-IDF is refused, naming the image it needs', async () => {
+    const { env, docker } = machine();
+    docker.images.add('ghcr.io/acme/old:1');
+    docker.python = '3.7';
+    const inputs = inputsFor(modern.root, { 'idf-repo': idf.url, image: 'ghcr.io/acme/old:1' });
+    await expect(planFor(inputs, { kind: 'build' }, env)).rejects.toThrow(
+      /ghcr\.io\/acme\/old:1 has Python 3\.7, and this ESP-IDF needs Python 3\.8 or later.*image: build, which builds docker\/Dockerfile /
     );
   });
 

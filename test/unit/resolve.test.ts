@@ -252,10 +252,19 @@ describe('resolveTree: explicit idf-version', () => {
 
   it('matches a tag against a pinned hash, and expands a short hash', async () => {
     expect((await resolve('v1.14', { idfVersion: 'v3.3.2' })).warnings).toEqual([]);
-    const v4 = await resolve('v1.14', { idfVersion: '4c81978a' });
-    expect(v4.idf.ref).toBe('4c81978a3e2220674a432a588292a4c860eef27b');
-    expect(v4.toolchain?.version).toBe('esp-2019r2-8.2.0');
-    expect(v4.warnings).toEqual([expect.stringMatching(/experimental/)]);
+    const v3 = await resolve('v1.14', { idfVersion: '9e70825d' });
+    expect(v3.idf.ref).toBe('9e70825d1e1cbf7988cf36981774300066580ea7');
+    expect(v3.warnings).toEqual([]);
+  });
+
+  it('refuses the experimental V4 hashes of v1.12 to v1.14, naming the V3 pin', async () => {
+    // Their Makefile demands pyparsing 2.3.1 with ESP-IDF v4: such a build always fails.
+    await expect(resolve('v1.14', { idfVersion: '4c81978a' })).rejects.toThrow(
+      /4c81978a.* experimental V4 pin .*pyparsing 2\.3\.1.*idf-version: auto \(ESP-IDF 9e70825d/
+    );
+    await expect(
+      resolve('v1.12', { idfVersion: '310beae373446ceb9a4ad9b36b5428d7fdf2705f' })
+    ).rejects.toThrow(/experimental V4 pin/);
   });
 
   it('picks the legacy toolchain from the chosen tag', async () => {

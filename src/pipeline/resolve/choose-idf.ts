@@ -135,7 +135,12 @@ function inputRef(input: string, supported: NamedRef[], warnings: string[]): Idf
         : `ESP-IDF ${ref} was chosen, but this MicroPython names no supported ESP-IDF version to check it against.`
     );
   } else if (match.experimental) {
-    warnings.push(`This MicroPython marks ESP-IDF ${describeRef(match.ref)} support as experimental.`);
+    const v3 = supported.find((entry) => !entry.experimental);
+    throw new ResolveError(
+      `ESP-IDF ${describeRef(match.ref)} is the experimental V4 pin of this MicroPython's legacy Makefile, and it cannot build: ` +
+        'that Makefile then demands pyparsing 2.3.1, which no supported image has. ' +
+        `Use idf-version: auto${v3 ? ` (ESP-IDF ${describeRef(v3.ref)}, the V3 pin)` : ''}, or MicroPython v1.15 or later for ESP-IDF v4.`
+    );
   }
   return { ref, pinSource: 'input' };
 }
