@@ -6,7 +6,7 @@ import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(907);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(699);
 
 process.exitCode = await (0,_run_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2));
 
@@ -15,7 +15,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 907:
+/***/ 699:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -74,8 +74,27 @@ const OPTIONS = Object.fromEntries([
     {
         name: 'idf-tools-mirror',
         kind: 'string',
-        value: 'HOST/PATH',
-        help: "mirror of ESP-IDF's tool downloads (IDF_GITHUB_ASSETS)"
+        value: 'URL',
+        help: "mirror of github.com's release assets that ESP-IDF's install.sh downloads (host/path for https, or a URL)"
+    },
+    {
+        name: 'espressif-mirror',
+        kind: 'string',
+        value: 'URL',
+        help: 'mirror of dl.espressif.com (ESP-IDF v4 tools, the v5 constraints file, Espressif wheels)'
+    },
+    { name: 'pip-index', kind: 'string', value: 'URL', help: 'Python package index for the ESP-IDF venv' },
+    {
+        name: 'idf-pip-wheels',
+        kind: 'string',
+        value: 'URL',
+        help: "Espressif's extra wheel index (default: ESPRESSIF-MIRROR/pypi)"
+    },
+    {
+        name: 'image-build-args',
+        kind: 'list',
+        value: 'NAME=VALUE',
+        help: 'a --build-arg for the image build, e.g. BASE=registry.example/debian:bookworm-slim (repeatable)'
     },
     {
         name: 'image',
@@ -128,7 +147,11 @@ const BUILD = [
     'toolchain-url',
     'toolchain-sha256',
     'idf-tools-mirror',
+    'espressif-mirror',
+    'pip-index',
+    'idf-pip-wheels',
     'image',
+    'image-build-args',
     'jobs',
     'make-args',
     'network',
@@ -160,9 +183,19 @@ const COMMANDS = {
         options: [...BUILD, ...COMMON]
     },
     image: {
-        usage: 'image [--image REF] [--network NAME]',
-        summary: 'build the esp32-devel image from docker/Dockerfile (or pull --image REF)',
-        options: ['image', 'network', 'dry-run', 'json', ...COMMON]
+        usage: 'image [--idf-version REF | --micropython DIR] [--image REF] [--network NAME]',
+        summary: 'build (or find) the esp32-devel image an ESP-IDF needs, and print its reference',
+        details: 'Each era of ESP-IDF has its image: docker/Dockerfile.idf4 for ESP-IDF v4.x (Python 3.8), docker/Dockerfile for the legacy make builds and ESP-IDF v5 and later. The reference is the last line of standard output. With --image REF, that image is pulled and its Python checked against the ESP-IDF.',
+        options: [
+            'idf-version',
+            'micropython',
+            'image',
+            'image-build-args',
+            'network',
+            'dry-run',
+            'json',
+            ...COMMON
+        ]
     },
     build: {
         usage: 'build [options]',
@@ -452,6 +485,17 @@ const SHA256_RE = /^[0-9a-f]{64}$/;
 function isSha256(value) {
     return SHA256_RE.test(value);
 }
+/** A Docker build argument's name. */
+function isBuildArgName(name) {
+    return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name);
+}
+/**
+ * A mirror's base URL: http(s), and nothing that ESP-IDF's mirror map
+ * (`regex,replacement;…`) or a regex replacement would read as syntax.
+ */
+function isMirrorUrl(url) {
+    return /^https?:\/\/[A-Za-z0-9.-]+(:\d+)?(\/[A-Za-z0-9._~%/+=@-]*)?$/.test(url);
+}
 
 ;// CONCATENATED MODULE: ./src/inputs.ts
 
@@ -497,8 +541,9 @@ function parseInputs(get, context) {
         idfRepo: parseRepository(value('idf-repo') || DEFAULT_IDF_REPO),
         toolchainUrl: parseToolchainUrl(optional('toolchain-url')),
         toolchainSha256,
-        idfToolsMirror: parseMirror(optional('idf-tools-mirror')),
+        mirrors: parseMirrors(optional),
         image,
+        imageBuildArgs: parseBuildArgs(get('image-build-args')),
         network,
         cache: parseBoolean('cache', value('cache'), true),
         ccache: parseBoolean('ccache', value('ccache'), true),
@@ -580,15 +625,51 @@ function parseToolchainUrl(raw) {
     }
     return raw;
 }
-/** ESP-IDF wants IDF_GITHUB_ASSETS as host/path with no scheme; accept and strip https://. */
-function parseMirror(raw) {
-    if (raw === undefined)
-        return undefined;
-    const stripped = raw.replace(/^https:\/\//, '').replace(/\/+$/, '');
-    if (!/^[A-Za-z0-9.-]+(:\d+)?(\/[A-Za-z0-9._~%/-]*)?$/.test(stripped)) {
-        throw new InputError(`idf-tools-mirror '${raw}' must be a host and optional path such as dl.espressif.com/github_assets (ESP-IDF adds https:// itself).`);
+/**
+ * The mirror inputs. idf-tools-mirror may be host/path (ESP-IDF's own
+ * IDF_GITHUB_ASSETS form, https) or a URL (any scheme, as a mirror on the
+ * local network may be plain http).
+ */
+function parseMirrors(optional) {
+    const mirrors = {};
+    const tools = optional('idf-tools-mirror');
+    if (tools !== undefined) {
+        const url = /^[a-z]+:\/\//i.test(tools) ? tools : `https://${tools}`;
+        mirrors.github = parseMirrorUrl('idf-tools-mirror', url, 'dl.espressif.com/github_assets or https://mirror.example/github');
+        if (mirrors.github.startsWith('https://'))
+            mirrors.githubAssets = mirrors.github.slice('https://'.length);
     }
-    return stripped;
+    const url = (input, example) => {
+        const raw = optional(input);
+        return raw === undefined ? undefined : parseMirrorUrl(input, raw, example);
+    };
+    mirrors.espressif = url('espressif-mirror', 'https://mirror.example/espressif');
+    mirrors.pipIndex = url('pip-index', 'https://pypi.example/simple');
+    mirrors.pipWheels = url('idf-pip-wheels', 'https://mirror.example/espressif/pypi');
+    for (const key of Object.keys(mirrors))
+        if (mirrors[key] === undefined)
+            delete mirrors[key];
+    return mirrors;
+}
+function parseMirrorUrl(input, raw, example) {
+    const url = raw.replace(/\/+$/, '');
+    if (!isMirrorUrl(url)) {
+        throw new InputError(`${input} '${raw}' is not a mirror's URL: give its base as http(s)://host[:port]/path, such as ${example}.`);
+    }
+    return url;
+}
+/** NAME=value lines for the image build. */
+function parseBuildArgs(raw) {
+    const args = {};
+    for (const line of parseList(raw, 'lines')) {
+        const eq = line.indexOf('=');
+        const name = eq > 0 ? line.slice(0, eq) : '';
+        if (!isBuildArgName(name)) {
+            throw new InputError(`image-build-args: '${line}' is not NAME=value (one per line, e.g. BASE=registry.example/debian:bookworm-slim).`);
+        }
+        args[name] = line.slice(eq + 1);
+    }
+    return args;
 }
 function checkImageReference(image) {
     if (!isImageReference(image)) {
@@ -1081,6 +1162,10 @@ function buildEnvironment(plan) {
         mounts.push({ host: plan.toolsPath, container: CONTAINER.idfToolsPath });
         env.IDF_TOOLS_PATH = CONTAINER.idfToolsPath;
         env.ESP32_DEVEL_EXPORT = '1';
+        if (plan.idfEntry) {
+            env.ESP32_DEVEL_IDF_ENTRY = plan.idfEntry.dir;
+            env.ESP32_DEVEL_IDF_KEY = plan.idfEntry.key;
+        }
         if (plan.ccacheDir) {
             // No CCACHE_BASEDIR: every path is the same from run to run (the tree at
             // its own path, ESP-IDF at a fixed one), and a base dir would make gcc
@@ -1150,8 +1235,7 @@ function installContainer(plan, name = containerName('install')) {
         IDF_PATH: CONTAINER.idfPath,
         IDF_TOOLS_PATH: CONTAINER.idfToolsPath
     };
-    if (plan.mirror)
-        env.IDF_GITHUB_ASSETS = plan.mirror;
+    Object.assign(env, plan.mirrorEnv ?? {});
     return {
         image: plan.image,
         name,
@@ -1167,8 +1251,12 @@ function installContainer(plan, name = containerName('install')) {
     };
 }
 class BuildError extends Error {
-    constructor(message) {
+    output;
+    constructor(message, 
+    /** What the container printed, when one ran. */
+    output = '') {
         super(message);
+        this.output = output;
         this.name = 'BuildError';
     }
 }
@@ -1199,7 +1287,7 @@ async function runContainer(docker, spec, log, what, signal) {
         const detail = errors.length
             ? `Last compiler errors:\n${errors.join('\n')}`
             : `Last lines of output:\n${output.split('\n').slice(-20).join('\n')}`;
-        throw new BuildError(`${what} failed (exit code ${error.code ?? 'none'}).\n${detail}`);
+        throw new BuildError(`${what} failed (exit code ${error.code ?? 'none'}).\n${detail}`, output);
     }
     finally {
         signal?.removeEventListener('abort', stop);
@@ -1994,6 +2082,61 @@ async function pruneInstall(idf) {
 
 ;// CONCATENATED MODULE: external "node:url"
 const external_node_url_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:url");
+;// CONCATENATED MODULE: ./src/pipeline/era.ts
+/**
+ * Which build image an ESP-IDF needs. Each era's installer wants its own
+ * Python: ESP-IDF v4.x pins packages (gdbgui 0.13.2.0, so gevent 1.5.0) that
+ * install only up to Python 3.8 and creates its venv with virtualenv, which
+ * a PEP 668 Python refuses to install; v5 wants 3.7 to 3.9 at least; the
+ * legacy GNU make builds run on bookworm's Python 3.11. Pure.
+ */
+
+const ERA_IMAGES = {
+    bookworm: { era: 'bookworm', dockerfile: 'Dockerfile', tagPrefix: '' },
+    idf4: { era: 'idf4', dockerfile: 'Dockerfile.idf4', tagPrefix: 'idf4-' }
+};
+/** The era of the image a build needs, from its build system and ESP-IDF ref. */
+function imageEra(buildSystem, idfRef) {
+    if (buildSystem === 'make')
+        return 'bookworm';
+    return idfVersionOfRef(idfRef)?.major === 4 ? 'idf4' : 'bookworm';
+}
+/** The Python an ESP-IDF version installs with; undefined when any python3 will do. */
+function pythonRange(buildSystem, idfRef) {
+    if (buildSystem === 'make')
+        return undefined;
+    const version = idfVersionOfRef(idfRef);
+    if (!version)
+        return undefined;
+    if (version.major === 4) {
+        return {
+            min: '3.6',
+            max: '3.9',
+            why: 'its requirements (gdbgui 0.13.2.0, gevent 1.5.0) install only up to Python 3.8 from wheels and do not build on 3.11'
+        };
+    }
+    if (version.major === 5 && version.minor <= 1)
+        return { min: '3.7', why: 'its installer needs Python 3.7 or later' };
+    if (version.major === 5 && version.minor <= 4)
+        return { min: '3.8', why: 'its installer needs Python 3.8 or later' };
+    return { min: '3.9', why: 'its installer needs Python 3.9 or later' };
+}
+/** Whether a Python (major.minor) is within a range. */
+function pythonFits(python, range) {
+    if (!range)
+        return true;
+    if (!/^\d+\.\d+$/.test(python))
+        return false;
+    return ((!range.min || compareVersionTags(python, range.min) >= 0) &&
+        (!range.max || compareVersionTags(python, range.max) <= 0));
+}
+/** The range in words: "Python 3.6 to 3.9", "Python 3.8 or later". */
+function describeRange(range) {
+    if (range.min && range.max)
+        return `Python ${range.min} to ${range.max}`;
+    return range.min ? `Python ${range.min} or later` : `Python up to ${range.max}`;
+}
+
 ;// CONCATENATED MODULE: ./src/pipeline/image.ts
 
 
@@ -2002,9 +2145,12 @@ const external_node_url_namespaceObject = __WEBPACK_EXTERNAL_createRequire(impor
 
 
 
+
 const IMAGE_NAME = 'esp32-devel';
-/** The files the image is built from; its tag is a hash of them. */
-const IMAGE_INPUTS = ['Dockerfile', 'entrypoint.sh'];
+/** What every era's image is built from besides its Dockerfile. */
+const SHARED_INPUTS = ['entrypoint.sh'];
+/** The label that says which era an image of ours serves, so older ones can be pruned. */
+const ERA_LABEL = 'org.esp32-micropython-build.era';
 /** docker/ beside the bundle or the sources, wherever this file runs from. */
 function findDockerDir(start = external_node_path_default().dirname((0,external_node_url_namespaceObject.fileURLToPath)(import.meta.url))) {
     for (let dir = start;; dir = external_node_path_default().dirname(dir)) {
@@ -2014,58 +2160,93 @@ function findDockerDir(start = external_node_path_default().dirname((0,external_
             throw new DockerError(`docker/Dockerfile was not found above ${start}.`);
     }
 }
-/** The tag of the image built from inputs with this hash. Pure. */
-function imageRef(hash) {
-    return `${IMAGE_NAME}:${hash}`;
+/** The tag of an era's image built from inputs with this hash. Pure. */
+function imageRef(hash, era = 'bookworm') {
+    return `${IMAGE_NAME}:${ERA_IMAGES[era].tagPrefix}${hash}`;
 }
-/** The image's identity: a hash of the files it is built from. */
-async function imageInputsHash(dockerDir) {
+/** The image's identity: a hash of its Dockerfile, the files it copies and its build arguments. */
+async function imageInputsHash(dockerDir, era = 'bookworm', buildArgs = {}) {
     const hash = (0,external_node_crypto_namespaceObject.createHash)('sha256');
-    for (const name of IMAGE_INPUTS) {
+    for (const name of [ERA_IMAGES[era].dockerfile, ...SHARED_INPUTS]) {
         hash.update(`${name}\0`);
         hash.update(await (0,promises_namespaceObject.readFile)(external_node_path_default().join(dockerDir, name)));
         hash.update('\0');
     }
+    for (const [name, value] of Object.entries(buildArgs).sort())
+        hash.update(`--build-arg ${name}=${value}\0`);
     return hash.digest('hex').slice(0, 16);
 }
-/** The `ENV ESP32_DEVEL_PYTHON=x.y` the Dockerfile declares (and checks at build time). Pure. */
-function declaredPython(dockerfile) {
-    const match = /^ENV\s+ESP32_DEVEL_PYTHON=(\d+\.\d+)\s*$/m.exec(dockerfile);
-    if (!match)
-        throw new DockerError('docker/Dockerfile does not declare ENV ESP32_DEVEL_PYTHON=<major.minor>.');
+/**
+ * The Python a Dockerfile declares (`ARG` or `ENV ESP32_DEVEL_PYTHON=x.y`,
+ * which its build checks), unless a build argument says otherwise. Pure.
+ */
+function declaredPython(dockerfile, buildArgs = {}) {
+    const given = buildArgs.ESP32_DEVEL_PYTHON;
+    if (given !== undefined) {
+        if (!/^\d+\.\d+$/.test(given)) {
+            throw new DockerError(`The build argument ESP32_DEVEL_PYTHON must be major.minor, such as 3.8; got '${given}'.`);
+        }
+        return given;
+    }
+    const match = /^(?:ARG|ENV)\s+ESP32_DEVEL_PYTHON=(\d+\.\d+)\s*$/m.exec(dockerfile);
+    if (!match) {
+        throw new DockerError('The Dockerfile does not declare ARG ESP32_DEVEL_PYTHON=<major.minor>.');
+    }
     return match[1];
 }
-/** The argv (after `docker`) that builds the image. Pure. */
+/** The argv (after `docker`) that builds an era's image. Pure. */
 function imageBuildArgs(ref, hash, req) {
-    const args = ['build', '--force-rm', '--tag', ref, '--label', `org.esp32-micropython-build.inputs=${hash}`];
+    const args = [
+        'build',
+        '--force-rm',
+        '--tag',
+        ref,
+        '--file',
+        external_node_path_default().join(req.dockerDir, ERA_IMAGES[req.era].dockerfile),
+        '--label',
+        `org.esp32-micropython-build.inputs=${hash}`,
+        '--label',
+        `${ERA_LABEL}=${req.era}`
+    ];
+    for (const [name, value] of Object.entries(req.buildArgs).sort())
+        args.push('--build-arg', `${name}=${value}`);
     if (req.network)
         args.push('--network', req.network);
     return [...args, req.dockerDir];
 }
-/** The image to run: this action's, tagged by its inputs' hash, or the one named. Asks Docker only. */
+/** The image to run: the era's own, tagged by its inputs' hash, or the one named. Asks Docker only. */
 async function planImage(req, docker, places) {
     if (req.image !== 'build') {
         const present = await docker.hasImage(req.image);
-        return {
-            mode: 'pull',
-            ref: req.image,
-            present,
-            python: present ? await imagePython(req.image, docker) : undefined
-        };
+        const python = present ? await imagePython(req.image, docker) : undefined;
+        if (python !== undefined)
+            checkPython(req.image, python, req);
+        return { mode: 'pull', era: req.era, ref: req.image, present, python, needs: req.python };
     }
-    const hash = await imageInputsHash(req.dockerDir);
-    const ref = imageRef(hash);
+    const hash = await imageInputsHash(req.dockerDir, req.era, req.buildArgs);
+    const ref = imageRef(hash, req.era);
+    const dockerfile = await (0,promises_namespaceObject.readFile)(external_node_path_default().join(req.dockerDir, ERA_IMAGES[req.era].dockerfile), 'utf8');
     return {
         mode: 'build',
+        era: req.era,
         ref,
-        python: declaredPython(await (0,promises_namespaceObject.readFile)(external_node_path_default().join(req.dockerDir, 'Dockerfile'), 'utf8')),
+        python: declaredPython(dockerfile, req.buildArgs),
         present: await docker.hasImage(ref),
         build: {
             args: imageBuildArgs(ref, hash, req),
             cacheKey: imageKey(hash),
-            tar: external_node_path_default().join(places.root, 'images', `${hash}.tar`)
+            tar: external_node_path_default().join(places.root, 'images', `${hash}.tar`),
+            era: req.era
         }
     };
+}
+/** An image given by name must have a Python the ESP-IDF installer works with. */
+function checkPython(ref, python, req) {
+    if (pythonFits(python, req.python))
+        return;
+    const needed = ERA_IMAGES[req.era].dockerfile;
+    throw new DockerError(`The image ${ref} has Python ${python}, and this ESP-IDF needs ${describeRange(req.python)}: ${req.python.why}. ` +
+        `Set image: build, which builds docker/${needed} for it, or name an image with such a Python.`);
 }
 /**
  * The image as planned: reused when present, else loaded from the Actions
@@ -2111,6 +2292,7 @@ async function loadOrBuild(plan, build, ctx) {
     }
     log.info(`Building ${plan.ref} from ${build.args[build.args.length - 1]}`);
     await docker.run(build.args, { debug: log.debug, onLine: (line) => log.output(line), signal });
+    await pruneOlder(plan.ref, build.era, ctx);
     return {
         ref: plan.ref,
         python,
@@ -2131,6 +2313,17 @@ async function pull(ref, ctx) {
     }
     return { ref, python: await imagePython(ref, docker), source: 'pulled' };
 }
+/** Older images of an era, built from other inputs: each takes hundreds of megabytes. */
+async function pruneOlder(ref, era, ctx) {
+    const listed = await ctx.docker.run(['image', 'ls', '--filter', `label=${ERA_LABEL}=${era}`, '--format', '{{.Repository}}:{{.Tag}}'], { allowFailure: true });
+    const older = listed.stdout.split('\n').filter((line) => line.startsWith(`${IMAGE_NAME}:`) && line !== ref);
+    for (const image of older) {
+        // One still used by a container (another build running now) stays.
+        const removed = await ctx.docker.run(['image', 'rm', image], { allowFailure: true });
+        if (removed.code === 0)
+            ctx.log.info(`Removed ${image}, an older image of this era`);
+    }
+}
 /** An image's Python: its declared ESP32_DEVEL_PYTHON, else asked of python3. */
 async function imagePython(ref, docker) {
     const inspect = await docker.run(['image', 'inspect', '--format', '{{json .Config.Env}}', ref]);
@@ -2150,17 +2343,80 @@ async function imagePython(ref, docker) {
     return probe.stdout.trim();
 }
 
+;// CONCATENATED MODULE: ./src/pipeline/mirrors.ts
+function escapeRegex(text) {
+    return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+function trustedHost(url) {
+    return url.startsWith('http://') ? new URL(url).hostname : undefined;
+}
+/** What the install container's environment gets for these mirrors. */
+function mirrorEnv(mirrors) {
+    const env = {};
+    const map = [];
+    if (mirrors.github)
+        map.push(`^${escapeRegex('https://github.com')},${mirrors.github}`);
+    if (mirrors.espressif)
+        map.push(`^${escapeRegex('https://dl.espressif.com')},${mirrors.espressif}`);
+    if (map.length)
+        env.IDF_MIRROR_PREFIX_MAP = map.join(';');
+    if (mirrors.githubAssets)
+        env.IDF_GITHUB_ASSETS = mirrors.githubAssets;
+    const wheels = mirrors.pipWheels ?? (mirrors.espressif ? `${mirrors.espressif}/pypi` : undefined);
+    if (mirrors.pipIndex)
+        env.PIP_INDEX_URL = mirrors.pipIndex;
+    if (wheels)
+        env.IDF_PIP_WHEELS_URL = wheels;
+    const trusted = [mirrors.pipIndex, wheels].flatMap((url) => (url ? [trustedHost(url)] : []));
+    const hosts = [...new Set(trusted.filter((h) => h !== undefined))];
+    if (hosts.length)
+        env.PIP_TRUSTED_HOST = hosts.join(' ');
+    return env;
+}
+/** Which input mirrors a download host, for an error that says what to set. Pure. */
+function mirrorInputFor(host) {
+    if (host === 'github.com' || host.endsWith('.githubusercontent.com'))
+        return 'idf-tools-mirror';
+    if (host === 'dl.espressif.com')
+        return 'espressif-mirror';
+    if (host === 'pypi.org' || host === 'files.pythonhosted.org')
+        return 'pip-index';
+    return undefined;
+}
+/** Lines of installer output that say a download failed. */
+const DOWNLOAD_FAILED = /Failed to download|Download failure|urlopen error|Could not fetch URL|Max retries exceeded|Failed to establish a new connection|Temporary failure in name resolution|Could not find a version that satisfies|Network is unreachable/i;
+/**
+ * When install.sh failed for want of a download: the host it could not
+ * reach and the input that mirrors it, in words. Pure.
+ */
+function downloadFailureHint(output) {
+    const lines = output.split('\n').slice(-80);
+    if (!lines.some((line) => DOWNLOAD_FAILED.test(line)))
+        return undefined;
+    const hosts = lines.flatMap((line) => [...line.matchAll(/\bhttps?:\/\/([A-Za-z0-9.-]+)/g)].map((m) => m[1]));
+    const host = hosts.at(-1);
+    if (!host)
+        return undefined;
+    const input = mirrorInputFor(host);
+    return input
+        ? `ESP-IDF's install.sh could not download from ${host}. If this machine cannot reach it, set ${input} to a mirror of it (the README's mirror table says which input covers which host).`
+        : `ESP-IDF's install.sh could not download from ${host}: check that this mirror answers from inside the container (network input).`;
+}
+
 ;// CONCATENATED MODULE: ./src/pipeline/resources.ts
 /**
  * The plan's resources in words: for each thing a build needs, what it is,
  * where it lives, whether it is here, and how it will be had. Pure.
  */
 
+
 const USE = 'use it as it is';
 function imageView(image, cached) {
     const view = {
         name: 'image',
-        identity: image.mode === 'build' ? `${image.ref} (built from docker/)` : image.ref,
+        identity: image.mode === 'build'
+            ? `${image.ref} (built from docker/${ERA_IMAGES[image.era].dockerfile}, Python ${image.python})`
+            : image.ref,
         where: 'the Docker engine',
         presence: image.present ? 'present' : 'absent',
         steps: [USE]
@@ -2168,7 +2424,7 @@ function imageView(image, cached) {
     if (image.present)
         return view;
     if (image.build) {
-        const build = `build it: ${formatArgv('docker', image.build.args)}`;
+        const build = `build it (older images of its era are then removed): ${formatArgv('docker', image.build.args)}`;
         view.steps = cached
             ? [
                 `restore ${image.build.tar} from the Actions cache (key ${image.build.cacheKey}) and docker load it`,
@@ -2472,6 +2728,8 @@ async function extract(archive, dest, ctx) {
 
 
 
+
+
 /** The run-specific values a plan holds in place of the real ones. */
 const RUN_SPECIFIC = [
     'containers[].spec.name (each run names its containers afresh)',
@@ -2483,7 +2741,7 @@ const UNKNOWN_IDF_DIR = '/unknown-until-run/esp-idf-entry';
 /** Plans a goal for a resolved tree. Writes nothing. */
 async function makePlan(inputs, resolution, goal, env) {
     const engine = await env.docker.check();
-    const image = await planImage({ image: inputs.image, dockerDir: env.dockerDir, network: inputs.network }, env.docker, env.places);
+    const image = await planImage(imageRequest(inputs, env.dockerDir, resolution), env.docker, env.places);
     const toolchain = resolution.toolchain ? planToolchain(resolution.toolchain, env.tools) : undefined;
     const idf = await planIdf({
         repo: inputs.idfRepo,
@@ -2508,7 +2766,7 @@ async function makePlan(inputs, resolution, goal, env) {
         targets: inputs.targets,
         user: env.user,
         network: inputs.network,
-        mirror: inputs.idfToolsMirror
+        mirrorEnv: mirrorEnv(inputs.mirrors)
     };
     const cache = { use: inputs.cache, available: inputs.cache && env.cache.available, ccache: inputs.ccache };
     const core = { goal, resolution, engine, cache, image, toolchain, idf, ccache, settings };
@@ -2518,10 +2776,22 @@ async function makePlan(inputs, resolution, goal, env) {
         containers: plannedContainers(core, {
             idfPath: idf.entry?.idfPath ?? entryPaths(UNKNOWN_IDF_DIR).idfPath,
             toolsPath: idf.entry?.toolsPath ?? entryPaths(UNKNOWN_IDF_DIR).toolsPath,
+            idfEntry: idf.entry ? { dir: idf.entry.dir, key: idf.entry.key } : undefined,
             toolchainDir: toolchain?.dir,
             ccacheDir: ccache?.dir
         }),
         runSpecific: RUN_SPECIFIC
+    };
+}
+/** The image a resolved tree needs: its era's, built with the inputs' build arguments, or the one named. Pure. */
+function imageRequest(inputs, dockerDir, needs) {
+    return {
+        image: inputs.image,
+        dockerDir,
+        network: inputs.network,
+        era: imageEra(needs.buildSystem, needs.idf.ref),
+        buildArgs: inputs.imageBuildArgs,
+        python: pythonRange(needs.buildSystem, needs.idf.ref)
     };
 }
 /** The build container's inputs: the plan's settings and the resources' paths. Pure. */
@@ -2558,7 +2828,7 @@ function plannedContainers(plan, paths) {
                 idfPath: paths.idfPath,
                 toolsPath: paths.toolsPath,
                 chips: resolution.chips,
-                mirror: settings.mirror,
+                mirrorEnv: settings.mirrorEnv,
                 user: settings.user,
                 network: settings.network
             }, 'esp32-build-install-<run>')
@@ -2598,6 +2868,7 @@ function plannedContainers(plan, paths) {
 
 
 
+
 async function timed(durations, name, fn) {
     const start = performance.now();
     try {
@@ -2615,6 +2886,7 @@ async function execute_execute(plan, env, durations = {}) {
     const containers = plannedContainers({ ...plan, idf: { ...plan.idf, present: !prepared.idf.needsInstall } }, {
         idfPath: prepared.idf.idfPath,
         toolsPath: prepared.idf.toolsPath,
+        idfEntry: { dir: prepared.idf.dir, key: prepared.idf.key },
         toolchainDir: prepared.toolchain?.dir,
         ccacheDir: prepared.ccache?.dir
     });
@@ -2639,9 +2911,18 @@ async function runPlanned(container, prepared, env, durations) {
             ? 'The build'
             : `make ${spec.command.slice(1).join(' ')}`;
     return timed(durations, container.role, () => env.progress.phase(container.title, async (log) => {
-        if (container.role === 'install')
-            await (0,promises_namespaceObject.mkdir)(prepared.idf.toolsPath, { recursive: true });
-        return runContainer(env.docker, spec, log, what, env.signal);
+        if (container.role !== 'install')
+            return runContainer(env.docker, spec, log, what, env.signal);
+        await (0,promises_namespaceObject.mkdir)(prepared.idf.toolsPath, { recursive: true });
+        try {
+            return await runContainer(env.docker, spec, log, what, env.signal);
+        }
+        catch (error) {
+            const hint = error instanceof BuildError ? downloadFailureHint(error.output) : undefined;
+            if (hint)
+                throw new BuildError(`${error instanceof Error ? error.message : error}\n${hint}`, error.output);
+            throw error;
+        }
     }));
 }
 function builtFirmware(plan) {
@@ -2986,7 +3267,10 @@ function inputRef(input, supported, warnings) {
             : `ESP-IDF ${ref} was chosen, but this MicroPython names no supported ESP-IDF version to check it against.`);
     }
     else if (match.experimental) {
-        warnings.push(`This MicroPython marks ESP-IDF ${describeRef(match.ref)} support as experimental.`);
+        const v3 = supported.find((entry) => !entry.experimental);
+        throw new ResolveError(`ESP-IDF ${describeRef(match.ref)} is the experimental V4 pin of this MicroPython's legacy Makefile, and it cannot build: ` +
+            'that Makefile then demands pyparsing 2.3.1, which no supported image has. ' +
+            `Use idf-version: auto${v3 ? ` (ESP-IDF ${describeRef(v3.ref)}, the V3 pin)` : ''}, or MicroPython v1.15 or later for ESP-IDF v4.`);
     }
     return { ref, pinSource: 'input' };
 }
@@ -4874,6 +5158,8 @@ function aliasMakeArgs(rest, inputs, boardGiven, serial, baud) {
 
 
 
+
+
 /** The JSON `resolve --json` prints. Pure. */
 function resolutionJson(resolution, tree) {
     const json = {
@@ -5029,10 +5315,28 @@ function sweepOldRuns(ctx) {
     for (const dir of removed)
         ctx.terminal.log.info(`Removed ${dir}, left half-written by an interrupted run`);
 }
+/**
+ * What the image command builds for: the tree's ESP-IDF (--micropython), or
+ * the --idf-version given (a v3 ref or hash means the legacy make build), or
+ * by default the newest era's.
+ */
+async function imageNeeds(ctx, inputs) {
+    if (stringOption(ctx.args.options, 'micropython')) {
+        const resolution = await resolveInputs(inputs);
+        return { buildSystem: resolution.buildSystem, idf: { ref: resolution.idf.ref } };
+    }
+    const ref = inputs.idfVersion === 'auto' ? 'master' : inputs.idfVersion;
+    const major = idfVersionOfRef(ref)?.major;
+    return {
+        buildSystem: major !== undefined && major < 4 ? 'make' : 'cmake',
+        idf: { ref }
+    };
+}
 async function imageCommand(ctx) {
-    const inputs = toInputs(ctx, ctx.cwd);
+    const given = stringOption(ctx.args.options, 'micropython');
+    const inputs = toInputs(ctx, given ? external_node_path_default().resolve(ctx.cwd, given) : ctx.cwd);
     const env = pipelineEnv(ctx);
-    const request = { image: inputs.image, dockerDir: env.dockerDir, network: inputs.network };
+    const request = imageRequest(inputs, env.dockerDir, await imageNeeds(ctx, inputs));
     const title = inputs.image === 'build' ? 'Build image' : 'Pull image';
     const plan = await ctx.terminal.phase(title, async (log) => {
         log.info(`Docker engine ${await env.docker.check()}`);

@@ -38404,7 +38404,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9474);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4873);
 
 await (0,_run_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)();
 
@@ -38413,7 +38413,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9474:
+/***/ 4873:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -41623,6 +41623,17 @@ const SHA256_RE = /^[0-9a-f]{64}$/;
 function isSha256(value) {
     return SHA256_RE.test(value);
 }
+/** A Docker build argument's name. */
+function isBuildArgName(name) {
+    return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name);
+}
+/**
+ * A mirror's base URL: http(s), and nothing that ESP-IDF's mirror map
+ * (`regex,replacement;…`) or a regex replacement would read as syntax.
+ */
+function isMirrorUrl(url) {
+    return /^https?:\/\/[A-Za-z0-9.-]+(:\d+)?(\/[A-Za-z0-9._~%/+=@-]*)?$/.test(url);
+}
 
 ;// CONCATENATED MODULE: ./src/inputs.ts
 
@@ -41668,8 +41679,9 @@ function parseInputs(get, context) {
         idfRepo: parseRepository(value('idf-repo') || DEFAULT_IDF_REPO),
         toolchainUrl: parseToolchainUrl(optional('toolchain-url')),
         toolchainSha256,
-        idfToolsMirror: parseMirror(optional('idf-tools-mirror')),
+        mirrors: parseMirrors(optional),
         image,
+        imageBuildArgs: parseBuildArgs(get('image-build-args')),
         network,
         cache: parseBoolean('cache', value('cache'), true),
         ccache: parseBoolean('ccache', value('ccache'), true),
@@ -41751,15 +41763,51 @@ function parseToolchainUrl(raw) {
     }
     return raw;
 }
-/** ESP-IDF wants IDF_GITHUB_ASSETS as host/path with no scheme; accept and strip https://. */
-function parseMirror(raw) {
-    if (raw === undefined)
-        return undefined;
-    const stripped = raw.replace(/^https:\/\//, '').replace(/\/+$/, '');
-    if (!/^[A-Za-z0-9.-]+(:\d+)?(\/[A-Za-z0-9._~%/-]*)?$/.test(stripped)) {
-        throw new InputError(`idf-tools-mirror '${raw}' must be a host and optional path such as dl.espressif.com/github_assets (ESP-IDF adds https:// itself).`);
+/**
+ * The mirror inputs. idf-tools-mirror may be host/path (ESP-IDF's own
+ * IDF_GITHUB_ASSETS form, https) or a URL (any scheme, as a mirror on the
+ * local network may be plain http).
+ */
+function parseMirrors(optional) {
+    const mirrors = {};
+    const tools = optional('idf-tools-mirror');
+    if (tools !== undefined) {
+        const url = /^[a-z]+:\/\//i.test(tools) ? tools : `https://${tools}`;
+        mirrors.github = parseMirrorUrl('idf-tools-mirror', url, 'dl.espressif.com/github_assets or https://mirror.example/github');
+        if (mirrors.github.startsWith('https://'))
+            mirrors.githubAssets = mirrors.github.slice('https://'.length);
     }
-    return stripped;
+    const url = (input, example) => {
+        const raw = optional(input);
+        return raw === undefined ? undefined : parseMirrorUrl(input, raw, example);
+    };
+    mirrors.espressif = url('espressif-mirror', 'https://mirror.example/espressif');
+    mirrors.pipIndex = url('pip-index', 'https://pypi.example/simple');
+    mirrors.pipWheels = url('idf-pip-wheels', 'https://mirror.example/espressif/pypi');
+    for (const key of Object.keys(mirrors))
+        if (mirrors[key] === undefined)
+            delete mirrors[key];
+    return mirrors;
+}
+function parseMirrorUrl(input, raw, example) {
+    const url = raw.replace(/\/+$/, '');
+    if (!isMirrorUrl(url)) {
+        throw new InputError(`${input} '${raw}' is not a mirror's URL: give its base as http(s)://host[:port]/path, such as ${example}.`);
+    }
+    return url;
+}
+/** NAME=value lines for the image build. */
+function parseBuildArgs(raw) {
+    const args = {};
+    for (const line of parseList(raw, 'lines')) {
+        const eq = line.indexOf('=');
+        const name = eq > 0 ? line.slice(0, eq) : '';
+        if (!isBuildArgName(name)) {
+            throw new InputError(`image-build-args: '${line}' is not NAME=value (one per line, e.g. BASE=registry.example/debian:bookworm-slim).`);
+        }
+        args[name] = line.slice(eq + 1);
+    }
+    return args;
 }
 function checkImageReference(image) {
     if (!isImageReference(image)) {
@@ -42118,678 +42166,6 @@ const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 // EXTERNAL MODULE: external "node:url"
 var external_node_url_ = __nccwpck_require__(3136);
-;// CONCATENATED MODULE: ./src/pipeline/keys.ts
-
-/**
- * Cache keys and directory names: pure functions of what makes an entry
- * different. Bump KEY_EPOCH when the layout of a cached entry changes.
- */
-const KEY_EPOCH = 'v1';
-function shortHash(text, length = 12) {
-    return (0,external_node_crypto_.createHash)('sha256').update(text).digest('hex').slice(0, length);
-}
-/** Keys may not contain commas and are at most 512 characters. */
-function safe(text) {
-    return text.replace(/[^A-Za-z0-9._+-]/g, '_');
-}
-function idfStem(id) {
-    const chips = [...id.chips].sort().join('+');
-    return `esp32-idf-${KEY_EPOCH}-${shortHash(id.repo, 8)}-${safe(chips)}-py${safe(id.python)}-${id.kind}-${safe(id.ref)}`;
-}
-/** The primary key of an ESP-IDF checkout with its installed tools. */
-function idfKey(id) {
-    const stem = idfStem(id);
-    return id.kind === 'branch' ? `${stem}-${id.commit ?? 'unknown'}` : stem;
-}
-/** For a branch: any cached commit of it (the newest wins). */
-function idfRestoreKeys(id) {
-    return id.kind === 'branch' ? [`${idfStem(id)}-`] : [];
-}
-/**
- * The directory of a checkout. It must not depend on a branch's commit: the
- * Actions cache only restores an entry to the paths it was saved from.
- */
-function idfDirName(id) {
-    const readable = safe(id.ref).slice(0, 40);
-    return `${readable}-${shortHash(idfStem(id), 10)}`;
-}
-function toolchainKey(version, sha256) {
-    return `esp32-toolchain-${KEY_EPOCH}-xtensa-esp32-elf-${safe(version)}-${sha256.slice(0, 16)}-linux-x64`;
-}
-/**
- * The version under which the toolchain sits in the runner's tool cache. The
- * checksum is part of it, so two archives of one version never collide; the
- * result stays valid semver, which the tool cache requires.
- */
-function toolCacheVersion(version, sha256) {
-    const tag = `sha${sha256.slice(0, 12)}`;
-    if (/^\d+\.\d+\.\d+(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$/.test(version)) {
-        return version.includes('-') ? `${version}.${tag}` : `${version}-${tag}`;
-    }
-    return `0.0.0-${tag}`;
-}
-function imageKey(inputsHash) {
-    return `esp32-devel-image-${KEY_EPOCH}-${inputsHash}`;
-}
-function ccacheStem(id) {
-    return `esp32-ccache-${KEY_EPOCH}-${shortHash(id.idfKey, 12)}-${safe(id.board || 'default')}-${safe(id.variant ?? '')}`;
-}
-function ccacheKey(id) {
-    return `${ccacheStem(id)}-${safe(id.run)}`;
-}
-function ccacheRestoreKeys(id) {
-    return [`${ccacheStem(id)}-`];
-}
-
-;// CONCATENATED MODULE: ./src/pipeline/image.ts
-
-
-
-
-
-
-
-const IMAGE_NAME = 'esp32-devel';
-/** The files the image is built from; its tag is a hash of them. */
-const IMAGE_INPUTS = ['Dockerfile', 'entrypoint.sh'];
-/** docker/ beside the bundle or the sources, wherever this file runs from. */
-function findDockerDir(start = external_node_path_default().dirname((0,external_node_url_.fileURLToPath)(import.meta.url))) {
-    for (let dir = start;; dir = external_node_path_default().dirname(dir)) {
-        if ((0,external_node_fs_namespaceObject.existsSync)(external_node_path_default().join(dir, 'docker', 'Dockerfile')))
-            return external_node_path_default().join(dir, 'docker');
-        if (external_node_path_default().dirname(dir) === dir)
-            throw new DockerError(`docker/Dockerfile was not found above ${start}.`);
-    }
-}
-/** The tag of the image built from inputs with this hash. Pure. */
-function imageRef(hash) {
-    return `${IMAGE_NAME}:${hash}`;
-}
-/** The image's identity: a hash of the files it is built from. */
-async function imageInputsHash(dockerDir) {
-    const hash = (0,external_node_crypto_.createHash)('sha256');
-    for (const name of IMAGE_INPUTS) {
-        hash.update(`${name}\0`);
-        hash.update(await (0,promises_namespaceObject.readFile)(external_node_path_default().join(dockerDir, name)));
-        hash.update('\0');
-    }
-    return hash.digest('hex').slice(0, 16);
-}
-/** The `ENV ESP32_DEVEL_PYTHON=x.y` the Dockerfile declares (and checks at build time). Pure. */
-function declaredPython(dockerfile) {
-    const match = /^ENV\s+ESP32_DEVEL_PYTHON=(\d+\.\d+)\s*$/m.exec(dockerfile);
-    if (!match)
-        throw new DockerError('docker/Dockerfile does not declare ENV ESP32_DEVEL_PYTHON=<major.minor>.');
-    return match[1];
-}
-/** The argv (after `docker`) that builds the image. Pure. */
-function imageBuildArgs(ref, hash, req) {
-    const args = ['build', '--force-rm', '--tag', ref, '--label', `org.esp32-micropython-build.inputs=${hash}`];
-    if (req.network)
-        args.push('--network', req.network);
-    return [...args, req.dockerDir];
-}
-/** The image to run: this action's, tagged by its inputs' hash, or the one named. Asks Docker only. */
-async function planImage(req, docker, places) {
-    if (req.image !== 'build') {
-        const present = await docker.hasImage(req.image);
-        return {
-            mode: 'pull',
-            ref: req.image,
-            present,
-            python: present ? await imagePython(req.image, docker) : undefined
-        };
-    }
-    const hash = await imageInputsHash(req.dockerDir);
-    const ref = imageRef(hash);
-    return {
-        mode: 'build',
-        ref,
-        python: declaredPython(await (0,promises_namespaceObject.readFile)(external_node_path_default().join(req.dockerDir, 'Dockerfile'), 'utf8')),
-        present: await docker.hasImage(ref),
-        build: {
-            args: imageBuildArgs(ref, hash, req),
-            cacheKey: imageKey(hash),
-            tar: external_node_path_default().join(places.root, 'images', `${hash}.tar`)
-        }
-    };
-}
-/**
- * The image as planned: reused when present, else loaded from the Actions
- * cache, else built from docker/ (and kept for the post step to cache); or pulled.
- */
-async function obtainImage(plan, ctx) {
-    if (await ctx.docker.hasImage(plan.ref)) {
-        ctx.log.info(`Image ${plan.ref} is present`);
-        return {
-            ref: plan.ref,
-            python: plan.python ?? (await imagePython(plan.ref, ctx.docker)),
-            source: 'local'
-        };
-    }
-    return plan.build ? loadOrBuild(plan, plan.build, ctx) : pull(plan.ref, ctx);
-}
-async function loadOrBuild(plan, build, ctx) {
-    const { docker, log, signal } = ctx;
-    const python = plan.python;
-    if (ctx.useCache && ctx.cache.available) {
-        log.info(`Restoring image from the Actions cache: ${build.cacheKey}`);
-        if (await ctx.cache.restore([build.tar], build.cacheKey)) {
-            try {
-                await docker.run(['load', '--input', build.tar], { debug: log.debug, signal });
-                if (await docker.hasImage(plan.ref)) {
-                    log.info(`Loaded ${plan.ref}`);
-                    return { ref: plan.ref, python, source: 'actions-cache' };
-                }
-                log.warning(`The cached image archive did not contain ${plan.ref}; building instead.`);
-            }
-            catch (error) {
-                if (signal?.aborted)
-                    throw error;
-                log.warning(`Loading the cached image failed (${error.message}); building instead.`);
-            }
-            finally {
-                await (0,promises_namespaceObject.rm)(build.tar, { force: true });
-            }
-        }
-        else {
-            log.info('Not in the Actions cache');
-        }
-    }
-    log.info(`Building ${plan.ref} from ${build.args[build.args.length - 1]}`);
-    await docker.run(build.args, { debug: log.debug, onLine: (line) => log.output(line), signal });
-    return {
-        ref: plan.ref,
-        python,
-        source: 'built',
-        save: { kind: 'image', key: build.cacheKey, paths: [build.tar], image: plan.ref }
-    };
-}
-async function pull(ref, ctx) {
-    const { docker, log, signal } = ctx;
-    log.info(`Pulling ${ref}`);
-    try {
-        await docker.run(['pull', ref], { debug: log.debug, onLine: (line) => log.output(line), signal });
-    }
-    catch (error) {
-        if (error instanceof DockerError || signal?.aborted)
-            throw error;
-        throw new DockerError(`Could not pull ${ref}: ${error.message}\nCheck the reference and registry access, or set image: build to build the image from this action's Dockerfile.`);
-    }
-    return { ref, python: await imagePython(ref, docker), source: 'pulled' };
-}
-/** An image's Python: its declared ESP32_DEVEL_PYTHON, else asked of python3. */
-async function imagePython(ref, docker) {
-    const inspect = await docker.run(['image', 'inspect', '--format', '{{json .Config.Env}}', ref]);
-    const env = JSON.parse(inspect.stdout || '[]');
-    const declared = (env ?? []).find((e) => e.startsWith('ESP32_DEVEL_PYTHON='));
-    if (declared)
-        return declared.split('=')[1];
-    const probe = await docker.run([
-        'run',
-        '--rm',
-        '--entrypoint',
-        'python3',
-        ref,
-        '-c',
-        'import sys; print("%d.%d" % sys.version_info[:2])'
-    ]);
-    return probe.stdout.trim();
-}
-
-;// CONCATENATED MODULE: ./src/pipeline/artifacts.ts
-
-
-/** The files a flasher needs, plus the ELF and map for debugging, per build system. */
-const ARTIFACT_FILES = {
-    cmake: [
-        'firmware.bin',
-        'micropython.bin',
-        'bootloader/bootloader.bin',
-        'partition_table/partition-table.bin',
-        'ota_data_initial.bin',
-        'micropython.uf2',
-        'flash_args',
-        'flasher_args.json',
-        'micropython.elf',
-        'micropython.map'
-    ],
-    make: [
-        'firmware.bin',
-        'bootloader.bin',
-        'partitions.bin',
-        'application.bin',
-        'application.elf',
-        'application.map'
-    ]
-};
-/** Which of the expected files exist in the build directory. */
-function findArtifacts(tree, buildDir, buildSystem) {
-    const dir = external_node_path_default().resolve(tree, buildDir);
-    const files = ARTIFACT_FILES[buildSystem].map((f) => external_node_path_default().join(dir, f)).filter((f) => (0,external_node_fs_namespaceObject.existsSync)(f));
-    const firmware = files.find((f) => external_node_path_default().basename(f) === 'firmware.bin');
-    return { buildDir: dir, firmware, firmwareSize: firmware ? (0,external_node_fs_namespaceObject.statSync)(firmware).size : undefined, files };
-}
-
-;// CONCATENATED MODULE: ./src/diagnostics.ts
-/**
- * A gcc/clang diagnostic: `file:line:col: error|warning: message`. The one
- * pattern behind the action's problem matcher and the build's error tails.
- */
-const COMPILER_DIAGNOSTIC = /^(.+?):(\d+):(\d+):\s+(?:fatal\s+)?(error|warning):\s+(.*)$/;
-/** The groups of {@link COMPILER_DIAGNOSTIC}, by what they hold. */
-const DIAGNOSTIC_GROUPS = { file: 1, line: 2, column: 3, severity: 4, message: 5 };
-/** The last compiler errors in a build's output, for the failure message. Pure. */
-function lastCompilerErrors(output, count = 10) {
-    return output
-        .split('\n')
-        .filter((line) => COMPILER_DIAGNOSTIC.exec(line)?.[DIAGNOSTIC_GROUPS.severity] === 'error')
-        .slice(-count);
-}
-
-;// CONCATENATED MODULE: ./src/layout.ts
-/**
- * Where things live inside the build container. Fixed paths, whatever the host
- * layout: ESP-IDF's Python venv and CMake caches record absolute paths, so a
- * cached checkout only stays valid if it is always mounted at the same place.
- */
-const CONTAINER = {
-    idfPath: '/opt/esp32-devel/esp-idf',
-    idfToolsPath: '/opt/esp32-devel/espressif',
-    toolchain: '/opt/esp32-devel/xtensa-esp32-elf',
-    ccacheDir: '/opt/esp32-devel/ccache',
-    home: '/tmp/esp32-home'
-};
-
-;// CONCATENATED MODULE: ./src/pipeline/build.ts
-
-
-
-
-
-/**
- * The build, as one fixed script: every value from the user arrives as a
- * positional argument, never as shell text.
- */
-const BUILD_SCRIPT = [
-    'set -e',
-    'jobs=$1; nboard=$2; shift 2',
-    'board=("${@:1:$nboard}"); shift "$nboard"',
-    'start=$(date +%s%N)',
-    'make -C mpy-cross -j"$jobs"',
-    'if [ "${ESP32_DEVEL_SUBMODULES:-0}" = 1 ]; then make -C ports/esp32 "${board[@]}" submodules; fi',
-    'make -C ports/esp32 -j"$jobs" "${board[@]}" "$@"',
-    'echo "esp32-build: make finished in $(( ($(date +%s%N) - start) / 1000000 )) ms"'
-].join('\n');
-/** The port make's duration, as the build script reports it. Pure. */
-function makeDuration(output) {
-    const match = /^esp32-build: make finished in (\d+) ms$/m.exec(output);
-    return match ? Number(match[1]) : undefined;
-}
-/** BOARD= and BOARD_VARIANT= for the port's make. Pure. */
-function boardArgs(resolution) {
-    const args = [];
-    if (resolution.board)
-        args.push(`BOARD=${resolution.board}`);
-    if (resolution.boardVariant)
-        args.push(`BOARD_VARIANT=${resolution.boardVariant}`);
-    return args;
-}
-/** The directory mounted for the tree: the mount root when it holds the tree, else the tree. Pure. */
-function mountedRoot(plan) {
-    if (!plan.mountRoot)
-        return plan.tree;
-    const inside = external_node_path_default().relative(plan.mountRoot, plan.tree);
-    return inside === '' || (!inside.startsWith('..') && !external_node_path_default().isAbsolute(inside)) ? plan.mountRoot : plan.tree;
-}
-/** The mounts and environment each era's build needs. Pure. */
-function buildEnvironment(plan) {
-    const mounts = [
-        { host: mountedRoot(plan), container: mountedRoot(plan) },
-        { host: plan.idfPath, container: CONTAINER.idfPath }
-    ];
-    const env = { HOME: CONTAINER.home, IDF_PATH: CONTAINER.idfPath };
-    if (plan.resolution.buildSystem === 'make') {
-        env.ESPIDF = CONTAINER.idfPath;
-        // v1.9.4 runs its partition tool with $(PYTHON2); the image has python3 only.
-        env.PYTHON2 = 'python3';
-        if (plan.toolchainDir) {
-            mounts.push({ host: plan.toolchainDir, container: CONTAINER.toolchain, readonly: true });
-            env.ESP32_DEVEL_TOOLCHAIN = CONTAINER.toolchain;
-        }
-    }
-    else {
-        mounts.push({ host: plan.toolsPath, container: CONTAINER.idfToolsPath });
-        env.IDF_TOOLS_PATH = CONTAINER.idfToolsPath;
-        env.ESP32_DEVEL_EXPORT = '1';
-        if (plan.ccacheDir) {
-            // No CCACHE_BASEDIR: every path is the same from run to run (the tree at
-            // its own path, ESP-IDF at a fixed one), and a base dir would make gcc
-            // print relative file names that the problem matcher cannot place.
-            mounts.push({ host: plan.ccacheDir, container: CONTAINER.ccacheDir });
-            Object.assign(env, { IDF_CCACHE_ENABLE: '1', CCACHE_DIR: CONTAINER.ccacheDir, CCACHE_MAXSIZE: '500M' });
-        }
-    }
-    if (plan.resolution.portSubmodules)
-        env.ESP32_DEVEL_SUBMODULES = '1';
-    if (plan.serial?.kind === 'bind')
-        mounts.push({ host: plan.serial.host, container: plan.serial.container });
-    return { mounts, env };
-}
-function serialArgs(serial) {
-    if (!serial)
-        return {};
-    return {
-        devices: serial.kind === 'device' ? [`${serial.host}:${serial.container}`] : [],
-        groupAdd: serial.gid !== undefined ? [serial.gid] : []
-    };
-}
-/** The container that builds mpy-cross and the firmware. Pure but for the name. */
-function buildContainer(plan, name = containerName('make')) {
-    const board = boardArgs(plan.resolution);
-    return {
-        image: plan.image,
-        name,
-        user: plan.user,
-        workdir: plan.tree,
-        network: plan.network,
-        ...buildEnvironment(plan),
-        ...serialArgs(plan.serial),
-        command: [
-            'bash',
-            '-c',
-            BUILD_SCRIPT,
-            'esp32-build',
-            String(plan.jobs),
-            String(board.length),
-            ...board,
-            ...plan.makeArgs,
-            ...plan.targets
-        ]
-    };
-}
-/**
- * `make ARGS` in `cwd` (somewhere inside the tree), with the era's
- * environment: what the `esp32` alias runs. Pure but for the name.
- */
-function makeContainer(plan, cwd, args, name = containerName('make')) {
-    return {
-        image: plan.image,
-        name,
-        user: plan.user,
-        workdir: cwd,
-        network: plan.network,
-        ...buildEnvironment(plan),
-        ...serialArgs(plan.serial),
-        command: ['make', ...args]
-    };
-}
-/** ESP-IDF's install.sh for just the chips the build needs. Pure but for the name. */
-function installContainer(plan, name = containerName('install')) {
-    const env = {
-        HOME: CONTAINER.home,
-        IDF_PATH: CONTAINER.idfPath,
-        IDF_TOOLS_PATH: CONTAINER.idfToolsPath
-    };
-    if (plan.mirror)
-        env.IDF_GITHUB_ASSETS = plan.mirror;
-    return {
-        image: plan.image,
-        name,
-        user: plan.user,
-        workdir: CONTAINER.idfPath,
-        network: plan.network,
-        mounts: [
-            { host: plan.idfPath, container: CONTAINER.idfPath },
-            { host: plan.toolsPath, container: CONTAINER.idfToolsPath }
-        ],
-        env,
-        command: [`${CONTAINER.idfPath}/install.sh`, plan.chips.join(',')]
-    };
-}
-class BuildError extends Error {
-    constructor(message) {
-        super(message);
-        this.name = 'BuildError';
-    }
-}
-/**
- * Run a container to completion, streaming its output. Cancelled through
- * `signal`, the container is removed rather than left running.
- */
-async function runContainer(docker, spec, log, what, signal) {
-    const lines = [];
-    const stop = () => void docker.remove(spec.name);
-    signal?.addEventListener('abort', stop, { once: true });
-    try {
-        await docker.run(dockerRunArgs(spec), {
-            debug: log.debug,
-            signal,
-            onLine: (line) => {
-                lines.push(line);
-                log.output(line);
-            }
-        });
-        return lines.join('\n');
-    }
-    catch (error) {
-        if (!(error instanceof ExecError))
-            throw error;
-        const output = lines.join('\n');
-        const errors = lastCompilerErrors(output);
-        const detail = errors.length
-            ? `Last compiler errors:\n${errors.join('\n')}`
-            : `Last lines of output:\n${output.split('\n').slice(-20).join('\n')}`;
-        throw new BuildError(`${what} failed (exit code ${error.code ?? 'none'}).\n${detail}`);
-    }
-    finally {
-        signal?.removeEventListener('abort', stop);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/pipeline/fingerprint.ts
-
-
-/** A cheap identity of a directory's contents: file count, total size, newest change. */
-async function fingerprint(dir) {
-    let files = 0;
-    let bytes = 0;
-    let newest = 0;
-    const walk = async (d) => {
-        let entries;
-        try {
-            entries = await (0,promises_namespaceObject.readdir)(d, { withFileTypes: true });
-        }
-        catch {
-            return;
-        }
-        for (const e of entries) {
-            const p = external_node_path_default().join(d, e.name);
-            if (e.isDirectory())
-                await walk(p);
-            else if (e.isFile()) {
-                const s = await (0,promises_namespaceObject.stat)(p);
-                files += 1;
-                bytes += s.size;
-                newest = Math.max(newest, s.mtimeMs);
-            }
-        }
-    };
-    await walk(dir);
-    return { id: `${files}:${bytes}:${Math.round(newest)}`, files };
-}
-/** Whether a directory holds any file at all; stops at the first one found. */
-async function hasAnyFile(dir) {
-    let entries;
-    try {
-        entries = await (0,promises_namespaceObject.readdir)(dir, { withFileTypes: true });
-    }
-    catch {
-        return false;
-    }
-    for (const e of entries) {
-        if (e.isFile())
-            return true;
-        if (e.isDirectory() && (await hasAnyFile(external_node_path_default().join(dir, e.name))))
-            return true;
-    }
-    return false;
-}
-
-;// CONCATENATED MODULE: ./src/pipeline/ccache.ts
-
-
-
-
-/** One directory per ESP-IDF and board on this machine. */
-async function planCcache(id, root) {
-    const stem = { idfKey: `${id.repo}|${id.ref}|${id.chips.join('+')}`, board: id.board, variant: id.variant };
-    const dir = external_node_path_default().join(root, 'ccache', shortHash(JSON.stringify(stem), 16));
-    return { dir, present: await hasAnyFile(dir), restoreKeys: ccacheRestoreKeys(stem), stem };
-}
-/** The key this run's ccache is saved under. Pure. */
-function ccacheSaveKey(plan, runId) {
-    return ccacheKey({ ...plan.stem, run: runId });
-}
-/** ccache's directory: kept on this machine, seeded from the newest cached one. */
-async function obtainCcache(plan, ctx) {
-    const { dir } = plan;
-    await (0,promises_namespaceObject.mkdir)(dir, { recursive: true });
-    const before = await fingerprint(dir);
-    let hit;
-    if (before.files > 0) {
-        hit = 'this machine';
-        ctx.log.info(`Using the ccache on this machine (${before.files} files)`);
-    }
-    else if (ctx.useCache && ctx.cache.available) {
-        hit = await ctx.cache.restore([dir], plan.restoreKeys[0], plan.restoreKeys);
-        ctx.log.info(hit ? `Restored ccache from ${hit}` : 'No cached ccache yet');
-        // Only a restore changes the directory: otherwise what was read before still holds.
-        if (hit)
-            return { dir, hit, fingerprint: (await fingerprint(dir)).id };
-    }
-    return { dir, hit, fingerprint: before.id };
-}
-
-;// CONCATENATED MODULE: ./src/git.ts
-
-
-/** A local path or file:// URL: its submodules are local too, which git blocks unless told. */
-function isLocalRepo(repo) {
-    return external_node_path_default().isAbsolute(repo) || repo.startsWith('file://');
-}
-/** `--progress` when someone listens, else `--quiet`. */
-function progressArgs(options) {
-    return options.onGitLine ? ['--progress'] : ['--quiet'];
-}
-/** Lines that say what went wrong. */
-const FAILURE = /^(fatal|error|warning):|^remote: (fatal|error)\b/i;
-/** Lines that only say how far git has got. */
-const PROGRESS = [
-    /\d+(\.\d+)?%/,
-    /^remote: (Counting|Compressing|Enumerating|Total|Finding sources)\b/,
-    /^(Receiving objects|Resolving deltas|Updating files|Checking out files|Filtering content|Unpacking objects)\b/,
-    /^Cloning into\b/,
-    /^Submodule '.*' \(.*\) registered for path '.*'$/,
-    /^Submodule '.*' registered\b/,
-    /^Submodule path '.*': checked out\b/,
-    /^(remote: )?done\.?$/
-];
-/** Lines that advise rather than report: hints, and the detached-HEAD advice (a block, see below). */
-const ADVICE_LINE = /^hint:|\badvice\.\w+\b|^HEAD is now at\b/;
-const ADVICE_START = /^Note: (switching to|checking out) '/;
-const ADVICE_END = /^Turn off this advice by setting config variable advice\./;
-/** How many lines of a failure a message keeps (the last ones). */
-const FAILURE_LINES = 25;
-/**
- * What went wrong, from a failed git command's stderr: its fatal:, error:,
- * warning: and `remote: error` lines (each once), or else its last line that
- * is not progress or advice. Progress meters, whether their updates are
- * separated by \r or \n, and advice never appear.
- */
-function gitFailure(stderr) {
-    const lines = [];
-    let inAdvice = false;
-    for (const raw of stderr.split(/\r\n|\r|\n/)) {
-        const line = raw.trimEnd();
-        if (ADVICE_START.test(line))
-            inAdvice = true;
-        if (inAdvice) {
-            if (ADVICE_END.test(line))
-                inAdvice = false;
-            continue;
-        }
-        if (!line.trim() || ADVICE_LINE.test(line))
-            continue;
-        if (!FAILURE.test(line) && PROGRESS.some((p) => p.test(line)))
-            continue;
-        lines.push(line);
-    }
-    const failures = [...new Set(lines.filter((l) => FAILURE.test(l)))];
-    if (failures.length > 0)
-        return failures.slice(-FAILURE_LINES).join('\n');
-    return lines.at(-1) ?? '';
-}
-/** Options of git itself that take the next argument as their value. */
-const GLOBAL_WITH_VALUE = new Set(['-C', '-c', '--git-dir', '--work-tree', '--namespace', '--config-env']);
-/** The subcommand of a git argv, after git's own options: `clone` for `-C dir -c a=b clone …`. */
-function gitSubcommand(args) {
-    for (let i = 0; i < args.length; i++) {
-        if (GLOBAL_WITH_VALUE.has(args[i]))
-            i++;
-        else if (!args[i].startsWith('-'))
-            return args[i];
-    }
-    return '';
-}
-/**
- * The same failure said the way git users need it:
- * `git <subcommand> failed (exit code N): <what went wrong>`. Still an ExecError,
- * with the same argv, code and output.
- */
-function gitError(error) {
-    const subcommand = gitSubcommand(error.args);
-    const name = subcommand ? `git ${subcommand}` : 'git';
-    const what = gitFailure(error.stderr) || gitFailure(error.stdout);
-    let head;
-    if (error.code !== null) {
-        head = `${name} failed (exit code ${error.code})`;
-    }
-    else {
-        // Not started, timed out or killed: run() said which on its first line.
-        const first = error.message.split('\n')[0].replace(/:$/, '');
-        head = first.startsWith('git ') ? `${name} ${first.slice('git '.length)}` : `${name} failed: ${first}`;
-    }
-    return new ExecError(what ? `${head}: ${what}` : head, error.command, error.args, error.code, error.stdout, error.stderr);
-}
-/**
- * git through the one exec wrapper: never prompts for credentials (a CI job
- * or a script would hang), never prints the detached-HEAD advice, and allows
- * file-transport submodules only for a repository that is itself local. A
- * failure throws an ExecError whose message is git's own account of it
- * (see gitError); a cancellation throws exec's AbortError.
- */
-async function git(args, options) {
-    const onGitLine = options.onGitLine;
-    const config = ['-c', 'advice.detachedHead=false'];
-    if (isLocalRepo(options.repo))
-        config.push('-c', 'protocol.file.allow=always');
-    try {
-        return await run('git', [...config, ...args], {
-            cwd: options.cwd,
-            env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: 'true' },
-            debug: options.debug,
-            timeoutMs: options.timeoutMs,
-            signal: options.signal,
-            onLine: onGitLine ? (line) => onGitLine(line) : undefined,
-            splitOnCarriageReturn: onGitLine !== undefined
-        });
-    }
-    catch (error) {
-        throw error instanceof ExecError ? gitError(error) : error;
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/idf-versions.ts
 /**
  * Facts about ESP-IDF versions that the resolver needs: how to read a ref,
@@ -43010,6 +42386,790 @@ function chipSupport(chip, version) {
 /** The chips an ESP-IDF version supports fully, in the table's order. */
 function chipsSupportedBy(version) {
     return Object.keys(CHIP_SUPPORT).filter((chip) => chipSupport(chip, version) === 'supported');
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/era.ts
+/**
+ * Which build image an ESP-IDF needs. Each era's installer wants its own
+ * Python: ESP-IDF v4.x pins packages (gdbgui 0.13.2.0, so gevent 1.5.0) that
+ * install only up to Python 3.8 and creates its venv with virtualenv, which
+ * a PEP 668 Python refuses to install; v5 wants 3.7 to 3.9 at least; the
+ * legacy GNU make builds run on bookworm's Python 3.11. Pure.
+ */
+
+const ERA_IMAGES = {
+    bookworm: { era: 'bookworm', dockerfile: 'Dockerfile', tagPrefix: '' },
+    idf4: { era: 'idf4', dockerfile: 'Dockerfile.idf4', tagPrefix: 'idf4-' }
+};
+/** The era of the image a build needs, from its build system and ESP-IDF ref. */
+function imageEra(buildSystem, idfRef) {
+    if (buildSystem === 'make')
+        return 'bookworm';
+    return idfVersionOfRef(idfRef)?.major === 4 ? 'idf4' : 'bookworm';
+}
+/** The Python an ESP-IDF version installs with; undefined when any python3 will do. */
+function pythonRange(buildSystem, idfRef) {
+    if (buildSystem === 'make')
+        return undefined;
+    const version = idfVersionOfRef(idfRef);
+    if (!version)
+        return undefined;
+    if (version.major === 4) {
+        return {
+            min: '3.6',
+            max: '3.9',
+            why: 'its requirements (gdbgui 0.13.2.0, gevent 1.5.0) install only up to Python 3.8 from wheels and do not build on 3.11'
+        };
+    }
+    if (version.major === 5 && version.minor <= 1)
+        return { min: '3.7', why: 'its installer needs Python 3.7 or later' };
+    if (version.major === 5 && version.minor <= 4)
+        return { min: '3.8', why: 'its installer needs Python 3.8 or later' };
+    return { min: '3.9', why: 'its installer needs Python 3.9 or later' };
+}
+/** Whether a Python (major.minor) is within a range. */
+function pythonFits(python, range) {
+    if (!range)
+        return true;
+    if (!/^\d+\.\d+$/.test(python))
+        return false;
+    return ((!range.min || compareVersionTags(python, range.min) >= 0) &&
+        (!range.max || compareVersionTags(python, range.max) <= 0));
+}
+/** The range in words: "Python 3.6 to 3.9", "Python 3.8 or later". */
+function describeRange(range) {
+    if (range.min && range.max)
+        return `Python ${range.min} to ${range.max}`;
+    return range.min ? `Python ${range.min} or later` : `Python up to ${range.max}`;
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/keys.ts
+
+/**
+ * Cache keys and directory names: pure functions of what makes an entry
+ * different. Bump KEY_EPOCH when the layout of a cached entry changes.
+ */
+const KEY_EPOCH = 'v1';
+function shortHash(text, length = 12) {
+    return (0,external_node_crypto_.createHash)('sha256').update(text).digest('hex').slice(0, length);
+}
+/** Keys may not contain commas and are at most 512 characters. */
+function safe(text) {
+    return text.replace(/[^A-Za-z0-9._+-]/g, '_');
+}
+function idfStem(id) {
+    const chips = [...id.chips].sort().join('+');
+    return `esp32-idf-${KEY_EPOCH}-${shortHash(id.repo, 8)}-${safe(chips)}-py${safe(id.python)}-${id.kind}-${safe(id.ref)}`;
+}
+/** The primary key of an ESP-IDF checkout with its installed tools. */
+function idfKey(id) {
+    const stem = idfStem(id);
+    return id.kind === 'branch' ? `${stem}-${id.commit ?? 'unknown'}` : stem;
+}
+/** For a branch: any cached commit of it (the newest wins). */
+function idfRestoreKeys(id) {
+    return id.kind === 'branch' ? [`${idfStem(id)}-`] : [];
+}
+/**
+ * The directory of a checkout. It must not depend on a branch's commit: the
+ * Actions cache only restores an entry to the paths it was saved from.
+ */
+function idfDirName(id) {
+    const readable = safe(id.ref).slice(0, 40);
+    return `${readable}-${shortHash(idfStem(id), 10)}`;
+}
+function toolchainKey(version, sha256) {
+    return `esp32-toolchain-${KEY_EPOCH}-xtensa-esp32-elf-${safe(version)}-${sha256.slice(0, 16)}-linux-x64`;
+}
+/**
+ * The version under which the toolchain sits in the runner's tool cache. The
+ * checksum is part of it, so two archives of one version never collide; the
+ * result stays valid semver, which the tool cache requires.
+ */
+function toolCacheVersion(version, sha256) {
+    const tag = `sha${sha256.slice(0, 12)}`;
+    if (/^\d+\.\d+\.\d+(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$/.test(version)) {
+        return version.includes('-') ? `${version}.${tag}` : `${version}-${tag}`;
+    }
+    return `0.0.0-${tag}`;
+}
+function imageKey(inputsHash) {
+    return `esp32-devel-image-${KEY_EPOCH}-${inputsHash}`;
+}
+function ccacheStem(id) {
+    return `esp32-ccache-${KEY_EPOCH}-${shortHash(id.idfKey, 12)}-${safe(id.board || 'default')}-${safe(id.variant ?? '')}`;
+}
+function ccacheKey(id) {
+    return `${ccacheStem(id)}-${safe(id.run)}`;
+}
+function ccacheRestoreKeys(id) {
+    return [`${ccacheStem(id)}-`];
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/image.ts
+
+
+
+
+
+
+
+
+const IMAGE_NAME = 'esp32-devel';
+/** What every era's image is built from besides its Dockerfile. */
+const SHARED_INPUTS = ['entrypoint.sh'];
+/** The label that says which era an image of ours serves, so older ones can be pruned. */
+const ERA_LABEL = 'org.esp32-micropython-build.era';
+/** docker/ beside the bundle or the sources, wherever this file runs from. */
+function findDockerDir(start = external_node_path_default().dirname((0,external_node_url_.fileURLToPath)(import.meta.url))) {
+    for (let dir = start;; dir = external_node_path_default().dirname(dir)) {
+        if ((0,external_node_fs_namespaceObject.existsSync)(external_node_path_default().join(dir, 'docker', 'Dockerfile')))
+            return external_node_path_default().join(dir, 'docker');
+        if (external_node_path_default().dirname(dir) === dir)
+            throw new DockerError(`docker/Dockerfile was not found above ${start}.`);
+    }
+}
+/** The tag of an era's image built from inputs with this hash. Pure. */
+function imageRef(hash, era = 'bookworm') {
+    return `${IMAGE_NAME}:${ERA_IMAGES[era].tagPrefix}${hash}`;
+}
+/** The image's identity: a hash of its Dockerfile, the files it copies and its build arguments. */
+async function imageInputsHash(dockerDir, era = 'bookworm', buildArgs = {}) {
+    const hash = (0,external_node_crypto_.createHash)('sha256');
+    for (const name of [ERA_IMAGES[era].dockerfile, ...SHARED_INPUTS]) {
+        hash.update(`${name}\0`);
+        hash.update(await (0,promises_namespaceObject.readFile)(external_node_path_default().join(dockerDir, name)));
+        hash.update('\0');
+    }
+    for (const [name, value] of Object.entries(buildArgs).sort())
+        hash.update(`--build-arg ${name}=${value}\0`);
+    return hash.digest('hex').slice(0, 16);
+}
+/**
+ * The Python a Dockerfile declares (`ARG` or `ENV ESP32_DEVEL_PYTHON=x.y`,
+ * which its build checks), unless a build argument says otherwise. Pure.
+ */
+function declaredPython(dockerfile, buildArgs = {}) {
+    const given = buildArgs.ESP32_DEVEL_PYTHON;
+    if (given !== undefined) {
+        if (!/^\d+\.\d+$/.test(given)) {
+            throw new DockerError(`The build argument ESP32_DEVEL_PYTHON must be major.minor, such as 3.8; got '${given}'.`);
+        }
+        return given;
+    }
+    const match = /^(?:ARG|ENV)\s+ESP32_DEVEL_PYTHON=(\d+\.\d+)\s*$/m.exec(dockerfile);
+    if (!match) {
+        throw new DockerError('The Dockerfile does not declare ARG ESP32_DEVEL_PYTHON=<major.minor>.');
+    }
+    return match[1];
+}
+/** The argv (after `docker`) that builds an era's image. Pure. */
+function imageBuildArgs(ref, hash, req) {
+    const args = [
+        'build',
+        '--force-rm',
+        '--tag',
+        ref,
+        '--file',
+        external_node_path_default().join(req.dockerDir, ERA_IMAGES[req.era].dockerfile),
+        '--label',
+        `org.esp32-micropython-build.inputs=${hash}`,
+        '--label',
+        `${ERA_LABEL}=${req.era}`
+    ];
+    for (const [name, value] of Object.entries(req.buildArgs).sort())
+        args.push('--build-arg', `${name}=${value}`);
+    if (req.network)
+        args.push('--network', req.network);
+    return [...args, req.dockerDir];
+}
+/** The image to run: the era's own, tagged by its inputs' hash, or the one named. Asks Docker only. */
+async function planImage(req, docker, places) {
+    if (req.image !== 'build') {
+        const present = await docker.hasImage(req.image);
+        const python = present ? await imagePython(req.image, docker) : undefined;
+        if (python !== undefined)
+            checkPython(req.image, python, req);
+        return { mode: 'pull', era: req.era, ref: req.image, present, python, needs: req.python };
+    }
+    const hash = await imageInputsHash(req.dockerDir, req.era, req.buildArgs);
+    const ref = imageRef(hash, req.era);
+    const dockerfile = await (0,promises_namespaceObject.readFile)(external_node_path_default().join(req.dockerDir, ERA_IMAGES[req.era].dockerfile), 'utf8');
+    return {
+        mode: 'build',
+        era: req.era,
+        ref,
+        python: declaredPython(dockerfile, req.buildArgs),
+        present: await docker.hasImage(ref),
+        build: {
+            args: imageBuildArgs(ref, hash, req),
+            cacheKey: imageKey(hash),
+            tar: external_node_path_default().join(places.root, 'images', `${hash}.tar`),
+            era: req.era
+        }
+    };
+}
+/** An image given by name must have a Python the ESP-IDF installer works with. */
+function checkPython(ref, python, req) {
+    if (pythonFits(python, req.python))
+        return;
+    const needed = ERA_IMAGES[req.era].dockerfile;
+    throw new DockerError(`The image ${ref} has Python ${python}, and this ESP-IDF needs ${describeRange(req.python)}: ${req.python.why}. ` +
+        `Set image: build, which builds docker/${needed} for it, or name an image with such a Python.`);
+}
+/**
+ * The image as planned: reused when present, else loaded from the Actions
+ * cache, else built from docker/ (and kept for the post step to cache); or pulled.
+ */
+async function obtainImage(plan, ctx) {
+    if (await ctx.docker.hasImage(plan.ref)) {
+        ctx.log.info(`Image ${plan.ref} is present`);
+        return {
+            ref: plan.ref,
+            python: plan.python ?? (await imagePython(plan.ref, ctx.docker)),
+            source: 'local'
+        };
+    }
+    return plan.build ? loadOrBuild(plan, plan.build, ctx) : pull(plan.ref, ctx);
+}
+async function loadOrBuild(plan, build, ctx) {
+    const { docker, log, signal } = ctx;
+    const python = plan.python;
+    if (ctx.useCache && ctx.cache.available) {
+        log.info(`Restoring image from the Actions cache: ${build.cacheKey}`);
+        if (await ctx.cache.restore([build.tar], build.cacheKey)) {
+            try {
+                await docker.run(['load', '--input', build.tar], { debug: log.debug, signal });
+                if (await docker.hasImage(plan.ref)) {
+                    log.info(`Loaded ${plan.ref}`);
+                    return { ref: plan.ref, python, source: 'actions-cache' };
+                }
+                log.warning(`The cached image archive did not contain ${plan.ref}; building instead.`);
+            }
+            catch (error) {
+                if (signal?.aborted)
+                    throw error;
+                log.warning(`Loading the cached image failed (${error.message}); building instead.`);
+            }
+            finally {
+                await (0,promises_namespaceObject.rm)(build.tar, { force: true });
+            }
+        }
+        else {
+            log.info('Not in the Actions cache');
+        }
+    }
+    log.info(`Building ${plan.ref} from ${build.args[build.args.length - 1]}`);
+    await docker.run(build.args, { debug: log.debug, onLine: (line) => log.output(line), signal });
+    await pruneOlder(plan.ref, build.era, ctx);
+    return {
+        ref: plan.ref,
+        python,
+        source: 'built',
+        save: { kind: 'image', key: build.cacheKey, paths: [build.tar], image: plan.ref }
+    };
+}
+async function pull(ref, ctx) {
+    const { docker, log, signal } = ctx;
+    log.info(`Pulling ${ref}`);
+    try {
+        await docker.run(['pull', ref], { debug: log.debug, onLine: (line) => log.output(line), signal });
+    }
+    catch (error) {
+        if (error instanceof DockerError || signal?.aborted)
+            throw error;
+        throw new DockerError(`Could not pull ${ref}: ${error.message}\nCheck the reference and registry access, or set image: build to build the image from this action's Dockerfile.`);
+    }
+    return { ref, python: await imagePython(ref, docker), source: 'pulled' };
+}
+/** Older images of an era, built from other inputs: each takes hundreds of megabytes. */
+async function pruneOlder(ref, era, ctx) {
+    const listed = await ctx.docker.run(['image', 'ls', '--filter', `label=${ERA_LABEL}=${era}`, '--format', '{{.Repository}}:{{.Tag}}'], { allowFailure: true });
+    const older = listed.stdout.split('\n').filter((line) => line.startsWith(`${IMAGE_NAME}:`) && line !== ref);
+    for (const image of older) {
+        // One still used by a container (another build running now) stays.
+        const removed = await ctx.docker.run(['image', 'rm', image], { allowFailure: true });
+        if (removed.code === 0)
+            ctx.log.info(`Removed ${image}, an older image of this era`);
+    }
+}
+/** An image's Python: its declared ESP32_DEVEL_PYTHON, else asked of python3. */
+async function imagePython(ref, docker) {
+    const inspect = await docker.run(['image', 'inspect', '--format', '{{json .Config.Env}}', ref]);
+    const env = JSON.parse(inspect.stdout || '[]');
+    const declared = (env ?? []).find((e) => e.startsWith('ESP32_DEVEL_PYTHON='));
+    if (declared)
+        return declared.split('=')[1];
+    const probe = await docker.run([
+        'run',
+        '--rm',
+        '--entrypoint',
+        'python3',
+        ref,
+        '-c',
+        'import sys; print("%d.%d" % sys.version_info[:2])'
+    ]);
+    return probe.stdout.trim();
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/artifacts.ts
+
+
+/** The files a flasher needs, plus the ELF and map for debugging, per build system. */
+const ARTIFACT_FILES = {
+    cmake: [
+        'firmware.bin',
+        'micropython.bin',
+        'bootloader/bootloader.bin',
+        'partition_table/partition-table.bin',
+        'ota_data_initial.bin',
+        'micropython.uf2',
+        'flash_args',
+        'flasher_args.json',
+        'micropython.elf',
+        'micropython.map'
+    ],
+    make: [
+        'firmware.bin',
+        'bootloader.bin',
+        'partitions.bin',
+        'application.bin',
+        'application.elf',
+        'application.map'
+    ]
+};
+/** Which of the expected files exist in the build directory. */
+function findArtifacts(tree, buildDir, buildSystem) {
+    const dir = external_node_path_default().resolve(tree, buildDir);
+    const files = ARTIFACT_FILES[buildSystem].map((f) => external_node_path_default().join(dir, f)).filter((f) => (0,external_node_fs_namespaceObject.existsSync)(f));
+    const firmware = files.find((f) => external_node_path_default().basename(f) === 'firmware.bin');
+    return { buildDir: dir, firmware, firmwareSize: firmware ? (0,external_node_fs_namespaceObject.statSync)(firmware).size : undefined, files };
+}
+
+;// CONCATENATED MODULE: ./src/diagnostics.ts
+/**
+ * A gcc/clang diagnostic: `file:line:col: error|warning: message`. The one
+ * pattern behind the action's problem matcher and the build's error tails.
+ */
+const COMPILER_DIAGNOSTIC = /^(.+?):(\d+):(\d+):\s+(?:fatal\s+)?(error|warning):\s+(.*)$/;
+/** The groups of {@link COMPILER_DIAGNOSTIC}, by what they hold. */
+const DIAGNOSTIC_GROUPS = { file: 1, line: 2, column: 3, severity: 4, message: 5 };
+/** The last compiler errors in a build's output, for the failure message. Pure. */
+function lastCompilerErrors(output, count = 10) {
+    return output
+        .split('\n')
+        .filter((line) => COMPILER_DIAGNOSTIC.exec(line)?.[DIAGNOSTIC_GROUPS.severity] === 'error')
+        .slice(-count);
+}
+
+;// CONCATENATED MODULE: ./src/layout.ts
+/**
+ * Where things live inside the build container. Fixed paths, whatever the host
+ * layout: ESP-IDF's Python venv and CMake caches record absolute paths, so a
+ * cached checkout only stays valid if it is always mounted at the same place.
+ */
+const CONTAINER = {
+    idfPath: '/opt/esp32-devel/esp-idf',
+    idfToolsPath: '/opt/esp32-devel/espressif',
+    toolchain: '/opt/esp32-devel/xtensa-esp32-elf',
+    ccacheDir: '/opt/esp32-devel/ccache',
+    home: '/tmp/esp32-home'
+};
+
+;// CONCATENATED MODULE: ./src/pipeline/build.ts
+
+
+
+
+
+/**
+ * The build, as one fixed script: every value from the user arrives as a
+ * positional argument, never as shell text.
+ */
+const BUILD_SCRIPT = [
+    'set -e',
+    'jobs=$1; nboard=$2; shift 2',
+    'board=("${@:1:$nboard}"); shift "$nboard"',
+    'start=$(date +%s%N)',
+    'make -C mpy-cross -j"$jobs"',
+    'if [ "${ESP32_DEVEL_SUBMODULES:-0}" = 1 ]; then make -C ports/esp32 "${board[@]}" submodules; fi',
+    'make -C ports/esp32 -j"$jobs" "${board[@]}" "$@"',
+    'echo "esp32-build: make finished in $(( ($(date +%s%N) - start) / 1000000 )) ms"'
+].join('\n');
+/** The port make's duration, as the build script reports it. Pure. */
+function makeDuration(output) {
+    const match = /^esp32-build: make finished in (\d+) ms$/m.exec(output);
+    return match ? Number(match[1]) : undefined;
+}
+/** BOARD= and BOARD_VARIANT= for the port's make. Pure. */
+function boardArgs(resolution) {
+    const args = [];
+    if (resolution.board)
+        args.push(`BOARD=${resolution.board}`);
+    if (resolution.boardVariant)
+        args.push(`BOARD_VARIANT=${resolution.boardVariant}`);
+    return args;
+}
+/** The directory mounted for the tree: the mount root when it holds the tree, else the tree. Pure. */
+function mountedRoot(plan) {
+    if (!plan.mountRoot)
+        return plan.tree;
+    const inside = external_node_path_default().relative(plan.mountRoot, plan.tree);
+    return inside === '' || (!inside.startsWith('..') && !external_node_path_default().isAbsolute(inside)) ? plan.mountRoot : plan.tree;
+}
+/** The mounts and environment each era's build needs. Pure. */
+function buildEnvironment(plan) {
+    const mounts = [
+        { host: mountedRoot(plan), container: mountedRoot(plan) },
+        { host: plan.idfPath, container: CONTAINER.idfPath }
+    ];
+    const env = { HOME: CONTAINER.home, IDF_PATH: CONTAINER.idfPath };
+    if (plan.resolution.buildSystem === 'make') {
+        env.ESPIDF = CONTAINER.idfPath;
+        // v1.9.4 runs its partition tool with $(PYTHON2); the image has python3 only.
+        env.PYTHON2 = 'python3';
+        if (plan.toolchainDir) {
+            mounts.push({ host: plan.toolchainDir, container: CONTAINER.toolchain, readonly: true });
+            env.ESP32_DEVEL_TOOLCHAIN = CONTAINER.toolchain;
+        }
+    }
+    else {
+        mounts.push({ host: plan.toolsPath, container: CONTAINER.idfToolsPath });
+        env.IDF_TOOLS_PATH = CONTAINER.idfToolsPath;
+        env.ESP32_DEVEL_EXPORT = '1';
+        if (plan.idfEntry) {
+            env.ESP32_DEVEL_IDF_ENTRY = plan.idfEntry.dir;
+            env.ESP32_DEVEL_IDF_KEY = plan.idfEntry.key;
+        }
+        if (plan.ccacheDir) {
+            // No CCACHE_BASEDIR: every path is the same from run to run (the tree at
+            // its own path, ESP-IDF at a fixed one), and a base dir would make gcc
+            // print relative file names that the problem matcher cannot place.
+            mounts.push({ host: plan.ccacheDir, container: CONTAINER.ccacheDir });
+            Object.assign(env, { IDF_CCACHE_ENABLE: '1', CCACHE_DIR: CONTAINER.ccacheDir, CCACHE_MAXSIZE: '500M' });
+        }
+    }
+    if (plan.resolution.portSubmodules)
+        env.ESP32_DEVEL_SUBMODULES = '1';
+    if (plan.serial?.kind === 'bind')
+        mounts.push({ host: plan.serial.host, container: plan.serial.container });
+    return { mounts, env };
+}
+function serialArgs(serial) {
+    if (!serial)
+        return {};
+    return {
+        devices: serial.kind === 'device' ? [`${serial.host}:${serial.container}`] : [],
+        groupAdd: serial.gid !== undefined ? [serial.gid] : []
+    };
+}
+/** The container that builds mpy-cross and the firmware. Pure but for the name. */
+function buildContainer(plan, name = containerName('make')) {
+    const board = boardArgs(plan.resolution);
+    return {
+        image: plan.image,
+        name,
+        user: plan.user,
+        workdir: plan.tree,
+        network: plan.network,
+        ...buildEnvironment(plan),
+        ...serialArgs(plan.serial),
+        command: [
+            'bash',
+            '-c',
+            BUILD_SCRIPT,
+            'esp32-build',
+            String(plan.jobs),
+            String(board.length),
+            ...board,
+            ...plan.makeArgs,
+            ...plan.targets
+        ]
+    };
+}
+/**
+ * `make ARGS` in `cwd` (somewhere inside the tree), with the era's
+ * environment: what the `esp32` alias runs. Pure but for the name.
+ */
+function makeContainer(plan, cwd, args, name = containerName('make')) {
+    return {
+        image: plan.image,
+        name,
+        user: plan.user,
+        workdir: cwd,
+        network: plan.network,
+        ...buildEnvironment(plan),
+        ...serialArgs(plan.serial),
+        command: ['make', ...args]
+    };
+}
+/** ESP-IDF's install.sh for just the chips the build needs. Pure but for the name. */
+function installContainer(plan, name = containerName('install')) {
+    const env = {
+        HOME: CONTAINER.home,
+        IDF_PATH: CONTAINER.idfPath,
+        IDF_TOOLS_PATH: CONTAINER.idfToolsPath
+    };
+    Object.assign(env, plan.mirrorEnv ?? {});
+    return {
+        image: plan.image,
+        name,
+        user: plan.user,
+        workdir: CONTAINER.idfPath,
+        network: plan.network,
+        mounts: [
+            { host: plan.idfPath, container: CONTAINER.idfPath },
+            { host: plan.toolsPath, container: CONTAINER.idfToolsPath }
+        ],
+        env,
+        command: [`${CONTAINER.idfPath}/install.sh`, plan.chips.join(',')]
+    };
+}
+class BuildError extends Error {
+    output;
+    constructor(message, 
+    /** What the container printed, when one ran. */
+    output = '') {
+        super(message);
+        this.output = output;
+        this.name = 'BuildError';
+    }
+}
+/**
+ * Run a container to completion, streaming its output. Cancelled through
+ * `signal`, the container is removed rather than left running.
+ */
+async function runContainer(docker, spec, log, what, signal) {
+    const lines = [];
+    const stop = () => void docker.remove(spec.name);
+    signal?.addEventListener('abort', stop, { once: true });
+    try {
+        await docker.run(dockerRunArgs(spec), {
+            debug: log.debug,
+            signal,
+            onLine: (line) => {
+                lines.push(line);
+                log.output(line);
+            }
+        });
+        return lines.join('\n');
+    }
+    catch (error) {
+        if (!(error instanceof ExecError))
+            throw error;
+        const output = lines.join('\n');
+        const errors = lastCompilerErrors(output);
+        const detail = errors.length
+            ? `Last compiler errors:\n${errors.join('\n')}`
+            : `Last lines of output:\n${output.split('\n').slice(-20).join('\n')}`;
+        throw new BuildError(`${what} failed (exit code ${error.code ?? 'none'}).\n${detail}`, output);
+    }
+    finally {
+        signal?.removeEventListener('abort', stop);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/fingerprint.ts
+
+
+/** A cheap identity of a directory's contents: file count, total size, newest change. */
+async function fingerprint(dir) {
+    let files = 0;
+    let bytes = 0;
+    let newest = 0;
+    const walk = async (d) => {
+        let entries;
+        try {
+            entries = await (0,promises_namespaceObject.readdir)(d, { withFileTypes: true });
+        }
+        catch {
+            return;
+        }
+        for (const e of entries) {
+            const p = external_node_path_default().join(d, e.name);
+            if (e.isDirectory())
+                await walk(p);
+            else if (e.isFile()) {
+                const s = await (0,promises_namespaceObject.stat)(p);
+                files += 1;
+                bytes += s.size;
+                newest = Math.max(newest, s.mtimeMs);
+            }
+        }
+    };
+    await walk(dir);
+    return { id: `${files}:${bytes}:${Math.round(newest)}`, files };
+}
+/** Whether a directory holds any file at all; stops at the first one found. */
+async function hasAnyFile(dir) {
+    let entries;
+    try {
+        entries = await (0,promises_namespaceObject.readdir)(dir, { withFileTypes: true });
+    }
+    catch {
+        return false;
+    }
+    for (const e of entries) {
+        if (e.isFile())
+            return true;
+        if (e.isDirectory() && (await hasAnyFile(external_node_path_default().join(dir, e.name))))
+            return true;
+    }
+    return false;
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/ccache.ts
+
+
+
+
+/** One directory per ESP-IDF and board on this machine. */
+async function planCcache(id, root) {
+    const stem = { idfKey: `${id.repo}|${id.ref}|${id.chips.join('+')}`, board: id.board, variant: id.variant };
+    const dir = external_node_path_default().join(root, 'ccache', shortHash(JSON.stringify(stem), 16));
+    return { dir, present: await hasAnyFile(dir), restoreKeys: ccacheRestoreKeys(stem), stem };
+}
+/** The key this run's ccache is saved under. Pure. */
+function ccacheSaveKey(plan, runId) {
+    return ccacheKey({ ...plan.stem, run: runId });
+}
+/** ccache's directory: kept on this machine, seeded from the newest cached one. */
+async function obtainCcache(plan, ctx) {
+    const { dir } = plan;
+    await (0,promises_namespaceObject.mkdir)(dir, { recursive: true });
+    const before = await fingerprint(dir);
+    let hit;
+    if (before.files > 0) {
+        hit = 'this machine';
+        ctx.log.info(`Using the ccache on this machine (${before.files} files)`);
+    }
+    else if (ctx.useCache && ctx.cache.available) {
+        hit = await ctx.cache.restore([dir], plan.restoreKeys[0], plan.restoreKeys);
+        ctx.log.info(hit ? `Restored ccache from ${hit}` : 'No cached ccache yet');
+        // Only a restore changes the directory: otherwise what was read before still holds.
+        if (hit)
+            return { dir, hit, fingerprint: (await fingerprint(dir)).id };
+    }
+    return { dir, hit, fingerprint: before.id };
+}
+
+;// CONCATENATED MODULE: ./src/git.ts
+
+
+/** A local path or file:// URL: its submodules are local too, which git blocks unless told. */
+function isLocalRepo(repo) {
+    return external_node_path_default().isAbsolute(repo) || repo.startsWith('file://');
+}
+/** `--progress` when someone listens, else `--quiet`. */
+function progressArgs(options) {
+    return options.onGitLine ? ['--progress'] : ['--quiet'];
+}
+/** Lines that say what went wrong. */
+const FAILURE = /^(fatal|error|warning):|^remote: (fatal|error)\b/i;
+/** Lines that only say how far git has got. */
+const PROGRESS = [
+    /\d+(\.\d+)?%/,
+    /^remote: (Counting|Compressing|Enumerating|Total|Finding sources)\b/,
+    /^(Receiving objects|Resolving deltas|Updating files|Checking out files|Filtering content|Unpacking objects)\b/,
+    /^Cloning into\b/,
+    /^Submodule '.*' \(.*\) registered for path '.*'$/,
+    /^Submodule '.*' registered\b/,
+    /^Submodule path '.*': checked out\b/,
+    /^(remote: )?done\.?$/
+];
+/** Lines that advise rather than report: hints, and the detached-HEAD advice (a block, see below). */
+const ADVICE_LINE = /^hint:|\badvice\.\w+\b|^HEAD is now at\b/;
+const ADVICE_START = /^Note: (switching to|checking out) '/;
+const ADVICE_END = /^Turn off this advice by setting config variable advice\./;
+/** How many lines of a failure a message keeps (the last ones). */
+const FAILURE_LINES = 25;
+/**
+ * What went wrong, from a failed git command's stderr: its fatal:, error:,
+ * warning: and `remote: error` lines (each once), or else its last line that
+ * is not progress or advice. Progress meters, whether their updates are
+ * separated by \r or \n, and advice never appear.
+ */
+function gitFailure(stderr) {
+    const lines = [];
+    let inAdvice = false;
+    for (const raw of stderr.split(/\r\n|\r|\n/)) {
+        const line = raw.trimEnd();
+        if (ADVICE_START.test(line))
+            inAdvice = true;
+        if (inAdvice) {
+            if (ADVICE_END.test(line))
+                inAdvice = false;
+            continue;
+        }
+        if (!line.trim() || ADVICE_LINE.test(line))
+            continue;
+        if (!FAILURE.test(line) && PROGRESS.some((p) => p.test(line)))
+            continue;
+        lines.push(line);
+    }
+    const failures = [...new Set(lines.filter((l) => FAILURE.test(l)))];
+    if (failures.length > 0)
+        return failures.slice(-FAILURE_LINES).join('\n');
+    return lines.at(-1) ?? '';
+}
+/** Options of git itself that take the next argument as their value. */
+const GLOBAL_WITH_VALUE = new Set(['-C', '-c', '--git-dir', '--work-tree', '--namespace', '--config-env']);
+/** The subcommand of a git argv, after git's own options: `clone` for `-C dir -c a=b clone …`. */
+function gitSubcommand(args) {
+    for (let i = 0; i < args.length; i++) {
+        if (GLOBAL_WITH_VALUE.has(args[i]))
+            i++;
+        else if (!args[i].startsWith('-'))
+            return args[i];
+    }
+    return '';
+}
+/**
+ * The same failure said the way git users need it:
+ * `git <subcommand> failed (exit code N): <what went wrong>`. Still an ExecError,
+ * with the same argv, code and output.
+ */
+function gitError(error) {
+    const subcommand = gitSubcommand(error.args);
+    const name = subcommand ? `git ${subcommand}` : 'git';
+    const what = gitFailure(error.stderr) || gitFailure(error.stdout);
+    let head;
+    if (error.code !== null) {
+        head = `${name} failed (exit code ${error.code})`;
+    }
+    else {
+        // Not started, timed out or killed: run() said which on its first line.
+        const first = error.message.split('\n')[0].replace(/:$/, '');
+        head = first.startsWith('git ') ? `${name} ${first.slice('git '.length)}` : `${name} failed: ${first}`;
+    }
+    return new ExecError(what ? `${head}: ${what}` : head, error.command, error.args, error.code, error.stdout, error.stderr);
+}
+/**
+ * git through the one exec wrapper: never prompts for credentials (a CI job
+ * or a script would hang), never prints the detached-HEAD advice, and allows
+ * file-transport submodules only for a repository that is itself local. A
+ * failure throws an ExecError whose message is git's own account of it
+ * (see gitError); a cancellation throws exec's AbortError.
+ */
+async function git(args, options) {
+    const onGitLine = options.onGitLine;
+    const config = ['-c', 'advice.detachedHead=false'];
+    if (isLocalRepo(options.repo))
+        config.push('-c', 'protocol.file.allow=always');
+    try {
+        return await run('git', [...config, ...args], {
+            cwd: options.cwd,
+            env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: 'true' },
+            debug: options.debug,
+            timeoutMs: options.timeoutMs,
+            signal: options.signal,
+            onLine: onGitLine ? (line) => onGitLine(line) : undefined,
+            splitOnCarriageReturn: onGitLine !== undefined
+        });
+    }
+    catch (error) {
+        throw error instanceof ExecError ? gitError(error) : error;
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/pipeline/idf.ts
@@ -43310,17 +43470,80 @@ async function pruneInstall(idf) {
     await (0,promises_namespaceObject.rm)(external_node_path_default().join(idf.toolsPath, 'dist'), { recursive: true, force: true });
 }
 
+;// CONCATENATED MODULE: ./src/pipeline/mirrors.ts
+function escapeRegex(text) {
+    return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+function trustedHost(url) {
+    return url.startsWith('http://') ? new URL(url).hostname : undefined;
+}
+/** What the install container's environment gets for these mirrors. */
+function mirrorEnv(mirrors) {
+    const env = {};
+    const map = [];
+    if (mirrors.github)
+        map.push(`^${escapeRegex('https://github.com')},${mirrors.github}`);
+    if (mirrors.espressif)
+        map.push(`^${escapeRegex('https://dl.espressif.com')},${mirrors.espressif}`);
+    if (map.length)
+        env.IDF_MIRROR_PREFIX_MAP = map.join(';');
+    if (mirrors.githubAssets)
+        env.IDF_GITHUB_ASSETS = mirrors.githubAssets;
+    const wheels = mirrors.pipWheels ?? (mirrors.espressif ? `${mirrors.espressif}/pypi` : undefined);
+    if (mirrors.pipIndex)
+        env.PIP_INDEX_URL = mirrors.pipIndex;
+    if (wheels)
+        env.IDF_PIP_WHEELS_URL = wheels;
+    const trusted = [mirrors.pipIndex, wheels].flatMap((url) => (url ? [trustedHost(url)] : []));
+    const hosts = [...new Set(trusted.filter((h) => h !== undefined))];
+    if (hosts.length)
+        env.PIP_TRUSTED_HOST = hosts.join(' ');
+    return env;
+}
+/** Which input mirrors a download host, for an error that says what to set. Pure. */
+function mirrorInputFor(host) {
+    if (host === 'github.com' || host.endsWith('.githubusercontent.com'))
+        return 'idf-tools-mirror';
+    if (host === 'dl.espressif.com')
+        return 'espressif-mirror';
+    if (host === 'pypi.org' || host === 'files.pythonhosted.org')
+        return 'pip-index';
+    return undefined;
+}
+/** Lines of installer output that say a download failed. */
+const DOWNLOAD_FAILED = /Failed to download|Download failure|urlopen error|Could not fetch URL|Max retries exceeded|Failed to establish a new connection|Temporary failure in name resolution|Could not find a version that satisfies|Network is unreachable/i;
+/**
+ * When install.sh failed for want of a download: the host it could not
+ * reach and the input that mirrors it, in words. Pure.
+ */
+function downloadFailureHint(output) {
+    const lines = output.split('\n').slice(-80);
+    if (!lines.some((line) => DOWNLOAD_FAILED.test(line)))
+        return undefined;
+    const hosts = lines.flatMap((line) => [...line.matchAll(/\bhttps?:\/\/([A-Za-z0-9.-]+)/g)].map((m) => m[1]));
+    const host = hosts.at(-1);
+    if (!host)
+        return undefined;
+    const input = mirrorInputFor(host);
+    return input
+        ? `ESP-IDF's install.sh could not download from ${host}. If this machine cannot reach it, set ${input} to a mirror of it (the README's mirror table says which input covers which host).`
+        : `ESP-IDF's install.sh could not download from ${host}: check that this mirror answers from inside the container (network input).`;
+}
+
 ;// CONCATENATED MODULE: ./src/pipeline/resources.ts
 /**
  * The plan's resources in words: for each thing a build needs, what it is,
  * where it lives, whether it is here, and how it will be had. Pure.
  */
 
+
 const USE = 'use it as it is';
 function imageView(image, cached) {
     const view = {
         name: 'image',
-        identity: image.mode === 'build' ? `${image.ref} (built from docker/)` : image.ref,
+        identity: image.mode === 'build'
+            ? `${image.ref} (built from docker/${ERA_IMAGES[image.era].dockerfile}, Python ${image.python})`
+            : image.ref,
         where: 'the Docker engine',
         presence: image.present ? 'present' : 'absent',
         steps: [USE]
@@ -43328,7 +43551,7 @@ function imageView(image, cached) {
     if (image.present)
         return view;
     if (image.build) {
-        const build = `build it: ${formatArgv('docker', image.build.args)}`;
+        const build = `build it (older images of its era are then removed): ${formatArgv('docker', image.build.args)}`;
         view.steps = cached
             ? [
                 `restore ${image.build.tar} from the Actions cache (key ${image.build.cacheKey}) and docker load it`,
@@ -43632,6 +43855,8 @@ async function extract(archive, dest, ctx) {
 
 
 
+
+
 /** The run-specific values a plan holds in place of the real ones. */
 const RUN_SPECIFIC = [
     'containers[].spec.name (each run names its containers afresh)',
@@ -43643,7 +43868,7 @@ const UNKNOWN_IDF_DIR = '/unknown-until-run/esp-idf-entry';
 /** Plans a goal for a resolved tree. Writes nothing. */
 async function makePlan(inputs, resolution, goal, env) {
     const engine = await env.docker.check();
-    const image = await planImage({ image: inputs.image, dockerDir: env.dockerDir, network: inputs.network }, env.docker, env.places);
+    const image = await planImage(imageRequest(inputs, env.dockerDir, resolution), env.docker, env.places);
     const toolchain = resolution.toolchain ? planToolchain(resolution.toolchain, env.tools) : undefined;
     const idf = await planIdf({
         repo: inputs.idfRepo,
@@ -43668,7 +43893,7 @@ async function makePlan(inputs, resolution, goal, env) {
         targets: inputs.targets,
         user: env.user,
         network: inputs.network,
-        mirror: inputs.idfToolsMirror
+        mirrorEnv: mirrorEnv(inputs.mirrors)
     };
     const cache = { use: inputs.cache, available: inputs.cache && env.cache.available, ccache: inputs.ccache };
     const core = { goal, resolution, engine, cache, image, toolchain, idf, ccache, settings };
@@ -43678,10 +43903,22 @@ async function makePlan(inputs, resolution, goal, env) {
         containers: plannedContainers(core, {
             idfPath: idf.entry?.idfPath ?? entryPaths(UNKNOWN_IDF_DIR).idfPath,
             toolsPath: idf.entry?.toolsPath ?? entryPaths(UNKNOWN_IDF_DIR).toolsPath,
+            idfEntry: idf.entry ? { dir: idf.entry.dir, key: idf.entry.key } : undefined,
             toolchainDir: toolchain?.dir,
             ccacheDir: ccache?.dir
         }),
         runSpecific: RUN_SPECIFIC
+    };
+}
+/** The image a resolved tree needs: its era's, built with the inputs' build arguments, or the one named. Pure. */
+function imageRequest(inputs, dockerDir, needs) {
+    return {
+        image: inputs.image,
+        dockerDir,
+        network: inputs.network,
+        era: imageEra(needs.buildSystem, needs.idf.ref),
+        buildArgs: inputs.imageBuildArgs,
+        python: pythonRange(needs.buildSystem, needs.idf.ref)
     };
 }
 /** The build container's inputs: the plan's settings and the resources' paths. Pure. */
@@ -43718,7 +43955,7 @@ function plannedContainers(plan, paths) {
                 idfPath: paths.idfPath,
                 toolsPath: paths.toolsPath,
                 chips: resolution.chips,
-                mirror: settings.mirror,
+                mirrorEnv: settings.mirrorEnv,
                 user: settings.user,
                 network: settings.network
             }, 'esp32-build-install-<run>')
@@ -43758,6 +43995,7 @@ function plannedContainers(plan, paths) {
 
 
 
+
 async function timed(durations, name, fn) {
     const start = performance.now();
     try {
@@ -43775,6 +44013,7 @@ async function execute(plan, env, durations = {}) {
     const containers = plannedContainers({ ...plan, idf: { ...plan.idf, present: !prepared.idf.needsInstall } }, {
         idfPath: prepared.idf.idfPath,
         toolsPath: prepared.idf.toolsPath,
+        idfEntry: { dir: prepared.idf.dir, key: prepared.idf.key },
         toolchainDir: prepared.toolchain?.dir,
         ccacheDir: prepared.ccache?.dir
     });
@@ -43799,9 +44038,18 @@ async function runPlanned(container, prepared, env, durations) {
             ? 'The build'
             : `make ${spec.command.slice(1).join(' ')}`;
     return timed(durations, container.role, () => env.progress.phase(container.title, async (log) => {
-        if (container.role === 'install')
-            await (0,promises_namespaceObject.mkdir)(prepared.idf.toolsPath, { recursive: true });
-        return runContainer(env.docker, spec, log, what, env.signal);
+        if (container.role !== 'install')
+            return runContainer(env.docker, spec, log, what, env.signal);
+        await (0,promises_namespaceObject.mkdir)(prepared.idf.toolsPath, { recursive: true });
+        try {
+            return await runContainer(env.docker, spec, log, what, env.signal);
+        }
+        catch (error) {
+            const hint = error instanceof BuildError ? downloadFailureHint(error.output) : undefined;
+            if (hint)
+                throw new BuildError(`${error instanceof Error ? error.message : error}\n${hint}`, error.output);
+            throw error;
+        }
     }));
 }
 function builtFirmware(plan) {
@@ -44146,7 +44394,10 @@ function inputRef(input, supported, warnings) {
             : `ESP-IDF ${ref} was chosen, but this MicroPython names no supported ESP-IDF version to check it against.`);
     }
     else if (match.experimental) {
-        warnings.push(`This MicroPython marks ESP-IDF ${describeRef(match.ref)} support as experimental.`);
+        const v3 = supported.find((entry) => !entry.experimental);
+        throw new ResolveError(`ESP-IDF ${describeRef(match.ref)} is the experimental V4 pin of this MicroPython's legacy Makefile, and it cannot build: ` +
+            'that Makefile then demands pyparsing 2.3.1, which no supported image has. ' +
+            `Use idf-version: auto${v3 ? ` (ESP-IDF ${describeRef(v3.ref)}, the V3 pin)` : ''}, or MicroPython v1.15 or later for ESP-IDF v4.`);
     }
     return { ref, pinSource: 'input' };
 }
