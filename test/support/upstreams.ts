@@ -201,10 +201,10 @@ const IDF_RELEASES: IdfRelease[] = [
 /** Master after the last tag: development of the next minor version. */
 const IDF_MASTER: IdfRelease = { tag: 'v5.5-dev', version: [5, 5, 0], esptool: 4, toolset: TOOLSETS.idf54 };
 
-type TreeEntry = { mode: '100644' | '100755'; data: Buffer } | { mode: '160000'; sha: string };
-type Tree = Map<string, TreeEntry>;
+export type TreeEntry = { mode: '100644' | '100755'; data: Buffer } | { mode: '160000'; sha: string };
+export type Tree = Map<string, TreeEntry>;
 
-const file = (text: string | Buffer, executable = false): TreeEntry => ({
+export const file = (text: string | Buffer, executable = false): TreeEntry => ({
   mode: executable ? '100755' : '100644',
   data: Buffer.isBuffer(text) ? text : Buffer.from(text)
 });
@@ -228,7 +228,7 @@ function runWithInput(command: string, args: string[], input: Buffer): Promise<v
   });
 }
 
-async function sha256File(filePath: string): Promise<string> {
+export async function sha256File(filePath: string): Promise<string> {
   return createHash('sha256')
     .update(await fs.readFile(filePath))
     .digest('hex');
@@ -254,7 +254,7 @@ function wrapperScript(prefix: string, tool: string, crosstool: string, gcc: str
 }
 
 /** Writes <stage>/<topDir>/bin/<prefix>-<tool> wrappers. */
-async function stageToolchain(
+export async function stageToolchain(
   stage: string,
   topDir: string,
   prefixes: string[],
@@ -275,7 +275,7 @@ async function stageToolchain(
 }
 
 /** A reproducible tarball of <stage>/<topDir>, compressed by extension (.tar.gz or .tar.xz). */
-async function packTarball(stage: string, topDir: string, out: string): Promise<void> {
+export async function packTarball(stage: string, topDir: string, out: string): Promise<void> {
   await fs.mkdir(path.dirname(out), { recursive: true });
   const compress = out.endsWith('.tar.xz') ? '-J' : '-z';
   await run('tar', [
@@ -351,7 +351,7 @@ function toolsJson(set: Toolset, assets: Map<string, BuiltAsset>): string {
 
 const IDENT = 'Fixture Upstream <fixture@example.invalid>';
 
-class ImportStream {
+export class ImportStream {
   private readonly chunks: Buffer[] = [];
   private nextMark = 1;
   private clock: number;
@@ -416,7 +416,7 @@ class ImportStream {
 }
 
 /** An empty bare repository that, like GitHub, serves any reachable commit and partial clones. */
-async function initBare(gitDir: string): Promise<void> {
+export async function initBare(gitDir: string): Promise<void> {
   await run('git', ['init', '--bare', '--quiet', '--initial-branch=master', gitDir]);
   await fs.appendFile(
     path.join(gitDir, 'config'),
@@ -464,7 +464,7 @@ function versionHeader([major, minor, patch]: [number, number, number]): string 
   ].join('\n');
 }
 
-function stubCheck(revision: number): string {
+export function stubCheck(revision: number): string {
   return [
     '/*',
     ` * This ESP-IDF version ships esptool with flasher stub revision ${revision} (the`,
@@ -551,20 +551,18 @@ function idfTree(
   return tree;
 }
 
-interface BuiltRepos {
-  idfTags: Record<string, string>;
-  idfBranches: Record<string, string>;
-  masterTree: Tree;
-}
+/** esptool's flasher-stub revision (the one flasher_stub_check.c demands) of each ESPTOOL_RELEASES entry. */
+export const ESPTOOL_STUB_REVISIONS: readonly number[] = ESPTOOL_RELEASES.map((r) => r.stub);
 
-async function buildRepos(root: string, toolsets: Map<Toolset, string>): Promise<BuiltRepos> {
+/**
+ * Creates <gitRoot>/esptool-stub.git and <gitRoot>/esptool.git (bare): one
+ * esptool commit per ESPTOOL_RELEASES entry, each tagged and pinning its
+ * flasher_stub submodule (relative URL ../../espressif/esptool-stub.git).
+ * Returns the esptool commit of each entry, in ESPTOOL_RELEASES order.
+ */
+export async function buildEsptoolRepos(gitRoot: string): Promise<string[]> {
   const sources = await fixtureSources();
-  const gitRoot = path.join(root, 'git', 'espressif');
-  const dirs = {
-    stub: path.join(gitRoot, 'esptool-stub.git'),
-    esptool: path.join(gitRoot, 'esptool.git'),
-    idf: path.join(gitRoot, 'esp-idf.git')
-  };
+  const dirs = { stub: path.join(gitRoot, 'esptool-stub.git'), esptool: path.join(gitRoot, 'esptool.git') };
   await Promise.all(Object.values(dirs).map(initBare));
 
   const stub = new ImportStream();
@@ -588,7 +586,21 @@ async function buildRepos(root: string, toolsets: Map<Toolset, string>): Promise
     return mark;
   });
   const esptoolShas = await esptool.importInto(dirs.esptool);
-  const esptoolSha = (release: IdfRelease) => esptoolShas.get(esptoolMarks[release.esptool])!;
+  return esptoolMarks.map((mark) => esptoolShas.get(mark)!);
+}
+
+interface BuiltRepos {
+  idfTags: Record<string, string>;
+  idfBranches: Record<string, string>;
+  masterTree: Tree;
+}
+
+async function buildRepos(root: string, toolsets: Map<Toolset, string>): Promise<BuiltRepos> {
+  const sources = await fixtureSources();
+  const gitRoot = path.join(root, 'git', 'espressif');
+  const idfDir = path.join(gitRoot, 'esp-idf.git');
+  const [esptoolShas] = await Promise.all([buildEsptoolRepos(gitRoot), initBare(idfDir)]);
+  const esptoolSha = (release: IdfRelease) => esptoolShas[release.esptool];
 
   const idf = new ImportStream();
   const tagMarks = new Map<string, number>();
@@ -614,7 +626,7 @@ async function buildRepos(root: string, toolsets: Map<Toolset, string>): Promise
     branchTree,
     tagMarks.get('v5.2.2')
   );
-  const idfShas = await idf.importInto(dirs.idf);
+  const idfShas = await idf.importInto(idfDir);
 
   return {
     idfTags: Object.fromEntries([...tagMarks].map(([tag, mark]) => [tag, idfShas.get(mark)!])),
@@ -626,7 +638,7 @@ async function buildRepos(root: string, toolsets: Map<Toolset, string>): Promise
 // ---------------------------------------------------------------------------
 // HTTP
 
-async function startServer(wwwRoot: string, host: string): Promise<FixtureUpstreams['http']> {
+export async function startServer(wwwRoot: string, host: string): Promise<FixtureUpstreams['http']> {
   const requests: string[] = [];
   let down = false;
   const server = createServer((req, res) => {
