@@ -2350,8 +2350,14 @@ function escapeRegex(text) {
 function trustedHost(url) {
     return url.startsWith('http://') ? new URL(url).hostname : undefined;
 }
-/** What the install container's environment gets for these mirrors. */
-function mirrorEnv(mirrors) {
+/**
+ * What the install container's environment gets for these mirrors. ESP-IDF
+ * v4.x always adds https://dl.espressif.com/pypi as an extra index (its
+ * idf_tools.py has it built in, and no variable rewrites it): with an
+ * Espressif mirror, so with that host presumably unreachable, pip tries it
+ * once per package instead of five times.
+ */
+function mirrorEnv(mirrors, idfMajor) {
     const env = {};
     const map = [];
     if (mirrors.github)
@@ -2371,6 +2377,8 @@ function mirrorEnv(mirrors) {
     const hosts = [...new Set(trusted.filter((h) => h !== undefined))];
     if (hosts.length)
         env.PIP_TRUSTED_HOST = hosts.join(' ');
+    if (idfMajor === 4 && mirrors.espressif)
+        env.PIP_RETRIES = '1';
     return env;
 }
 /** Which input mirrors a download host, for an error that says what to set. Pure. */
@@ -2730,6 +2738,7 @@ async function extract(archive, dest, ctx) {
 
 
 
+
 /** The run-specific values a plan holds in place of the real ones. */
 const RUN_SPECIFIC = [
     'containers[].spec.name (each run names its containers afresh)',
@@ -2766,7 +2775,7 @@ async function makePlan(inputs, resolution, goal, env) {
         targets: inputs.targets,
         user: env.user,
         network: inputs.network,
-        mirrorEnv: mirrorEnv(inputs.mirrors)
+        mirrorEnv: mirrorEnv(inputs.mirrors, idfVersionOfRef(resolution.idf.ref)?.major)
     };
     const cache = { use: inputs.cache, available: inputs.cache && env.cache.available, ccache: inputs.ccache };
     const core = { goal, resolution, engine, cache, image, toolchain, idf, ccache, settings };

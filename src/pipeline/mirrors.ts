@@ -20,8 +20,14 @@ function trustedHost(url: string): string | undefined {
   return url.startsWith('http://') ? new URL(url).hostname : undefined;
 }
 
-/** What the install container's environment gets for these mirrors. */
-export function mirrorEnv(mirrors: Mirrors): Record<string, string> {
+/**
+ * What the install container's environment gets for these mirrors. ESP-IDF
+ * v4.x always adds https://dl.espressif.com/pypi as an extra index (its
+ * idf_tools.py has it built in, and no variable rewrites it): with an
+ * Espressif mirror, so with that host presumably unreachable, pip tries it
+ * once per package instead of five times.
+ */
+export function mirrorEnv(mirrors: Mirrors, idfMajor?: number): Record<string, string> {
   const env: Record<string, string> = {};
   const map: string[] = [];
   if (mirrors.github) map.push(`^${escapeRegex('https://github.com')},${mirrors.github}`);
@@ -34,6 +40,7 @@ export function mirrorEnv(mirrors: Mirrors): Record<string, string> {
   const trusted = [mirrors.pipIndex, wheels].flatMap((url) => (url ? [trustedHost(url)] : []));
   const hosts = [...new Set(trusted.filter((h): h is string => h !== undefined))];
   if (hosts.length) env.PIP_TRUSTED_HOST = hosts.join(' ');
+  if (idfMajor === 4 && mirrors.espressif) env.PIP_RETRIES = '1';
   return env;
 }
 

@@ -22,6 +22,7 @@ import { dockerRunArgs } from './docker.js';
 import type { Goal, MakeStep } from './goal.js';
 import { entryPaths, planIdf, type IdfPlan } from './idf.js';
 import { mirrorEnv } from './mirrors.js';
+import { idfVersionOfRef } from '../idf-versions.js';
 import { imageEra, pythonRange } from './era.js';
 import { planImage, type ImagePlan, type ImageRequest } from './image.js';
 import { describeResources, type ResourceView } from './resources.js';
@@ -133,7 +134,7 @@ export async function makePlan(
     targets: inputs.targets,
     user: env.user,
     network: inputs.network,
-    mirrorEnv: mirrorEnv(inputs.mirrors)
+    mirrorEnv: mirrorEnv(inputs.mirrors, idfVersionOfRef(resolution.idf.ref)?.major)
   };
   const cache = { use: inputs.cache, available: inputs.cache && env.cache.available, ccache: inputs.ccache };
   const core = { goal, resolution, engine, cache, image, toolchain, idf, ccache, settings };

@@ -35,9 +35,12 @@ async function sharedDir(mode: 0o755 | 0o777 = 0o755): Promise<string> {
 }
 
 /** A directory with an export.sh standing in for an ESP-IDF checkout's. */
+/** An ESP-IDF directory with this export.sh, and a tools/idf.py for it to put on PATH. */
 async function fakeIdf(exportScript: string): Promise<string> {
   const dir = await sharedDir();
   await fs.writeFile(path.join(dir, 'export.sh'), exportScript, { mode: 0o644 });
+  await fs.mkdir(path.join(dir, 'tools'), { mode: 0o755 });
+  await fs.writeFile(path.join(dir, 'tools', 'idf.py'), '#!/bin/sh\necho idf.py\n', { mode: 0o755 });
   return dir;
 }
 
@@ -291,6 +294,7 @@ describe('ESP32_DEVEL_EXPORT=1', () => {
     'if [ -n "$SOME_UNSET_VARIABLE" ]; then echo never; fi',
     'export FAKE_IDF_EXPORTED="yes, $# arguments"',
     'export PATH="$IDF_PATH/tools:$PATH"',
+    'export IDF_PYTHON_ENV_PATH=/opt/esp32-devel/espressif/python_env/idf5.2_py3.11_env',
     'echo "Done! You can now compile ESP-IDF projects."',
     ''
   ].join('\n');
@@ -344,6 +348,33 @@ describe('ESP32_DEVEL_EXPORT=1', () => {
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain('cannot find the Python env');
     expect(result.stderr).toContain(`sourcing ${CONTAINER.idfPath}/export.sh failed`);
+  });
+
+  // ESP-IDF v5.4 and later: export.sh evals activate.py's output, then returns 0 whatever happened.
+  test('fails, naming the entry to reset, when export.sh returned 0 without setting up the environment', async () => {
+    const entry = [
+      '-e',
+      'ESP32_DEVEL_IDF_ENTRY=/cache/idf/v5.5.1-abc',
+      '-e',
+      'ESP32_DEVEL_IDF_KEY=esp32-idf-v1-key'
+    ];
+    const noIdfPy = await fakeIdf('echo "activate.py: broken environment" >&2\nreturn 0\n');
+    const result = await runInImage(image, ['echo', 'should not run'], {
+      args: [...exportArgs(noIdfPy), ...entry]
+    });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain('activate.py: broken environment');
+    expect(result.stderr).toContain(`${CONTAINER.idfPath}/export.sh did not put idf.py on PATH`);
+    expect(result.stderr).toContain(
+      'The ESP-IDF entry /cache/idf/v5.5.1-abc is broken: remove it (rm -rf /cache/idf/v5.5.1-abc)'
+    );
+    expect(result.stderr).toContain('gh cache delete esp32-idf-v1-key');
+
+    const noEnv = await fakeIdf('export PATH="$IDF_PATH/tools:$PATH"\nreturn 0\n');
+    const second = await runInImage(image, ['echo', 'should not run'], { args: exportArgs(noEnv) });
+    expect(second.code).toBe(1);
+    expect(second.stderr).toContain('did not set IDF_PYTHON_ENV_PATH');
   });
 
   test('fails clearly when there is no export.sh', async () => {

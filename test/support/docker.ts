@@ -1,7 +1,9 @@
 /**
  * Real Docker for the integration tests: checks that an engine answers, builds
- * the project's image from docker/ once per machine, and runs containers the
- * way the action does (an arbitrary UID:GID with HOME under /tmp).
+ * the project's images from docker/ once per machine (docker/Dockerfile, and
+ * docker/Dockerfile.idf4 on a local bullseye base it makes when missing), and
+ * runs containers the way the action does (an arbitrary UID:GID with HOME
+ * under /tmp).
  *
  * Nothing here skips: without a working engine the tests fail, loudly.
  */
@@ -10,7 +12,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { run, type RunResult } from '../../src/exec.js';
+import { lastLines, run, type RunResult } from '../../src/exec.js';
 import { CONTAINER } from '../../src/layout.js';
 import { PROJECT } from './project.js';
 
@@ -119,37 +121,155 @@ async function withLock<T>(name: string, timeoutMs: number, fn: () => Promise<T>
   }
 }
 
-let testImage: Promise<string> | undefined;
+/** `--build-arg` pairs, in a stable order. */
+export type BuildArgs = Readonly<Record<string, string>>;
+
+/** What one test image is built from: its repository, Dockerfile and build arguments. */
+interface ImageRecipe {
+  /** The image's repository; the tag is `test-<hash>`. */
+  repository: string;
+  /** A Dockerfile under docker/. */
+  dockerfile: string;
+  buildArgs: BuildArgs;
+}
+
+/** `--build-arg NAME=VALUE` for each argument, sorted by name. */
+export function buildArgFlags(buildArgs: BuildArgs): string[] {
+  return Object.keys(buildArgs)
+    .sort()
+    .flatMap((name) => ['--build-arg', `${name}=${buildArgs[name]}`]);
+}
+
+/** The tag of a recipe: a hash of docker/ and of the build arguments. */
+async function recipeTag(recipe: ImageRecipe): Promise<string> {
+  const flags = buildArgFlags(recipe.buildArgs);
+  if (recipe.dockerfile === 'Dockerfile' && flags.length === 0)
+    return `${recipe.repository}:test-${await dockerDirHash()}`;
+  const hash = createHash('sha256')
+    .update(`${await dockerDirHash()}\0${recipe.dockerfile}\0${flags.join('\0')}`)
+    .digest('hex')
+    .slice(0, 12);
+  return `${recipe.repository}:test-${hash}`;
+}
+
+/** The `docker build` argv (after `docker`) for a recipe; labelled esp32-devel.test=1. */
+function testImageBuildArgs(recipe: ImageRecipe, tag: string): string[] {
+  return [
+    'build',
+    '--force-rm',
+    '--label',
+    'esp32-devel.test=1',
+    ...buildArgFlags(recipe.buildArgs),
+    '--file',
+    path.join(DOCKER_DIR, recipe.dockerfile),
+    '--tag',
+    tag,
+    DOCKER_DIR
+  ];
+}
+
+/** Builds a recipe unless its tag exists, once per machine (under a lock); returns the tag. */
+async function buildRecipe(recipe: ImageRecipe): Promise<string> {
+  await requireDocker();
+  const tag = await recipeTag(recipe);
+  if (await imageExists(tag)) return tag;
+  return withLock(`esp32-devel-image-${tag.replace(/[^\w.-]/g, '_')}`, IMAGE_BUILD_TIMEOUT_MS, async () => {
+    if (await imageExists(tag)) return tag; // another worker built it meanwhile
+    await run('docker', testImageBuildArgs(recipe, tag), { timeoutMs: IMAGE_BUILD_TIMEOUT_MS });
+    return tag;
+  });
+}
+
+/** Memoises a build per process; a failed build is not remembered: the next caller tries again. */
+function once(build: () => Promise<string>): () => Promise<string> {
+  let pending: Promise<string> | undefined;
+  return () => {
+    if (pending) return pending;
+    const attempt = build();
+    pending = attempt;
+    attempt.catch(() => {
+      if (pending === attempt) pending = undefined;
+    });
+    return attempt;
+  };
+}
 
 /**
- * Builds docker/ into `esp32-devel:test-<hash of docker/>` unless that image
- * already exists, and returns the tag. Safe to call from every test file.
+ * Builds docker/Dockerfile into `esp32-devel:test-<hash of docker/>` unless
+ * that image already exists, and returns the tag. Safe to call from every test file.
  */
-export function buildTestImage(): Promise<string> {
-  if (testImage) return testImage;
-  const pending = (async () => {
-    await requireDocker();
-    const tag = `esp32-devel:test-${await dockerDirHash()}`;
-    if (await imageExists(tag)) return tag;
-    return withLock(`esp32-devel-image-${tag.replace(/[^\w.-]/g, '_')}`, IMAGE_BUILD_TIMEOUT_MS, async () => {
-      if (await imageExists(tag)) return tag; // another worker built it meanwhile
-      await run(
-        'docker',
-        ['build', '--force-rm', '--label', 'esp32-devel.test=1', '--tag', tag, DOCKER_DIR],
-        {
-          timeoutMs: IMAGE_BUILD_TIMEOUT_MS
-        }
-      );
-      return tag;
-    });
-  })();
-  testImage = pending;
-  // A failed build is not remembered: the next caller tries again.
-  pending.catch(() => {
-    if (testImage === pending) testImage = undefined;
+export const buildTestImage = once(() =>
+  buildRecipe({ repository: 'esp32-devel', dockerfile: 'Dockerfile', buildArgs: {} })
+);
+
+/** The local Debian bullseye image that stands in for Ubuntu 20.04 (Python 3.9 rather than 3.8). */
+export const BULLSEYE_BASE = 'esp32-devel-base:bullseye';
+
+/** The build arguments the tests build docker/Dockerfile.idf4 with. */
+export const IDF4_TEST_BUILD_ARGS: BuildArgs = { BASE: BULLSEYE_BASE, ESP32_DEVEL_PYTHON: '3.9' };
+
+/**
+ * Builds docker/Dockerfile.idf4 on the bullseye stand-in (made first when
+ * missing) into `esp32-devel-idf4:test-<hash of docker/ and the build args>`.
+ */
+export const buildIdf4TestImage = once(async () => {
+  await requireBullseyeBase();
+  return buildRecipe({
+    repository: 'esp32-devel-idf4',
+    dockerfile: 'Dockerfile.idf4',
+    buildArgs: IDF4_TEST_BUILD_ARGS
   });
-  return pending;
+});
+
+/** debootstrap of a minimal Debian, then its import: a few minutes at worst. */
+export const BASE_IMAGE_TIMEOUT_MS = 15 * 60_000;
+
+/**
+ * Makes `image` from a minimal Debian `suite` the way .ci/run does, unless it
+ * exists (`debootstrap --variant=minbase SUITE DIR`, then `docker import`):
+ * no registry is reachable, Debian's archive is. Needs root and debootstrap.
+ * Returns the image.
+ */
+export async function requireDebianBase(image: string, suite: string): Promise<string> {
+  await requireDocker();
+  if (await imageExists(image)) return image;
+  return withLock(`esp32-devel-base-${image.replace(/[^\w.-]/g, '_')}`, BASE_IMAGE_TIMEOUT_MS, async () => {
+    if (await imageExists(image)) return image; // another worker made it meanwhile
+    const missing = `The base image ${image} is missing and cannot be made here`;
+    if (hostUser().uid !== 0)
+      throw new Error(`${missing}: debootstrap needs root. Run .ci/run (as root), or make it by hand.`);
+    const found = await run('bash', ['-c', 'command -v debootstrap'], { allowFailure: true });
+    if (found.code !== 0)
+      throw new Error(
+        `${missing}: debootstrap is not installed (apt-get install debootstrap, or run .ci/run).`
+      );
+    const work = await fs.mkdtemp(path.join(os.tmpdir(), `esp32-${suite}-`));
+    try {
+      const rootfs = path.join(work, 'rootfs');
+      const debootstrap = await run(found.stdout.trim(), ['--variant=minbase', suite, rootfs], {
+        allowFailure: true,
+        timeoutMs: BASE_IMAGE_TIMEOUT_MS
+      });
+      if (debootstrap.code !== 0) {
+        const log = await fs
+          .readFile(path.join(rootfs, 'debootstrap', 'debootstrap.log'), 'utf8')
+          .catch(() => '');
+        throw new Error(
+          `${missing}: debootstrap --variant=minbase ${suite} failed (exit ${debootstrap.code}):\n` +
+            lastLines(`${debootstrap.stdout}\n${debootstrap.stderr}\n${log}`, 30)
+        );
+      }
+      const script = 'set -o pipefail; tar -C "$1" -c . | docker import - "$2"';
+      await run('bash', ['-c', script, 'import', rootfs, image], { timeoutMs: BASE_IMAGE_TIMEOUT_MS });
+      return image;
+    } finally {
+      await fs.rm(work, { recursive: true, force: true });
+    }
+  });
 }
+
+/** {@link requireDebianBase} for {@link BULLSEYE_BASE}, the stand-in for ubuntu:20.04. */
+export const requireBullseyeBase = once(() => requireDebianBase(BULLSEYE_BASE, 'bullseye'));
 
 /** `--user UID:GID -e HOME=/tmp/esp32-home`, as the action runs the image. */
 export function userArgs(user: { uid: number; gid: number }): string[] {
@@ -231,10 +351,15 @@ export async function removeSharedDir(dir: string, image?: string): Promise<void
   await fs.rm(dir, { recursive: true, force: true });
 }
 
-/** The Python version the Dockerfile declares on its `ENV ESP32_DEVEL_PYTHON=x.y` line. */
-export async function declaredPython(): Promise<string> {
-  const dockerfile = await fs.readFile(path.join(DOCKER_DIR, 'Dockerfile'), 'utf8');
-  const match = /^ENV ESP32_DEVEL_PYTHON=(\d+\.\d+)\s*$/m.exec(dockerfile);
-  if (!match) throw new Error('docker/Dockerfile has no `ENV ESP32_DEVEL_PYTHON=<x.y>` line');
+/**
+ * The Python version a Dockerfile under docker/ declares by default: its
+ * `ARG ESP32_DEVEL_PYTHON=x.y` line (which its `ENV ESP32_DEVEL_PYTHON` takes).
+ */
+export async function declaredPython(dockerfile = 'Dockerfile'): Promise<string> {
+  const text = await fs.readFile(path.join(DOCKER_DIR, dockerfile), 'utf8');
+  const match = /^ARG ESP32_DEVEL_PYTHON=(\d+\.\d+)\s*$/m.exec(text);
+  if (!match) throw new Error(`docker/${dockerfile} has no \`ARG ESP32_DEVEL_PYTHON=<x.y>\` line`);
+  if (!/^ENV ESP32_DEVEL_PYTHON=\$\{ESP32_DEVEL_PYTHON\}\s*$/m.test(text))
+    throw new Error(`docker/${dockerfile} has no \`ENV ESP32_DEVEL_PYTHON=\${ESP32_DEVEL_PYTHON}\` line`);
   return match[1];
 }

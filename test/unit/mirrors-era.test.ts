@@ -22,6 +22,12 @@ describe('mirrorEnv', () => {
     });
   });
 
+  it('ESP-IDF v4 asks dl.espressif.com/pypi whatever it is told: with a mirror of it, pip tries once', () => {
+    expect(mirrorEnv({ espressif: 'https://m.example/e' }, 4)).toMatchObject({ PIP_RETRIES: '1' });
+    expect(mirrorEnv({ espressif: 'https://m.example/e' }, 5)).not.toHaveProperty('PIP_RETRIES');
+    expect(mirrorEnv({}, 4)).not.toHaveProperty('PIP_RETRIES');
+  });
+
   it('sets nothing without mirrors, and trusts only plain-http hosts', () => {
     expect(mirrorEnv({})).toEqual({});
     expect(
