@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { descendants } from '../../src/cli/host.js';
 import { run } from '../../src/exec.js';
-import { requireDocker } from '../support/docker.js';
+import { requireBullseyeBase, requireDocker } from '../support/docker.js';
 import { createMicroPythonTree, type FixtureTree } from '../support/micropython-tree.js';
 import { dockerGid, PROJECT } from '../support/runner.js';
 import { groupId, openPseudoTerminal, type PseudoTerminal } from '../support/serial.js';
@@ -214,6 +214,41 @@ describe('the command line itself', () => {
       chips: ['esp32'],
       buildDir: 'ports/esp32/build-GENERIC'
     });
+  });
+});
+
+describe('the image of an ESP-IDF era', () => {
+  it('image --idf-version v4.4 builds (or finds) docker/Dockerfile.idf4 and prints its reference last', async () => {
+    await requireBullseyeBase();
+    const home = await newHome('image-v4');
+    // Ubuntu 20.04 cannot be pulled here: the same Dockerfile on the Debian bullseye stand-in.
+    const standIn = [
+      '--image-build-args',
+      'BASE=esp32-devel-base:bullseye',
+      '--image-build-args',
+      'ESP32_DEVEL_PYTHON=3.9'
+    ];
+    const plan = await cli(['image', '--idf-version', 'v4.4', ...standIn, '--dry-run', '--json'], { home });
+    expectSuccess(plan);
+    const planned = JSON.parse(plan.stdout) as { ref: string; era: string; python: string };
+    expect(planned).toMatchObject({ era: 'idf4', python: '3.9' });
+    expect(planned.ref).toMatch(/^esp32-devel:idf4-[0-9a-f]{16}$/);
+
+    const result = await cli(['image', '--idf-version', 'v4.4', ...standIn], { home });
+    expectSuccess(result);
+    expect(result.stdout.trim().split('\n').at(-1)).toBe(planned.ref);
+    const inspect = await run('docker', [
+      'image',
+      'inspect',
+      '--format',
+      '{{json .Config.Env}}',
+      planned.ref
+    ]);
+    expect(inspect.stdout).toContain('ESP32_DEVEL_PYTHON=3.9');
+
+    // A v5 ESP-IDF gets the bookworm image instead.
+    const v5 = await cli(['image', '--idf-version', 'v5.2.2', '--dry-run', '--json'], { home });
+    expect(JSON.parse(v5.stdout)).toMatchObject({ era: 'bookworm', python: '3.11' });
   });
 });
 
@@ -741,9 +776,10 @@ describe('a newcomer with no MicroPython tree', () => {
     const runs = result.stdout.split('\n').filter((line) => line.startsWith('docker run '));
     // install.sh (ESP-IDF is not here yet), then the build in the tree the run would clone.
     expect(runs).toHaveLength(2);
-    const build = runs[1];
-    expect(build).toContain(`--workdir ${clone}`);
-    expect(build).toContain('BOARD=ESP32_GENERIC');
+    expect(runs[1]).toContain(`--workdir ${clone}`);
+    // The build script spans lines (quoted); its arguments follow it.
+    const build = result.stdout.slice(result.stdout.indexOf(runs[1]));
+    expect(build).toMatch(/' esp32-build \d+ 1 BOARD=ESP32_GENERIC$/m);
     expect(existsSync(path.join(home, 'esp32-devel', 'micropython'))).toBe(false);
   });
 
