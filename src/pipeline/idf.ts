@@ -139,8 +139,8 @@ async function lookUp(
   } catch (error) {
     if (signal?.aborted) throw error;
     const message = (error as Error).message;
-    // git's first "fatal:" line says why (not found, refused, dubious ownership…).
-    const failure = /^fatal: .*$/m.exec(message)?.[0] ?? message.split('\n').slice(-1)[0];
+    // git's first "fatal:" says why (not found, refused, dubious ownership…).
+    const failure = /\bfatal: .*$/m.exec(message)?.[0] ?? message.split('\n').slice(-1)[0];
     log.warning(`Could not reach the ESP-IDF repository ${repo}: ${failure}`);
     return { failure };
   }

@@ -223,7 +223,7 @@ describe('planning', () => {
     const { env } = machine();
     const inputs = inputsFor(modern.root, { 'idf-repo': path.join(scratch, 'nowhere.git') });
     const plan = await planFor(inputs, { kind: 'build' }, env);
-    expect(plan.idf.offline).toMatch(/fatal/);
+    expect(plan.idf.offline).toMatch(/^fatal: /);
     const view = plan.resources.find((r) => r.name === 'esp-idf')!;
     expect(view.presence).toBe('unknown');
     expect(view.steps.at(-1)).toMatch(/otherwise fail/);
