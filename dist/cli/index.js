@@ -1852,8 +1852,8 @@ async function lookUp(repo, ref, log, signal) {
         if (signal?.aborted)
             throw error;
         const message = error.message;
-        // git's first "fatal:" line says why (not found, refused, dubious ownership…).
-        const failure = /^fatal: .*$/m.exec(message)?.[0] ?? message.split('\n').slice(-1)[0];
+        // git's first "fatal:" says why (not found, refused, dubious ownership…).
+        const failure = /\bfatal: .*$/m.exec(message)?.[0] ?? message.split('\n').slice(-1)[0];
         log.warning(`Could not reach the ESP-IDF repository ${repo}: ${failure}`);
         return { failure };
     }
