@@ -54,6 +54,8 @@ export interface Mirrors {
   pipIndex?: string;
   /** Espressif's own wheels (dl.espressif.com/pypi). */
   pipWheels?: string;
+  /** ESP-IDF's component registry (components.espressif.com and its file storage). */
+  componentRegistry?: string;
 }
 
 export const DEFAULT_IDF_REPO = 'https://github.com/espressif/esp-idf.git';
@@ -234,6 +236,7 @@ function parseMirrors(optional: (name: string) => string | undefined): Mirrors {
   mirrors.espressif = url('espressif-mirror', 'https://mirror.example/espressif');
   mirrors.pipIndex = url('pip-index', 'https://pypi.example/simple');
   mirrors.pipWheels = url('idf-pip-wheels', 'https://mirror.example/espressif/pypi');
+  mirrors.componentRegistry = url('component-registry-mirror', 'https://mirror.example/components');
   for (const key of Object.keys(mirrors) as (keyof Mirrors)[])
     if (mirrors[key] === undefined) delete mirrors[key];
   return mirrors;

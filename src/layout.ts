@@ -8,5 +8,6 @@ export const CONTAINER = {
   idfToolsPath: '/opt/esp32-devel/espressif',
   toolchain: '/opt/esp32-devel/xtensa-esp32-elf',
   ccacheDir: '/opt/esp32-devel/ccache',
+  componentsDir: '/opt/esp32-devel/components',
   home: '/tmp/esp32-home'
 } as const;

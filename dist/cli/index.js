@@ -6,7 +6,7 @@ import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(699);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(864);
 
 process.exitCode = await (0,_run_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2));
 
@@ -15,7 +15,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 699:
+/***/ 864:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -91,6 +91,12 @@ const OPTIONS = Object.fromEntries([
         help: "Espressif's extra wheel index (default: ESPRESSIF-MIRROR/pypi)"
     },
     {
+        name: 'component-registry-mirror',
+        kind: 'string',
+        value: 'URL',
+        help: "mirror of ESP-IDF's component registry (components.espressif.com), for MicroPython v1.21 and later"
+    },
+    {
         name: 'image-build-args',
         kind: 'list',
         value: 'NAME=VALUE',
@@ -150,6 +156,7 @@ const BUILD = [
     'espressif-mirror',
     'pip-index',
     'idf-pip-wheels',
+    'component-registry-mirror',
     'image',
     'image-build-args',
     'jobs',
@@ -646,6 +653,7 @@ function parseMirrors(optional) {
     mirrors.espressif = url('espressif-mirror', 'https://mirror.example/espressif');
     mirrors.pipIndex = url('pip-index', 'https://pypi.example/simple');
     mirrors.pipWheels = url('idf-pip-wheels', 'https://mirror.example/espressif/pypi');
+    mirrors.componentRegistry = url('component-registry-mirror', 'https://mirror.example/components');
     for (const key of Object.keys(mirrors))
         if (mirrors[key] === undefined)
             delete mirrors[key];
@@ -1098,6 +1106,7 @@ const CONTAINER = {
     idfToolsPath: '/opt/esp32-devel/espressif',
     toolchain: '/opt/esp32-devel/xtensa-esp32-elf',
     ccacheDir: '/opt/esp32-devel/ccache',
+    componentsDir: '/opt/esp32-devel/components',
     home: '/tmp/esp32-home'
 };
 
@@ -1162,6 +1171,14 @@ function buildEnvironment(plan) {
         mounts.push({ host: plan.toolsPath, container: CONTAINER.idfToolsPath });
         env.IDF_TOOLS_PATH = CONTAINER.idfToolsPath;
         env.ESP32_DEVEL_EXPORT = '1';
+        // Manager 2.x checks for newer component versions on every build by default: a
+        // registry request per component and a git fetch per git dependency.
+        env.IDF_COMPONENT_CHECK_NEW_VERSION = '0';
+        Object.assign(env, plan.componentEnv ?? {});
+        if (plan.componentsDir) {
+            mounts.push({ host: plan.componentsDir, container: CONTAINER.componentsDir });
+            env.IDF_COMPONENT_CACHE_PATH = CONTAINER.componentsDir;
+        }
         if (plan.idfEntry) {
             env.ESP32_DEVEL_IDF_ENTRY = plan.idfEntry.dir;
             env.ESP32_DEVEL_IDF_KEY = plan.idfEntry.key;
@@ -1405,6 +1422,14 @@ function ccacheKey(id) {
 function ccacheRestoreKeys(id) {
     return [`${ccacheStem(id)}-`];
 }
+/**
+ * The component manager's download cache: one entry per ESP-IDF and per set
+ * of the tree's component manifests and lock files, so it holds what those
+ * need and nothing that other trees brought.
+ */
+function componentsKey(idfRef, manifestsHash) {
+    return `esp32-components-${KEY_EPOCH}-${safe(idfRef)}-${manifestsHash.slice(0, 16)}`;
+}
 
 ;// CONCATENATED MODULE: ./src/pipeline/ccache.ts
 
@@ -1439,125 +1464,6 @@ async function obtainCcache(plan, ctx) {
             return { dir, hit, fingerprint: (await fingerprint(dir)).id };
     }
     return { dir, hit, fingerprint: before.id };
-}
-
-;// CONCATENATED MODULE: ./src/git.ts
-
-
-/** A local path or file:// URL: its submodules are local too, which git blocks unless told. */
-function isLocalRepo(repo) {
-    return external_node_path_default().isAbsolute(repo) || repo.startsWith('file://');
-}
-/** `--progress` when someone listens, else `--quiet`. */
-function progressArgs(options) {
-    return options.onGitLine ? ['--progress'] : ['--quiet'];
-}
-/** Lines that say what went wrong. */
-const FAILURE = /^(fatal|error|warning):|^remote: (fatal|error)\b/i;
-/** Lines that only say how far git has got. */
-const PROGRESS = [
-    /\d+(\.\d+)?%/,
-    /^remote: (Counting|Compressing|Enumerating|Total|Finding sources)\b/,
-    /^(Receiving objects|Resolving deltas|Updating files|Checking out files|Filtering content|Unpacking objects)\b/,
-    /^Cloning into\b/,
-    /^Submodule '.*' \(.*\) registered for path '.*'$/,
-    /^Submodule '.*' registered\b/,
-    /^Submodule path '.*': checked out\b/,
-    /^(remote: )?done\.?$/
-];
-/** Lines that advise rather than report: hints, and the detached-HEAD advice (a block, see below). */
-const ADVICE_LINE = /^hint:|\badvice\.\w+\b|^HEAD is now at\b/;
-const ADVICE_START = /^Note: (switching to|checking out) '/;
-const ADVICE_END = /^Turn off this advice by setting config variable advice\./;
-/** How many lines of a failure a message keeps (the last ones). */
-const FAILURE_LINES = 25;
-/**
- * What went wrong, from a failed git command's stderr: its fatal:, error:,
- * warning: and `remote: error` lines (each once), or else its last line that
- * is not progress or advice. Progress meters, whether their updates are
- * separated by \r or \n, and advice never appear.
- */
-function gitFailure(stderr) {
-    const lines = [];
-    let inAdvice = false;
-    for (const raw of stderr.split(/\r\n|\r|\n/)) {
-        const line = raw.trimEnd();
-        if (ADVICE_START.test(line))
-            inAdvice = true;
-        if (inAdvice) {
-            if (ADVICE_END.test(line))
-                inAdvice = false;
-            continue;
-        }
-        if (!line.trim() || ADVICE_LINE.test(line))
-            continue;
-        if (!FAILURE.test(line) && PROGRESS.some((p) => p.test(line)))
-            continue;
-        lines.push(line);
-    }
-    const failures = [...new Set(lines.filter((l) => FAILURE.test(l)))];
-    if (failures.length > 0)
-        return failures.slice(-FAILURE_LINES).join('\n');
-    return lines.at(-1) ?? '';
-}
-/** Options of git itself that take the next argument as their value. */
-const GLOBAL_WITH_VALUE = new Set(['-C', '-c', '--git-dir', '--work-tree', '--namespace', '--config-env']);
-/** The subcommand of a git argv, after git's own options: `clone` for `-C dir -c a=b clone …`. */
-function gitSubcommand(args) {
-    for (let i = 0; i < args.length; i++) {
-        if (GLOBAL_WITH_VALUE.has(args[i]))
-            i++;
-        else if (!args[i].startsWith('-'))
-            return args[i];
-    }
-    return '';
-}
-/**
- * The same failure said the way git users need it:
- * `git <subcommand> failed (exit code N): <what went wrong>`. Still an ExecError,
- * with the same argv, code and output.
- */
-function gitError(error) {
-    const subcommand = gitSubcommand(error.args);
-    const name = subcommand ? `git ${subcommand}` : 'git';
-    const what = gitFailure(error.stderr) || gitFailure(error.stdout);
-    let head;
-    if (error.code !== null) {
-        head = `${name} failed (exit code ${error.code})`;
-    }
-    else {
-        // Not started, timed out or killed: run() said which on its first line.
-        const first = error.message.split('\n')[0].replace(/:$/, '');
-        head = first.startsWith('git ') ? `${name} ${first.slice('git '.length)}` : `${name} failed: ${first}`;
-    }
-    return new ExecError(what ? `${head}: ${what}` : head, error.command, error.args, error.code, error.stdout, error.stderr);
-}
-/**
- * git through the one exec wrapper: never prompts for credentials (a CI job
- * or a script would hang), never prints the detached-HEAD advice, and allows
- * file-transport submodules only for a repository that is itself local. A
- * failure throws an ExecError whose message is git's own account of it
- * (see gitError); a cancellation throws exec's AbortError.
- */
-async function git(args, options) {
-    const onGitLine = options.onGitLine;
-    const config = ['-c', 'advice.detachedHead=false'];
-    if (isLocalRepo(options.repo))
-        config.push('-c', 'protocol.file.allow=always');
-    try {
-        return await run('git', [...config, ...args], {
-            cwd: options.cwd,
-            env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: 'true' },
-            debug: options.debug,
-            timeoutMs: options.timeoutMs,
-            signal: options.signal,
-            onLine: onGitLine ? (line) => onGitLine(line) : undefined,
-            splitOnCarriageReturn: onGitLine !== undefined
-        });
-    }
-    catch (error) {
-        throw error instanceof ExecError ? gitError(error) : error;
-    }
 }
 
 ;// CONCATENATED MODULE: ./src/idf-versions.ts
@@ -1780,1220 +1686,6 @@ function chipSupport(chip, version) {
 /** The chips an ESP-IDF version supports fully, in the table's order. */
 function chipsSupportedBy(version) {
     return Object.keys(CHIP_SUPPORT).filter((chip) => chipSupport(chip, version) === 'supported');
-}
-
-;// CONCATENATED MODULE: ./src/pipeline/idf.ts
-
-
-
-
-
-
-class IdfError extends Error {
-    constructor(message) {
-        super(message);
-        this.name = 'IdfError';
-    }
-}
-const FULL_SHA = /^[0-9a-f]{40}$/;
-/**
- * Classify `ref` from `git ls-remote --heads --tags` output. Pure. A tag wins
- * over a branch of the same name, as git itself resolves it; an annotated
- * tag's peeled commit (`^{}`) wins over the tag object.
- */
-function classifyRef(lsRemote, ref) {
-    const refs = new Map();
-    for (const line of lsRemote.split('\n')) {
-        const [sha, name] = line.trim().split(/\s+/);
-        if (sha && name)
-            refs.set(name, sha);
-    }
-    const tag = refs.get(`refs/tags/${ref}^{}`) ?? refs.get(`refs/tags/${ref}`);
-    if (tag)
-        return { kind: 'tag', commit: tag };
-    const branch = refs.get(`refs/heads/${ref}`);
-    if (branch)
-        return { kind: 'branch', commit: branch };
-    if (FULL_SHA.test(ref))
-        return { kind: 'commit', commit: ref };
-    return undefined;
-}
-/** The newest version tags in ls-remote output, to suggest when a ref is not found. Pure. */
-function suggestTags(lsRemote, count = 5) {
-    const names = [...lsRemote.matchAll(/refs\/tags\/([^\s^]+)(?:\^\{\})?$/gm)].map((m) => m[1]);
-    return newestVersionTags(names, count);
-}
-const MARKER = 'complete.json';
-async function readMarker(dir) {
-    try {
-        return JSON.parse(await (0,promises_namespaceObject.readFile)(external_node_path_default().join(dir, MARKER), 'utf8'));
-    }
-    catch {
-        return undefined;
-    }
-}
-/** Record that an entry is whole; only then may it be used or saved. */
-async function markComplete(idf, chips) {
-    const marker = { key: idf.key, commit: idf.commit, chips };
-    await (0,promises_namespaceObject.writeFile)(external_node_path_default().join(idf.dir, MARKER), `${JSON.stringify(marker, null, 2)}\n`);
-}
-/** Ask the repository what `ref` is; a failure says why it could not be reached. */
-async function lookUp(repo, ref, log, signal) {
-    try {
-        const { stdout } = await git(['ls-remote', '--heads', '--tags', '--', repo], {
-            repo,
-            timeoutMs: 60_000,
-            debug: log.debug,
-            signal
-        });
-        return { found: classifyRef(stdout, ref), listing: stdout };
-    }
-    catch (error) {
-        if (signal?.aborted)
-            throw error;
-        const message = error.message;
-        // git's first "fatal:" says why (not found, refused, dubious ownership…).
-        const failure = /\bfatal: .*$/m.exec(message)?.[0] ?? message.split('\n').slice(-1)[0];
-        log.warning(`Could not reach the ESP-IDF repository ${repo}: ${failure}`);
-        return { failure };
-    }
-}
-function unreachable(repo, ref, failure) {
-    return new IdfError(`The ESP-IDF repository ${repo} cannot be reached${failure ? ` (${failure})` : ''} and no cached checkout of '${ref}' exists. Check the network, or set idf-repo to a mirror or fork this machine can reach (and idf-tools-mirror for ESP-IDF's tool downloads).`);
-}
-/** The entry of a ref whose kind (and, for a branch, commit) is known, for the image's Python. Pure. */
-function idfEntry(root, req, remote, python) {
-    const id = { repo: req.repo, ref: req.ref, chips: req.chips, python, kind: remote.kind };
-    const dir = idfEntryDir(root, id);
-    return { key: idfKey({ ...id, commit: remote.commit }), dir, ...entryPaths(dir) };
-}
-/**
- * What the ESP-IDF ref is and whether its entry is here. A tag already on
- * this machine needs no network (a tag never moves); anything else asks the
- * repository with `git ls-remote`, read-only. Unreachable, it is planned
- * offline: the run then looks in the caches only.
- */
-async function planIdf(req, python, ctx) {
-    const root = ctx.places.root;
-    const known = (remote) => ({ ...req, remote, python, present: false });
-    let plan;
-    if (FULL_SHA.test(req.ref)) {
-        plan = known({ kind: 'commit', commit: req.ref });
-    }
-    else {
-        if (python !== undefined) {
-            const tag = idfEntry(root, req, { kind: 'tag', commit: '' }, python);
-            const marker = await readMarker(tag.dir);
-            if (marker && marker.key === tag.key) {
-                return { ...known({ kind: 'tag', commit: marker.commit }), entry: tag, present: true };
-            }
-        }
-        const answer = await lookUp(req.repo, req.ref, ctx.log, ctx.signal);
-        if ('failure' in answer)
-            return { ...req, python, offline: answer.failure, present: false };
-        if (!answer.found) {
-            const tags = suggestTags(answer.listing);
-            throw new IdfError(`ESP-IDF ref '${req.ref}' does not exist in ${req.repo}. Use a tag, a branch or a full 40-character commit hash` +
-                (tags.length ? `; the newest tags are ${tags.join(', ')}.` : '.'));
-        }
-        plan = known(answer.found);
-    }
-    return withEntry(plan, root);
-}
-/** The plan with its entry, once the Python is known; whether that entry is complete here. */
-async function withEntry(plan, root, python = plan.python) {
-    if (!plan.remote || python === undefined)
-        return { ...plan, python };
-    const entry = idfEntry(root, plan, plan.remote, python);
-    const marker = await readMarker(entry.dir);
-    return { ...plan, python, entry, present: marker?.key === entry.key };
-}
-/**
- * The ESP-IDF checkout as planned: used as it is on this machine, else
- * restored from the Actions cache, else cloned. Planned offline: the newest
- * cached commit of a branch, or a cached tag or commit.
- */
-async function obtainIdf(plan, ctx) {
-    const { log } = ctx;
-    if (plan.python === undefined)
-        throw new IdfError("ESP-IDF was planned without the image's Python.");
-    if (plan.offline !== undefined || !plan.remote || !plan.entry) {
-        return fromCacheOffline(plan, plan.python, ctx, plan.offline);
-    }
-    const { kind, commit } = plan.remote;
-    const entry = plan.entry;
-    log.info(`ESP-IDF ${plan.ref} is ${kind === 'commit' ? 'a commit' : `${kind === 'tag' ? 'a tag' : 'a branch'} at ${commit}`}`);
-    const marker = await readMarker(entry.dir);
-    if (marker && marker.key === entry.key) {
-        log.info(`Found on this machine: ${entry.dir}`);
-        return { ...entry, kind, commit: marker.commit, source: 'local', needsInstall: false };
-    }
-    // A complete entry of an older commit (a branch that moved) stays until a
-    // new clone has fully replaced it; only an unfinished one is cleared for a restore.
-    if (!marker && ctx.useCache && ctx.cache.available) {
-        await (0,promises_namespaceObject.rm)(entry.dir, { recursive: true, force: true });
-        log.info(`Restoring from the Actions cache: ${entry.key}`);
-        const hit = await ctx.cache.restore([entry.dir], entry.key);
-        const restored = hit ? await readMarker(entry.dir) : undefined;
-        if (restored && restored.key === entry.key) {
-            log.info('Restored from the Actions cache');
-            return { ...entry, kind, commit: restored.commit, source: 'actions-cache', needsInstall: false };
-        }
-        log.info(hit ? 'The cached entry was incomplete; cloning instead' : 'Not in the Actions cache');
-    }
-    await clone(plan, kind, entry.dir, ctx);
-    const head = await revParse(entry.idfPath, ctx.signal);
-    const cloned = { ...entry, kind, commit: head, source: 'clone', needsInstall: plan.install };
-    cloned.save = { kind: 'idf', key: entry.key, paths: [entry.dir], ready: external_node_path_default().join(entry.dir, MARKER) };
-    if (!plan.install)
-        await markComplete(cloned, plan.chips);
-    return cloned;
-}
-/** The directory of an entry under the places' root. Pure. */
-function idfEntryDir(root, id) {
-    return external_node_path_default().join(root, 'idf', idfDirName(id));
-}
-/** Where an entry keeps the checkout and ESP-IDF's installed tools. Pure. */
-function entryPaths(dir) {
-    return { idfPath: external_node_path_default().join(dir, 'esp-idf'), toolsPath: external_node_path_default().join(dir, 'espressif') };
-}
-/** No network: a cached tag or commit, or the newest cached commit of a branch. */
-async function fromCacheOffline(plan, python, ctx, failure) {
-    const root = ctx.places.root;
-    const at = (kind) => idfEntry(root, plan, { kind, commit: '' }, python);
-    const found = (entry, kind, marker, source) => ({
-        ...entry,
-        key: marker.key,
-        kind,
-        commit: marker.commit,
-        source,
-        needsInstall: false
-    });
-    const branch = at('branch');
-    const local = await readMarker(branch.dir);
-    if (local) {
-        ctx.log.warning(`Could not resolve branch '${plan.ref}' in ${plan.repo}; using the commit cached on this machine, ${local.commit}.`);
-        return found(branch, 'branch', local, 'local');
-    }
-    if (ctx.useCache && ctx.cache.available) {
-        // Offline, a name may be a tag or a branch: try the tag's key, then any commit of the branch.
-        const tag = at('tag');
-        await (0,promises_namespaceObject.rm)(tag.dir, { recursive: true, force: true });
-        const tagHit = await ctx.cache.restore([tag.dir], tag.key);
-        const tagMarker = tagHit ? await readMarker(tag.dir) : undefined;
-        if (tagMarker)
-            return found(tag, 'tag', tagMarker, 'actions-cache');
-        await (0,promises_namespaceObject.rm)(branch.dir, { recursive: true, force: true });
-        const anyCommit = idfRestoreKeys({
-            repo: plan.repo,
-            ref: plan.ref,
-            chips: plan.chips,
-            python,
-            kind: 'branch'
-        });
-        const hit = await ctx.cache.restore([branch.dir], anyCommit[0], anyCommit);
-        const marker = hit ? await readMarker(branch.dir) : undefined;
-        if (marker) {
-            ctx.log.warning(`Could not resolve branch '${plan.ref}' in ${plan.repo}; using the newest cached commit of it, ${marker.commit}.`);
-            return found(branch, 'branch', marker, 'actions-cache');
-        }
-    }
-    throw unreachable(plan.repo, plan.ref, failure);
-}
-async function revParse(dir, signal) {
-    const { stdout } = await git(['-C', dir, 'rev-parse', 'HEAD'], { repo: dir, signal });
-    return stdout.trim();
-}
-/**
- * Clone into a sibling temporary directory and move it into place only when
- * the checkout and every submodule are complete: an interrupted clone never
- * looks like a finished one.
- */
-async function clone(req, kind, dir, ctx) {
-    const { log } = ctx;
-    const staging = `${dir}.partial-${process.pid}`;
-    const checkout = external_node_path_default().join(staging, 'esp-idf');
-    await (0,promises_namespaceObject.rm)(staging, { recursive: true, force: true });
-    await (0,promises_namespaceObject.mkdir)(checkout, { recursive: true });
-    const options = { repo: req.repo, debug: log.debug, onGitLine: ctx.onGitLine, signal: ctx.signal };
-    const step = (args) => git(args, options);
-    const unlessCancelled = (error) => {
-        if (ctx.signal?.aborted)
-            throw error;
-    };
-    const progress = progressArgs(options);
-    try {
-        if (kind === 'commit') {
-            log.info(`Fetching commit ${req.ref} from ${req.repo}`);
-            await step(['init', '--quiet', checkout]);
-            await step(['-C', checkout, 'remote', 'add', 'origin', req.repo]);
-            try {
-                await step(['-C', checkout, 'fetch', ...progress, '--depth', '1', 'origin', req.ref]);
-            }
-            catch (error) {
-                unlessCancelled(error);
-                // Some servers refuse to serve an unadvertised commit: fetch everything instead.
-                log.info('The server would not serve the commit alone; fetching the whole history');
-                await step(['-C', checkout, 'fetch', '--tags', 'origin', '+refs/heads/*:refs/remotes/origin/*']);
-            }
-            await step(['-C', checkout, 'checkout', '--quiet', '--detach', req.ref]);
-        }
-        else {
-            log.info(`Cloning ${req.repo} at ${req.ref} (shallow)`);
-            await step(['clone', '--depth', '1', ...progress, `--branch=${req.ref}`, '--', req.repo, checkout]);
-        }
-        log.info('Updating submodules (git submodule update --init --recursive)');
-        try {
-            await step([
-                '-C',
-                checkout,
-                'submodule',
-                'update',
-                ...progress,
-                '--init',
-                '--recursive',
-                '--depth',
-                '1',
-                '--jobs',
-                '4'
-            ]);
-        }
-        catch (error) {
-            unlessCancelled(error);
-            log.info('A shallow submodule fetch was refused; retrying with full history');
-            await step(['-C', checkout, 'submodule', 'update', '--init', '--recursive', '--jobs', '4']);
-        }
-        await (0,promises_namespaceObject.mkdir)(external_node_path_default().join(staging, 'espressif'), { recursive: true });
-        await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
-        await (0,promises_namespaceObject.rename)(staging, dir);
-    }
-    catch (error) {
-        await (0,promises_namespaceObject.rm)(staging, { recursive: true, force: true });
-        if (error instanceof ExecError) {
-            throw new IdfError(`Could not check out ESP-IDF ${req.ref} from ${req.repo}: ${error.message}\nIf the repository is unreachable from here, set idf-repo to a mirror or fork.`);
-        }
-        throw error;
-    }
-}
-/** Remove what install.sh only needed while installing: the downloaded archives. */
-async function pruneInstall(idf) {
-    await (0,promises_namespaceObject.rm)(external_node_path_default().join(idf.toolsPath, 'dist'), { recursive: true, force: true });
-}
-
-;// CONCATENATED MODULE: external "node:url"
-const external_node_url_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:url");
-;// CONCATENATED MODULE: ./src/pipeline/era.ts
-/**
- * Which build image an ESP-IDF needs. Each era's installer wants its own
- * Python: ESP-IDF v4.x pins packages (gdbgui 0.13.2.0, so gevent 1.5.0) that
- * install only up to Python 3.8 and creates its venv with virtualenv, which
- * a PEP 668 Python refuses to install; v5 wants 3.7 to 3.9 at least; the
- * legacy GNU make builds run on bookworm's Python 3.11. Pure.
- */
-
-const ERA_IMAGES = {
-    bookworm: { era: 'bookworm', dockerfile: 'Dockerfile', tagPrefix: '' },
-    idf4: { era: 'idf4', dockerfile: 'Dockerfile.idf4', tagPrefix: 'idf4-' }
-};
-/** The era of the image a build needs, from its build system and ESP-IDF ref. */
-function imageEra(buildSystem, idfRef) {
-    if (buildSystem === 'make')
-        return 'bookworm';
-    return idfVersionOfRef(idfRef)?.major === 4 ? 'idf4' : 'bookworm';
-}
-/** The Python an ESP-IDF version installs with; undefined when any python3 will do. */
-function pythonRange(buildSystem, idfRef) {
-    if (buildSystem === 'make')
-        return undefined;
-    const version = idfVersionOfRef(idfRef);
-    if (!version)
-        return undefined;
-    if (version.major === 4) {
-        return {
-            min: '3.6',
-            max: '3.9',
-            why: 'its requirements (gdbgui 0.13.2.0, gevent 1.5.0) install only up to Python 3.8 from wheels and do not build on 3.11'
-        };
-    }
-    if (version.major === 5 && version.minor <= 1)
-        return { min: '3.7', why: 'its installer needs Python 3.7 or later' };
-    if (version.major === 5 && version.minor <= 4)
-        return { min: '3.8', why: 'its installer needs Python 3.8 or later' };
-    return { min: '3.9', why: 'its installer needs Python 3.9 or later' };
-}
-/** Whether a Python (major.minor) is within a range. */
-function pythonFits(python, range) {
-    if (!range)
-        return true;
-    if (!/^\d+\.\d+$/.test(python))
-        return false;
-    return ((!range.min || compareVersionTags(python, range.min) >= 0) &&
-        (!range.max || compareVersionTags(python, range.max) <= 0));
-}
-/** The range in words: "Python 3.6 to 3.9", "Python 3.8 or later". */
-function describeRange(range) {
-    if (range.min && range.max)
-        return `Python ${range.min} to ${range.max}`;
-    return range.min ? `Python ${range.min} or later` : `Python up to ${range.max}`;
-}
-
-;// CONCATENATED MODULE: ./src/pipeline/image.ts
-
-
-
-
-
-
-
-
-const IMAGE_NAME = 'esp32-devel';
-/** What every era's image is built from besides its Dockerfile. */
-const SHARED_INPUTS = ['entrypoint.sh'];
-/** The label that says which era an image of ours serves, so older ones can be pruned. */
-const ERA_LABEL = 'org.esp32-micropython-build.era';
-/** docker/ beside the bundle or the sources, wherever this file runs from. */
-function findDockerDir(start = external_node_path_default().dirname((0,external_node_url_namespaceObject.fileURLToPath)(import.meta.url))) {
-    for (let dir = start;; dir = external_node_path_default().dirname(dir)) {
-        if ((0,external_node_fs_namespaceObject.existsSync)(external_node_path_default().join(dir, 'docker', 'Dockerfile')))
-            return external_node_path_default().join(dir, 'docker');
-        if (external_node_path_default().dirname(dir) === dir)
-            throw new DockerError(`docker/Dockerfile was not found above ${start}.`);
-    }
-}
-/** The tag of an era's image built from inputs with this hash. Pure. */
-function imageRef(hash, era = 'bookworm') {
-    return `${IMAGE_NAME}:${ERA_IMAGES[era].tagPrefix}${hash}`;
-}
-/** The image's identity: a hash of its Dockerfile, the files it copies and its build arguments. */
-async function imageInputsHash(dockerDir, era = 'bookworm', buildArgs = {}) {
-    const hash = (0,external_node_crypto_namespaceObject.createHash)('sha256');
-    for (const name of [ERA_IMAGES[era].dockerfile, ...SHARED_INPUTS]) {
-        hash.update(`${name}\0`);
-        hash.update(await (0,promises_namespaceObject.readFile)(external_node_path_default().join(dockerDir, name)));
-        hash.update('\0');
-    }
-    for (const [name, value] of Object.entries(buildArgs).sort())
-        hash.update(`--build-arg ${name}=${value}\0`);
-    return hash.digest('hex').slice(0, 16);
-}
-/**
- * The Python a Dockerfile declares (`ARG` or `ENV ESP32_DEVEL_PYTHON=x.y`,
- * which its build checks), unless a build argument says otherwise. Pure.
- */
-function declaredPython(dockerfile, buildArgs = {}) {
-    const given = buildArgs.ESP32_DEVEL_PYTHON;
-    if (given !== undefined) {
-        if (!/^\d+\.\d+$/.test(given)) {
-            throw new DockerError(`The build argument ESP32_DEVEL_PYTHON must be major.minor, such as 3.8; got '${given}'.`);
-        }
-        return given;
-    }
-    const match = /^(?:ARG|ENV)\s+ESP32_DEVEL_PYTHON=(\d+\.\d+)\s*$/m.exec(dockerfile);
-    if (!match) {
-        throw new DockerError('The Dockerfile does not declare ARG ESP32_DEVEL_PYTHON=<major.minor>.');
-    }
-    return match[1];
-}
-/** The argv (after `docker`) that builds an era's image. Pure. */
-function imageBuildArgs(ref, hash, req) {
-    const args = [
-        'build',
-        '--force-rm',
-        '--tag',
-        ref,
-        '--file',
-        external_node_path_default().join(req.dockerDir, ERA_IMAGES[req.era].dockerfile),
-        '--label',
-        `org.esp32-micropython-build.inputs=${hash}`,
-        '--label',
-        `${ERA_LABEL}=${req.era}`
-    ];
-    for (const [name, value] of Object.entries(req.buildArgs).sort())
-        args.push('--build-arg', `${name}=${value}`);
-    if (req.network)
-        args.push('--network', req.network);
-    return [...args, req.dockerDir];
-}
-/** The image to run: the era's own, tagged by its inputs' hash, or the one named. Asks Docker only. */
-async function planImage(req, docker, places) {
-    if (req.image !== 'build') {
-        const present = await docker.hasImage(req.image);
-        const python = present ? await imagePython(req.image, docker) : undefined;
-        if (python !== undefined)
-            checkPython(req.image, python, req);
-        return { mode: 'pull', era: req.era, ref: req.image, present, python, needs: req.python };
-    }
-    const hash = await imageInputsHash(req.dockerDir, req.era, req.buildArgs);
-    const ref = imageRef(hash, req.era);
-    const dockerfile = await (0,promises_namespaceObject.readFile)(external_node_path_default().join(req.dockerDir, ERA_IMAGES[req.era].dockerfile), 'utf8');
-    return {
-        mode: 'build',
-        era: req.era,
-        ref,
-        python: declaredPython(dockerfile, req.buildArgs),
-        present: await docker.hasImage(ref),
-        build: {
-            args: imageBuildArgs(ref, hash, req),
-            cacheKey: imageKey(hash),
-            tar: external_node_path_default().join(places.root, 'images', `${hash}.tar`),
-            era: req.era
-        }
-    };
-}
-/** An image given by name must have a Python the ESP-IDF installer works with. */
-function checkPython(ref, python, req) {
-    if (pythonFits(python, req.python))
-        return;
-    const needed = ERA_IMAGES[req.era].dockerfile;
-    throw new DockerError(`The image ${ref} has Python ${python}, and this ESP-IDF needs ${describeRange(req.python)}: ${req.python.why}. ` +
-        `Set image: build, which builds docker/${needed} for it, or name an image with such a Python.`);
-}
-/**
- * The image as planned: reused when present, else loaded from the Actions
- * cache, else built from docker/ (and kept for the post step to cache); or pulled.
- */
-async function obtainImage(plan, ctx) {
-    if (await ctx.docker.hasImage(plan.ref)) {
-        ctx.log.info(`Image ${plan.ref} is present`);
-        return {
-            ref: plan.ref,
-            python: plan.python ?? (await imagePython(plan.ref, ctx.docker)),
-            source: 'local'
-        };
-    }
-    return plan.build ? loadOrBuild(plan, plan.build, ctx) : pull(plan.ref, ctx);
-}
-async function loadOrBuild(plan, build, ctx) {
-    const { docker, log, signal } = ctx;
-    const python = plan.python;
-    if (ctx.useCache && ctx.cache.available) {
-        log.info(`Restoring image from the Actions cache: ${build.cacheKey}`);
-        if (await ctx.cache.restore([build.tar], build.cacheKey)) {
-            try {
-                await docker.run(['load', '--input', build.tar], { debug: log.debug, signal });
-                if (await docker.hasImage(plan.ref)) {
-                    log.info(`Loaded ${plan.ref}`);
-                    return { ref: plan.ref, python, source: 'actions-cache' };
-                }
-                log.warning(`The cached image archive did not contain ${plan.ref}; building instead.`);
-            }
-            catch (error) {
-                if (signal?.aborted)
-                    throw error;
-                log.warning(`Loading the cached image failed (${error.message}); building instead.`);
-            }
-            finally {
-                await (0,promises_namespaceObject.rm)(build.tar, { force: true });
-            }
-        }
-        else {
-            log.info('Not in the Actions cache');
-        }
-    }
-    log.info(`Building ${plan.ref} from ${build.args[build.args.length - 1]}`);
-    await docker.run(build.args, { debug: log.debug, onLine: (line) => log.output(line), signal });
-    await pruneOlder(plan.ref, build.era, ctx);
-    return {
-        ref: plan.ref,
-        python,
-        source: 'built',
-        save: { kind: 'image', key: build.cacheKey, paths: [build.tar], image: plan.ref }
-    };
-}
-async function pull(ref, ctx) {
-    const { docker, log, signal } = ctx;
-    log.info(`Pulling ${ref}`);
-    try {
-        await docker.run(['pull', ref], { debug: log.debug, onLine: (line) => log.output(line), signal });
-    }
-    catch (error) {
-        if (error instanceof DockerError || signal?.aborted)
-            throw error;
-        throw new DockerError(`Could not pull ${ref}: ${error.message}\nCheck the reference and registry access, or set image: build to build the image from this action's Dockerfile.`);
-    }
-    return { ref, python: await imagePython(ref, docker), source: 'pulled' };
-}
-/** Older images of an era, built from other inputs: each takes hundreds of megabytes. */
-async function pruneOlder(ref, era, ctx) {
-    const listed = await ctx.docker.run(['image', 'ls', '--filter', `label=${ERA_LABEL}=${era}`, '--format', '{{.Repository}}:{{.Tag}}'], { allowFailure: true });
-    const older = listed.stdout.split('\n').filter((line) => line.startsWith(`${IMAGE_NAME}:`) && line !== ref);
-    for (const image of older) {
-        // One still used by a container (another build running now) stays.
-        const removed = await ctx.docker.run(['image', 'rm', image], { allowFailure: true });
-        if (removed.code === 0)
-            ctx.log.info(`Removed ${image}, an older image of this era`);
-    }
-}
-/** An image's Python: its declared ESP32_DEVEL_PYTHON, else asked of python3. */
-async function imagePython(ref, docker) {
-    const inspect = await docker.run(['image', 'inspect', '--format', '{{json .Config.Env}}', ref]);
-    const env = JSON.parse(inspect.stdout || '[]');
-    const declared = (env ?? []).find((e) => e.startsWith('ESP32_DEVEL_PYTHON='));
-    if (declared)
-        return declared.split('=')[1];
-    const probe = await docker.run([
-        'run',
-        '--rm',
-        '--entrypoint',
-        'python3',
-        ref,
-        '-c',
-        'import sys; print("%d.%d" % sys.version_info[:2])'
-    ]);
-    return probe.stdout.trim();
-}
-
-;// CONCATENATED MODULE: ./src/pipeline/mirrors.ts
-function escapeRegex(text) {
-    return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-function trustedHost(url) {
-    return url.startsWith('http://') ? new URL(url).hostname : undefined;
-}
-/**
- * What the install container's environment gets for these mirrors. ESP-IDF
- * v4.x always adds https://dl.espressif.com/pypi as an extra index (its
- * idf_tools.py has it built in, and no variable rewrites it): with an
- * Espressif mirror, so with that host presumably unreachable, pip tries it
- * once per package instead of five times.
- */
-function mirrorEnv(mirrors, idfMajor) {
-    const env = {};
-    const map = [];
-    if (mirrors.github)
-        map.push(`^${escapeRegex('https://github.com')},${mirrors.github}`);
-    if (mirrors.espressif)
-        map.push(`^${escapeRegex('https://dl.espressif.com')},${mirrors.espressif}`);
-    if (map.length)
-        env.IDF_MIRROR_PREFIX_MAP = map.join(';');
-    if (mirrors.githubAssets)
-        env.IDF_GITHUB_ASSETS = mirrors.githubAssets;
-    const wheels = mirrors.pipWheels ?? (mirrors.espressif ? `${mirrors.espressif}/pypi` : undefined);
-    if (mirrors.pipIndex)
-        env.PIP_INDEX_URL = mirrors.pipIndex;
-    if (wheels)
-        env.IDF_PIP_WHEELS_URL = wheels;
-    const trusted = [mirrors.pipIndex, wheels].flatMap((url) => (url ? [trustedHost(url)] : []));
-    const hosts = [...new Set(trusted.filter((h) => h !== undefined))];
-    if (hosts.length)
-        env.PIP_TRUSTED_HOST = hosts.join(' ');
-    if (idfMajor === 4 && mirrors.espressif)
-        env.PIP_RETRIES = '1';
-    return env;
-}
-/** Which input mirrors a download host, for an error that says what to set. Pure. */
-function mirrorInputFor(host) {
-    if (host === 'github.com' || host.endsWith('.githubusercontent.com'))
-        return 'idf-tools-mirror';
-    if (host === 'dl.espressif.com')
-        return 'espressif-mirror';
-    if (host === 'pypi.org' || host === 'files.pythonhosted.org')
-        return 'pip-index';
-    return undefined;
-}
-/** Lines of installer output that say a download failed. */
-const DOWNLOAD_FAILED = /Failed to download|Download failure|urlopen error|Could not fetch URL|Max retries exceeded|Failed to establish a new connection|Temporary failure in name resolution|Could not find a version that satisfies|Network is unreachable/i;
-/**
- * When install.sh failed for want of a download: the host it could not
- * reach and the input that mirrors it, in words. Pure.
- */
-function downloadFailureHint(output) {
-    const lines = output.split('\n').slice(-80);
-    if (!lines.some((line) => DOWNLOAD_FAILED.test(line)))
-        return undefined;
-    const hosts = lines.flatMap((line) => [...line.matchAll(/\bhttps?:\/\/([A-Za-z0-9.-]+)/g)].map((m) => m[1]));
-    const host = hosts.at(-1);
-    if (!host)
-        return undefined;
-    const input = mirrorInputFor(host);
-    return input
-        ? `ESP-IDF's install.sh could not download from ${host}. If this machine cannot reach it, set ${input} to a mirror of it (the README's mirror table says which input covers which host).`
-        : `ESP-IDF's install.sh could not download from ${host}: check that this mirror answers from inside the container (network input).`;
-}
-
-;// CONCATENATED MODULE: ./src/pipeline/resources.ts
-/**
- * The plan's resources in words: for each thing a build needs, what it is,
- * where it lives, whether it is here, and how it will be had. Pure.
- */
-
-
-const USE = 'use it as it is';
-function imageView(image, cached) {
-    const view = {
-        name: 'image',
-        identity: image.mode === 'build'
-            ? `${image.ref} (built from docker/${ERA_IMAGES[image.era].dockerfile}, Python ${image.python})`
-            : image.ref,
-        where: 'the Docker engine',
-        presence: image.present ? 'present' : 'absent',
-        steps: [USE]
-    };
-    if (image.present)
-        return view;
-    if (image.build) {
-        const build = `build it (older images of its era are then removed): ${formatArgv('docker', image.build.args)}`;
-        view.steps = cached
-            ? [
-                `restore ${image.build.tar} from the Actions cache (key ${image.build.cacheKey}) and docker load it`,
-                build
-            ]
-            : [build];
-        if (cached)
-            view.unknown = 'whether the Actions cache has the image: a hit loads it, a miss builds it';
-    }
-    else {
-        view.steps = [`pull it: docker pull ${image.ref}`];
-        view.unknown = "its Python, asked once it is pulled (the ESP-IDF entry's key depends on it)";
-    }
-    return view;
-}
-function toolchainView(tc, cached) {
-    const view = {
-        name: 'toolchain',
-        identity: `xtensa-esp32-elf ${tc.version} (sha256 ${tc.sha256})`,
-        where: tc.dir,
-        presence: tc.present ? 'present' : 'absent',
-        steps: [USE]
-    };
-    if (tc.present)
-        return view;
-    const download = `download ${tc.url}, check its SHA-256, extract it into the tool cache`;
-    view.steps = cached ? [`restore from the Actions cache (key ${tc.cacheKey})`, download] : [download];
-    if (cached)
-        view.unknown = 'whether the Actions cache has it: a hit uses it, a miss downloads it';
-    return view;
-}
-function idfView(idf, cached) {
-    const install = idf.install ? [`run install.sh for ${idf.chips.join(',')} in the image`] : [];
-    if (idf.offline !== undefined) {
-        return {
-            name: 'esp-idf',
-            identity: `${idf.ref} from ${idf.repo} (not resolved)`,
-            where: 'unknown until run',
-            presence: 'unknown',
-            steps: [
-                'use the commit of the branch kept on this machine',
-                ...(cached
-                    ? ['restore the tag from the Actions cache', 'restore the newest cached commit of the branch']
-                    : []),
-                'otherwise fail: the repository is unreachable'
-            ],
-            unknown: `the repository could not be asked (${idf.offline}): what ${idf.ref} is, and which cached entry serves it`
-        };
-    }
-    const remote = idf.remote;
-    const view = {
-        name: 'esp-idf',
-        identity: `${idf.ref} (${remote.kind}${remote.kind === 'commit' ? '' : ` at ${remote.commit}`}) from ${idf.repo}`,
-        where: idf.entry?.dir ?? 'unknown until run',
-        presence: idf.entry ? (idf.present ? 'present' : 'absent') : 'unknown',
-        steps: [USE]
-    };
-    if (idf.present)
-        return view;
-    const clone = `clone ${idf.repo} at ${idf.ref} with its submodules`;
-    view.steps = [
-        ...(idf.entry ? [] : [USE + ', if this machine has it']),
-        ...(cached
-            ? [`restore from the Actions cache (key ${idf.entry?.key ?? 'known once the Python is'})`]
-            : []),
-        clone,
-        ...install
-    ];
-    if (!idf.entry)
-        view.unknown = "the entry's directory and key: they depend on the pulled image's Python";
-    else if (cached)
-        view.unknown = 'whether the Actions cache has it: a hit uses it, a miss clones and installs';
-    return view;
-}
-function ccacheView(cc, resolution, cached) {
-    const view = {
-        name: 'ccache',
-        identity: `ESP-IDF ${resolution.idf.ref}, board ${resolution.board || '(default)'}${resolution.boardVariant ? ` variant ${resolution.boardVariant}` : ''}`,
-        where: cc.dir,
-        presence: cc.present ? 'present' : 'absent',
-        steps: [USE]
-    };
-    if (cc.present)
-        return view;
-    view.steps = cached
-        ? [`restore the newest entry whose key starts with ${cc.restoreKeys[0]}`, 'otherwise start empty']
-        : ['start empty'];
-    if (cached)
-        view.unknown = 'whether the Actions cache has one: a hit starts warm, a miss cold';
-    return view;
-}
-function describeResources(plan) {
-    const cached = plan.cache.available;
-    const views = [imageView(plan.image, cached)];
-    if (plan.toolchain)
-        views.push(toolchainView(plan.toolchain, cached));
-    views.push(idfView(plan.idf, cached));
-    if (plan.ccache)
-        views.push(ccacheView(plan.ccache, plan.resolution, cached));
-    return views;
-}
-
-;// CONCATENATED MODULE: external "node:stream"
-const external_node_stream_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream");
-;// CONCATENATED MODULE: external "node:stream/promises"
-const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
-;// CONCATENATED MODULE: ./src/pipeline/download.ts
-
-
-
-
-
-
-/** A download that could not be completed; says which URL. */
-class DownloadError extends Error {
-    constructor(message) {
-        super(message);
-        this.name = 'DownloadError';
-    }
-}
-/**
- * Downloads `url` to `file`, hashing as it streams. The bytes land in a
- * temporary sibling first and are renamed into place only when complete, so
- * an interrupted download never leaves a file that looks finished.
- */
-async function download(url, file, options = {}) {
-    await (0,promises_namespaceObject.mkdir)(external_node_path_default().dirname(file), { recursive: true });
-    const partial = `${file}.partial-${process.pid}`;
-    const signals = [AbortSignal.timeout(options.timeoutMs ?? 15 * 60_000)];
-    if (options.signal)
-        signals.push(options.signal);
-    let response;
-    try {
-        response = await fetch(url, { signal: AbortSignal.any(signals), redirect: 'follow' });
-    }
-    catch (error) {
-        const cause = error.cause;
-        throw new DownloadError(`Could not reach ${url}: ${cause?.code ?? cause?.message ?? String(error)}`);
-    }
-    if (!response.ok || !response.body) {
-        throw new DownloadError(`Downloading ${url} failed: HTTP ${response.status} ${response.statusText}`);
-    }
-    const total = Number(response.headers.get('content-length')) || undefined;
-    const hash = (0,external_node_crypto_namespaceObject.createHash)('sha256');
-    let received = 0;
-    const meter = new external_node_stream_namespaceObject.Transform({
-        transform(chunk, _encoding, callback) {
-            hash.update(chunk);
-            received += chunk.length;
-            options.onProgress?.({ received, total });
-            callback(null, chunk);
-        }
-    });
-    try {
-        await (0,external_node_stream_promises_namespaceObject.pipeline)(external_node_stream_namespaceObject.Readable.fromWeb(response.body), meter, (0,external_node_fs_namespaceObject.createWriteStream)(partial));
-        if (total !== undefined && received !== total) {
-            throw new DownloadError(`Downloading ${url} ended early: got ${received} of ${total} bytes`);
-        }
-        await (0,promises_namespaceObject.rename)(partial, file);
-    }
-    catch (error) {
-        await (0,promises_namespaceObject.rm)(partial, { force: true });
-        if (error instanceof DownloadError)
-            throw error;
-        throw new DownloadError(`Downloading ${url} failed: ${error.message}`);
-    }
-    return { file, sha256: hash.digest('hex'), size: received };
-}
-
-;// CONCATENATED MODULE: ./src/pipeline/toolchain.ts
-
-
-
-
-
-
-const TOOL_NAME = 'xtensa-esp32-elf';
-const TOOL_ARCH = 'x64';
-class ToolchainError extends Error {
-    constructor(message) {
-        super(message);
-        this.name = 'ToolchainError';
-    }
-}
-function hasCompiler(dir) {
-    return dir !== undefined && (0,external_node_fs_namespaceObject.existsSync)(external_node_path_default().join(dir, 'bin', `${TOOL_NAME}-gcc`));
-}
-/**
- * Where the legacy Xtensa toolchain comes from. Refuses, before anything is
- * fetched, a machine it cannot run on and an archive with no known checksum.
- */
-function planToolchain(spec, tools, arch = process.arch) {
-    if (arch !== 'x64') {
-        throw new ToolchainError(`Legacy builds (ESP-IDF v3) use the ${TOOL_NAME} ${spec.version} toolchain, which exists for x86-64 Linux only, and this machine is ${arch}. Use an x86-64 runner, or a MicroPython release of v1.15 or later, whose ESP-IDF installs tools for ${arch}.`);
-    }
-    const sha256 = spec.sha256;
-    if (!sha256) {
-        throw new ToolchainError(`No checksum is known for the ${TOOL_NAME} toolchain ${spec.version}: set toolchain-sha256 to the SHA-256 of ${spec.url}.`);
-    }
-    const storeVersion = toolCacheVersion(spec.version, sha256);
-    const dir = tools.dir(TOOL_NAME, storeVersion, TOOL_ARCH);
-    return {
-        version: spec.version,
-        url: spec.url,
-        sha256,
-        storeVersion,
-        dir,
-        present: hasCompiler(tools.find(TOOL_NAME, storeVersion, TOOL_ARCH)),
-        cacheKey: toolchainKey(spec.version, sha256),
-        cachePaths: [dir, `${dir}.complete`]
-    };
-}
-/**
- * The legacy Xtensa toolchain as planned: the tool store, then the Actions
- * cache, then a download whose SHA-256 must match before anything is stored.
- */
-async function obtainToolchain(plan, ctx) {
-    const { log, tools } = ctx;
-    const base = { version: plan.version, sha256: plan.sha256 };
-    log.info(`Looking for ${TOOL_NAME} ${plan.version} in the tool cache`);
-    const found = tools.find(TOOL_NAME, plan.storeVersion, TOOL_ARCH);
-    if (hasCompiler(found)) {
-        log.info(`Found in the tool cache: ${found}`);
-        return { ...base, dir: found, source: 'tool-cache' };
-    }
-    if (ctx.useCache && ctx.cache.available) {
-        log.info(`Restoring from the Actions cache: ${plan.cacheKey}`);
-        const hit = await ctx.cache.restore(plan.cachePaths, plan.cacheKey);
-        const restored = hit ? tools.find(TOOL_NAME, plan.storeVersion, TOOL_ARCH) : undefined;
-        if (hasCompiler(restored)) {
-            log.info(`Restored from the Actions cache: ${restored}`);
-            return { ...base, dir: restored, source: 'actions-cache' };
-        }
-        log.info('Not in the Actions cache');
-    }
-    const dir = await downloadToolchain(plan, ctx);
-    log.info(`Added to the tool cache: ${dir}`);
-    const save = {
-        kind: 'toolchain',
-        key: plan.cacheKey,
-        paths: plan.cachePaths,
-        ready: plan.cachePaths[1]
-    };
-    return { ...base, dir, source: 'download', save };
-}
-async function downloadToolchain(plan, ctx) {
-    const { log } = ctx;
-    await (0,promises_namespaceObject.mkdir)(ctx.places.temp, { recursive: true });
-    const work = await (0,promises_namespaceObject.mkdtemp)(external_node_path_default().join(ctx.places.temp, 'toolchain-'));
-    try {
-        const archive = external_node_path_default().join(work, external_node_path_default().basename(new URL(plan.url).pathname) || 'toolchain.tar.gz');
-        log.info(`Downloading ${plan.url}`);
-        let got;
-        try {
-            got = await download(plan.url, archive, { onProgress: ctx.onProgress, signal: ctx.signal });
-        }
-        catch (error) {
-            if (!(error instanceof DownloadError))
-                throw error;
-            throw new ToolchainError(`${error.message}. If this machine cannot reach it, put the archive on a server it can reach and set toolchain-url (and toolchain-sha256).`);
-        }
-        log.info(`Verifying SHA-256 (${got.size} bytes)`);
-        if (got.sha256 !== plan.sha256) {
-            throw new ToolchainError(`SHA-256 mismatch for ${plan.url}: expected ${plan.sha256}, got ${got.sha256}. The download is corrupt or the URL serves another file; nothing was cached. Check toolchain-url and toolchain-sha256.`);
-        }
-        log.info('Extracting');
-        const extracted = external_node_path_default().join(work, 'x');
-        await extract(archive, extracted, ctx);
-        const root = [external_node_path_default().join(extracted, TOOL_NAME), extracted].find(hasCompiler);
-        if (!root) {
-            throw new ToolchainError(`The archive from ${plan.url} has no ${TOOL_NAME}/bin/${TOOL_NAME}-gcc: is it an ESP32 Xtensa toolchain for Linux?`);
-        }
-        return await ctx.tools.add(root, TOOL_NAME, plan.storeVersion, TOOL_ARCH);
-    }
-    finally {
-        await (0,promises_namespaceObject.rm)(work, { recursive: true, force: true });
-    }
-}
-/** tar's flag for an archive's compression, from its name. Pure. */
-function tarCompression(archive) {
-    if (/\.(tar\.xz|txz)$/.test(archive))
-        return '-J';
-    if (/\.(tar\.bz2|tbz2?)$/.test(archive))
-        return '-j';
-    return '-z';
-}
-async function extract(archive, dest, ctx) {
-    await (0,promises_namespaceObject.mkdir)(dest, { recursive: true });
-    const options = { debug: ctx.log.debug, signal: ctx.signal };
-    if (archive.endsWith('.zip'))
-        await run('unzip', ['-q', '-o', archive, '-d', dest], options);
-    else
-        await run('tar', ['-x', tarCompression(archive), '-f', archive, '-C', dest], options);
-}
-
-;// CONCATENATED MODULE: ./src/pipeline/plan.ts
-
-
-
-
-
-
-
-
-
-
-/** The run-specific values a plan holds in place of the real ones. */
-const RUN_SPECIFIC = [
-    'containers[].spec.name (each run names its containers afresh)',
-    'the ccache save key (it ends in the run id)',
-    'download and clone staging paths (under the scratch directory, and .partial-<pid> siblings)'
-];
-/** A path shown where the ESP-IDF entry is not known before the run. */
-const UNKNOWN_IDF_DIR = '/unknown-until-run/esp-idf-entry';
-/** Plans a goal for a resolved tree. Writes nothing. */
-async function makePlan(inputs, resolution, goal, env) {
-    const engine = await env.docker.check();
-    const image = await planImage(imageRequest(inputs, env.dockerDir, resolution), env.docker, env.places);
-    const toolchain = resolution.toolchain ? planToolchain(resolution.toolchain, env.tools) : undefined;
-    const idf = await planIdf({
-        repo: inputs.idfRepo,
-        ref: resolution.idf.ref,
-        chips: resolution.chips,
-        install: resolution.buildSystem === 'cmake'
-    }, image.python, env);
-    const ccache = inputs.ccache && resolution.buildSystem === 'cmake'
-        ? await planCcache({
-            repo: inputs.idfRepo,
-            ref: resolution.idf.ref,
-            chips: resolution.chips,
-            board: resolution.board,
-            variant: resolution.boardVariant
-        }, env.places.root)
-        : undefined;
-    const settings = {
-        tree: inputs.micropythonPath,
-        mountRoot: env.mountRoot,
-        jobs: inputs.jobs,
-        makeArgs: inputs.makeArgs,
-        targets: inputs.targets,
-        user: env.user,
-        network: inputs.network,
-        mirrorEnv: mirrorEnv(inputs.mirrors, idfVersionOfRef(resolution.idf.ref)?.major)
-    };
-    const cache = { use: inputs.cache, available: inputs.cache && env.cache.available, ccache: inputs.ccache };
-    const core = { goal, resolution, engine, cache, image, toolchain, idf, ccache, settings };
-    return {
-        ...core,
-        resources: describeResources(core),
-        containers: plannedContainers(core, {
-            idfPath: idf.entry?.idfPath ?? entryPaths(UNKNOWN_IDF_DIR).idfPath,
-            toolsPath: idf.entry?.toolsPath ?? entryPaths(UNKNOWN_IDF_DIR).toolsPath,
-            idfEntry: idf.entry ? { dir: idf.entry.dir, key: idf.entry.key } : undefined,
-            toolchainDir: toolchain?.dir,
-            ccacheDir: ccache?.dir
-        }),
-        runSpecific: RUN_SPECIFIC
-    };
-}
-/** The image a resolved tree needs: its era's, built with the inputs' build arguments, or the one named. Pure. */
-function imageRequest(inputs, dockerDir, needs) {
-    return {
-        image: inputs.image,
-        dockerDir,
-        network: inputs.network,
-        era: imageEra(needs.buildSystem, needs.idf.ref),
-        buildArgs: inputs.imageBuildArgs,
-        python: pythonRange(needs.buildSystem, needs.idf.ref)
-    };
-}
-/** The build container's inputs: the plan's settings and the resources' paths. Pure. */
-function buildPlanOf(plan, paths, serial) {
-    return {
-        ...plan.settings,
-        resolution: plan.resolution,
-        image: plan.image.ref,
-        ...paths,
-        serial
-    };
-}
-/** A make step's full argv: the resolved board first when asked. Pure. */
-function makeStepArgs(step, resolution) {
-    return step.board ? [...boardArgs(resolution), ...step.args] : step.args;
-}
-/**
- * Every container the goal runs, in order, with its full argv. The plan
- * and the run both make them with this one function: the plan with what it
- * knows, the run with the paths it prepared. Pure.
- */
-function plannedContainers(plan, paths) {
-    const { goal, resolution, settings } = plan;
-    const containers = [];
-    if (plan.idf.install && !plan.idf.present) {
-        containers.push({
-            role: 'install',
-            title: `ESP-IDF tools for ${resolution.chips.join(', ')}`,
-            when: plan.idf.entry
-                ? 'when ESP-IDF is cloned (not found here or in the Actions cache)'
-                : 'when ESP-IDF is cloned',
-            spec: installContainer({
-                image: plan.image.ref,
-                idfPath: paths.idfPath,
-                toolsPath: paths.toolsPath,
-                chips: resolution.chips,
-                mirrorEnv: settings.mirrorEnv,
-                user: settings.user,
-                network: settings.network
-            }, 'esp32-build-install-<run>')
-        });
-    }
-    if (goal.kind === 'build') {
-        containers.push({
-            role: 'build',
-            title: 'Build the firmware',
-            spec: buildContainer(buildPlanOf(plan, paths), 'esp32-build-make-<run>')
-        });
-    }
-    const step = goal.kind === 'build' ? goal.then : goal.kind === 'make' ? goal.step : undefined;
-    if (step) {
-        const args = makeStepArgs(step, resolution);
-        containers.push({
-            role: 'make',
-            title: step.title,
-            spec: makeContainer(buildPlanOf(plan, paths, step.serial), step.cwd, args, 'esp32-build-make-<run>')
-        });
-    }
-    return containers.map((c) => ({ ...c, argv: ['docker', ...dockerRunArgs(c.spec)] }));
-}
-
-;// CONCATENATED MODULE: ./src/pipeline/execute.ts
-/**
- * The run: executes a plan. Its only inputs are the plan and what it learns
- * as it goes (a restore's hit, a pulled image's Python, the commit a clone
- * got); it never reads the options again and never decides anew.
- */
-
-
-
-
-
-
-
-
-
-
-async function timed(durations, name, fn) {
-    const start = performance.now();
-    try {
-        return await fn();
-    }
-    finally {
-        durations[name] = Math.round(performance.now() - start);
-    }
-}
-/** Runs the plan: prepares its resources, then runs its containers in order. */
-async function execute_execute(plan, env, durations = {}) {
-    const prepared = await prepareResources(plan, env, durations);
-    // The containers as planned, with the paths the run prepared and the one
-    // thing the plan could not know: whether install.sh has to run.
-    const containers = plannedContainers({ ...plan, idf: { ...plan.idf, present: !prepared.idf.needsInstall } }, {
-        idfPath: prepared.idf.idfPath,
-        toolsPath: prepared.idf.toolsPath,
-        idfEntry: { dir: prepared.idf.dir, key: prepared.idf.key },
-        toolchainDir: prepared.toolchain?.dir,
-        ccacheDir: prepared.ccache?.dir
-    });
-    let makeMs;
-    for (const container of containers) {
-        const output = await runPlanned(container, prepared, env, durations);
-        if (container.role === 'install') {
-            await pruneInstall(prepared.idf);
-            await markComplete(prepared.idf, plan.idf.chips);
-        }
-        if (container.role === 'build')
-            makeMs = makeDuration(output);
-    }
-    const artifacts = plan.goal.kind === 'build' ? builtFirmware(plan) : undefined;
-    return { ...prepared, plan, artifacts, saves: pendingSaves(plan, prepared, env.runId), makeMs };
-}
-async function runPlanned(container, prepared, env, durations) {
-    const spec = { ...container.spec, name: containerName(container.role) };
-    const what = container.role === 'install'
-        ? 'ESP-IDF install.sh'
-        : container.role === 'build'
-            ? 'The build'
-            : `make ${spec.command.slice(1).join(' ')}`;
-    return timed(durations, container.role, () => env.progress.phase(container.title, async (log) => {
-        if (container.role !== 'install')
-            return runContainer(env.docker, spec, log, what, env.signal);
-        await (0,promises_namespaceObject.mkdir)(prepared.idf.toolsPath, { recursive: true });
-        try {
-            return await runContainer(env.docker, spec, log, what, env.signal);
-        }
-        catch (error) {
-            const hint = error instanceof BuildError ? downloadFailureHint(error.output) : undefined;
-            if (hint)
-                throw new BuildError(`${error instanceof Error ? error.message : error}\n${hint}`, error.output);
-            throw error;
-        }
-    }));
-}
-function builtFirmware(plan) {
-    const { resolution, settings } = plan;
-    const artifacts = findArtifacts(settings.tree, resolution.buildDir, resolution.buildSystem);
-    if (settings.targets.length === 0 && !artifacts.firmware) {
-        throw new BuildError(`make succeeded but left no firmware.bin in ${artifacts.buildDir}. Is this a MicroPython ESP32 port whose build writes there?`);
-    }
-    return artifacts;
-}
-/** The image, the toolchain, ESP-IDF and ccache at once, each as planned. */
-async function prepareResources(plan, env, durations) {
-    const { progress } = env;
-    await (0,promises_namespaceObject.mkdir)(env.places.root, { recursive: true });
-    await (0,promises_namespaceObject.mkdir)(env.places.temp, { recursive: true });
-    const base = { cache: env.cache, useCache: plan.cache.use, signal: env.signal };
-    const concurrent = { concurrent: true };
-    const phase = (name, title, fn) => timed(durations, name, () => progress.phase(title, fn, concurrent));
-    const imageReady = phase('image', 'Build image', (log) => obtainImage(plan.image, { ...base, docker: env.docker, log }));
-    const toolchainReady = plan.toolchain
-        ? phase('toolchain', 'Xtensa toolchain', (log) => obtainToolchain(plan.toolchain, {
-            ...base,
-            tools: env.tools,
-            places: env.places,
-            log,
-            onProgress: env.onDownloadProgress
-        }))
-        : Promise.resolve(undefined);
-    const idfReady = phase('idf', 'ESP-IDF', async (log) => {
-        // A pulled image's Python is known only now; the entry depends on it.
-        const idfPlan = plan.idf.python === undefined
-            ? await withEntry(plan.idf, env.places.root, (await imageReady).python)
-            : plan.idf;
-        return obtainIdf(idfPlan, { ...base, places: env.places, log, onGitLine: env.onGitLine });
-    });
-    const ccacheReady = plan.ccache
-        ? phase('ccache', 'ccache', (log) => obtainCcache(plan.ccache, { ...base, log }))
-        : Promise.resolve(undefined);
-    // Wait for every phase, so none is left running when one fails.
-    const settled = await Promise.allSettled([imageReady, toolchainReady, idfReady, ccacheReady]);
-    const failed = settled.find((s) => s.status === 'rejected');
-    if (failed)
-        throw failed.reason;
-    const [image, toolchain, idf, ccache] = settled.map((s) => s.value);
-    return { resolution: plan.resolution, image, toolchain, idf, ccache, durations };
-}
-function pendingSaves(plan, prepared, runId) {
-    if (!plan.cache.use)
-        return [];
-    const saves = [];
-    for (const s of [prepared.image.save, prepared.toolchain?.save, prepared.idf.save])
-        if (s)
-            saves.push(s);
-    if (plan.ccache && prepared.ccache) {
-        saves.push({
-            kind: 'ccache',
-            key: ccacheSaveKey(plan.ccache, runId),
-            paths: [prepared.ccache.dir],
-            unchanged: prepared.ccache.fingerprint
-        });
-    }
-    return saves;
 }
 
 ;// CONCATENATED MODULE: ./src/pipeline/resolve/model.ts
@@ -3799,6 +2491,1472 @@ function buildDirOf({ board, boardVariant }, boardless, port) {
 
 
 
+;// CONCATENATED MODULE: ./src/pipeline/components.ts
+/**
+ * ESP-IDF's component manager (MicroPython v1.21 and later) downloads the
+ * managed components at CMake configure time into its cache,
+ * IDF_COMPONENT_CACHE_PATH, which would otherwise sit in the container's
+ * throwaway HOME: every fresh runner would download every component again.
+ * This keeps that cache, per ESP-IDF and per set of the tree's manifests and
+ * lock files, on this machine and in the Actions cache.
+ */
+
+
+
+
+
+
+async function names(dir) {
+    try {
+        return await (0,promises_namespaceObject.readdir)(dir);
+    }
+    catch {
+        return [];
+    }
+}
+/** The tree's component manifests and lock files, relative to the tree, sorted. */
+async function componentFiles(tree) {
+    const port = external_node_path_default().join(tree, PORT_DIR);
+    const files = [];
+    // v1.21 to v1.24 keep a manifest per chip (main_esp32/…), v1.25 and later one in main/.
+    for (const name of await names(port)) {
+        if (name !== 'main' && !name.startsWith('main_'))
+            continue;
+        if ((await names(external_node_path_default().join(port, name))).includes('idf_component.yml')) {
+            files.push(`${PORT_DIR}/${name}/idf_component.yml`);
+        }
+    }
+    // v1.26.1 and later commit a lock file per chip.
+    for (const name of await names(external_node_path_default().join(port, 'lockfiles'))) {
+        if (name.startsWith('dependencies.lock.'))
+            files.push(`${PORT_DIR}/lockfiles/${name}`);
+    }
+    return files.sort();
+}
+/** The cache a tree's build uses, or undefined when the tree uses no managed components. */
+async function planComponents(tree, idfRef, root) {
+    const files = await componentFiles(tree);
+    if (files.length === 0)
+        return undefined;
+    const hash = (0,external_node_crypto_namespaceObject.createHash)('sha256');
+    for (const file of files)
+        hash.update(`${file}\0${await (0,promises_namespaceObject.readFile)(external_node_path_default().join(tree, file))}\0`);
+    const key = componentsKey(idfRef, hash.digest('hex'));
+    const dir = external_node_path_default().join(root, 'components', shortHash(key, 16));
+    return { dir, present: await hasAnyFile(dir), key, files };
+}
+/** The cache as planned: kept on this machine, else restored from the Actions cache. */
+async function obtainComponents(plan, ctx) {
+    const { dir } = plan;
+    await (0,promises_namespaceObject.mkdir)(dir, { recursive: true });
+    const before = await fingerprint(dir);
+    if (before.files > 0) {
+        ctx.log.info(`Using the component cache on this machine (${before.files} files)`);
+        return { dir, hit: 'this machine', fingerprint: before.id };
+    }
+    if (ctx.useCache && ctx.cache.available) {
+        const hit = await ctx.cache.restore([dir], plan.key);
+        ctx.log.info(hit ? `Restored the component cache from ${hit}` : 'No cached components yet');
+        if (hit)
+            return { dir, hit, fingerprint: (await fingerprint(dir)).id };
+    }
+    return { dir, fingerprint: before.id };
+}
+
+;// CONCATENATED MODULE: ./src/git.ts
+
+
+/** A local path or file:// URL: its submodules are local too, which git blocks unless told. */
+function isLocalRepo(repo) {
+    return external_node_path_default().isAbsolute(repo) || repo.startsWith('file://');
+}
+/** `--progress` when someone listens, else `--quiet`. */
+function progressArgs(options) {
+    return options.onGitLine ? ['--progress'] : ['--quiet'];
+}
+/** Lines that say what went wrong. */
+const FAILURE = /^(fatal|error|warning):|^remote: (fatal|error)\b/i;
+/** Lines that only say how far git has got. */
+const PROGRESS = [
+    /\d+(\.\d+)?%/,
+    /^remote: (Counting|Compressing|Enumerating|Total|Finding sources)\b/,
+    /^(Receiving objects|Resolving deltas|Updating files|Checking out files|Filtering content|Unpacking objects)\b/,
+    /^Cloning into\b/,
+    /^Submodule '.*' \(.*\) registered for path '.*'$/,
+    /^Submodule '.*' registered\b/,
+    /^Submodule path '.*': checked out\b/,
+    /^(remote: )?done\.?$/
+];
+/** Lines that advise rather than report: hints, and the detached-HEAD advice (a block, see below). */
+const ADVICE_LINE = /^hint:|\badvice\.\w+\b|^HEAD is now at\b/;
+const ADVICE_START = /^Note: (switching to|checking out) '/;
+const ADVICE_END = /^Turn off this advice by setting config variable advice\./;
+/** How many lines of a failure a message keeps (the last ones). */
+const FAILURE_LINES = 25;
+/**
+ * What went wrong, from a failed git command's stderr: its fatal:, error:,
+ * warning: and `remote: error` lines (each once), or else its last line that
+ * is not progress or advice. Progress meters, whether their updates are
+ * separated by \r or \n, and advice never appear.
+ */
+function gitFailure(stderr) {
+    const lines = [];
+    let inAdvice = false;
+    for (const raw of stderr.split(/\r\n|\r|\n/)) {
+        const line = raw.trimEnd();
+        if (ADVICE_START.test(line))
+            inAdvice = true;
+        if (inAdvice) {
+            if (ADVICE_END.test(line))
+                inAdvice = false;
+            continue;
+        }
+        if (!line.trim() || ADVICE_LINE.test(line))
+            continue;
+        if (!FAILURE.test(line) && PROGRESS.some((p) => p.test(line)))
+            continue;
+        lines.push(line);
+    }
+    const failures = [...new Set(lines.filter((l) => FAILURE.test(l)))];
+    if (failures.length > 0)
+        return failures.slice(-FAILURE_LINES).join('\n');
+    return lines.at(-1) ?? '';
+}
+/** Options of git itself that take the next argument as their value. */
+const GLOBAL_WITH_VALUE = new Set(['-C', '-c', '--git-dir', '--work-tree', '--namespace', '--config-env']);
+/** The subcommand of a git argv, after git's own options: `clone` for `-C dir -c a=b clone …`. */
+function gitSubcommand(args) {
+    for (let i = 0; i < args.length; i++) {
+        if (GLOBAL_WITH_VALUE.has(args[i]))
+            i++;
+        else if (!args[i].startsWith('-'))
+            return args[i];
+    }
+    return '';
+}
+/**
+ * The same failure said the way git users need it:
+ * `git <subcommand> failed (exit code N): <what went wrong>`. Still an ExecError,
+ * with the same argv, code and output.
+ */
+function gitError(error) {
+    const subcommand = gitSubcommand(error.args);
+    const name = subcommand ? `git ${subcommand}` : 'git';
+    const what = gitFailure(error.stderr) || gitFailure(error.stdout);
+    let head;
+    if (error.code !== null) {
+        head = `${name} failed (exit code ${error.code})`;
+    }
+    else {
+        // Not started, timed out or killed: run() said which on its first line.
+        const first = error.message.split('\n')[0].replace(/:$/, '');
+        head = first.startsWith('git ') ? `${name} ${first.slice('git '.length)}` : `${name} failed: ${first}`;
+    }
+    return new ExecError(what ? `${head}: ${what}` : head, error.command, error.args, error.code, error.stdout, error.stderr);
+}
+/**
+ * git through the one exec wrapper: never prompts for credentials (a CI job
+ * or a script would hang), never prints the detached-HEAD advice, and allows
+ * file-transport submodules only for a repository that is itself local. A
+ * failure throws an ExecError whose message is git's own account of it
+ * (see gitError); a cancellation throws exec's AbortError.
+ */
+async function git(args, options) {
+    const onGitLine = options.onGitLine;
+    const config = ['-c', 'advice.detachedHead=false'];
+    if (isLocalRepo(options.repo))
+        config.push('-c', 'protocol.file.allow=always');
+    try {
+        return await run('git', [...config, ...args], {
+            cwd: options.cwd,
+            env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: 'true' },
+            debug: options.debug,
+            timeoutMs: options.timeoutMs,
+            signal: options.signal,
+            onLine: onGitLine ? (line) => onGitLine(line) : undefined,
+            splitOnCarriageReturn: onGitLine !== undefined
+        });
+    }
+    catch (error) {
+        throw error instanceof ExecError ? gitError(error) : error;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/idf.ts
+
+
+
+
+
+
+class IdfError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'IdfError';
+    }
+}
+const FULL_SHA = /^[0-9a-f]{40}$/;
+/**
+ * Classify `ref` from `git ls-remote --heads --tags` output. Pure. A tag wins
+ * over a branch of the same name, as git itself resolves it; an annotated
+ * tag's peeled commit (`^{}`) wins over the tag object.
+ */
+function classifyRef(lsRemote, ref) {
+    const refs = new Map();
+    for (const line of lsRemote.split('\n')) {
+        const [sha, name] = line.trim().split(/\s+/);
+        if (sha && name)
+            refs.set(name, sha);
+    }
+    const tag = refs.get(`refs/tags/${ref}^{}`) ?? refs.get(`refs/tags/${ref}`);
+    if (tag)
+        return { kind: 'tag', commit: tag };
+    const branch = refs.get(`refs/heads/${ref}`);
+    if (branch)
+        return { kind: 'branch', commit: branch };
+    if (FULL_SHA.test(ref))
+        return { kind: 'commit', commit: ref };
+    return undefined;
+}
+/** The newest version tags in ls-remote output, to suggest when a ref is not found. Pure. */
+function suggestTags(lsRemote, count = 5) {
+    const names = [...lsRemote.matchAll(/refs\/tags\/([^\s^]+)(?:\^\{\})?$/gm)].map((m) => m[1]);
+    return newestVersionTags(names, count);
+}
+const MARKER = 'complete.json';
+async function readMarker(dir) {
+    try {
+        return JSON.parse(await (0,promises_namespaceObject.readFile)(external_node_path_default().join(dir, MARKER), 'utf8'));
+    }
+    catch {
+        return undefined;
+    }
+}
+/** Record that an entry is whole; only then may it be used or saved. */
+async function markComplete(idf, chips) {
+    const marker = { key: idf.key, commit: idf.commit, chips };
+    await (0,promises_namespaceObject.writeFile)(external_node_path_default().join(idf.dir, MARKER), `${JSON.stringify(marker, null, 2)}\n`);
+}
+/** Ask the repository what `ref` is; a failure says why it could not be reached. */
+async function lookUp(repo, ref, log, signal) {
+    try {
+        const { stdout } = await git(['ls-remote', '--heads', '--tags', '--', repo], {
+            repo,
+            timeoutMs: 60_000,
+            debug: log.debug,
+            signal
+        });
+        return { found: classifyRef(stdout, ref), listing: stdout };
+    }
+    catch (error) {
+        if (signal?.aborted)
+            throw error;
+        const message = error.message;
+        // git's first "fatal:" says why (not found, refused, dubious ownership…).
+        const failure = /\bfatal: .*$/m.exec(message)?.[0] ?? message.split('\n').slice(-1)[0];
+        log.warning(`Could not reach the ESP-IDF repository ${repo}: ${failure}`);
+        return { failure };
+    }
+}
+function unreachable(repo, ref, failure) {
+    return new IdfError(`The ESP-IDF repository ${repo} cannot be reached${failure ? ` (${failure})` : ''} and no cached checkout of '${ref}' exists. Check the network, or set idf-repo to a mirror or fork this machine can reach (and idf-tools-mirror for ESP-IDF's tool downloads).`);
+}
+/** The entry of a ref whose kind (and, for a branch, commit) is known, for the image's Python. Pure. */
+function idfEntry(root, req, remote, python) {
+    const id = { repo: req.repo, ref: req.ref, chips: req.chips, python, kind: remote.kind };
+    const dir = idfEntryDir(root, id);
+    return { key: idfKey({ ...id, commit: remote.commit }), dir, ...entryPaths(dir) };
+}
+/**
+ * What the ESP-IDF ref is and whether its entry is here. A tag already on
+ * this machine needs no network (a tag never moves); anything else asks the
+ * repository with `git ls-remote`, read-only. Unreachable, it is planned
+ * offline: the run then looks in the caches only.
+ */
+async function planIdf(req, python, ctx) {
+    const root = ctx.places.root;
+    const known = (remote) => ({ ...req, remote, python, present: false });
+    let plan;
+    if (FULL_SHA.test(req.ref)) {
+        plan = known({ kind: 'commit', commit: req.ref });
+    }
+    else {
+        if (python !== undefined) {
+            const tag = idfEntry(root, req, { kind: 'tag', commit: '' }, python);
+            const marker = await readMarker(tag.dir);
+            if (marker && marker.key === tag.key) {
+                return { ...known({ kind: 'tag', commit: marker.commit }), entry: tag, present: true };
+            }
+        }
+        const answer = await lookUp(req.repo, req.ref, ctx.log, ctx.signal);
+        if ('failure' in answer)
+            return { ...req, python, offline: answer.failure, present: false };
+        if (!answer.found) {
+            const tags = suggestTags(answer.listing);
+            throw new IdfError(`ESP-IDF ref '${req.ref}' does not exist in ${req.repo}. Use a tag, a branch or a full 40-character commit hash` +
+                (tags.length ? `; the newest tags are ${tags.join(', ')}.` : '.'));
+        }
+        plan = known(answer.found);
+    }
+    return withEntry(plan, root);
+}
+/** The plan with its entry, once the Python is known; whether that entry is complete here. */
+async function withEntry(plan, root, python = plan.python) {
+    if (!plan.remote || python === undefined)
+        return { ...plan, python };
+    const entry = idfEntry(root, plan, plan.remote, python);
+    const marker = await readMarker(entry.dir);
+    return { ...plan, python, entry, present: marker?.key === entry.key };
+}
+/**
+ * The ESP-IDF checkout as planned: used as it is on this machine, else
+ * restored from the Actions cache, else cloned. Planned offline: the newest
+ * cached commit of a branch, or a cached tag or commit.
+ */
+async function obtainIdf(plan, ctx) {
+    const { log } = ctx;
+    if (plan.python === undefined)
+        throw new IdfError("ESP-IDF was planned without the image's Python.");
+    if (plan.offline !== undefined || !plan.remote || !plan.entry) {
+        return fromCacheOffline(plan, plan.python, ctx, plan.offline);
+    }
+    const { kind, commit } = plan.remote;
+    const entry = plan.entry;
+    log.info(`ESP-IDF ${plan.ref} is ${kind === 'commit' ? 'a commit' : `${kind === 'tag' ? 'a tag' : 'a branch'} at ${commit}`}`);
+    const marker = await readMarker(entry.dir);
+    if (marker && marker.key === entry.key) {
+        log.info(`Found on this machine: ${entry.dir}`);
+        return { ...entry, kind, commit: marker.commit, source: 'local', needsInstall: false };
+    }
+    // A complete entry of an older commit (a branch that moved) stays until a
+    // new clone has fully replaced it; only an unfinished one is cleared for a restore.
+    if (!marker && ctx.useCache && ctx.cache.available) {
+        await (0,promises_namespaceObject.rm)(entry.dir, { recursive: true, force: true });
+        log.info(`Restoring from the Actions cache: ${entry.key}`);
+        const hit = await ctx.cache.restore([entry.dir], entry.key);
+        const restored = hit ? await readMarker(entry.dir) : undefined;
+        if (restored && restored.key === entry.key) {
+            log.info('Restored from the Actions cache');
+            return { ...entry, kind, commit: restored.commit, source: 'actions-cache', needsInstall: false };
+        }
+        log.info(hit ? 'The cached entry was incomplete; cloning instead' : 'Not in the Actions cache');
+    }
+    await clone(plan, kind, entry.dir, ctx);
+    const head = await revParse(entry.idfPath, ctx.signal);
+    const cloned = { ...entry, kind, commit: head, source: 'clone', needsInstall: plan.install };
+    cloned.save = { kind: 'idf', key: entry.key, paths: [entry.dir], ready: external_node_path_default().join(entry.dir, MARKER) };
+    if (!plan.install)
+        await markComplete(cloned, plan.chips);
+    return cloned;
+}
+/** The directory of an entry under the places' root. Pure. */
+function idfEntryDir(root, id) {
+    return external_node_path_default().join(root, 'idf', idfDirName(id));
+}
+/** Where an entry keeps the checkout and ESP-IDF's installed tools. Pure. */
+function entryPaths(dir) {
+    return { idfPath: external_node_path_default().join(dir, 'esp-idf'), toolsPath: external_node_path_default().join(dir, 'espressif') };
+}
+/** No network: a cached tag or commit, or the newest cached commit of a branch. */
+async function fromCacheOffline(plan, python, ctx, failure) {
+    const root = ctx.places.root;
+    const at = (kind) => idfEntry(root, plan, { kind, commit: '' }, python);
+    const found = (entry, kind, marker, source) => ({
+        ...entry,
+        key: marker.key,
+        kind,
+        commit: marker.commit,
+        source,
+        needsInstall: false
+    });
+    const branch = at('branch');
+    const local = await readMarker(branch.dir);
+    if (local) {
+        ctx.log.warning(`Could not resolve branch '${plan.ref}' in ${plan.repo}; using the commit cached on this machine, ${local.commit}.`);
+        return found(branch, 'branch', local, 'local');
+    }
+    if (ctx.useCache && ctx.cache.available) {
+        // Offline, a name may be a tag or a branch: try the tag's key, then any commit of the branch.
+        const tag = at('tag');
+        await (0,promises_namespaceObject.rm)(tag.dir, { recursive: true, force: true });
+        const tagHit = await ctx.cache.restore([tag.dir], tag.key);
+        const tagMarker = tagHit ? await readMarker(tag.dir) : undefined;
+        if (tagMarker)
+            return found(tag, 'tag', tagMarker, 'actions-cache');
+        await (0,promises_namespaceObject.rm)(branch.dir, { recursive: true, force: true });
+        const anyCommit = idfRestoreKeys({
+            repo: plan.repo,
+            ref: plan.ref,
+            chips: plan.chips,
+            python,
+            kind: 'branch'
+        });
+        const hit = await ctx.cache.restore([branch.dir], anyCommit[0], anyCommit);
+        const marker = hit ? await readMarker(branch.dir) : undefined;
+        if (marker) {
+            ctx.log.warning(`Could not resolve branch '${plan.ref}' in ${plan.repo}; using the newest cached commit of it, ${marker.commit}.`);
+            return found(branch, 'branch', marker, 'actions-cache');
+        }
+    }
+    throw unreachable(plan.repo, plan.ref, failure);
+}
+async function revParse(dir, signal) {
+    const { stdout } = await git(['-C', dir, 'rev-parse', 'HEAD'], { repo: dir, signal });
+    return stdout.trim();
+}
+/**
+ * Clone into a sibling temporary directory and move it into place only when
+ * the checkout and every submodule are complete: an interrupted clone never
+ * looks like a finished one.
+ */
+async function clone(req, kind, dir, ctx) {
+    const { log } = ctx;
+    const staging = `${dir}.partial-${process.pid}`;
+    const checkout = external_node_path_default().join(staging, 'esp-idf');
+    await (0,promises_namespaceObject.rm)(staging, { recursive: true, force: true });
+    await (0,promises_namespaceObject.mkdir)(checkout, { recursive: true });
+    const options = { repo: req.repo, debug: log.debug, onGitLine: ctx.onGitLine, signal: ctx.signal };
+    const step = (args) => git(args, options);
+    const unlessCancelled = (error) => {
+        if (ctx.signal?.aborted)
+            throw error;
+    };
+    const progress = progressArgs(options);
+    try {
+        if (kind === 'commit') {
+            log.info(`Fetching commit ${req.ref} from ${req.repo}`);
+            await step(['init', '--quiet', checkout]);
+            await step(['-C', checkout, 'remote', 'add', 'origin', req.repo]);
+            try {
+                await step(['-C', checkout, 'fetch', ...progress, '--depth', '1', 'origin', req.ref]);
+            }
+            catch (error) {
+                unlessCancelled(error);
+                // Some servers refuse to serve an unadvertised commit: fetch everything instead.
+                log.info('The server would not serve the commit alone; fetching the whole history');
+                await step(['-C', checkout, 'fetch', '--tags', 'origin', '+refs/heads/*:refs/remotes/origin/*']);
+            }
+            await step(['-C', checkout, 'checkout', '--quiet', '--detach', req.ref]);
+        }
+        else {
+            log.info(`Cloning ${req.repo} at ${req.ref} (shallow)`);
+            await step(['clone', '--depth', '1', ...progress, `--branch=${req.ref}`, '--', req.repo, checkout]);
+        }
+        log.info('Updating submodules (git submodule update --init --recursive)');
+        try {
+            await step([
+                '-C',
+                checkout,
+                'submodule',
+                'update',
+                ...progress,
+                '--init',
+                '--recursive',
+                '--depth',
+                '1',
+                '--jobs',
+                '4'
+            ]);
+        }
+        catch (error) {
+            unlessCancelled(error);
+            log.info('A shallow submodule fetch was refused; retrying with full history');
+            await step(['-C', checkout, 'submodule', 'update', '--init', '--recursive', '--jobs', '4']);
+        }
+        await (0,promises_namespaceObject.mkdir)(external_node_path_default().join(staging, 'espressif'), { recursive: true });
+        await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
+        await (0,promises_namespaceObject.rename)(staging, dir);
+    }
+    catch (error) {
+        await (0,promises_namespaceObject.rm)(staging, { recursive: true, force: true });
+        if (error instanceof ExecError) {
+            throw new IdfError(`Could not check out ESP-IDF ${req.ref} from ${req.repo}: ${error.message}\nIf the repository is unreachable from here, set idf-repo to a mirror or fork.`);
+        }
+        throw error;
+    }
+}
+/** Remove what install.sh only needed while installing: the downloaded archives. */
+async function pruneInstall(idf) {
+    await (0,promises_namespaceObject.rm)(external_node_path_default().join(idf.toolsPath, 'dist'), { recursive: true, force: true });
+}
+
+;// CONCATENATED MODULE: external "node:url"
+const external_node_url_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:url");
+;// CONCATENATED MODULE: ./src/pipeline/era.ts
+/**
+ * Which build image an ESP-IDF needs. Each era's installer wants its own
+ * Python: ESP-IDF v4.x pins packages (gdbgui 0.13.2.0, so gevent 1.5.0) that
+ * install only up to Python 3.8 and creates its venv with virtualenv, which
+ * a PEP 668 Python refuses to install; v5 wants 3.7 to 3.9 at least; the
+ * legacy GNU make builds run on bookworm's Python 3.11. Pure.
+ */
+
+const ERA_IMAGES = {
+    bookworm: { era: 'bookworm', dockerfile: 'Dockerfile', tagPrefix: '' },
+    idf4: { era: 'idf4', dockerfile: 'Dockerfile.idf4', tagPrefix: 'idf4-' }
+};
+/** The era of the image a build needs, from its build system and ESP-IDF ref. */
+function imageEra(buildSystem, idfRef) {
+    if (buildSystem === 'make')
+        return 'bookworm';
+    return idfVersionOfRef(idfRef)?.major === 4 ? 'idf4' : 'bookworm';
+}
+/** The Python an ESP-IDF version installs with; undefined when any python3 will do. */
+function pythonRange(buildSystem, idfRef) {
+    if (buildSystem === 'make')
+        return undefined;
+    const version = idfVersionOfRef(idfRef);
+    if (!version)
+        return undefined;
+    if (version.major === 4) {
+        return {
+            min: '3.6',
+            max: '3.9',
+            why: 'its requirements (gdbgui 0.13.2.0, gevent 1.5.0) install only up to Python 3.8 from wheels and do not build on 3.11'
+        };
+    }
+    if (version.major === 5 && version.minor <= 1)
+        return { min: '3.7', why: 'its installer needs Python 3.7 or later' };
+    if (version.major === 5 && version.minor <= 4)
+        return { min: '3.8', why: 'its installer needs Python 3.8 or later' };
+    return { min: '3.9', why: 'its installer needs Python 3.9 or later' };
+}
+/** Whether a Python (major.minor) is within a range. */
+function pythonFits(python, range) {
+    if (!range)
+        return true;
+    if (!/^\d+\.\d+$/.test(python))
+        return false;
+    return ((!range.min || compareVersionTags(python, range.min) >= 0) &&
+        (!range.max || compareVersionTags(python, range.max) <= 0));
+}
+/** The range in words: "Python 3.6 to 3.9", "Python 3.8 or later". */
+function describeRange(range) {
+    if (range.min && range.max)
+        return `Python ${range.min} to ${range.max}`;
+    return range.min ? `Python ${range.min} or later` : `Python up to ${range.max}`;
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/image.ts
+
+
+
+
+
+
+
+
+const IMAGE_NAME = 'esp32-devel';
+/** What every era's image is built from besides its Dockerfile. */
+const SHARED_INPUTS = ['entrypoint.sh'];
+/** The label that says which era an image of ours serves, so older ones can be pruned. */
+const ERA_LABEL = 'org.esp32-micropython-build.era';
+/** docker/ beside the bundle or the sources, wherever this file runs from. */
+function findDockerDir(start = external_node_path_default().dirname((0,external_node_url_namespaceObject.fileURLToPath)(import.meta.url))) {
+    for (let dir = start;; dir = external_node_path_default().dirname(dir)) {
+        if ((0,external_node_fs_namespaceObject.existsSync)(external_node_path_default().join(dir, 'docker', 'Dockerfile')))
+            return external_node_path_default().join(dir, 'docker');
+        if (external_node_path_default().dirname(dir) === dir)
+            throw new DockerError(`docker/Dockerfile was not found above ${start}.`);
+    }
+}
+/** The tag of an era's image built from inputs with this hash. Pure. */
+function imageRef(hash, era = 'bookworm') {
+    return `${IMAGE_NAME}:${ERA_IMAGES[era].tagPrefix}${hash}`;
+}
+/** The image's identity: a hash of its Dockerfile, the files it copies and its build arguments. */
+async function imageInputsHash(dockerDir, era = 'bookworm', buildArgs = {}) {
+    const hash = (0,external_node_crypto_namespaceObject.createHash)('sha256');
+    for (const name of [ERA_IMAGES[era].dockerfile, ...SHARED_INPUTS]) {
+        hash.update(`${name}\0`);
+        hash.update(await (0,promises_namespaceObject.readFile)(external_node_path_default().join(dockerDir, name)));
+        hash.update('\0');
+    }
+    for (const [name, value] of Object.entries(buildArgs).sort())
+        hash.update(`--build-arg ${name}=${value}\0`);
+    return hash.digest('hex').slice(0, 16);
+}
+/**
+ * The Python a Dockerfile declares (`ARG` or `ENV ESP32_DEVEL_PYTHON=x.y`,
+ * which its build checks), unless a build argument says otherwise. Pure.
+ */
+function declaredPython(dockerfile, buildArgs = {}) {
+    const given = buildArgs.ESP32_DEVEL_PYTHON;
+    if (given !== undefined) {
+        if (!/^\d+\.\d+$/.test(given)) {
+            throw new DockerError(`The build argument ESP32_DEVEL_PYTHON must be major.minor, such as 3.8; got '${given}'.`);
+        }
+        return given;
+    }
+    const match = /^(?:ARG|ENV)\s+ESP32_DEVEL_PYTHON=(\d+\.\d+)\s*$/m.exec(dockerfile);
+    if (!match) {
+        throw new DockerError('The Dockerfile does not declare ARG ESP32_DEVEL_PYTHON=<major.minor>.');
+    }
+    return match[1];
+}
+/** The argv (after `docker`) that builds an era's image. Pure. */
+function imageBuildArgs(ref, hash, req) {
+    const args = [
+        'build',
+        '--force-rm',
+        '--tag',
+        ref,
+        '--file',
+        external_node_path_default().join(req.dockerDir, ERA_IMAGES[req.era].dockerfile),
+        '--label',
+        `org.esp32-micropython-build.inputs=${hash}`,
+        '--label',
+        `${ERA_LABEL}=${req.era}`
+    ];
+    for (const [name, value] of Object.entries(req.buildArgs).sort())
+        args.push('--build-arg', `${name}=${value}`);
+    if (req.network)
+        args.push('--network', req.network);
+    return [...args, req.dockerDir];
+}
+/** The image to run: the era's own, tagged by its inputs' hash, or the one named. Asks Docker only. */
+async function planImage(req, docker, places) {
+    if (req.image !== 'build') {
+        const present = await docker.hasImage(req.image);
+        const python = present ? await imagePython(req.image, docker) : undefined;
+        if (python !== undefined)
+            checkPython(req.image, python, req);
+        return { mode: 'pull', era: req.era, ref: req.image, present, python, needs: req.python };
+    }
+    const hash = await imageInputsHash(req.dockerDir, req.era, req.buildArgs);
+    const ref = imageRef(hash, req.era);
+    const dockerfile = await (0,promises_namespaceObject.readFile)(external_node_path_default().join(req.dockerDir, ERA_IMAGES[req.era].dockerfile), 'utf8');
+    return {
+        mode: 'build',
+        era: req.era,
+        ref,
+        python: declaredPython(dockerfile, req.buildArgs),
+        present: await docker.hasImage(ref),
+        build: {
+            args: imageBuildArgs(ref, hash, req),
+            cacheKey: imageKey(hash),
+            tar: external_node_path_default().join(places.root, 'images', `${hash}.tar`),
+            era: req.era
+        }
+    };
+}
+/** An image given by name must have a Python the ESP-IDF installer works with. */
+function checkPython(ref, python, req) {
+    if (pythonFits(python, req.python))
+        return;
+    const needed = ERA_IMAGES[req.era].dockerfile;
+    throw new DockerError(`The image ${ref} has Python ${python}, and this ESP-IDF needs ${describeRange(req.python)}: ${req.python.why}. ` +
+        `Set image: build, which builds docker/${needed} for it, or name an image with such a Python.`);
+}
+/**
+ * The image as planned: reused when present, else loaded from the Actions
+ * cache, else built from docker/ (and kept for the post step to cache); or pulled.
+ */
+async function obtainImage(plan, ctx) {
+    if (await ctx.docker.hasImage(plan.ref)) {
+        ctx.log.info(`Image ${plan.ref} is present`);
+        return {
+            ref: plan.ref,
+            python: plan.python ?? (await imagePython(plan.ref, ctx.docker)),
+            source: 'local'
+        };
+    }
+    return plan.build ? loadOrBuild(plan, plan.build, ctx) : pull(plan.ref, ctx);
+}
+async function loadOrBuild(plan, build, ctx) {
+    const { docker, log, signal } = ctx;
+    const python = plan.python;
+    if (ctx.useCache && ctx.cache.available) {
+        log.info(`Restoring image from the Actions cache: ${build.cacheKey}`);
+        if (await ctx.cache.restore([build.tar], build.cacheKey)) {
+            try {
+                await docker.run(['load', '--input', build.tar], { debug: log.debug, signal });
+                if (await docker.hasImage(plan.ref)) {
+                    log.info(`Loaded ${plan.ref}`);
+                    return { ref: plan.ref, python, source: 'actions-cache' };
+                }
+                log.warning(`The cached image archive did not contain ${plan.ref}; building instead.`);
+            }
+            catch (error) {
+                if (signal?.aborted)
+                    throw error;
+                log.warning(`Loading the cached image failed (${error.message}); building instead.`);
+            }
+            finally {
+                await (0,promises_namespaceObject.rm)(build.tar, { force: true });
+            }
+        }
+        else {
+            log.info('Not in the Actions cache');
+        }
+    }
+    log.info(`Building ${plan.ref} from ${build.args[build.args.length - 1]}`);
+    await docker.run(build.args, { debug: log.debug, onLine: (line) => log.output(line), signal });
+    await pruneOlder(plan.ref, build.era, ctx);
+    return {
+        ref: plan.ref,
+        python,
+        source: 'built',
+        save: { kind: 'image', key: build.cacheKey, paths: [build.tar], image: plan.ref }
+    };
+}
+async function pull(ref, ctx) {
+    const { docker, log, signal } = ctx;
+    log.info(`Pulling ${ref}`);
+    try {
+        await docker.run(['pull', ref], { debug: log.debug, onLine: (line) => log.output(line), signal });
+    }
+    catch (error) {
+        if (error instanceof DockerError || signal?.aborted)
+            throw error;
+        throw new DockerError(`Could not pull ${ref}: ${error.message}\nCheck the reference and registry access, or set image: build to build the image from this action's Dockerfile.`);
+    }
+    return { ref, python: await imagePython(ref, docker), source: 'pulled' };
+}
+/** Older images of an era, built from other inputs: each takes hundreds of megabytes. */
+async function pruneOlder(ref, era, ctx) {
+    const listed = await ctx.docker.run(['image', 'ls', '--filter', `label=${ERA_LABEL}=${era}`, '--format', '{{.Repository}}:{{.Tag}}'], { allowFailure: true });
+    const older = listed.stdout.split('\n').filter((line) => line.startsWith(`${IMAGE_NAME}:`) && line !== ref);
+    for (const image of older) {
+        // One still used by a container (another build running now) stays.
+        const removed = await ctx.docker.run(['image', 'rm', image], { allowFailure: true });
+        if (removed.code === 0)
+            ctx.log.info(`Removed ${image}, an older image of this era`);
+    }
+}
+/** An image's Python: its declared ESP32_DEVEL_PYTHON, else asked of python3. */
+async function imagePython(ref, docker) {
+    const inspect = await docker.run(['image', 'inspect', '--format', '{{json .Config.Env}}', ref]);
+    const env = JSON.parse(inspect.stdout || '[]');
+    const declared = (env ?? []).find((e) => e.startsWith('ESP32_DEVEL_PYTHON='));
+    if (declared)
+        return declared.split('=')[1];
+    const probe = await docker.run([
+        'run',
+        '--rm',
+        '--entrypoint',
+        'python3',
+        ref,
+        '-c',
+        'import sys; print("%d.%d" % sys.version_info[:2])'
+    ]);
+    return probe.stdout.trim();
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/mirrors.ts
+function escapeRegex(text) {
+    return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+function trustedHost(url) {
+    return url.startsWith('http://') ? new URL(url).hostname : undefined;
+}
+/**
+ * What the install container's environment gets for these mirrors. ESP-IDF
+ * v4.x always adds https://dl.espressif.com/pypi as an extra index (its
+ * idf_tools.py has it built in, and no variable rewrites it): with an
+ * Espressif mirror, so with that host presumably unreachable, pip tries it
+ * once per package instead of five times.
+ */
+function mirrorEnv(mirrors, idfMajor) {
+    const env = {};
+    const map = [];
+    if (mirrors.github)
+        map.push(`^${escapeRegex('https://github.com')},${mirrors.github}`);
+    if (mirrors.espressif)
+        map.push(`^${escapeRegex('https://dl.espressif.com')},${mirrors.espressif}`);
+    if (map.length)
+        env.IDF_MIRROR_PREFIX_MAP = map.join(';');
+    if (mirrors.githubAssets)
+        env.IDF_GITHUB_ASSETS = mirrors.githubAssets;
+    const wheels = mirrors.pipWheels ?? (mirrors.espressif ? `${mirrors.espressif}/pypi` : undefined);
+    if (mirrors.pipIndex)
+        env.PIP_INDEX_URL = mirrors.pipIndex;
+    if (wheels)
+        env.IDF_PIP_WHEELS_URL = wheels;
+    const trusted = [mirrors.pipIndex, wheels].flatMap((url) => (url ? [trustedHost(url)] : []));
+    const hosts = [...new Set(trusted.filter((h) => h !== undefined))];
+    if (hosts.length)
+        env.PIP_TRUSTED_HOST = hosts.join(' ');
+    if (idfMajor === 4 && mirrors.espressif)
+        env.PIP_RETRIES = '1';
+    return env;
+}
+/**
+ * What the build containers get for a mirror of the component registry: the
+ * manager asks its storage first (and a lock file's registry_url beats
+ * IDF_COMPONENT_REGISTRY_URL), so both are set. Pure.
+ */
+function componentEnv(mirrors) {
+    if (!mirrors.componentRegistry)
+        return {};
+    return {
+        IDF_COMPONENT_REGISTRY_URL: mirrors.componentRegistry,
+        IDF_COMPONENT_STORAGE_URL: mirrors.componentRegistry
+    };
+}
+/** Which input mirrors a download host, for an error that says what to set. Pure. */
+function mirrorInputFor(host) {
+    if (host === 'github.com' || host.endsWith('.githubusercontent.com'))
+        return 'idf-tools-mirror';
+    if (host === 'dl.espressif.com')
+        return 'espressif-mirror';
+    if (host === 'pypi.org' || host === 'files.pythonhosted.org')
+        return 'pip-index';
+    if (host === 'components.espressif.com' || host === 'components-file.espressif.com') {
+        return 'component-registry-mirror';
+    }
+    return undefined;
+}
+/** Lines of installer output that say a download failed. */
+const DOWNLOAD_FAILED = /Failed to download|Download failure|urlopen error|Could not fetch URL|Max retries exceeded|Failed to establish a new connection|Temporary failure in name resolution|Could not find a version that satisfies|Network is unreachable/i;
+/**
+ * When install.sh failed for want of a download: the host it could not
+ * reach and the input that mirrors it, in words. Pure.
+ */
+function downloadFailureHint(output) {
+    const lines = output.split('\n').slice(-80);
+    if (!lines.some((line) => DOWNLOAD_FAILED.test(line)))
+        return undefined;
+    const hosts = lines.flatMap((line) => [...line.matchAll(/\bhttps?:\/\/([A-Za-z0-9.-]+)/g)].map((m) => m[1]));
+    const host = hosts.at(-1);
+    if (!host)
+        return undefined;
+    const input = mirrorInputFor(host);
+    return input
+        ? `ESP-IDF's install.sh could not download from ${host}. If this machine cannot reach it, set ${input} to a mirror of it (the README's mirror table says which input covers which host).`
+        : `ESP-IDF's install.sh could not download from ${host}: check that this mirror answers from inside the container (network input).`;
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/resources.ts
+/**
+ * The plan's resources in words: for each thing a build needs, what it is,
+ * where it lives, whether it is here, and how it will be had. Pure.
+ */
+
+
+const USE = 'use it as it is';
+function imageView(image, cached) {
+    const view = {
+        name: 'image',
+        identity: image.mode === 'build'
+            ? `${image.ref} (built from docker/${ERA_IMAGES[image.era].dockerfile}, Python ${image.python})`
+            : image.ref,
+        where: 'the Docker engine',
+        presence: image.present ? 'present' : 'absent',
+        steps: [USE]
+    };
+    if (image.present)
+        return view;
+    if (image.build) {
+        const build = `build it (older images of its era are then removed): ${formatArgv('docker', image.build.args)}`;
+        view.steps = cached
+            ? [
+                `restore ${image.build.tar} from the Actions cache (key ${image.build.cacheKey}) and docker load it`,
+                build
+            ]
+            : [build];
+        if (cached)
+            view.unknown = 'whether the Actions cache has the image: a hit loads it, a miss builds it';
+    }
+    else {
+        view.steps = [`pull it: docker pull ${image.ref}`];
+        view.unknown = "its Python, asked once it is pulled (the ESP-IDF entry's key depends on it)";
+    }
+    return view;
+}
+function toolchainView(tc, cached) {
+    const view = {
+        name: 'toolchain',
+        identity: `xtensa-esp32-elf ${tc.version} (sha256 ${tc.sha256})`,
+        where: tc.dir,
+        presence: tc.present ? 'present' : 'absent',
+        steps: [USE]
+    };
+    if (tc.present)
+        return view;
+    const download = `download ${tc.url}, check its SHA-256, extract it into the tool cache`;
+    view.steps = cached ? [`restore from the Actions cache (key ${tc.cacheKey})`, download] : [download];
+    if (cached)
+        view.unknown = 'whether the Actions cache has it: a hit uses it, a miss downloads it';
+    return view;
+}
+function idfView(idf, cached) {
+    const install = idf.install ? [`run install.sh for ${idf.chips.join(',')} in the image`] : [];
+    if (idf.offline !== undefined) {
+        return {
+            name: 'esp-idf',
+            identity: `${idf.ref} from ${idf.repo} (not resolved)`,
+            where: 'unknown until run',
+            presence: 'unknown',
+            steps: [
+                'use the commit of the branch kept on this machine',
+                ...(cached
+                    ? ['restore the tag from the Actions cache', 'restore the newest cached commit of the branch']
+                    : []),
+                'otherwise fail: the repository is unreachable'
+            ],
+            unknown: `the repository could not be asked (${idf.offline}): what ${idf.ref} is, and which cached entry serves it`
+        };
+    }
+    const remote = idf.remote;
+    const view = {
+        name: 'esp-idf',
+        identity: `${idf.ref} (${remote.kind}${remote.kind === 'commit' ? '' : ` at ${remote.commit}`}) from ${idf.repo}`,
+        where: idf.entry?.dir ?? 'unknown until run',
+        presence: idf.entry ? (idf.present ? 'present' : 'absent') : 'unknown',
+        steps: [USE]
+    };
+    if (idf.present)
+        return view;
+    const clone = `clone ${idf.repo} at ${idf.ref} with its submodules`;
+    view.steps = [
+        ...(idf.entry ? [] : [USE + ', if this machine has it']),
+        ...(cached
+            ? [`restore from the Actions cache (key ${idf.entry?.key ?? 'known once the Python is'})`]
+            : []),
+        clone,
+        ...install
+    ];
+    if (!idf.entry)
+        view.unknown = "the entry's directory and key: they depend on the pulled image's Python";
+    else if (cached)
+        view.unknown = 'whether the Actions cache has it: a hit uses it, a miss clones and installs';
+    return view;
+}
+function ccacheView(cc, resolution, cached) {
+    const view = {
+        name: 'ccache',
+        identity: `ESP-IDF ${resolution.idf.ref}, board ${resolution.board || '(default)'}${resolution.boardVariant ? ` variant ${resolution.boardVariant}` : ''}`,
+        where: cc.dir,
+        presence: cc.present ? 'present' : 'absent',
+        steps: [USE]
+    };
+    if (cc.present)
+        return view;
+    view.steps = cached
+        ? [`restore the newest entry whose key starts with ${cc.restoreKeys[0]}`, 'otherwise start empty']
+        : ['start empty'];
+    if (cached)
+        view.unknown = 'whether the Actions cache has one: a hit starts warm, a miss cold';
+    return view;
+}
+function componentsView(plan, cached) {
+    const view = {
+        name: 'components',
+        identity: `the component manager's downloads for ${plan.files.join(', ')}`,
+        where: plan.dir,
+        presence: plan.present ? 'present' : 'absent',
+        steps: [USE]
+    };
+    if (plan.present)
+        return view;
+    view.steps = cached
+        ? [`restore from the Actions cache (key ${plan.key})`, 'otherwise the build downloads them']
+        : ['the build downloads them'];
+    if (cached)
+        view.unknown = 'whether the Actions cache has them: a hit downloads nothing, a miss everything';
+    return view;
+}
+function describeResources(plan) {
+    const cached = plan.cache.available;
+    const views = [imageView(plan.image, cached)];
+    if (plan.toolchain)
+        views.push(toolchainView(plan.toolchain, cached));
+    views.push(idfView(plan.idf, cached));
+    if (plan.ccache)
+        views.push(ccacheView(plan.ccache, plan.resolution, cached));
+    if (plan.components)
+        views.push(componentsView(plan.components, cached));
+    return views;
+}
+
+;// CONCATENATED MODULE: external "node:stream"
+const external_node_stream_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream");
+;// CONCATENATED MODULE: external "node:stream/promises"
+const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
+;// CONCATENATED MODULE: ./src/pipeline/download.ts
+
+
+
+
+
+
+/** A download that could not be completed; says which URL. */
+class DownloadError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'DownloadError';
+    }
+}
+/**
+ * Downloads `url` to `file`, hashing as it streams. The bytes land in a
+ * temporary sibling first and are renamed into place only when complete, so
+ * an interrupted download never leaves a file that looks finished.
+ */
+async function download(url, file, options = {}) {
+    await (0,promises_namespaceObject.mkdir)(external_node_path_default().dirname(file), { recursive: true });
+    const partial = `${file}.partial-${process.pid}`;
+    const signals = [AbortSignal.timeout(options.timeoutMs ?? 15 * 60_000)];
+    if (options.signal)
+        signals.push(options.signal);
+    let response;
+    try {
+        response = await fetch(url, { signal: AbortSignal.any(signals), redirect: 'follow' });
+    }
+    catch (error) {
+        const cause = error.cause;
+        throw new DownloadError(`Could not reach ${url}: ${cause?.code ?? cause?.message ?? String(error)}`);
+    }
+    if (!response.ok || !response.body) {
+        throw new DownloadError(`Downloading ${url} failed: HTTP ${response.status} ${response.statusText}`);
+    }
+    const total = Number(response.headers.get('content-length')) || undefined;
+    const hash = (0,external_node_crypto_namespaceObject.createHash)('sha256');
+    let received = 0;
+    const meter = new external_node_stream_namespaceObject.Transform({
+        transform(chunk, _encoding, callback) {
+            hash.update(chunk);
+            received += chunk.length;
+            options.onProgress?.({ received, total });
+            callback(null, chunk);
+        }
+    });
+    try {
+        await (0,external_node_stream_promises_namespaceObject.pipeline)(external_node_stream_namespaceObject.Readable.fromWeb(response.body), meter, (0,external_node_fs_namespaceObject.createWriteStream)(partial));
+        if (total !== undefined && received !== total) {
+            throw new DownloadError(`Downloading ${url} ended early: got ${received} of ${total} bytes`);
+        }
+        await (0,promises_namespaceObject.rename)(partial, file);
+    }
+    catch (error) {
+        await (0,promises_namespaceObject.rm)(partial, { force: true });
+        if (error instanceof DownloadError)
+            throw error;
+        throw new DownloadError(`Downloading ${url} failed: ${error.message}`);
+    }
+    return { file, sha256: hash.digest('hex'), size: received };
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/toolchain.ts
+
+
+
+
+
+
+const TOOL_NAME = 'xtensa-esp32-elf';
+const TOOL_ARCH = 'x64';
+class ToolchainError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'ToolchainError';
+    }
+}
+function hasCompiler(dir) {
+    return dir !== undefined && (0,external_node_fs_namespaceObject.existsSync)(external_node_path_default().join(dir, 'bin', `${TOOL_NAME}-gcc`));
+}
+/**
+ * Where the legacy Xtensa toolchain comes from. Refuses, before anything is
+ * fetched, a machine it cannot run on and an archive with no known checksum.
+ */
+function planToolchain(spec, tools, arch = process.arch) {
+    if (arch !== 'x64') {
+        throw new ToolchainError(`Legacy builds (ESP-IDF v3) use the ${TOOL_NAME} ${spec.version} toolchain, which exists for x86-64 Linux only, and this machine is ${arch}. Use an x86-64 runner, or a MicroPython release of v1.15 or later, whose ESP-IDF installs tools for ${arch}.`);
+    }
+    const sha256 = spec.sha256;
+    if (!sha256) {
+        throw new ToolchainError(`No checksum is known for the ${TOOL_NAME} toolchain ${spec.version}: set toolchain-sha256 to the SHA-256 of ${spec.url}.`);
+    }
+    const storeVersion = toolCacheVersion(spec.version, sha256);
+    const dir = tools.dir(TOOL_NAME, storeVersion, TOOL_ARCH);
+    return {
+        version: spec.version,
+        url: spec.url,
+        sha256,
+        storeVersion,
+        dir,
+        present: hasCompiler(tools.find(TOOL_NAME, storeVersion, TOOL_ARCH)),
+        cacheKey: toolchainKey(spec.version, sha256),
+        cachePaths: [dir, `${dir}.complete`]
+    };
+}
+/**
+ * The legacy Xtensa toolchain as planned: the tool store, then the Actions
+ * cache, then a download whose SHA-256 must match before anything is stored.
+ */
+async function obtainToolchain(plan, ctx) {
+    const { log, tools } = ctx;
+    const base = { version: plan.version, sha256: plan.sha256 };
+    log.info(`Looking for ${TOOL_NAME} ${plan.version} in the tool cache`);
+    const found = tools.find(TOOL_NAME, plan.storeVersion, TOOL_ARCH);
+    if (hasCompiler(found)) {
+        log.info(`Found in the tool cache: ${found}`);
+        return { ...base, dir: found, source: 'tool-cache' };
+    }
+    if (ctx.useCache && ctx.cache.available) {
+        log.info(`Restoring from the Actions cache: ${plan.cacheKey}`);
+        const hit = await ctx.cache.restore(plan.cachePaths, plan.cacheKey);
+        const restored = hit ? tools.find(TOOL_NAME, plan.storeVersion, TOOL_ARCH) : undefined;
+        if (hasCompiler(restored)) {
+            log.info(`Restored from the Actions cache: ${restored}`);
+            return { ...base, dir: restored, source: 'actions-cache' };
+        }
+        log.info('Not in the Actions cache');
+    }
+    const dir = await downloadToolchain(plan, ctx);
+    log.info(`Added to the tool cache: ${dir}`);
+    const save = {
+        kind: 'toolchain',
+        key: plan.cacheKey,
+        paths: plan.cachePaths,
+        ready: plan.cachePaths[1]
+    };
+    return { ...base, dir, source: 'download', save };
+}
+async function downloadToolchain(plan, ctx) {
+    const { log } = ctx;
+    await (0,promises_namespaceObject.mkdir)(ctx.places.temp, { recursive: true });
+    const work = await (0,promises_namespaceObject.mkdtemp)(external_node_path_default().join(ctx.places.temp, 'toolchain-'));
+    try {
+        const archive = external_node_path_default().join(work, external_node_path_default().basename(new URL(plan.url).pathname) || 'toolchain.tar.gz');
+        log.info(`Downloading ${plan.url}`);
+        let got;
+        try {
+            got = await download(plan.url, archive, { onProgress: ctx.onProgress, signal: ctx.signal });
+        }
+        catch (error) {
+            if (!(error instanceof DownloadError))
+                throw error;
+            throw new ToolchainError(`${error.message}. If this machine cannot reach it, put the archive on a server it can reach and set toolchain-url (and toolchain-sha256).`);
+        }
+        log.info(`Verifying SHA-256 (${got.size} bytes)`);
+        if (got.sha256 !== plan.sha256) {
+            throw new ToolchainError(`SHA-256 mismatch for ${plan.url}: expected ${plan.sha256}, got ${got.sha256}. The download is corrupt or the URL serves another file; nothing was cached. Check toolchain-url and toolchain-sha256.`);
+        }
+        log.info('Extracting');
+        const extracted = external_node_path_default().join(work, 'x');
+        await extract(archive, extracted, ctx);
+        const root = [external_node_path_default().join(extracted, TOOL_NAME), extracted].find(hasCompiler);
+        if (!root) {
+            throw new ToolchainError(`The archive from ${plan.url} has no ${TOOL_NAME}/bin/${TOOL_NAME}-gcc: is it an ESP32 Xtensa toolchain for Linux?`);
+        }
+        return await ctx.tools.add(root, TOOL_NAME, plan.storeVersion, TOOL_ARCH);
+    }
+    finally {
+        await (0,promises_namespaceObject.rm)(work, { recursive: true, force: true });
+    }
+}
+/** tar's flag for an archive's compression, from its name. Pure. */
+function tarCompression(archive) {
+    if (/\.(tar\.xz|txz)$/.test(archive))
+        return '-J';
+    if (/\.(tar\.bz2|tbz2?)$/.test(archive))
+        return '-j';
+    return '-z';
+}
+async function extract(archive, dest, ctx) {
+    await (0,promises_namespaceObject.mkdir)(dest, { recursive: true });
+    const options = { debug: ctx.log.debug, signal: ctx.signal };
+    if (archive.endsWith('.zip'))
+        await run('unzip', ['-q', '-o', archive, '-d', dest], options);
+    else
+        await run('tar', ['-x', tarCompression(archive), '-f', archive, '-C', dest], options);
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/plan.ts
+
+
+
+
+
+
+
+
+
+
+
+/** The run-specific values a plan holds in place of the real ones. */
+const RUN_SPECIFIC = [
+    'containers[].spec.name (each run names its containers afresh)',
+    'the ccache save key (it ends in the run id)',
+    'download and clone staging paths (under the scratch directory, and .partial-<pid> siblings)'
+];
+/** A path shown where the ESP-IDF entry is not known before the run. */
+const UNKNOWN_IDF_DIR = '/unknown-until-run/esp-idf-entry';
+/** Plans a goal for a resolved tree. Writes nothing. */
+async function makePlan(inputs, resolution, goal, env) {
+    const engine = await env.docker.check();
+    const image = await planImage(imageRequest(inputs, env.dockerDir, resolution), env.docker, env.places);
+    const toolchain = resolution.toolchain ? planToolchain(resolution.toolchain, env.tools) : undefined;
+    const idf = await planIdf({
+        repo: inputs.idfRepo,
+        ref: resolution.idf.ref,
+        chips: resolution.chips,
+        install: resolution.buildSystem === 'cmake'
+    }, image.python, env);
+    const ccache = inputs.ccache && resolution.buildSystem === 'cmake'
+        ? await planCcache({
+            repo: inputs.idfRepo,
+            ref: resolution.idf.ref,
+            chips: resolution.chips,
+            board: resolution.board,
+            variant: resolution.boardVariant
+        }, env.places.root)
+        : undefined;
+    const components = resolution.buildSystem === 'cmake'
+        ? await planComponents(inputs.micropythonPath, resolution.idf.ref, env.places.root)
+        : undefined;
+    const settings = {
+        tree: inputs.micropythonPath,
+        mountRoot: env.mountRoot,
+        jobs: inputs.jobs,
+        makeArgs: inputs.makeArgs,
+        targets: inputs.targets,
+        user: env.user,
+        network: inputs.network,
+        mirrorEnv: mirrorEnv(inputs.mirrors, idfVersionOfRef(resolution.idf.ref)?.major),
+        componentEnv: componentEnv(inputs.mirrors)
+    };
+    const cache = { use: inputs.cache, available: inputs.cache && env.cache.available, ccache: inputs.ccache };
+    const core = { goal, resolution, engine, cache, image, toolchain, idf, ccache, components, settings };
+    return {
+        ...core,
+        resources: describeResources(core),
+        containers: plannedContainers(core, {
+            idfPath: idf.entry?.idfPath ?? entryPaths(UNKNOWN_IDF_DIR).idfPath,
+            toolsPath: idf.entry?.toolsPath ?? entryPaths(UNKNOWN_IDF_DIR).toolsPath,
+            idfEntry: idf.entry ? { dir: idf.entry.dir, key: idf.entry.key } : undefined,
+            toolchainDir: toolchain?.dir,
+            ccacheDir: ccache?.dir,
+            componentsDir: components?.dir
+        }),
+        runSpecific: RUN_SPECIFIC
+    };
+}
+/** The image a resolved tree needs: its era's, built with the inputs' build arguments, or the one named. Pure. */
+function imageRequest(inputs, dockerDir, needs) {
+    return {
+        image: inputs.image,
+        dockerDir,
+        network: inputs.network,
+        era: imageEra(needs.buildSystem, needs.idf.ref),
+        buildArgs: inputs.imageBuildArgs,
+        python: pythonRange(needs.buildSystem, needs.idf.ref)
+    };
+}
+/** The build container's inputs: the plan's settings and the resources' paths. Pure. */
+function buildPlanOf(plan, paths, serial) {
+    return {
+        ...plan.settings,
+        resolution: plan.resolution,
+        image: plan.image.ref,
+        ...paths,
+        serial
+    };
+}
+/** A make step's full argv: the resolved board first when asked. Pure. */
+function makeStepArgs(step, resolution) {
+    return step.board ? [...boardArgs(resolution), ...step.args] : step.args;
+}
+/**
+ * Every container the goal runs, in order, with its full argv. The plan
+ * and the run both make them with this one function: the plan with what it
+ * knows, the run with the paths it prepared. Pure.
+ */
+function plannedContainers(plan, paths) {
+    const { goal, resolution, settings } = plan;
+    const containers = [];
+    if (plan.idf.install && !plan.idf.present) {
+        containers.push({
+            role: 'install',
+            title: `ESP-IDF tools for ${resolution.chips.join(', ')}`,
+            when: plan.idf.entry
+                ? 'when ESP-IDF is cloned (not found here or in the Actions cache)'
+                : 'when ESP-IDF is cloned',
+            spec: installContainer({
+                image: plan.image.ref,
+                idfPath: paths.idfPath,
+                toolsPath: paths.toolsPath,
+                chips: resolution.chips,
+                mirrorEnv: settings.mirrorEnv,
+                user: settings.user,
+                network: settings.network
+            }, 'esp32-build-install-<run>')
+        });
+    }
+    if (goal.kind === 'build') {
+        containers.push({
+            role: 'build',
+            title: 'Build the firmware',
+            spec: buildContainer(buildPlanOf(plan, paths), 'esp32-build-make-<run>')
+        });
+    }
+    const step = goal.kind === 'build' ? goal.then : goal.kind === 'make' ? goal.step : undefined;
+    if (step) {
+        const args = makeStepArgs(step, resolution);
+        containers.push({
+            role: 'make',
+            title: step.title,
+            spec: makeContainer(buildPlanOf(plan, paths, step.serial), step.cwd, args, 'esp32-build-make-<run>')
+        });
+    }
+    return containers.map((c) => ({ ...c, argv: ['docker', ...dockerRunArgs(c.spec)] }));
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/execute.ts
+/**
+ * The run: executes a plan. Its only inputs are the plan and what it learns
+ * as it goes (a restore's hit, a pulled image's Python, the commit a clone
+ * got); it never reads the options again and never decides anew.
+ */
+
+
+
+
+
+
+
+
+
+
+
+async function timed(durations, name, fn) {
+    const start = performance.now();
+    try {
+        return await fn();
+    }
+    finally {
+        durations[name] = Math.round(performance.now() - start);
+    }
+}
+/** Runs the plan: prepares its resources, then runs its containers in order. */
+async function execute_execute(plan, env, durations = {}) {
+    const prepared = await prepareResources(plan, env, durations);
+    // The containers as planned, with the paths the run prepared and the one
+    // thing the plan could not know: whether install.sh has to run.
+    const containers = plannedContainers({ ...plan, idf: { ...plan.idf, present: !prepared.idf.needsInstall } }, {
+        idfPath: prepared.idf.idfPath,
+        toolsPath: prepared.idf.toolsPath,
+        idfEntry: { dir: prepared.idf.dir, key: prepared.idf.key },
+        toolchainDir: prepared.toolchain?.dir,
+        ccacheDir: prepared.ccache?.dir,
+        componentsDir: prepared.components?.dir
+    });
+    let makeMs;
+    for (const container of containers) {
+        const output = await runPlanned(container, prepared, env, durations);
+        if (container.role === 'install') {
+            await pruneInstall(prepared.idf);
+            await markComplete(prepared.idf, plan.idf.chips);
+        }
+        if (container.role === 'build')
+            makeMs = makeDuration(output);
+    }
+    const artifacts = plan.goal.kind === 'build' ? builtFirmware(plan) : undefined;
+    return { ...prepared, plan, artifacts, saves: pendingSaves(plan, prepared, env.runId), makeMs };
+}
+async function runPlanned(container, prepared, env, durations) {
+    const spec = { ...container.spec, name: containerName(container.role) };
+    const what = container.role === 'install'
+        ? 'ESP-IDF install.sh'
+        : container.role === 'build'
+            ? 'The build'
+            : `make ${spec.command.slice(1).join(' ')}`;
+    return timed(durations, container.role, () => env.progress.phase(container.title, async (log) => {
+        if (container.role !== 'install')
+            return runContainer(env.docker, spec, log, what, env.signal);
+        await (0,promises_namespaceObject.mkdir)(prepared.idf.toolsPath, { recursive: true });
+        try {
+            return await runContainer(env.docker, spec, log, what, env.signal);
+        }
+        catch (error) {
+            const hint = error instanceof BuildError ? downloadFailureHint(error.output) : undefined;
+            if (hint)
+                throw new BuildError(`${error instanceof Error ? error.message : error}\n${hint}`, error.output);
+            throw error;
+        }
+    }));
+}
+function builtFirmware(plan) {
+    const { resolution, settings } = plan;
+    const artifacts = findArtifacts(settings.tree, resolution.buildDir, resolution.buildSystem);
+    if (settings.targets.length === 0 && !artifacts.firmware) {
+        throw new BuildError(`make succeeded but left no firmware.bin in ${artifacts.buildDir}. Is this a MicroPython ESP32 port whose build writes there?`);
+    }
+    return artifacts;
+}
+/** The image, the toolchain, ESP-IDF and ccache at once, each as planned. */
+async function prepareResources(plan, env, durations) {
+    const { progress } = env;
+    await (0,promises_namespaceObject.mkdir)(env.places.root, { recursive: true });
+    await (0,promises_namespaceObject.mkdir)(env.places.temp, { recursive: true });
+    const base = { cache: env.cache, useCache: plan.cache.use, signal: env.signal };
+    const concurrent = { concurrent: true };
+    const phase = (name, title, fn) => timed(durations, name, () => progress.phase(title, fn, concurrent));
+    const imageReady = phase('image', 'Build image', (log) => obtainImage(plan.image, { ...base, docker: env.docker, log }));
+    const toolchainReady = plan.toolchain
+        ? phase('toolchain', 'Xtensa toolchain', (log) => obtainToolchain(plan.toolchain, {
+            ...base,
+            tools: env.tools,
+            places: env.places,
+            log,
+            onProgress: env.onDownloadProgress
+        }))
+        : Promise.resolve(undefined);
+    const idfReady = phase('idf', 'ESP-IDF', async (log) => {
+        // A pulled image's Python is known only now; the entry depends on it.
+        const idfPlan = plan.idf.python === undefined
+            ? await withEntry(plan.idf, env.places.root, (await imageReady).python)
+            : plan.idf;
+        return obtainIdf(idfPlan, { ...base, places: env.places, log, onGitLine: env.onGitLine });
+    });
+    const ccacheReady = plan.ccache
+        ? phase('ccache', 'ccache', (log) => obtainCcache(plan.ccache, { ...base, log }))
+        : Promise.resolve(undefined);
+    const componentsReady = plan.components
+        ? phase('components', 'Managed components', (log) => obtainComponents(plan.components, { ...base, log }))
+        : Promise.resolve(undefined);
+    // Wait for every phase, so none is left running when one fails.
+    const settled = await Promise.allSettled([
+        imageReady,
+        toolchainReady,
+        idfReady,
+        ccacheReady,
+        componentsReady
+    ]);
+    const failed = settled.find((s) => s.status === 'rejected');
+    if (failed)
+        throw failed.reason;
+    const [image, toolchain, idf, ccache, components] = settled.map((s) => s.value);
+    return { resolution: plan.resolution, image, toolchain, idf, ccache, components, durations };
+}
+function pendingSaves(plan, prepared, runId) {
+    if (!plan.cache.use)
+        return [];
+    const saves = [];
+    for (const s of [prepared.image.save, prepared.toolchain?.save, prepared.idf.save])
+        if (s)
+            saves.push(s);
+    if (plan.components && prepared.components) {
+        // Exactly its key: a restore never mixes in what other manifests or locks needed.
+        saves.push({
+            kind: 'components',
+            key: plan.components.key,
+            paths: [prepared.components.dir],
+            unchanged: prepared.components.fingerprint
+        });
+    }
+    if (plan.ccache && prepared.ccache) {
+        saves.push({
+            kind: 'ccache',
+            key: ccacheSaveKey(plan.ccache, runId),
+            paths: [prepared.ccache.dir],
+            unchanged: prepared.ccache.fingerprint
+        });
+    }
+    return saves;
+}
+
 ;// CONCATENATED MODULE: ./src/pipeline/tree.ts
 /**
  * Reads, from a MicroPython tree on disk, exactly the files the resolver
@@ -3984,6 +4142,8 @@ function cacheHits(result) {
         hits.toolchain = result.toolchain.source !== 'download';
     if (result.ccache)
         hits.ccache = result.ccache.hit !== undefined;
+    if (result.components)
+        hits.components = result.components.hit !== undefined;
     return hits;
 }
 const SOURCE_WORDS = {
@@ -4019,6 +4179,12 @@ function summaryRows(result) {
     }
     if (result.ccache)
         rows.push(['ccache', result.ccache.hit ? `warm (${result.ccache.hit})` : 'cold']);
+    if (result.components) {
+        rows.push([
+            'Components',
+            result.components.hit ? `cached (${result.components.hit})` : 'downloaded by the build'
+        ]);
+    }
     const phases = Object.entries(result.durations)
         .map(([name, ms]) => `${name} ${seconds(ms)}`)
         .join(', ');

@@ -81,6 +81,12 @@ export const OPTIONS: Record<string, OptionSpec> = Object.fromEntries(
         help: "Espressif's extra wheel index (default: ESPRESSIF-MIRROR/pypi)"
       },
       {
+        name: 'component-registry-mirror',
+        kind: 'string',
+        value: 'URL',
+        help: "mirror of ESP-IDF's component registry (components.espressif.com), for MicroPython v1.21 and later"
+      },
+      {
         name: 'image-build-args',
         kind: 'list',
         value: 'NAME=VALUE',
@@ -143,6 +149,7 @@ const BUILD = [
   'espressif-mirror',
   'pip-index',
   'idf-pip-wheels',
+  'component-registry-mirror',
   'image',
   'image-build-args',
   'jobs',

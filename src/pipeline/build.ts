@@ -34,6 +34,10 @@ export interface BuildPlan {
   toolchainDir?: string;
   /** Host ccache dir, when ccache is on. */
   ccacheDir?: string;
+  /** Host dir of the component manager's download cache (MicroPython v1.21 and later). */
+  componentsDir?: string;
+  /** Where the component manager downloads from, when not from Espressif's registry (see mirrors.ts). */
+  componentEnv?: Record<string, string>;
   user: User;
   network?: string;
   /** A board on a serial port, for deploy and erase. */
@@ -108,6 +112,14 @@ export function buildEnvironment(plan: BuildPlan): { mounts: Mount[]; env: Recor
     mounts.push({ host: plan.toolsPath, container: CONTAINER.idfToolsPath });
     env.IDF_TOOLS_PATH = CONTAINER.idfToolsPath;
     env.ESP32_DEVEL_EXPORT = '1';
+    // Manager 2.x checks for newer component versions on every build by default: a
+    // registry request per component and a git fetch per git dependency.
+    env.IDF_COMPONENT_CHECK_NEW_VERSION = '0';
+    Object.assign(env, plan.componentEnv ?? {});
+    if (plan.componentsDir) {
+      mounts.push({ host: plan.componentsDir, container: CONTAINER.componentsDir });
+      env.IDF_COMPONENT_CACHE_PATH = CONTAINER.componentsDir;
+    }
     if (plan.idfEntry) {
       env.ESP32_DEVEL_IDF_ENTRY = plan.idfEntry.dir;
       env.ESP32_DEVEL_IDF_KEY = plan.idfEntry.key;

@@ -8,6 +8,7 @@ import type { CacheStore, Places, Progress, ToolStore } from '../ports.js';
 import { findArtifacts, type Artifacts } from './artifacts.js';
 import { BuildError, makeDuration, runContainer } from './build.js';
 import { ccacheSaveKey, obtainCcache, type CcacheState } from './ccache.js';
+import { obtainComponents, type ComponentsState } from './components.js';
 import { containerName, type Docker } from './docker.js';
 import type { DownloadProgress } from './download.js';
 import { markComplete, obtainIdf, pruneInstall, withEntry, type PreparedIdf } from './idf.js';
@@ -40,6 +41,7 @@ export interface Prepared {
   toolchain?: PreparedToolchain;
   idf: PreparedIdf;
   ccache?: CcacheState;
+  components?: ComponentsState;
   /** Wall time of each phase so far, in milliseconds. */
   durations: Record<string, number>;
 }
@@ -83,7 +85,8 @@ export async function execute(
       toolsPath: prepared.idf.toolsPath,
       idfEntry: { dir: prepared.idf.dir, key: prepared.idf.key },
       toolchainDir: prepared.toolchain?.dir,
-      ccacheDir: prepared.ccache?.dir
+      ccacheDir: prepared.ccache?.dir,
+      componentsDir: prepared.components?.dir
     }
   );
   let makeMs: number | undefined;
@@ -181,21 +184,45 @@ async function prepareResources(
   const ccacheReady = plan.ccache
     ? phase('ccache', 'ccache', (log) => obtainCcache(plan.ccache!, { ...base, log }))
     : Promise.resolve(undefined);
+  const componentsReady = plan.components
+    ? phase('components', 'Managed components', (log) => obtainComponents(plan.components!, { ...base, log }))
+    : Promise.resolve(undefined);
 
   // Wait for every phase, so none is left running when one fails.
-  const settled = await Promise.allSettled([imageReady, toolchainReady, idfReady, ccacheReady]);
+  const settled = await Promise.allSettled([
+    imageReady,
+    toolchainReady,
+    idfReady,
+    ccacheReady,
+    componentsReady
+  ]);
   const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (failed) throw failed.reason;
-  const [image, toolchain, idf, ccache] = settled.map(
+  const [image, toolchain, idf, ccache, components] = settled.map(
     (s) => (s as PromiseFulfilledResult<unknown>).value
-  ) as [PreparedImage, PreparedToolchain | undefined, PreparedIdf, CcacheState | undefined];
-  return { resolution: plan.resolution, image, toolchain, idf, ccache, durations };
+  ) as [
+    PreparedImage,
+    PreparedToolchain | undefined,
+    PreparedIdf,
+    CcacheState | undefined,
+    ComponentsState | undefined
+  ];
+  return { resolution: plan.resolution, image, toolchain, idf, ccache, components, durations };
 }
 
 function pendingSaves(plan: Plan, prepared: Prepared, runId: string): PendingSave[] {
   if (!plan.cache.use) return [];
   const saves: PendingSave[] = [];
   for (const s of [prepared.image.save, prepared.toolchain?.save, prepared.idf.save]) if (s) saves.push(s);
+  if (plan.components && prepared.components) {
+    // Exactly its key: a restore never mixes in what other manifests or locks needed.
+    saves.push({
+      kind: 'components',
+      key: plan.components.key,
+      paths: [prepared.components.dir],
+      unchanged: prepared.components.fingerprint
+    });
+  }
   if (plan.ccache && prepared.ccache) {
     saves.push({
       kind: 'ccache',

@@ -93,3 +93,12 @@ export function ccacheKey(id: CcacheIdentity): string {
 export function ccacheRestoreKeys(id: Omit<CcacheIdentity, 'run'>): string[] {
   return [`${ccacheStem(id)}-`];
 }
+
+/**
+ * The component manager's download cache: one entry per ESP-IDF and per set
+ * of the tree's component manifests and lock files, so it holds what those
+ * need and nothing that other trees brought.
+ */
+export function componentsKey(idfRef: string, manifestsHash: string): string {
+  return `esp32-components-${KEY_EPOCH}-${safe(idfRef)}-${manifestsHash.slice(0, 16)}`;
+}

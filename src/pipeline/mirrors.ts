@@ -44,11 +44,27 @@ export function mirrorEnv(mirrors: Mirrors, idfMajor?: number): Record<string, s
   return env;
 }
 
+/**
+ * What the build containers get for a mirror of the component registry: the
+ * manager asks its storage first (and a lock file's registry_url beats
+ * IDF_COMPONENT_REGISTRY_URL), so both are set. Pure.
+ */
+export function componentEnv(mirrors: Mirrors): Record<string, string> {
+  if (!mirrors.componentRegistry) return {};
+  return {
+    IDF_COMPONENT_REGISTRY_URL: mirrors.componentRegistry,
+    IDF_COMPONENT_STORAGE_URL: mirrors.componentRegistry
+  };
+}
+
 /** Which input mirrors a download host, for an error that says what to set. Pure. */
 export function mirrorInputFor(host: string): string | undefined {
   if (host === 'github.com' || host.endsWith('.githubusercontent.com')) return 'idf-tools-mirror';
   if (host === 'dl.espressif.com') return 'espressif-mirror';
   if (host === 'pypi.org' || host === 'files.pythonhosted.org') return 'pip-index';
+  if (host === 'components.espressif.com' || host === 'components-file.espressif.com') {
+    return 'component-registry-mirror';
+  }
   return undefined;
 }
 

@@ -21,7 +21,8 @@ import type { ContainerSpec, Docker } from './docker.js';
 import { dockerRunArgs } from './docker.js';
 import type { Goal, MakeStep } from './goal.js';
 import { entryPaths, planIdf, type IdfPlan } from './idf.js';
-import { mirrorEnv } from './mirrors.js';
+import { componentEnv, mirrorEnv } from './mirrors.js';
+import { planComponents, type ComponentsPlan } from './components.js';
 import { idfVersionOfRef } from '../idf-versions.js';
 import { imageEra, pythonRange } from './era.js';
 import { planImage, type ImagePlan, type ImageRequest } from './image.js';
@@ -40,6 +41,8 @@ export interface ContainerSettings {
   network?: string;
   /** The environment that points install.sh at mirrors. */
   mirrorEnv: Record<string, string>;
+  /** The environment that points the component manager at a mirror of its registry. */
+  componentEnv: Record<string, string>;
 }
 
 export interface PlannedContainer {
@@ -62,6 +65,7 @@ export interface Plan {
   toolchain?: ToolchainPlan;
   idf: IdfPlan;
   ccache?: CcachePlan;
+  components?: ComponentsPlan;
   settings: ContainerSettings;
   /** For each resource: what it is, where it lives, whether it is here and how it will be had, in order. */
   resources: ResourceView[];
@@ -126,6 +130,10 @@ export async function makePlan(
           env.places.root
         )
       : undefined;
+  const components =
+    resolution.buildSystem === 'cmake'
+      ? await planComponents(inputs.micropythonPath, resolution.idf.ref, env.places.root)
+      : undefined;
   const settings: ContainerSettings = {
     tree: inputs.micropythonPath,
     mountRoot: env.mountRoot,
@@ -134,10 +142,11 @@ export async function makePlan(
     targets: inputs.targets,
     user: env.user,
     network: inputs.network,
-    mirrorEnv: mirrorEnv(inputs.mirrors, idfVersionOfRef(resolution.idf.ref)?.major)
+    mirrorEnv: mirrorEnv(inputs.mirrors, idfVersionOfRef(resolution.idf.ref)?.major),
+    componentEnv: componentEnv(inputs.mirrors)
   };
   const cache = { use: inputs.cache, available: inputs.cache && env.cache.available, ccache: inputs.ccache };
-  const core = { goal, resolution, engine, cache, image, toolchain, idf, ccache, settings };
+  const core = { goal, resolution, engine, cache, image, toolchain, idf, ccache, components, settings };
   return {
     ...core,
     resources: describeResources(core),
@@ -146,7 +155,8 @@ export async function makePlan(
       toolsPath: idf.entry?.toolsPath ?? entryPaths(UNKNOWN_IDF_DIR).toolsPath,
       idfEntry: idf.entry ? { dir: idf.entry.dir, key: idf.entry.key } : undefined,
       toolchainDir: toolchain?.dir,
-      ccacheDir: ccache?.dir
+      ccacheDir: ccache?.dir,
+      componentsDir: components?.dir
     }),
     runSpecific: RUN_SPECIFIC
   };
@@ -175,6 +185,7 @@ export interface ResourcePaths {
   idfEntry?: { dir: string; key: string };
   toolchainDir?: string;
   ccacheDir?: string;
+  componentsDir?: string;
 }
 
 type PlanCore = Pick<Plan, 'goal' | 'resolution' | 'image' | 'idf' | 'settings'>;

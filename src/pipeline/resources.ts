@@ -4,6 +4,7 @@
  */
 import { formatArgv } from '../exec.js';
 import type { CcachePlan } from './ccache.js';
+import type { ComponentsPlan } from './components.js';
 import { ERA_IMAGES } from './era.js';
 import type { IdfPlan } from './idf.js';
 import type { ImagePlan } from './image.js';
@@ -13,7 +14,7 @@ import type { ToolchainPlan } from './toolchain.js';
 export type Presence = 'present' | 'absent' | 'unknown';
 
 export interface ResourceView {
-  name: 'image' | 'toolchain' | 'esp-idf' | 'ccache';
+  name: 'image' | 'toolchain' | 'esp-idf' | 'ccache' | 'components';
   identity: string;
   where: string;
   presence: Presence;
@@ -30,6 +31,7 @@ interface Planned {
   toolchain?: ToolchainPlan;
   idf: IdfPlan;
   ccache?: CcachePlan;
+  components?: ComponentsPlan;
 }
 
 const USE = 'use it as it is';
@@ -135,11 +137,28 @@ function ccacheView(cc: CcachePlan, resolution: Resolution, cached: boolean): Re
   return view;
 }
 
+function componentsView(plan: ComponentsPlan, cached: boolean): ResourceView {
+  const view: ResourceView = {
+    name: 'components',
+    identity: `the component manager's downloads for ${plan.files.join(', ')}`,
+    where: plan.dir,
+    presence: plan.present ? 'present' : 'absent',
+    steps: [USE]
+  };
+  if (plan.present) return view;
+  view.steps = cached
+    ? [`restore from the Actions cache (key ${plan.key})`, 'otherwise the build downloads them']
+    : ['the build downloads them'];
+  if (cached) view.unknown = 'whether the Actions cache has them: a hit downloads nothing, a miss everything';
+  return view;
+}
+
 export function describeResources(plan: Planned): ResourceView[] {
   const cached = plan.cache.available;
   const views = [imageView(plan.image, cached)];
   if (plan.toolchain) views.push(toolchainView(plan.toolchain, cached));
   views.push(idfView(plan.idf, cached));
   if (plan.ccache) views.push(ccacheView(plan.ccache, plan.resolution, cached));
+  if (plan.components) views.push(componentsView(plan.components, cached));
   return views;
 }

@@ -7,7 +7,7 @@ import { fingerprint } from './fingerprint.js';
 
 /** A cache entry the main step prepared, for the post step to save. */
 export interface PendingSave {
-  kind: 'toolchain' | 'idf' | 'image' | 'ccache';
+  kind: 'toolchain' | 'idf' | 'image' | 'ccache' | 'components';
   key: string;
   paths: string[];
   /** A file that must exist: the proof that the entry was finished completely. */

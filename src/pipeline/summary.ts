@@ -9,6 +9,7 @@ export function cacheHits(result: PipelineResult): Record<string, boolean> {
   };
   if (result.toolchain) hits.toolchain = result.toolchain.source !== 'download';
   if (result.ccache) hits.ccache = result.ccache.hit !== undefined;
+  if (result.components) hits.components = result.components.hit !== undefined;
   return hits;
 }
 
@@ -46,6 +47,12 @@ export function summaryRows(result: PipelineResult): [string, string][] {
     ]);
   }
   if (result.ccache) rows.push(['ccache', result.ccache.hit ? `warm (${result.ccache.hit})` : 'cold']);
+  if (result.components) {
+    rows.push([
+      'Components',
+      result.components.hit ? `cached (${result.components.hit})` : 'downloaded by the build'
+    ]);
+  }
   const phases = Object.entries(result.durations)
     .map(([name, ms]) => `${name} ${seconds(ms)}`)
     .join(', ');

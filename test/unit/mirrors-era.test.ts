@@ -1,5 +1,5 @@
 import { describeRange, imageEra, pythonFits, pythonRange } from '../../src/pipeline/era.js';
-import { downloadFailureHint, mirrorEnv, mirrorInputFor } from '../../src/pipeline/mirrors.js';
+import { componentEnv, downloadFailureHint, mirrorEnv, mirrorInputFor } from '../../src/pipeline/mirrors.js';
 
 describe('mirrorEnv', () => {
   it('maps every mirror onto the variables ESP-IDF and pip read', () => {
@@ -37,6 +37,15 @@ describe('mirrorEnv', () => {
       IDF_PIP_WHEELS_URL: 'http://w.example/pypi',
       PIP_TRUSTED_HOST: 'w.example'
     });
+  });
+
+  it('points the component manager at a registry mirror: its storage and its registry', () => {
+    expect(componentEnv({})).toEqual({});
+    expect(componentEnv({ componentRegistry: 'https://m.example/components' })).toEqual({
+      IDF_COMPONENT_REGISTRY_URL: 'https://m.example/components',
+      IDF_COMPONENT_STORAGE_URL: 'https://m.example/components'
+    });
+    expect(mirrorInputFor('components-file.espressif.com')).toBe('component-registry-mirror');
   });
 
   it('names the input that mirrors a host', () => {

@@ -50,11 +50,15 @@ function fakeBuild(buildDir: string) {
     if (!args.includes('esp32-build')) return;
     mkdirSync(buildDir, { recursive: true });
     writeFileSync(path.join(buildDir, 'firmware.bin'), 'firmware');
-    const ccache = args.find((a) => a.endsWith(':/opt/esp32-devel/ccache'));
-    if (ccache) {
-      const dir = path.join(ccache.split(':')[0], '0');
-      mkdirSync(dir, { recursive: true });
-      writeFileSync(path.join(dir, 'object'), 'object');
+    // ccache keeps an object, the component manager a download.
+    for (const [mount, file] of [
+      [':/opt/esp32-devel/ccache', '0/object'],
+      [':/opt/esp32-devel/components', 'service_d92d8f1e/espressif__mdns_1.1.0_46ee81d3/CMakeLists.txt']
+    ]) {
+      const host = args.find((a) => a.endsWith(mount))?.split(':')[0];
+      if (!host) continue;
+      mkdirSync(path.dirname(path.join(host, file)), { recursive: true });
+      writeFileSync(path.join(host, file), 'written by the build');
     }
   };
 }
@@ -98,7 +102,12 @@ describe('planning', () => {
   it('a cold machine: the image is built, ESP-IDF cloned and installed, ccache starts empty', async () => {
     const { env, docker } = machine();
     const plan = await planFor(modernInputs(), { kind: 'build' }, env);
-    expect(presence(plan)).toEqual({ image: 'absent', 'esp-idf': 'absent', ccache: 'absent' });
+    expect(presence(plan)).toEqual({
+      image: 'absent',
+      'esp-idf': 'absent',
+      ccache: 'absent',
+      components: 'absent'
+    });
     expect(plan.idf.remote).toEqual({ kind: 'tag', commit: idf.commit });
     expect(steps(plan)).toMatch(/build it .*: docker build .*--file \S+\/docker\/Dockerfile /);
     expect(plan.image).toMatchObject({ era: 'bookworm', python: '3.11' });
@@ -124,7 +133,12 @@ describe('planning', () => {
       { kind: 'make', step: { title: 'erase', cwd: modern.root, args: ['erase'], board: true } }
     ] as Goal[]) {
       const warm = await planFor(modernInputs(), g, env);
-      expect(presence(warm)).toEqual({ image: 'present', 'esp-idf': 'present', ccache: 'present' });
+      expect(presence(warm)).toEqual({
+        image: 'present',
+        'esp-idf': 'present',
+        ccache: 'present',
+        components: 'present'
+      });
       expect(steps(warm)).not.toMatch(/download|clone|build it|install\.sh|restore/);
       expect(warm.containers.map((c) => c.role)).not.toContain('install');
       expect(warm.resources.every((r) => r.unknown === undefined)).toBe(true);
@@ -198,6 +212,42 @@ describe('planning', () => {
     await expect(planFor(inputs, { kind: 'build' }, env)).rejects.toThrow(
       /ghcr\.io\/acme\/old:1 has Python 3\.7, and this ESP-IDF needs Python 3\.8 or later.*image: build, which builds docker\/Dockerfile /
     );
+  });
+
+  it('v1.21 and later: the component manager gets a kept cache, keyed by the ESP-IDF and the manifests', async () => {
+    const { env } = machine();
+    const inputs = inputsFor(modern.root, {
+      'idf-repo': idf.url,
+      'component-registry-mirror': 'http://127.0.0.1:9/components'
+    });
+    const plan = await planFor(inputs, { kind: 'build' }, env);
+    expect(plan.components!.files).toEqual(
+      expect.arrayContaining(['ports/esp32/main_esp32/idf_component.yml'])
+    );
+    expect(plan.components!.key).toMatch(/^esp32-components-v1-v5\.2\.2-[0-9a-f]{16}$/);
+    const build = plan.containers.find((c) => c.role === 'build')!.spec;
+    expect(build.mounts).toContainEqual({
+      host: plan.components!.dir,
+      container: '/opt/esp32-devel/components'
+    });
+    expect(build.env).toMatchObject({
+      IDF_COMPONENT_CACHE_PATH: '/opt/esp32-devel/components',
+      IDF_COMPONENT_CHECK_NEW_VERSION: '0',
+      IDF_COMPONENT_REGISTRY_URL: 'http://127.0.0.1:9/components',
+      IDF_COMPONENT_STORAGE_URL: 'http://127.0.0.1:9/components'
+    });
+    // Another set of manifests is another entry; a legacy tree has none.
+    const other = await createMicroPythonTree(path.join(scratch, 'mp-1.26.1'), {
+      shape: 'v1.26.1',
+      idfPin: '5.2.2'
+    });
+    const otherPlan = await planFor(inputsFor(other.root, { 'idf-repo': idf.url }), { kind: 'build' }, env);
+    expect(otherPlan.components!.files).toEqual(
+      expect.arrayContaining(['ports/esp32/lockfiles/dependencies.lock.esp32'])
+    );
+    expect(otherPlan.components!.key).not.toBe(plan.components!.key);
+    const legacyPlan = await planFor(inputsFor(legacy.root, { 'idf-repo': idf.url }), { kind: 'build' }, env);
+    expect(legacyPlan.components).toBeUndefined();
   });
 
   it('a cache that may hold things: each restore is an unknown with both outcomes', async () => {

@@ -1,0 +1,93 @@
+/**
+ * ESP-IDF's component manager (MicroPython v1.21 and later) downloads the
+ * managed components at CMake configure time into its cache,
+ * IDF_COMPONENT_CACHE_PATH, which would otherwise sit in the container's
+ * throwaway HOME: every fresh runner would download every component again.
+ * This keeps that cache, per ESP-IDF and per set of the tree's manifests and
+ * lock files, on this machine and in the Actions cache.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { CacheStore, Log } from '../ports.js';
+import { fingerprint, hasAnyFile } from './fingerprint.js';
+import { componentsKey, shortHash } from './keys.js';
+import { PORT_DIR } from './resolve/index.js';
+
+export interface ComponentsPlan {
+  dir: string;
+  /** The directory holds components from an earlier build on this machine. */
+  present: boolean;
+  /** Saved and restored under exactly this key. */
+  key: string;
+  /** The manifests and lock files (relative to the tree) the key is made of. */
+  files: string[];
+}
+
+export interface ComponentsState {
+  dir: string;
+  /** Where its contents came from: the restored key, or 'this machine'; undefined when empty. */
+  hit?: string;
+  fingerprint: string;
+}
+
+async function names(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch {
+    return [];
+  }
+}
+
+/** The tree's component manifests and lock files, relative to the tree, sorted. */
+export async function componentFiles(tree: string): Promise<string[]> {
+  const port = path.join(tree, PORT_DIR);
+  const files: string[] = [];
+  // v1.21 to v1.24 keep a manifest per chip (main_esp32/…), v1.25 and later one in main/.
+  for (const name of await names(port)) {
+    if (name !== 'main' && !name.startsWith('main_')) continue;
+    if ((await names(path.join(port, name))).includes('idf_component.yml')) {
+      files.push(`${PORT_DIR}/${name}/idf_component.yml`);
+    }
+  }
+  // v1.26.1 and later commit a lock file per chip.
+  for (const name of await names(path.join(port, 'lockfiles'))) {
+    if (name.startsWith('dependencies.lock.')) files.push(`${PORT_DIR}/lockfiles/${name}`);
+  }
+  return files.sort();
+}
+
+/** The cache a tree's build uses, or undefined when the tree uses no managed components. */
+export async function planComponents(
+  tree: string,
+  idfRef: string,
+  root: string
+): Promise<ComponentsPlan | undefined> {
+  const files = await componentFiles(tree);
+  if (files.length === 0) return undefined;
+  const hash = createHash('sha256');
+  for (const file of files) hash.update(`${file}\0${await readFile(path.join(tree, file))}\0`);
+  const key = componentsKey(idfRef, hash.digest('hex'));
+  const dir = path.join(root, 'components', shortHash(key, 16));
+  return { dir, present: await hasAnyFile(dir), key, files };
+}
+
+/** The cache as planned: kept on this machine, else restored from the Actions cache. */
+export async function obtainComponents(
+  plan: ComponentsPlan,
+  ctx: { cache: CacheStore; useCache: boolean; log: Log }
+): Promise<ComponentsState> {
+  const { dir } = plan;
+  await mkdir(dir, { recursive: true });
+  const before = await fingerprint(dir);
+  if (before.files > 0) {
+    ctx.log.info(`Using the component cache on this machine (${before.files} files)`);
+    return { dir, hit: 'this machine', fingerprint: before.id };
+  }
+  if (ctx.useCache && ctx.cache.available) {
+    const hit = await ctx.cache.restore([dir], plan.key);
+    ctx.log.info(hit ? `Restored the component cache from ${hit}` : 'No cached components yet');
+    if (hit) return { dir, hit, fingerprint: (await fingerprint(dir)).id };
+  }
+  return { dir, fingerprint: before.id };
+}
