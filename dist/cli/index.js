@@ -6,7 +6,7 @@ import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(864);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(846);
 
 process.exitCode = await (0,_run_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2));
 
@@ -15,7 +15,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 864:
+/***/ 846:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -1360,6 +1360,32 @@ async function hasAnyFile(dir) {
     return false;
 }
 
+;// CONCATENATED MODULE: ./src/pipeline/kept-dir.ts
+/**
+ * A directory that the build itself fills (ccache's objects, the component
+ * manager's downloads): kept on this machine from run to run, and on a
+ * machine where it is empty seeded from the Actions cache.
+ */
+
+
+/** The directory, kept here or restored from `key` (or the newest entry starting with a restore key). */
+async function obtainKeptDir(dir, restore, what, ctx) {
+    await (0,promises_namespaceObject.mkdir)(dir, { recursive: true });
+    const before = await fingerprint(dir);
+    if (before.files > 0) {
+        ctx.log.info(`Using the ${what} on this machine (${before.files} files)`);
+        return { dir, hit: 'this machine', fingerprint: before.id };
+    }
+    if (ctx.useCache && ctx.cache.available) {
+        const hit = await ctx.cache.restore([dir], restore.key, restore.restoreKeys);
+        ctx.log.info(hit ? `Restored ${what} from ${hit}` : `No cached ${what} yet`);
+        // Only a restore changes the directory: otherwise what was read before still holds.
+        if (hit)
+            return { dir, hit, fingerprint: (await fingerprint(dir)).id };
+    }
+    return { dir, fingerprint: before.id };
+}
+
 ;// CONCATENATED MODULE: ./src/pipeline/keys.ts
 
 /**
@@ -1447,23 +1473,8 @@ function ccacheSaveKey(plan, runId) {
     return ccacheKey({ ...plan.stem, run: runId });
 }
 /** ccache's directory: kept on this machine, seeded from the newest cached one. */
-async function obtainCcache(plan, ctx) {
-    const { dir } = plan;
-    await (0,promises_namespaceObject.mkdir)(dir, { recursive: true });
-    const before = await fingerprint(dir);
-    let hit;
-    if (before.files > 0) {
-        hit = 'this machine';
-        ctx.log.info(`Using the ccache on this machine (${before.files} files)`);
-    }
-    else if (ctx.useCache && ctx.cache.available) {
-        hit = await ctx.cache.restore([dir], plan.restoreKeys[0], plan.restoreKeys);
-        ctx.log.info(hit ? `Restored ccache from ${hit}` : 'No cached ccache yet');
-        // Only a restore changes the directory: otherwise what was read before still holds.
-        if (hit)
-            return { dir, hit, fingerprint: (await fingerprint(dir)).id };
-    }
-    return { dir, hit, fingerprint: before.id };
+function obtainCcache(plan, ctx) {
+    return obtainKeptDir(plan.dir, { key: plan.restoreKeys[0], restoreKeys: plan.restoreKeys }, 'ccache', ctx);
 }
 
 ;// CONCATENATED MODULE: ./src/idf-versions.ts
@@ -2506,6 +2517,7 @@ function buildDirOf({ board, boardVariant }, boardless, port) {
 
 
 
+
 async function names(dir) {
     try {
         return await (0,promises_namespaceObject.readdir)(dir);
@@ -2545,22 +2557,9 @@ async function planComponents(tree, idfRef, root) {
     const dir = external_node_path_default().join(root, 'components', shortHash(key, 16));
     return { dir, present: await hasAnyFile(dir), key, files };
 }
-/** The cache as planned: kept on this machine, else restored from the Actions cache. */
-async function obtainComponents(plan, ctx) {
-    const { dir } = plan;
-    await (0,promises_namespaceObject.mkdir)(dir, { recursive: true });
-    const before = await fingerprint(dir);
-    if (before.files > 0) {
-        ctx.log.info(`Using the component cache on this machine (${before.files} files)`);
-        return { dir, hit: 'this machine', fingerprint: before.id };
-    }
-    if (ctx.useCache && ctx.cache.available) {
-        const hit = await ctx.cache.restore([dir], plan.key);
-        ctx.log.info(hit ? `Restored the component cache from ${hit}` : 'No cached components yet');
-        if (hit)
-            return { dir, hit, fingerprint: (await fingerprint(dir)).id };
-    }
-    return { dir, fingerprint: before.id };
+/** The cache as planned: kept on this machine, else restored from the Actions cache under exactly its key. */
+function obtainComponents(plan, ctx) {
+    return obtainKeptDir(plan.dir, { key: plan.key }, 'managed components', ctx);
 }
 
 ;// CONCATENATED MODULE: ./src/git.ts
@@ -3870,10 +3869,10 @@ async function runPlanned(container, prepared, env, durations) {
             return await runContainer(env.docker, spec, log, what, env.signal);
         }
         catch (error) {
-            const hint = error instanceof BuildError ? downloadFailureHint(error.output) : undefined;
-            if (hint)
-                throw new BuildError(`${error instanceof Error ? error.message : error}\n${hint}`, error.output);
-            throw error;
+            if (!(error instanceof BuildError))
+                throw error;
+            const hint = downloadFailureHint(error.output);
+            throw hint ? new BuildError(`${error.message}\n${hint}`, error.output) : error;
         }
     }));
 }

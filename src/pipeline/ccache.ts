@@ -1,7 +1,7 @@
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { CacheStore, Log } from '../ports.js';
-import { fingerprint, hasAnyFile } from './fingerprint.js';
+import { hasAnyFile } from './fingerprint.js';
+import { obtainKeptDir, type KeptDir } from './kept-dir.js';
 import { ccacheKey, ccacheRestoreKeys, shortHash } from './keys.js';
 
 /** Which ccache directory a CMake build uses, and whether it holds anything yet. */
@@ -15,13 +15,8 @@ export interface CcachePlan {
   stem: { idfKey: string; board: string; variant?: string };
 }
 
-export interface CcacheState {
-  dir: string;
-  /** Where its contents came from: the restored key, or 'this machine'; undefined when empty. */
-  hit?: string;
-  /** What the directory held before the build; unchanged means nothing to save. */
-  fingerprint: string;
-}
+/** ccache's directory, ready for the build. */
+export type CcacheState = KeptDir;
 
 export interface CcacheIdentity {
   repo: string;
@@ -44,22 +39,9 @@ export function ccacheSaveKey(plan: CcachePlan, runId: string): string {
 }
 
 /** ccache's directory: kept on this machine, seeded from the newest cached one. */
-export async function obtainCcache(
+export function obtainCcache(
   plan: CcachePlan,
   ctx: { cache: CacheStore; useCache: boolean; log: Log }
 ): Promise<CcacheState> {
-  const { dir } = plan;
-  await mkdir(dir, { recursive: true });
-  const before = await fingerprint(dir);
-  let hit: string | undefined;
-  if (before.files > 0) {
-    hit = 'this machine';
-    ctx.log.info(`Using the ccache on this machine (${before.files} files)`);
-  } else if (ctx.useCache && ctx.cache.available) {
-    hit = await ctx.cache.restore([dir], plan.restoreKeys[0], plan.restoreKeys);
-    ctx.log.info(hit ? `Restored ccache from ${hit}` : 'No cached ccache yet');
-    // Only a restore changes the directory: otherwise what was read before still holds.
-    if (hit) return { dir, hit, fingerprint: (await fingerprint(dir)).id };
-  }
-  return { dir, hit, fingerprint: before.id };
+  return obtainKeptDir(plan.dir, { key: plan.restoreKeys[0], restoreKeys: plan.restoreKeys }, 'ccache', ctx);
 }

@@ -7,10 +7,11 @@
  * lock files, on this machine and in the Actions cache.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CacheStore, Log } from '../ports.js';
-import { fingerprint, hasAnyFile } from './fingerprint.js';
+import { hasAnyFile } from './fingerprint.js';
+import { obtainKeptDir, type KeptDir } from './kept-dir.js';
 import { componentsKey, shortHash } from './keys.js';
 import { PORT_DIR } from './resolve/index.js';
 
@@ -24,12 +25,8 @@ export interface ComponentsPlan {
   files: string[];
 }
 
-export interface ComponentsState {
-  dir: string;
-  /** Where its contents came from: the restored key, or 'this machine'; undefined when empty. */
-  hit?: string;
-  fingerprint: string;
-}
+/** The component manager's cache, ready for the build. */
+export type ComponentsState = KeptDir;
 
 async function names(dir: string): Promise<string[]> {
   try {
@@ -72,22 +69,10 @@ export async function planComponents(
   return { dir, present: await hasAnyFile(dir), key, files };
 }
 
-/** The cache as planned: kept on this machine, else restored from the Actions cache. */
-export async function obtainComponents(
+/** The cache as planned: kept on this machine, else restored from the Actions cache under exactly its key. */
+export function obtainComponents(
   plan: ComponentsPlan,
   ctx: { cache: CacheStore; useCache: boolean; log: Log }
 ): Promise<ComponentsState> {
-  const { dir } = plan;
-  await mkdir(dir, { recursive: true });
-  const before = await fingerprint(dir);
-  if (before.files > 0) {
-    ctx.log.info(`Using the component cache on this machine (${before.files} files)`);
-    return { dir, hit: 'this machine', fingerprint: before.id };
-  }
-  if (ctx.useCache && ctx.cache.available) {
-    const hit = await ctx.cache.restore([dir], plan.key);
-    ctx.log.info(hit ? `Restored the component cache from ${hit}` : 'No cached components yet');
-    if (hit) return { dir, hit, fingerprint: (await fingerprint(dir)).id };
-  }
-  return { dir, fingerprint: before.id };
+  return obtainKeptDir(plan.dir, { key: plan.key }, 'managed components', ctx);
 }

@@ -122,13 +122,9 @@ async function runPlanned(
       try {
         return await runContainer(env.docker, spec, log, what, env.signal);
       } catch (error) {
-        const hint = error instanceof BuildError ? downloadFailureHint(error.output) : undefined;
-        if (hint)
-          throw new BuildError(
-            `${error instanceof Error ? error.message : error}\n${hint}`,
-            (error as BuildError).output
-          );
-        throw error;
+        if (!(error instanceof BuildError)) throw error;
+        const hint = downloadFailureHint(error.output);
+        throw hint ? new BuildError(`${error.message}\n${hint}`, error.output) : error;
       }
     })
   );

@@ -178,15 +178,11 @@ export function imageRequest(
   };
 }
 
-/** Where the prepared resources are on this machine. */
-export interface ResourcePaths {
-  idfPath: string;
-  toolsPath: string;
-  idfEntry?: { dir: string; key: string };
-  toolchainDir?: string;
-  ccacheDir?: string;
-  componentsDir?: string;
-}
+/** Where the prepared resources are on this machine: the build container's host paths. */
+export type ResourcePaths = Pick<
+  BuildPlan,
+  'idfPath' | 'toolsPath' | 'idfEntry' | 'toolchainDir' | 'ccacheDir' | 'componentsDir'
+>;
 
 type PlanCore = Pick<Plan, 'goal' | 'resolution' | 'image' | 'idf' | 'settings'>;
 
