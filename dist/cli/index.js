@@ -6,7 +6,7 @@ import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(846);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(700);
 
 process.exitCode = await (0,_run_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2));
 
@@ -15,7 +15,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 846:
+/***/ 700:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -958,6 +958,11 @@ function dockerRunArgs(spec) {
         args.push('--network', spec.network);
     for (const gid of spec.groupAdd ?? [])
         args.push('--group-add', String(gid));
+    for (const host of spec.loopbackHosts ?? []) {
+        if (!/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(host))
+            throw new DockerError(`Not a host name: ${host}`);
+        args.push('--add-host', `${host}:127.0.0.1`);
+    }
     for (const device of spec.devices ?? []) {
         for (const part of device.split(':'))
             checkMountPath(part);
@@ -1175,6 +1180,8 @@ function buildEnvironment(plan) {
         // registry request per component and a git fetch per git dependency.
         env.IDF_COMPONENT_CHECK_NEW_VERSION = '0';
         Object.assign(env, plan.componentEnv ?? {});
+        if (plan.componentsOffline)
+            env.IDF_COMPONENT_STORAGE_URL = plan.componentsOffline.storage;
         if (plan.componentsDir) {
             mounts.push({ host: plan.componentsDir, container: CONTAINER.componentsDir });
             env.IDF_COMPONENT_CACHE_PATH = CONTAINER.componentsDir;
@@ -1216,6 +1223,7 @@ function buildContainer(plan, name = containerName('make')) {
         network: plan.network,
         ...buildEnvironment(plan),
         ...serialArgs(plan.serial),
+        loopbackHosts: plan.componentsOffline?.hosts,
         command: [
             'bash',
             '-c',
@@ -1242,6 +1250,7 @@ function makeContainer(plan, cwd, args, name = containerName('make')) {
         network: plan.network,
         ...buildEnvironment(plan),
         ...serialArgs(plan.serial),
+        loopbackHosts: plan.componentsOffline?.hosts,
         command: ['make', ...args]
     };
 }
@@ -1475,6 +1484,131 @@ function ccacheSaveKey(plan, runId) {
 /** ccache's directory: kept on this machine, seeded from the newest cached one. */
 function obtainCcache(plan, ctx) {
     return obtainKeptDir(plan.dir, { key: plan.restoreKeys[0], restoreKeys: plan.restoreKeys }, 'ccache', ctx);
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/component-locks.ts
+/**
+ * What a tree's dependencies.lock says, and what that means for the
+ * component manager's download cache. Pure.
+ *
+ * The manager (idf-component-manager, 1.x in ESP-IDF v5.0 to v5.2, 2.x later)
+ * has no offline switch: with a lock file it still asks the registry about
+ * every locked component on each CMake configure (is the version still there,
+ * is its hash the same), whatever IDF_COMPONENT_CHECK_NEW_VERSION says; only
+ * a connection error makes it skip the question and go on with its cache. So
+ * when the cache already holds everything the lock names, the build is given
+ * a registry it cannot reach: a closed loopback port as the first storage
+ * URL (2.x asks IDF_COMPONENT_STORAGE_URL first, and a connection error ends
+ * the question there) and the lock's registry hosts resolving to loopback
+ * (1.x asks the lock's registry_url).
+ */
+
+const DEFAULT_REGISTRY = 'https://components.espressif.com/';
+/** The hosts behind the default registry: its API, its page and its file storage. */
+const DEFAULT_REGISTRY_HOSTS = [
+    'components.espressif.com',
+    'api.components.espressif.com',
+    'components-file.espressif.com'
+];
+/** A storage URL that refuses every connection at once (port 9, discard, is closed on any sane host). */
+const UNREACHABLE_STORAGE = 'http://127.0.0.1:9/';
+const unquote = (text) => text.trim().replace(/^(['"])(.*)\1$/, '$2');
+function field(component, key, value) {
+    if (value === 'null')
+        return;
+    if (key === 'version')
+        component.version = value;
+    else if (key === 'component_hash')
+        component.hash = value;
+    else if (key === 'type')
+        component.type = value;
+    else if (key === 'registry_url')
+        component.registryUrl = value;
+}
+/**
+ * The components of a dependencies.lock (block YAML as the manager writes it:
+ * `dependencies:` then one two-space-indented mapping per component).
+ */
+function parseLock(text) {
+    const lock = { components: [] };
+    let section = '';
+    let current;
+    const finish = () => {
+        if (current?.name && current.version) {
+            lock.components.push({ hash: '', type: 'service', ...current });
+        }
+        current = undefined;
+    };
+    for (const raw of text.split('\n')) {
+        const line = raw.replace(/\s+#.*$/, '').trimEnd();
+        if (!line.trim() || line.trimStart().startsWith('#'))
+            continue;
+        const indent = line.length - line.trimStart().length;
+        const match = /^([^:]+):\s*(.*)$/.exec(line.trim());
+        if (indent === 0) {
+            finish();
+            section = match?.[1] ?? '';
+            if (section === 'target' && match)
+                lock.target = unquote(match[2]);
+        }
+        else if (section === 'dependencies' && match) {
+            if (indent === 2) {
+                finish();
+                current = { name: unquote(match[1]) };
+            }
+            else if (current && !match[1].startsWith('-') && (indent === 4 || indent === 6)) {
+                field(current, match[1].trim(), unquote(match[2]));
+            }
+        }
+    }
+    finish();
+    return lock;
+}
+/** The manager's hash of a registry URL: sha256 of host/path without empty segments. */
+function hashUrl(url) {
+    const parsed = new URL(url);
+    const segments = parsed.pathname.split('/').filter(Boolean).join('/');
+    return (0,external_node_crypto_namespaceObject.createHash)('sha256').update(`${parsed.host}/${segments}`).digest('hex');
+}
+/** Where the manager caches a registry component: service_<h8>/<ns>__<name>_<version>_<hash8>. */
+function cachedPath(component) {
+    const service = `service_${hashUrl(component.registryUrl ?? DEFAULT_REGISTRY).slice(0, 8)}`;
+    return `${service}/${component.name.replace('/', '__')}_${component.version}_${component.hash.slice(0, 8)}`;
+}
+/** The components a build downloads: from the registry, or git (idf and local ones are not downloaded). */
+function downloaded(locks) {
+    return locks.flatMap((lock) => lock.components.filter((c) => c.type === 'service' || c.type === 'git'));
+}
+/**
+ * Whether a cache holding `present` (cachedPath()s that passed verification,
+ * and whether any git mirror is there) has everything these locks download.
+ */
+function covers(locks, present) {
+    const needed = downloaded(locks);
+    if (locks.length === 0 || needed.length === 0)
+        return false;
+    return needed.every((c) => c.type === 'git' ? present.gitMirrors : c.hash !== '' && present.paths.has(cachedPath(c)));
+}
+/** The registry hosts these locks and the configured registry name, that a covered build must not reach. */
+function registryHosts(locks, configured) {
+    const hosts = new Set();
+    const urls = [configured, ...downloaded(locks).map((c) => c.registryUrl)].filter((u) => !!u);
+    for (const url of urls) {
+        let host;
+        try {
+            host = new URL(url).hostname;
+        }
+        catch {
+            continue;
+        }
+        // An IP literal cannot be redirected by a hosts entry (2.x's storage order covers it).
+        if (/^[\d.]+$/.test(host) || host.startsWith('['))
+            continue;
+        hosts.add(host);
+        if (DEFAULT_REGISTRY_HOSTS.includes(host))
+            DEFAULT_REGISTRY_HOSTS.forEach((h) => hosts.add(h));
+    }
+    return [...hosts].sort();
 }
 
 ;// CONCATENATED MODULE: ./src/idf-versions.ts
@@ -2502,6 +2636,198 @@ function buildDirOf({ board, boardVariant }, boardless, port) {
 
 
 
+;// CONCATENATED MODULE: ./src/pipeline/component-cache.ts
+/**
+ * The component manager's cache around a build: before it, put back the lock
+ * the cache was solved with, evict what does not match this tool's record of
+ * it, and decide whether the build can do without the registry; after it,
+ * keep the lock, prune what the lock no longer names and record the rest.
+ */
+
+
+
+
+
+/** What this tool records of the cache after a good build: every file's sha256, per component directory. */
+const RECORD = '.esp32-devel-contents.json';
+/** The lock a tree without committed lock files generated (MicroPython v1.21 to v1.26.0). */
+const KEPT_LOCK = '.esp32-devel-dependencies.lock';
+const GENERATED_LOCK = external_node_path_default().join(PORT_DIR, 'dependencies.lock');
+async function names(dir) {
+    try {
+        return (await (0,promises_namespaceObject.readdir)(dir)).sort();
+    }
+    catch {
+        return [];
+    }
+}
+async function exists(file) {
+    return (0,promises_namespaceObject.lstat)(file).then(() => true, () => false);
+}
+/** The lock files a build of these chips reads: lockfiles/dependencies.lock.<chip> (v1.26.1+), else the generated one. */
+async function lockFiles(tree, chips) {
+    const lockfiles = external_node_path_default().join(tree, PORT_DIR, 'lockfiles');
+    if ((await names(lockfiles)).length > 0)
+        return chips.map((chip) => external_node_path_default().join(lockfiles, `dependencies.lock.${chip}`));
+    return [external_node_path_default().join(tree, GENERATED_LOCK)];
+}
+async function readLocks(tree, chips) {
+    const locks = [];
+    for (const file of await lockFiles(tree, chips)) {
+        const text = await (0,promises_namespaceObject.readFile)(file, 'utf8').catch(() => undefined);
+        if (text === undefined)
+            return undefined;
+        const lock = parseLock(text);
+        if (lock.target && !chips.includes(lock.target))
+            return undefined;
+        locks.push(lock);
+    }
+    return locks;
+}
+/** The component directories in the cache, as service_…/<component> paths. */
+async function componentPaths(dir) {
+    const found = [];
+    for (const service of await names(dir)) {
+        if (!service.startsWith('service_'))
+            continue;
+        for (const component of await names(external_node_path_default().join(dir, service)))
+            found.push(`${service}/${component}`);
+    }
+    return found;
+}
+/** Every regular file's sha256 under dir; undefined when it holds anything else (a link, a device). */
+async function fileHashes(dir) {
+    const hashes = {};
+    const walk = async (rel) => {
+        for (const name of await names(external_node_path_default().join(dir, rel))) {
+            const relative = rel ? `${rel}/${name}` : name;
+            const info = await (0,promises_namespaceObject.lstat)(external_node_path_default().join(dir, relative));
+            if (info.isDirectory()) {
+                if (!(await walk(relative)))
+                    return false;
+            }
+            else if (info.isFile()) {
+                hashes[relative] = (0,external_node_crypto_namespaceObject.createHash)('sha256')
+                    .update(await (0,promises_namespaceObject.readFile)(external_node_path_default().join(dir, relative)))
+                    .digest('hex');
+            }
+            else
+                return false;
+        }
+        return true;
+    };
+    return (await walk('')) ? hashes : undefined;
+}
+async function readRecord(dir) {
+    try {
+        return JSON.parse(await (0,promises_namespaceObject.readFile)(external_node_path_default().join(dir, RECORD), 'utf8'));
+    }
+    catch {
+        return undefined;
+    }
+}
+const sameFiles = (a, b) => Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([f, h]) => b[f] === h);
+/**
+ * The component directories whose files are exactly as recorded; with
+ * `evict`, the others are removed (the manager then downloads them again)
+ * rather than trusted.
+ */
+async function verified(dir, evict) {
+    const record = (await readRecord(dir)) ?? {};
+    const good = new Set();
+    for (const component of await componentPaths(dir)) {
+        const files = await fileHashes(external_node_path_default().join(dir, component));
+        if (files && record[component] && sameFiles(files, record[component])) {
+            good.add(component);
+        }
+        else if (evict && record[component]) {
+            evict.warning(`The cached component ${component} is not what was saved: removed, to be downloaded again`);
+            await (0,promises_namespaceObject.rm)(external_node_path_default().join(dir, component), { recursive: true, force: true });
+        }
+    }
+    return good;
+}
+async function gitMirrors(dir) {
+    return (await names(dir)).filter((name) => name.startsWith('b_git_'));
+}
+/**
+ * How the build keeps away from the registry when the cache at `dir` holds
+ * everything the tree's locks (or the kept lock) name, as recorded; undefined
+ * when it does not. With `evict`, entries that are not as recorded are removed.
+ */
+async function offlineIfCovered(dir, tree, chips, registry, evict) {
+    const good = await verified(dir, evict);
+    const locks = (await readLocks(tree, chips)) ?? (await keptLock(dir, chips));
+    const mirrors = await gitMirrors(dir);
+    if (!locks || !covers(locks, { paths: good, gitMirrors: mirrors.length > 0 }))
+        return undefined;
+    return { storage: UNREACHABLE_STORAGE, hosts: registryHosts(locks, registry) };
+}
+async function keptLock(dir, chips) {
+    const text = await (0,promises_namespaceObject.readFile)(external_node_path_default().join(dir, KEPT_LOCK), 'utf8').catch(() => undefined);
+    const lock = text === undefined ? undefined : parseLock(text);
+    return lock && (!lock.target || chips.includes(lock.target)) ? [lock] : undefined;
+}
+/**
+ * Before the build: the tree gets back the lock its cache was solved with
+ * (when it commits none and has none), corrupt entries go, and a cache that
+ * covers the lock makes the build keep away from the registry.
+ */
+async function readyComponents(dir, tree, chips, registry, log) {
+    const generated = external_node_path_default().join(tree, GENERATED_LOCK);
+    const [target] = await lockFiles(tree, chips);
+    if (target === generated && !(await exists(generated)) && (await keptLock(dir, chips))) {
+        await (0,promises_namespaceObject.copyFile)(external_node_path_default().join(dir, KEPT_LOCK), generated);
+        log.info(`Restored ${GENERATED_LOCK}, the lock the cached components were solved with`);
+    }
+    const offline = await offlineIfCovered(dir, tree, chips, registry, log);
+    if (!offline) {
+        log.info('The component cache does not hold everything the lock names: the build asks the registry');
+        return undefined;
+    }
+    const mirrors = await gitMirrors(dir);
+    // The manager fetches a git dependency's bare mirror (b_git_…) whenever its FETCH_HEAD is over a
+    // minute old, which a restored one always is. Dated a day ahead, it is not fetched during this build.
+    const ahead = new Date(Date.now() + 24 * 3600_000);
+    for (const mirror of mirrors)
+        await (0,promises_namespaceObject.utimes)(external_node_path_default().join(dir, mirror, 'FETCH_HEAD'), ahead, ahead).catch(() => { });
+    log.info('The component cache holds everything the lock names: the build runs without the registry');
+    return offline;
+}
+/**
+ * After a good build: keep the generated lock, drop what the locks no longer
+ * name (the cache never grows from run to run), and record what stays.
+ */
+async function keepComponents(dir, tree, chips, log) {
+    const generated = external_node_path_default().join(tree, GENERATED_LOCK);
+    const [target] = await lockFiles(tree, chips);
+    if (target === generated && (await exists(generated))) {
+        const [now, kept] = await Promise.all([
+            (0,promises_namespaceObject.readFile)(generated, 'utf8'),
+            (0,promises_namespaceObject.readFile)(external_node_path_default().join(dir, KEPT_LOCK), 'utf8').catch(() => '')
+        ]);
+        if (now !== kept)
+            await (0,promises_namespaceObject.writeFile)(external_node_path_default().join(dir, KEPT_LOCK), now);
+    }
+    const locks = await readLocks(tree, chips);
+    const named = new Set(locks?.flatMap((lock) => lock.components.map(cachedPath)) ?? []);
+    const record = {};
+    for (const component of await componentPaths(dir)) {
+        if (locks && !named.has(component)) {
+            log.info(`Pruned ${component} from the component cache: no lock names it`);
+            await (0,promises_namespaceObject.rm)(external_node_path_default().join(dir, component), { recursive: true, force: true });
+            continue;
+        }
+        const files = await fileHashes(external_node_path_default().join(dir, component));
+        if (files)
+            record[component] = files;
+    }
+    const before = await (0,promises_namespaceObject.readFile)(external_node_path_default().join(dir, RECORD), 'utf8').catch(() => '');
+    const after = JSON.stringify(record);
+    if (before !== after)
+        await (0,promises_namespaceObject.writeFile)(external_node_path_default().join(dir, RECORD), after);
+}
+
 ;// CONCATENATED MODULE: ./src/pipeline/components.ts
 /**
  * ESP-IDF's component manager (MicroPython v1.21 and later) downloads the
@@ -2518,7 +2844,8 @@ function buildDirOf({ board, boardVariant }, boardless, port) {
 
 
 
-async function names(dir) {
+
+async function components_names(dir) {
     try {
         return await (0,promises_namespaceObject.readdir)(dir);
     }
@@ -2531,35 +2858,40 @@ async function componentFiles(tree) {
     const port = external_node_path_default().join(tree, PORT_DIR);
     const files = [];
     // v1.21 to v1.24 keep a manifest per chip (main_esp32/…), v1.25 and later one in main/.
-    for (const name of await names(port)) {
+    for (const name of await components_names(port)) {
         if (name !== 'main' && !name.startsWith('main_'))
             continue;
-        if ((await names(external_node_path_default().join(port, name))).includes('idf_component.yml')) {
+        if ((await components_names(external_node_path_default().join(port, name))).includes('idf_component.yml')) {
             files.push(`${PORT_DIR}/${name}/idf_component.yml`);
         }
     }
     // v1.26.1 and later commit a lock file per chip.
-    for (const name of await names(external_node_path_default().join(port, 'lockfiles'))) {
+    for (const name of await components_names(external_node_path_default().join(port, 'lockfiles'))) {
         if (name.startsWith('dependencies.lock.'))
             files.push(`${PORT_DIR}/lockfiles/${name}`);
     }
     return files.sort();
 }
 /** The cache a tree's build uses, or undefined when the tree uses no managed components. */
-async function planComponents(tree, idfRef, root) {
+async function planComponents(tree, build, root) {
     const files = await componentFiles(tree);
     if (files.length === 0)
         return undefined;
-    const hash = (0,external_node_crypto_namespaceObject.createHash)('sha256');
+    const chips = [...build.chips].sort();
+    // One cache per chip set: each chip's lock names its own components (tinyusb on S2/S3 only).
+    const hash = (0,external_node_crypto_namespaceObject.createHash)('sha256').update(`chips\0${chips.join(',')}\0`);
     for (const file of files)
         hash.update(`${file}\0${await (0,promises_namespaceObject.readFile)(external_node_path_default().join(tree, file))}\0`);
-    const key = componentsKey(idfRef, hash.digest('hex'));
+    const key = componentsKey(build.idfRef, hash.digest('hex'));
     const dir = external_node_path_default().join(root, 'components', shortHash(key, 16));
-    return { dir, present: await hasAnyFile(dir), key, files };
+    const present = await hasAnyFile(dir);
+    const offline = present ? await offlineIfCovered(dir, tree, chips, build.registry) : undefined;
+    return { dir, present, key, files, chips, registry: build.registry, offline };
 }
 /** The cache as planned: kept on this machine, else restored from the Actions cache under exactly its key. */
-function obtainComponents(plan, ctx) {
-    return obtainKeptDir(plan.dir, { key: plan.key }, 'managed components', ctx);
+async function obtainComponents(plan, ctx, tree) {
+    const kept = await obtainKeptDir(plan.dir, { key: plan.key }, 'managed components', ctx);
+    return { ...kept, offline: await readyComponents(plan.dir, tree, plan.chips, plan.registry, ctx.log) };
 }
 
 ;// CONCATENATED MODULE: ./src/git.ts
@@ -3325,6 +3657,26 @@ function downloadFailureHint(output) {
         ? `ESP-IDF's install.sh could not download from ${host}. If this machine cannot reach it, set ${input} to a mirror of it (the README's mirror table says which input covers which host).`
         : `ESP-IDF's install.sh could not download from ${host}: check that this mirror answers from inside the container (network input).`;
 }
+/**
+ * When a build failed because the component manager could not reach the
+ * registry (a cold cache, or one that lacks what the lock names): the
+ * component, the host and the input that mirrors it. The manager reports
+ * requests' error, `HTTPSConnectionPool(host='…', port=…): Max retries
+ * exceeded with url: /components/<ns>/<name>.json`, or names the component
+ * in `Cannot download component <ns>/<name>@<version>`. Pure.
+ */
+function componentFailureHint(output) {
+    const lines = output.split('\n').slice(-120);
+    const pool = lines
+        .map((line) => /ConnectionPool\(host='([^']+)', port=(\d+)\): Max retries exceeded with url: (\S*)/.exec(line))
+        .find((m) => m !== null);
+    if (!pool)
+        return undefined;
+    const named = /\/components\/([\w.-]+)\/([\w.-]+)\.json/.exec(pool[3]) ??
+        lines.map((line) => /Cannot download component ([\w.-]+)\/([\w.-]+)@/.exec(line)).find((m) => m !== null);
+    const component = named ? `${named[1]}/${named[2]}` : 'a managed component';
+    return `ESP-IDF's component manager could not reach ${pool[1]} (port ${pool[2]}) to fetch ${component}, and the component cache does not hold it yet. If this machine cannot reach the registry, set component-registry-mirror (--component-registry-mirror) to a mirror of components.espressif.com; a warm build with the cache restored needs no registry.`;
+}
 
 ;// CONCATENATED MODULE: ./src/pipeline/resources.ts
 /**
@@ -3445,15 +3797,21 @@ function componentsView(plan, cached) {
         identity: `the component manager's downloads for ${plan.files.join(', ')}`,
         where: plan.dir,
         presence: plan.present ? 'present' : 'absent',
-        steps: [USE]
+        steps: [
+            plan.offline
+                ? `use it: it holds everything the lock names, so the build runs without the registry (${plan.offline.hosts.join(', ') || 'storage'} unreachable)`
+                : 'use it; the build asks the registry for what it lacks'
+        ]
     };
     if (plan.present)
         return view;
     view.steps = cached
         ? [`restore from the Actions cache (key ${plan.key})`, 'otherwise the build downloads them']
         : ['the build downloads them'];
-    if (cached)
-        view.unknown = 'whether the Actions cache has them: a hit downloads nothing, a miss everything';
+    if (cached) {
+        view.unknown =
+            'whether the Actions cache has them: a hit that holds everything the lock names builds without the registry, a miss downloads everything';
+    }
     return view;
 }
 function describeResources(plan) {
@@ -3703,7 +4061,7 @@ async function makePlan(inputs, resolution, goal, env) {
         }, env.places.root)
         : undefined;
     const components = resolution.buildSystem === 'cmake'
-        ? await planComponents(inputs.micropythonPath, resolution.idf.ref, env.places.root)
+        ? await planComponents(inputs.micropythonPath, { idfRef: resolution.idf.ref, chips: resolution.chips, registry: inputs.mirrors.componentRegistry }, env.places.root)
         : undefined;
     const settings = {
         tree: inputs.micropythonPath,
@@ -3727,7 +4085,8 @@ async function makePlan(inputs, resolution, goal, env) {
             idfEntry: idf.entry ? { dir: idf.entry.dir, key: idf.entry.key } : undefined,
             toolchainDir: toolchain?.dir,
             ccacheDir: ccache?.dir,
-            componentsDir: components?.dir
+            componentsDir: components?.dir,
+            componentsOffline: components?.offline
         }),
         runSpecific: RUN_SPECIFIC
     };
@@ -3819,6 +4178,7 @@ function plannedContainers(plan, paths) {
 
 
 
+
 async function timed(durations, name, fn) {
     const start = performance.now();
     try {
@@ -3839,7 +4199,8 @@ async function execute_execute(plan, env, durations = {}) {
         idfEntry: { dir: prepared.idf.dir, key: prepared.idf.key },
         toolchainDir: prepared.toolchain?.dir,
         ccacheDir: prepared.ccache?.dir,
-        componentsDir: prepared.components?.dir
+        componentsDir: prepared.components?.dir,
+        componentsOffline: prepared.components?.offline
     });
     let makeMs;
     for (const container of containers) {
@@ -3848,8 +4209,12 @@ async function execute_execute(plan, env, durations = {}) {
             await pruneInstall(prepared.idf);
             await markComplete(prepared.idf, plan.idf.chips);
         }
-        if (container.role === 'build')
+        if (container.role === 'build') {
             makeMs = makeDuration(output);
+            if (prepared.components) {
+                await keepComponents(prepared.components.dir, plan.settings.tree, plan.components.chips, env.progress.log);
+            }
+        }
     }
     const artifacts = plan.goal.kind === 'build' ? builtFirmware(plan) : undefined;
     return { ...prepared, plan, artifacts, saves: pendingSaves(plan, prepared, env.runId), makeMs };
@@ -3862,16 +4227,17 @@ async function runPlanned(container, prepared, env, durations) {
             ? 'The build'
             : `make ${spec.command.slice(1).join(' ')}`;
     return timed(durations, container.role, () => env.progress.phase(container.title, async (log) => {
-        if (container.role !== 'install')
-            return runContainer(env.docker, spec, log, what, env.signal);
-        await (0,promises_namespaceObject.mkdir)(prepared.idf.toolsPath, { recursive: true });
+        if (container.role === 'install')
+            await (0,promises_namespaceObject.mkdir)(prepared.idf.toolsPath, { recursive: true });
         try {
             return await runContainer(env.docker, spec, log, what, env.signal);
         }
         catch (error) {
             if (!(error instanceof BuildError))
                 throw error;
-            const hint = downloadFailureHint(error.output);
+            const hint = container.role === 'install'
+                ? downloadFailureHint(error.output)
+                : componentFailureHint(error.output);
             throw hint ? new BuildError(`${error.message}\n${hint}`, error.output) : error;
         }
     }));
@@ -3913,7 +4279,7 @@ async function prepareResources(plan, env, durations) {
         ? phase('ccache', 'ccache', (log) => obtainCcache(plan.ccache, { ...base, log }))
         : Promise.resolve(undefined);
     const componentsReady = plan.components
-        ? phase('components', 'Managed components', (log) => obtainComponents(plan.components, { ...base, log }))
+        ? phase('components', 'Managed components', (log) => obtainComponents(plan.components, { ...base, log }, plan.settings.tree))
         : Promise.resolve(undefined);
     // Wait for every phase, so none is left running when one fails.
     const settled = await Promise.allSettled([
@@ -3990,7 +4356,7 @@ async function listDir(dir) {
         throw error;
     }
 }
-async function exists(file) {
+async function tree_exists(file) {
     try {
         await (0,promises_namespaceObject.stat)(file);
         return true;
@@ -4002,7 +4368,7 @@ async function exists(file) {
 async function gitDescribe(root) {
     // Only the tree's own repository: a tree copied inside another checkout must
     // not borrow that checkout's tags.
-    if (!(await exists(external_node_path_default().join(root, '.git'))))
+    if (!(await tree_exists(external_node_path_default().join(root, '.git'))))
         return undefined;
     try {
         const result = await run('git', ['-C', root, 'describe', '--tags'], {

@@ -41814,6 +41814,11 @@ function dockerRunArgs(spec) {
         args.push('--network', spec.network);
     for (const gid of spec.groupAdd ?? [])
         args.push('--group-add', String(gid));
+    for (const host of spec.loopbackHosts ?? []) {
+        if (!/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(host))
+            throw new DockerError(`Not a host name: ${host}`);
+        args.push('--add-host', `${host}:127.0.0.1`);
+    }
     for (const device of spec.devices ?? []) {
         for (const part of device.split(':'))
             checkMountPath(part);

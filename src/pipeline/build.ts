@@ -3,6 +3,7 @@ import { lastCompilerErrors } from '../diagnostics.js';
 import { ExecError } from '../exec.js';
 import { CONTAINER } from '../layout.js';
 import type { Log } from '../ports.js';
+import type { ComponentsOffline } from './component-cache.js';
 import { containerName, Docker, dockerRunArgs, type ContainerSpec, type Mount } from './docker.js';
 import type { Resolution } from './resolve/index.js';
 
@@ -38,6 +39,8 @@ export interface BuildPlan {
   componentsDir?: string;
   /** Where the component manager downloads from, when not from Espressif's registry (see mirrors.ts). */
   componentEnv?: Record<string, string>;
+  /** Set when the component cache covers the lock: the registry the build must not reach (component-locks.ts). */
+  componentsOffline?: ComponentsOffline;
   user: User;
   network?: string;
   /** A board on a serial port, for deploy and erase. */
@@ -116,6 +119,7 @@ export function buildEnvironment(plan: BuildPlan): { mounts: Mount[]; env: Recor
     // registry request per component and a git fetch per git dependency.
     env.IDF_COMPONENT_CHECK_NEW_VERSION = '0';
     Object.assign(env, plan.componentEnv ?? {});
+    if (plan.componentsOffline) env.IDF_COMPONENT_STORAGE_URL = plan.componentsOffline.storage;
     if (plan.componentsDir) {
       mounts.push({ host: plan.componentsDir, container: CONTAINER.componentsDir });
       env.IDF_COMPONENT_CACHE_PATH = CONTAINER.componentsDir;
@@ -156,6 +160,7 @@ export function buildContainer(plan: BuildPlan, name = containerName('make')): C
     network: plan.network,
     ...buildEnvironment(plan),
     ...serialArgs(plan.serial),
+    loopbackHosts: plan.componentsOffline?.hosts,
     command: [
       'bash',
       '-c',
@@ -188,6 +193,7 @@ export function makeContainer(
     network: plan.network,
     ...buildEnvironment(plan),
     ...serialArgs(plan.serial),
+    loopbackHosts: plan.componentsOffline?.hosts,
     command: ['make', ...args]
   };
 }

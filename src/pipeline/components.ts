@@ -11,6 +11,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CacheStore, Log } from '../ports.js';
 import { hasAnyFile } from './fingerprint.js';
+import { offlineIfCovered, readyComponents, type ComponentsOffline } from './component-cache.js';
 import { obtainKeptDir, type KeptDir } from './kept-dir.js';
 import { componentsKey, shortHash } from './keys.js';
 import { PORT_DIR } from './resolve/index.js';
@@ -23,10 +24,16 @@ export interface ComponentsPlan {
   key: string;
   /** The manifests and lock files (relative to the tree) the key is made of. */
   files: string[];
+  /** The chips built: their lock files are the ones that count. */
+  chips: string[];
+  /** The registry mirror, when one is set. */
+  registry?: string;
+  /** Known when the cache is on this machine: how the build keeps away from the registry. */
+  offline?: ComponentsOffline;
 }
 
 /** The component manager's cache, ready for the build. */
-export type ComponentsState = KeptDir;
+export type ComponentsState = KeptDir & { offline?: ComponentsOffline };
 
 async function names(dir: string): Promise<string[]> {
   try {
@@ -57,22 +64,28 @@ export async function componentFiles(tree: string): Promise<string[]> {
 /** The cache a tree's build uses, or undefined when the tree uses no managed components. */
 export async function planComponents(
   tree: string,
-  idfRef: string,
+  build: { idfRef: string; chips: string[]; registry?: string },
   root: string
 ): Promise<ComponentsPlan | undefined> {
   const files = await componentFiles(tree);
   if (files.length === 0) return undefined;
-  const hash = createHash('sha256');
+  const chips = [...build.chips].sort();
+  // One cache per chip set: each chip's lock names its own components (tinyusb on S2/S3 only).
+  const hash = createHash('sha256').update(`chips\0${chips.join(',')}\0`);
   for (const file of files) hash.update(`${file}\0${await readFile(path.join(tree, file))}\0`);
-  const key = componentsKey(idfRef, hash.digest('hex'));
+  const key = componentsKey(build.idfRef, hash.digest('hex'));
   const dir = path.join(root, 'components', shortHash(key, 16));
-  return { dir, present: await hasAnyFile(dir), key, files };
+  const present = await hasAnyFile(dir);
+  const offline = present ? await offlineIfCovered(dir, tree, chips, build.registry) : undefined;
+  return { dir, present, key, files, chips, registry: build.registry, offline };
 }
 
 /** The cache as planned: kept on this machine, else restored from the Actions cache under exactly its key. */
-export function obtainComponents(
+export async function obtainComponents(
   plan: ComponentsPlan,
-  ctx: { cache: CacheStore; useCache: boolean; log: Log }
+  ctx: { cache: CacheStore; useCache: boolean; log: Log },
+  tree: string
 ): Promise<ComponentsState> {
-  return obtainKeptDir(plan.dir, { key: plan.key }, 'managed components', ctx);
+  const kept = await obtainKeptDir(plan.dir, { key: plan.key }, 'managed components', ctx);
+  return { ...kept, offline: await readyComponents(plan.dir, tree, plan.chips, plan.registry, ctx.log) };
 }

@@ -21,6 +21,8 @@ export interface ContainerSpec {
   devices?: string[];
   /** Extra groups (the serial device's owning GID). */
   groupAdd?: number[];
+  /** Host names that resolve to loopback inside the container (hosts it must not reach). */
+  loopbackHosts?: string[];
   command: string[];
 }
 
@@ -51,6 +53,11 @@ export function dockerRunArgs(spec: ContainerSpec): string[] {
   if (spec.user) args.push('--user', `${spec.user.uid}:${spec.user.gid}`);
   if (spec.network) args.push('--network', spec.network);
   for (const gid of spec.groupAdd ?? []) args.push('--group-add', String(gid));
+  for (const host of spec.loopbackHosts ?? []) {
+    if (!/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(host))
+      throw new DockerError(`Not a host name: ${host}`);
+    args.push('--add-host', `${host}:127.0.0.1`);
+  }
   for (const device of spec.devices ?? []) {
     for (const part of device.split(':')) checkMountPath(part);
     args.push('--device', device);

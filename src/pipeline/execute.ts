@@ -8,12 +8,13 @@ import type { CacheStore, Places, Progress, ToolStore } from '../ports.js';
 import { findArtifacts, type Artifacts } from './artifacts.js';
 import { BuildError, makeDuration, runContainer } from './build.js';
 import { ccacheSaveKey, obtainCcache, type CcacheState } from './ccache.js';
+import { keepComponents } from './component-cache.js';
 import { obtainComponents, type ComponentsState } from './components.js';
 import { containerName, type Docker } from './docker.js';
 import type { DownloadProgress } from './download.js';
 import { markComplete, obtainIdf, pruneInstall, withEntry, type PreparedIdf } from './idf.js';
 import { obtainImage, type PreparedImage } from './image.js';
-import { downloadFailureHint } from './mirrors.js';
+import { componentFailureHint, downloadFailureHint } from './mirrors.js';
 import { plannedContainers, type Plan, type PlannedContainer } from './plan.js';
 import type { Resolution } from './resolve/index.js';
 import type { PendingSave } from './saves.js';
@@ -86,7 +87,8 @@ export async function execute(
       idfEntry: { dir: prepared.idf.dir, key: prepared.idf.key },
       toolchainDir: prepared.toolchain?.dir,
       ccacheDir: prepared.ccache?.dir,
-      componentsDir: prepared.components?.dir
+      componentsDir: prepared.components?.dir,
+      componentsOffline: prepared.components?.offline
     }
   );
   let makeMs: number | undefined;
@@ -96,7 +98,17 @@ export async function execute(
       await pruneInstall(prepared.idf);
       await markComplete(prepared.idf, plan.idf.chips);
     }
-    if (container.role === 'build') makeMs = makeDuration(output);
+    if (container.role === 'build') {
+      makeMs = makeDuration(output);
+      if (prepared.components) {
+        await keepComponents(
+          prepared.components.dir,
+          plan.settings.tree,
+          plan.components!.chips,
+          env.progress.log
+        );
+      }
+    }
   }
   const artifacts = plan.goal.kind === 'build' ? builtFirmware(plan) : undefined;
   return { ...prepared, plan, artifacts, saves: pendingSaves(plan, prepared, env.runId), makeMs };
@@ -117,13 +129,15 @@ async function runPlanned(
         : `make ${spec.command.slice(1).join(' ')}`;
   return timed(durations, container.role, () =>
     env.progress.phase(container.title, async (log) => {
-      if (container.role !== 'install') return runContainer(env.docker, spec, log, what, env.signal);
-      await mkdir(prepared.idf.toolsPath, { recursive: true });
+      if (container.role === 'install') await mkdir(prepared.idf.toolsPath, { recursive: true });
       try {
         return await runContainer(env.docker, spec, log, what, env.signal);
       } catch (error) {
         if (!(error instanceof BuildError)) throw error;
-        const hint = downloadFailureHint(error.output);
+        const hint =
+          container.role === 'install'
+            ? downloadFailureHint(error.output)
+            : componentFailureHint(error.output);
         throw hint ? new BuildError(`${error.message}\n${hint}`, error.output) : error;
       }
     })
@@ -181,7 +195,9 @@ async function prepareResources(
     ? phase('ccache', 'ccache', (log) => obtainCcache(plan.ccache!, { ...base, log }))
     : Promise.resolve(undefined);
   const componentsReady = plan.components
-    ? phase('components', 'Managed components', (log) => obtainComponents(plan.components!, { ...base, log }))
+    ? phase('components', 'Managed components', (log) =>
+        obtainComponents(plan.components!, { ...base, log }, plan.settings.tree)
+      )
     : Promise.resolve(undefined);
 
   // Wait for every phase, so none is left running when one fails.

@@ -89,3 +89,26 @@ export function downloadFailureHint(output: string): string | undefined {
     ? `ESP-IDF's install.sh could not download from ${host}. If this machine cannot reach it, set ${input} to a mirror of it (the README's mirror table says which input covers which host).`
     : `ESP-IDF's install.sh could not download from ${host}: check that this mirror answers from inside the container (network input).`;
 }
+
+/**
+ * When a build failed because the component manager could not reach the
+ * registry (a cold cache, or one that lacks what the lock names): the
+ * component, the host and the input that mirrors it. The manager reports
+ * requests' error, `HTTPSConnectionPool(host='…', port=…): Max retries
+ * exceeded with url: /components/<ns>/<name>.json`, or names the component
+ * in `Cannot download component <ns>/<name>@<version>`. Pure.
+ */
+export function componentFailureHint(output: string): string | undefined {
+  const lines = output.split('\n').slice(-120);
+  const pool = lines
+    .map((line) =>
+      /ConnectionPool\(host='([^']+)', port=(\d+)\): Max retries exceeded with url: (\S*)/.exec(line)
+    )
+    .find((m) => m !== null);
+  if (!pool) return undefined;
+  const named =
+    /\/components\/([\w.-]+)\/([\w.-]+)\.json/.exec(pool[3]) ??
+    lines.map((line) => /Cannot download component ([\w.-]+)\/([\w.-]+)@/.exec(line)).find((m) => m !== null);
+  const component = named ? `${named[1]}/${named[2]}` : 'a managed component';
+  return `ESP-IDF's component manager could not reach ${pool[1]} (port ${pool[2]}) to fetch ${component}, and the component cache does not hold it yet. If this machine cannot reach the registry, set component-registry-mirror (--component-registry-mirror) to a mirror of components.espressif.com; a warm build with the cache restored needs no registry.`;
+}

@@ -132,7 +132,11 @@ export async function makePlan(
       : undefined;
   const components =
     resolution.buildSystem === 'cmake'
-      ? await planComponents(inputs.micropythonPath, resolution.idf.ref, env.places.root)
+      ? await planComponents(
+          inputs.micropythonPath,
+          { idfRef: resolution.idf.ref, chips: resolution.chips, registry: inputs.mirrors.componentRegistry },
+          env.places.root
+        )
       : undefined;
   const settings: ContainerSettings = {
     tree: inputs.micropythonPath,
@@ -156,7 +160,8 @@ export async function makePlan(
       idfEntry: idf.entry ? { dir: idf.entry.dir, key: idf.entry.key } : undefined,
       toolchainDir: toolchain?.dir,
       ccacheDir: ccache?.dir,
-      componentsDir: components?.dir
+      componentsDir: components?.dir,
+      componentsOffline: components?.offline
     }),
     runSpecific: RUN_SPECIFIC
   };
@@ -181,7 +186,7 @@ export function imageRequest(
 /** Where the prepared resources are on this machine: the build container's host paths. */
 export type ResourcePaths = Pick<
   BuildPlan,
-  'idfPath' | 'toolsPath' | 'idfEntry' | 'toolchainDir' | 'ccacheDir' | 'componentsDir'
+  'idfPath' | 'toolsPath' | 'idfEntry' | 'toolchainDir' | 'ccacheDir' | 'componentsDir' | 'componentsOffline'
 >;
 
 type PlanCore = Pick<Plan, 'goal' | 'resolution' | 'image' | 'idf' | 'settings'>;

@@ -143,13 +143,20 @@ function componentsView(plan: ComponentsPlan, cached: boolean): ResourceView {
     identity: `the component manager's downloads for ${plan.files.join(', ')}`,
     where: plan.dir,
     presence: plan.present ? 'present' : 'absent',
-    steps: [USE]
+    steps: [
+      plan.offline
+        ? `use it: it holds everything the lock names, so the build runs without the registry (${plan.offline.hosts.join(', ') || 'storage'} unreachable)`
+        : 'use it; the build asks the registry for what it lacks'
+    ]
   };
   if (plan.present) return view;
   view.steps = cached
     ? [`restore from the Actions cache (key ${plan.key})`, 'otherwise the build downloads them']
     : ['the build downloads them'];
-  if (cached) view.unknown = 'whether the Actions cache has them: a hit downloads nothing, a miss everything';
+  if (cached) {
+    view.unknown =
+      'whether the Actions cache has them: a hit that holds everything the lock names builds without the registry, a miss downloads everything';
+  }
   return view;
 }
 

@@ -59,16 +59,18 @@ async function removeImage(): Promise<void> {
   await run('docker', ['image', 'rm', '--force', imageRef], { allowFailure: true });
 }
 
-/** The ESP-IDF upstream and the HTTP server gone: anything that needs them fails. */
+/** The ESP-IDF upstream, the HTTP server and the component registry gone: anything that needs them fails. */
 async function offline<T>(fn: () => Promise<T>): Promise<T> {
   const repo = upstreams.idfRepoUrl;
   renameSync(repo, `${repo}.away`);
   upstreams.http.setDown(true);
+  upstreams.registry.setMode('down');
   try {
     return await fn();
   } finally {
     renameSync(`${repo}.away`, repo);
     upstreams.http.setDown(false);
+    upstreams.registry.setMode('ok');
   }
 }
 
@@ -115,6 +117,7 @@ describe('modern build (CMake era, ESP-IDF v5.2.2 tag)', () => {
       'idf-version': 'v5.2.2',
       'idf-repo': upstreams.idfRepoUrl,
       'idf-tools-mirror': upstreams.assetsMirror,
+      'component-registry-mirror': upstreams.registry.url,
       network: 'host',
       // A user C module beside the tree, in the workspace, as users keep theirs in their own repository.
       'make-args': `V=1\nEXTRA=x; touch ${tree.root}/injected\nUSER_C_MODULES=${path.join(runner.workspace, 'modules')}`
@@ -187,6 +190,7 @@ describe('modern build (CMake era, ESP-IDF v5.2.2 tag)', () => {
     expect(keys.some((k) => k.startsWith('esp32-devel-image-'))).toBe(true);
     expect(keys.some((k) => k.startsWith('esp32-idf-') && k.endsWith('-tag-v5.2.2'))).toBe(true);
     expect(keys.some((k) => k.startsWith('esp32-ccache-'))).toBe(true);
+    expect(keys.some((k) => k.startsWith('esp32-components-v1-'))).toBe(true);
   });
 
   it('rebuilds warm on the same machine with no upstream at all', async () => {
@@ -196,7 +200,7 @@ describe('modern build (CMake era, ESP-IDF v5.2.2 tag)', () => {
       image: true,
       idf: true,
       ccache: true,
-      components: false
+      components: true
     });
     expect(warm.output).not.toContain('Building esp32-devel');
   });
@@ -212,6 +216,7 @@ describe('modern build (CMake era, ESP-IDF v5.2.2 tag)', () => {
     await addUserModule(again);
     await removeImage();
     const requestsBefore = upstreams.http.requests.length;
+    const registryBefore = upstreams.registry.requests.length;
     const result = await offline(() => runStep('main', again, inputs, { env: env() }));
     expect(result.output).not.toMatch(/::error::/);
     expect(result.code).toBe(0);
@@ -219,14 +224,45 @@ describe('modern build (CMake era, ESP-IDF v5.2.2 tag)', () => {
       image: true,
       idf: true,
       ccache: true,
-      components: false
+      components: true
     });
+    // No request to the tool server, the package index or the component registry.
     expect(upstreams.http.requests.length).toBe(requestsBefore);
+    expect(upstreams.registry.requests.slice(registryBefore)).toEqual([]);
+    expect(result.output).toContain('the build runs without the registry');
+    expect(existsSync(path.join(copy.root, 'ports/esp32/managed_components/espressif__mdns/mdns.c'))).toBe(
+      true
+    );
     expect(result.output).toContain(`Loaded ${imageRef}`);
     expect(statSync(result.outputs.firmware).uid).toBe(user.uid);
     const post = await runStep('post', again, inputs, { env: env(), state: result.state });
     expect(post.code).toBe(0);
     expect(post.output).not.toContain('Exporting image');
+  });
+
+  it('builds on another fresh runner while the registry answers only errors', async () => {
+    const again = runnerAt('modern', true);
+    const copy = await createMicroPythonTree(path.join(again.workspace, 'micropython'), {
+      shape: 'v1.24',
+      idfPin: 'v5.2.2'
+    });
+    await chownTree(copy.root, user);
+    await addUserModule(again);
+    const registryBefore = upstreams.registry.requests.length;
+    upstreams.registry.setMode('error');
+    try {
+      const result = await runStep('main', again, inputs, { env: env() });
+      expect(result.output).not.toMatch(/::error::/);
+      expect(result.code).toBe(0);
+      expect(JSON.parse(result.outputs['cache-hit']).components).toBe(true);
+      expect(upstreams.registry.requests.slice(registryBefore)).toEqual([]);
+      // The lock the cache was solved with went back into the tree, so nothing had to be solved.
+      expect(readFileSync(path.join(copy.root, 'ports/esp32/dependencies.lock'), 'utf8')).toContain(
+        'espressif/mdns:'
+      );
+    } finally {
+      upstreams.registry.setMode('ok');
+    }
   });
 
   it('fails a compile error with the compiler message and the source line', async () => {
@@ -363,6 +399,7 @@ describe('bad input gets a clear error', () => {
       'idf-version': 'v5.2.2',
       'idf-repo': upstreams.idfRepoUrl,
       'idf-tools-mirror': upstreams.assetsMirror,
+      'component-registry-mirror': upstreams.registry.url,
       network: 'host'
     };
   });
@@ -389,6 +426,18 @@ describe('bad input gets a clear error', () => {
       { ...base, 'idf-repo': path.join(scratch, 'no-such-repo.git') },
       /::error::The ESP-IDF repository .*no-such-repo\.git cannot be reached.*idf-repo/
     ));
+  it('names the component, the host and the mirror input when the registry is down on a cold run', async () => {
+    upstreams.registry.setMode('down');
+    try {
+      await fails(
+        { ...base, cache: 'false' },
+        /could not reach 127\.0\.0\.1 \(port \d+\) to fetch espressif\/mdns.*component-registry-mirror/
+      );
+    } finally {
+      upstreams.registry.setMode('ok');
+    }
+  });
+
   it('refuses a ref that would be read as an option', () =>
     fails(
       { ...base, 'idf-version': '--upload-pack=touch /tmp/x' },

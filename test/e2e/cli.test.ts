@@ -174,6 +174,8 @@ const modernOptions = () => [
   `file://${upstreams.idfRepoUrl}`,
   '--idf-tools-mirror',
   upstreams.assetsMirror,
+  '--component-registry-mirror',
+  upstreams.registry.url,
   '--network',
   'host'
 ];
@@ -290,6 +292,34 @@ describe('a developer with a board (modern tree, ESP-IDF v5.2.2)', () => {
     expect(statSync(firmware).uid).toBe(developer.uid);
     expect(result.stdout).toContain('firmware.bin');
     expect(result.stdout).not.toMatch(/::debug::|\[command\]/);
+  });
+
+  it('builds again without the registry; a corrupt cached component is evicted and downloaded again', async () => {
+    const asked = upstreams.registry.requests.length;
+    const again = await cli(['build', ...modernOptions()], { home, cwd: tree.root });
+    expectSuccess(again);
+    expect(upstreams.registry.requests.slice(asked)).toEqual([]);
+
+    const [cache] = readdirSync(path.join(home, 'esp32-devel', 'components'));
+    const [service] = readdirSync(path.join(home, 'esp32-devel', 'components', cache)).filter((n) =>
+      n.startsWith('service_')
+    );
+    const dir = path.join(home, 'esp32-devel', 'components', cache, service);
+    const [mdns] = readdirSync(dir);
+    const source = path.join(dir, mdns, 'mdns.c');
+    const good = readFileSync(source, 'utf8');
+    writeFileSync(source, 'int planted = 1;\n');
+    rmSync(path.join(tree.root, 'ports', 'esp32', 'managed_components'), { recursive: true, force: true });
+    const repaired = await cli(['build', ...modernOptions()], { home, cwd: tree.root });
+    expectSuccess(repaired);
+    expect(repaired.stderr).toMatch(
+      /cached component .*espressif__mdns_1\.1\.0.* removed, to be downloaded again/
+    );
+    expect(upstreams.registry.requests.slice(asked)).toContain('/files/espressif__mdns_1.1.0.tgz');
+    expect(readFileSync(source, 'utf8')).toBe(good);
+    expect(
+      readFileSync(path.join(tree.root, 'ports/esp32/managed_components/espressif__mdns/mdns.c'), 'utf8')
+    ).toBe(good);
   });
 
   it('make -- ARGS runs make in the current directory inside the container', async () => {

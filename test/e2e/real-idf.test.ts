@@ -17,6 +17,7 @@ import { run } from '../../src/exec.js';
 import { requireBullseyeBase, requireDocker } from '../support/docker.js';
 import { createMicroPythonTree, type TreeShape } from '../support/micropython-tree.js';
 import { startPackageIndex, type PackageIndex } from '../support/pypi.js';
+import { startRegistry, type RegistryDouble } from '../support/registry.js';
 import { createRealIdf, type RealIdfFixture } from '../support/real-idf.js';
 import { makeRunner, runnerUser, runStep, type RunnerUser } from '../support/runner.js';
 
@@ -28,12 +29,15 @@ let idf: RealIdfFixture;
 let index: PackageIndex;
 /** ESP-IDF v4.4's packages, for the Python of its image here (Debian bullseye's 3.9). */
 let index4: PackageIndex;
+/** ESP-IDF's component registry, for MicroPython v1.21 and later. */
+let registry: RegistryDouble;
 
 beforeAll(async () => {
   await requireDocker();
   user = runnerUser();
   scratch = await mkdtemp(path.join(os.tmpdir(), 'e2e-real-idf-'));
   await run('chmod', ['a+rx', scratch]);
+  registry = await startRegistry(path.join(scratch, 'registry'));
   [idf, index, index4] = await Promise.all([
     createRealIdf({ refs: ['v4.4', 'v5.2.2', 'v5.5.1'] }),
     startPackageIndex({ refs: ['v5.2.2', 'v5.5.1'] }),
@@ -47,7 +51,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all([idf?.close(), index?.close(), index4?.close()]);
+  await Promise.all([idf?.close(), index?.close(), index4?.close(), registry?.close()]);
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 
@@ -59,6 +63,7 @@ function mirrorInputs(packages: PackageIndex): Record<string, string> {
     'espressif-mirror': `${idf.http.url}/espressif`,
     'pip-index': packages.simpleUrl,
     'idf-pip-wheels': packages.simpleUrl,
+    'component-registry-mirror': registry.url,
     network: 'host',
     cache: 'false'
   };
@@ -106,6 +111,8 @@ describe.each(cases)('the real ESP-IDF $ref installer, air-gapped', ({ ref, shap
     const wheels = asked.filter((p) => p.startsWith('/files/'));
     expect(wheels.length).toBeGreaterThan(5);
     expect(new Set(wheels).size).toBe(wheels.length);
+    // The managed components from the registry mirror: metadata, then the locked archive, once.
+    expect(registry.requests.filter((p) => p.endsWith('.tgz'))).toContain('/files/espressif__mdns_1.1.0.tgz');
 
     // The entry is complete: its tools and Python environment are where export.sh found them.
     const entries = path.join(runner.toolCache, 'esp32-micropython-build', 'idf');

@@ -8,6 +8,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { run } from '../../src/exec.js';
 import { PROJECT } from './project.js';
+import { releaseHash } from './registry.js';
 
 export type TreeShape = 'v1.9.4' | 'v1.12' | 'v1.14' | 'v1.20' | 'v1.24' | 'v1.26.1';
 
@@ -899,7 +900,7 @@ function lockfile(target: string, idfVersion: string): string {
   return [
     'dependencies:',
     '  espressif/mdns:',
-    '    component_hash: 0000000000000000000000000000000000000000000000000000000000000000',
+    `    component_hash: ${releaseHash('espressif/mdns', '1.1.0')}`,
     '    dependencies:',
     '    - name: idf',
     '      require: private',

@@ -23,6 +23,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { run } from '../../src/exec.js';
 import { PROJECT } from './project.js';
+import { startRegistry, type RegistryDouble } from './registry.js';
 
 export interface FixtureUpstreams {
   /** Temp dir holding everything; removed by close(). */
@@ -40,6 +41,8 @@ export interface FixtureUpstreams {
   legacyToolchain: { url: string; sha256: string; version: string; fileName: string };
   /** "127.0.0.1:PORT" (no scheme), for IDF_GITHUB_ASSETS. */
   assetsMirror: string;
+  /** ESP-IDF's component registry on loopback (the component-registry-mirror input). */
+  registry: RegistryDouble;
   close(): Promise<void>;
 }
 
@@ -726,6 +729,7 @@ export async function createUpstreams(options: UpstreamsOptions = {}): Promise<F
     await fs.rm(path.join(root, 'stage'), { recursive: true, force: true });
 
     const http = await startServer(www, options.host ?? '127.0.0.1');
+    const registry = await startRegistry(path.join(root, 'registry'));
     const idfRepoUrl = path.join(root, 'git', 'espressif', 'esp-idf.git');
     let masterCommits = 0;
     let advancing = Promise.resolve('');
@@ -765,9 +769,10 @@ export async function createUpstreams(options: UpstreamsOptions = {}): Promise<F
         fileName: LEGACY_FILE
       },
       assetsMirror: http.url.replace(/^http:\/\//, ''),
+      registry,
       close: () => {
         closing ??= (async () => {
-          await http.close();
+          await Promise.all([http.close(), registry.close()]);
           await fs.rm(root, { recursive: true, force: true });
         })();
         return closing;
