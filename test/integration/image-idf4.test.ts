@@ -185,14 +185,14 @@ describe('the ESP-IDF v4 image', () => {
       image,
       [
         'set -e',
-        'for t in git make gcc g++ cmake ninja ccache python3 python flex bison gperf; do command -v "$t" >/dev/null || { echo "missing $t"; exit 1; }; done',
+        'for t in git make gcc cmake ninja ccache python3 python; do command -v "$t" >/dev/null || { echo "missing $t"; exit 1; }; done',
+        'for t in g++ dpkg-buildpackage flex bison gperf; do if command -v "$t"; then echo "needless $t"; fi; done',
         'python3 -c "import venv, ensurepip"',
-        'python3 -m pip --version',
         'python3 -m virtualenv --version'
       ].join('\n'),
       { args: asForeignUser }
     );
-    expect(result.stdout + result.stderr).not.toMatch(/missing|Error/);
+    expect(result.stdout + result.stderr).not.toMatch(/missing|needless|Error/);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(
       /^virtualenv \d+\.\d+\S* from \/usr\/lib\/python3\/dist-packages\/virtualenv\//m
@@ -307,13 +307,14 @@ describe("ESP-IDF's real install-python-env", () => {
     300_000
   );
 
-  test('v4.4 fails in the bookworm image: pip install --user virtualenv is refused (PEP 668)', async () => {
+  test('v4.4 fails in the bookworm image: it would pip install --user virtualenv, which has no pip and PEP 668', async () => {
     const { tools, mounts } = await realIdf('v4.4');
     const result = await installPythonEnv(bookworm, 'v4.4', mounts);
     const output = result.stdout + result.stderr;
     expect(result.code).not.toBe(0);
     expect(output).toContain('Installing virtualenv');
-    expect(output).toContain('externally-managed-environment');
+    // The bookworm image carries no system pip (v5 needs none); were it there, PEP 668 would refuse.
+    expect(output).toMatch(/No module named pip|externally-managed-environment/);
     expect(output).toMatch(/'-m', 'pip', 'install', '--user', 'virtualenv'\]' returned non-zero exit status/);
     expect(output).not.toContain('created virtual environment');
     expect(await fs.readdir(tools)).toEqual([]);
