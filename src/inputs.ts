@@ -1,3 +1,4 @@
+import { BUILD_CACHE_POLICIES, type BuildCachePolicy } from './pipeline/cache-scope.js';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -38,6 +39,8 @@ export interface Inputs {
   network?: string;
   cache: boolean;
   ccache: boolean;
+  /** Who may read what the build wrote into ccache and the component cache (cache-scope.ts). */
+  buildCachePolicy: BuildCachePolicy;
   /** Only resolve the tree (versions, board, chips) and build nothing. */
   resolveOnly: boolean;
 }
@@ -121,8 +124,19 @@ export function parseInputs(get: InputSource, context: InputContext): Inputs {
     network,
     cache: parseBoolean('cache', value('cache'), true),
     ccache: parseBoolean('ccache', value('ccache'), true),
+    buildCachePolicy: parseBuildCachePolicy(value('build-cache-policy') || 'scoped'),
     resolveOnly: parseBoolean('resolve-only', value('resolve-only'), false)
   };
+}
+
+function parseBuildCachePolicy(text: string): BuildCachePolicy {
+  const policy = BUILD_CACHE_POLICIES.find((p) => p === text);
+  if (!policy) {
+    throw new InputError(
+      `build-cache-policy: '${text}' is not one of ${BUILD_CACHE_POLICIES.join(', ')} (scoped keeps a pull request's ccache and components out of other branches' builds).`
+    );
+  }
+  return policy;
 }
 
 /**

@@ -2,11 +2,11 @@
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
-/***/ 957:
+/***/ 407:
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(700);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(66);
 
 process.exitCode = await (0,_run_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2));
 
@@ -15,7 +15,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 700:
+/***/ 66:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -429,6 +429,74 @@ var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_
 ;// CONCATENATED MODULE: external "node:path"
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_namespaceObject);
+;// CONCATENATED MODULE: external "node:crypto"
+const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
+;// CONCATENATED MODULE: ./src/pipeline/cache-scope.ts
+/**
+ * Who may read what a build wrote. ccache and the component manager's cache
+ * are written by the build itself, that is by the tree's own code, which on a
+ * pull request is a stranger's: a build can plant objects there that a later
+ * trusted build would link. So under the default policy those caches are
+ * scoped to the ref that wrote them:
+ * - their keys (and, on a self-hosted runner, their directories) carry the
+ *   scope: the branch, the pull request or the tag;
+ * - a run restores its own scope first, then the default branch's, nothing
+ *   else: a pull request starts from the default branch's objects, and the
+ *   default branch never sees a pull request's;
+ * - nothing is saved from `pull_request_target` or `workflow_run`: those run
+ *   with the base branch's cache scope, whatever code they check out.
+ * The Actions cache itself keeps a pull request's entries from other
+ * branches; the scope in the key also separates them on self-hosted runners
+ * and stops `pull_request_target` from mixing its objects into the base's.
+ * Pure.
+ */
+
+const BUILD_CACHE_POLICIES = ['scoped', 'shared', 'read-only'];
+/** Events whose runs get the base branch's cache scope while they may build other code. */
+const BASE_SCOPED_EVENTS = ['pull_request_target', 'workflow_run'];
+function tagOf(name) {
+    return `s${(0,external_node_crypto_namespaceObject.createHash)('sha256').update(name).digest('hex').slice(0, 10)}`;
+}
+function scopeName(ref) {
+    const pull = /^refs\/pull\/(\d+)\//.exec(ref);
+    if (pull)
+        return `pull request ${pull[1]}`;
+    if (ref.startsWith('refs/heads/'))
+        return `branch ${ref.slice('refs/heads/'.length)}`;
+    if (ref.startsWith('refs/tags/'))
+        return `tag ${ref.slice('refs/tags/'.length)}`;
+    return `ref ${ref}`;
+}
+/** The scope of the caches this run's build writes. Pure. */
+function cacheScope(policy, run) {
+    if (policy === 'shared')
+        return { name: '', tag: '', save: true };
+    // Outside GitHub Actions (the CLI on a developer's machine) there is one, trusted, user.
+    if (!run.ref) {
+        return policy === 'read-only'
+            ? { name: '', tag: '', save: false, why: 'build-cache-policy: read-only' }
+            : { name: '', tag: '', save: true };
+    }
+    const untrusted = BASE_SCOPED_EVENTS.includes(run.event ?? '');
+    // Such a run shares the base branch's ref, so it gets a scope of its own (on a self-hosted
+    // runner, its own directories) and reads the base branch's caches without writing them.
+    const name = untrusted ? `${run.event} on ${scopeName(run.ref)}` : scopeName(run.ref);
+    const fallback = run.defaultBranch ? `branch ${run.defaultBranch}` : undefined;
+    const scope = { name, tag: tagOf(name), save: true };
+    if (fallback && fallback !== name)
+        scope.fallbackTag = tagOf(fallback);
+    if (untrusted) {
+        Object.assign(scope, {
+            save: false,
+            why: `a ${run.event} run saves no build cache (build-cache-policy: scoped)`
+        });
+    }
+    else if (policy === 'read-only') {
+        Object.assign(scope, { save: false, why: 'build-cache-policy: read-only' });
+    }
+    return scope;
+}
+
 ;// CONCATENATED MODULE: ./src/grammar.ts
 /**
  * The grammar of the values that reach a command line: board names, ESP-IDF
@@ -508,6 +576,7 @@ function isMirrorUrl(url) {
 
 
 
+
 const DEFAULT_IDF_REPO = 'https://github.com/espressif/esp-idf.git';
 /** A user-facing problem with an input: names the input, says what is expected. */
 class InputError extends Error {
@@ -554,8 +623,16 @@ function parseInputs(get, context) {
         network,
         cache: parseBoolean('cache', value('cache'), true),
         ccache: parseBoolean('ccache', value('ccache'), true),
+        buildCachePolicy: parseBuildCachePolicy(value('build-cache-policy') || 'scoped'),
         resolveOnly: parseBoolean('resolve-only', value('resolve-only'), false)
     };
+}
+function parseBuildCachePolicy(text) {
+    const policy = BUILD_CACHE_POLICIES.find((p) => p === text);
+    if (!policy) {
+        throw new InputError(`build-cache-policy: '${text}' is not one of ${BUILD_CACHE_POLICIES.join(', ')} (scoped keeps a pull request's ccache and components out of other branches' builds).`);
+    }
+    return policy;
 }
 /**
  * A list input: 'lines' keeps each non-empty line whole (a make argument may
@@ -698,8 +775,6 @@ class NoCache {
     async save() { }
 }
 
-;// CONCATENATED MODULE: external "node:crypto"
-const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 ;// CONCATENATED MODULE: ./src/exec.ts
@@ -1377,8 +1452,48 @@ async function hasAnyFile(dir) {
  */
 
 
+
+/*
+ * A scoped directory (cache-scope.ts) lives at one path whatever its scope,
+ * since the Actions cache only restores an entry into the paths it was saved
+ * from. Each scope's contents are kept beside it, at <dir>.<scope>, and moved
+ * into place for a run of that scope; <dir>.scope says whose contents are in
+ * place. So a build never sees another scope's objects, on a self-hosted
+ * runner either.
+ */
+const scopeFile = (dir) => `${dir}.scope`;
+async function scopeInPlace(dir) {
+    return (await (0,promises_namespaceObject.readFile)(scopeFile(dir), 'utf8').catch(() => '')).trim();
+}
+/** Where this scope's contents are now: in place, or set aside. */
+async function scopedContents(dir, tag) {
+    return !tag || (await scopeInPlace(dir)) === tag ? dir : `${dir}.${tag}`;
+}
+/** Whether this scope's contents are here, in place or set aside. */
+async function scopedPresence(dir, tag) {
+    return hasAnyFile(await scopedContents(dir, tag));
+}
+/** Puts this scope's contents (or nothing) in place, setting aside another scope's. */
+async function checkOutScope(dir, tag) {
+    const current = await scopeInPlace(dir);
+    if (current === tag)
+        return;
+    await (0,promises_namespaceObject.mkdir)(external_node_path_default().dirname(dir), { recursive: true });
+    if (await hasAnyFile(dir)) {
+        const aside = `${dir}.${current || 'unscoped'}`;
+        await (0,promises_namespaceObject.rm)(aside, { recursive: true, force: true });
+        await (0,promises_namespaceObject.rename)(dir, aside);
+    }
+    else {
+        await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
+    }
+    await (0,promises_namespaceObject.rename)(`${dir}.${tag}`, dir).catch(() => undefined);
+    await (0,promises_namespaceObject.writeFile)(scopeFile(dir), `${tag}\n`);
+}
 /** The directory, kept here or restored from `key` (or the newest entry starting with a restore key). */
 async function obtainKeptDir(dir, restore, what, ctx) {
+    if (restore.scopeTag)
+        await checkOutScope(dir, restore.scopeTag);
     await (0,promises_namespaceObject.mkdir)(dir, { recursive: true });
     const before = await fingerprint(dir);
     if (before.files > 0) {
@@ -1451,39 +1566,45 @@ function imageKey(inputsHash) {
 function ccacheStem(id) {
     return `esp32-ccache-${KEY_EPOCH}-${shortHash(id.idfKey, 12)}-${safe(id.board || 'default')}-${safe(id.variant ?? '')}`;
 }
-function ccacheKey(id) {
-    return `${ccacheStem(id)}-${safe(id.run)}`;
+const scoped = (tag) => (tag ? `${tag}-` : '');
+function ccacheKey(id, scope = { tag: '' }) {
+    return `${ccacheStem(id)}-${scoped(scope.tag)}${safe(id.run)}`;
 }
-function ccacheRestoreKeys(id) {
-    return [`${ccacheStem(id)}-`];
+/** This scope's newest entry first, then the fallback scope's; unscoped, anyone's newest. */
+function ccacheRestoreKeys(id, scope = { tag: '' }) {
+    const keys = [`${ccacheStem(id)}-${scoped(scope.tag)}`];
+    if (scope.tag && scope.fallbackTag)
+        keys.push(`${ccacheStem(id)}-${scoped(scope.fallbackTag)}`);
+    return keys;
 }
 /**
  * The component manager's download cache: one entry per ESP-IDF and per set
  * of the tree's component manifests and lock files, so it holds what those
  * need and nothing that other trees brought.
  */
-function componentsKey(idfRef, manifestsHash) {
-    return `esp32-components-${KEY_EPOCH}-${safe(idfRef)}-${manifestsHash.slice(0, 16)}`;
+function componentsKey(idfRef, manifestsHash, scopeTag = '') {
+    return `esp32-components-${KEY_EPOCH}-${safe(idfRef)}-${manifestsHash.slice(0, 16)}${scopeTag ? `-${scopeTag}` : ''}`;
 }
 
 ;// CONCATENATED MODULE: ./src/pipeline/ccache.ts
 
 
 
-
-/** One directory per ESP-IDF and board on this machine. */
-async function planCcache(id, root) {
+/** One directory per ESP-IDF, board and cache scope on this machine. */
+async function planCcache(id, root, scope) {
     const stem = { idfKey: `${id.repo}|${id.ref}|${id.chips.join('+')}`, board: id.board, variant: id.variant };
     const dir = external_node_path_default().join(root, 'ccache', shortHash(JSON.stringify(stem), 16));
-    return { dir, present: await hasAnyFile(dir), restoreKeys: ccacheRestoreKeys(stem), stem };
+    const present = await scopedPresence(dir, scope.tag);
+    return { dir, present, restoreKeys: ccacheRestoreKeys(stem, scope), stem, scope };
 }
 /** The key this run's ccache is saved under. Pure. */
 function ccacheSaveKey(plan, runId) {
-    return ccacheKey({ ...plan.stem, run: runId });
+    return ccacheKey({ ...plan.stem, run: runId }, plan.scope);
 }
 /** ccache's directory: kept on this machine, seeded from the newest cached one. */
 function obtainCcache(plan, ctx) {
-    return obtainKeptDir(plan.dir, { key: plan.restoreKeys[0], restoreKeys: plan.restoreKeys }, 'ccache', ctx);
+    const restore = { key: plan.restoreKeys[0], restoreKeys: plan.restoreKeys, scopeTag: plan.scope.tag };
+    return obtainKeptDir(plan.dir, restore, 'ccache', ctx);
 }
 
 ;// CONCATENATED MODULE: ./src/pipeline/component-locks.ts
@@ -2873,7 +2994,7 @@ async function componentFiles(tree) {
     return files.sort();
 }
 /** The cache a tree's build uses, or undefined when the tree uses no managed components. */
-async function planComponents(tree, build, root) {
+async function planComponents(tree, build, root, scope = { tag: '' }) {
     const files = await componentFiles(tree);
     if (files.length === 0)
         return undefined;
@@ -2882,15 +3003,29 @@ async function planComponents(tree, build, root) {
     const hash = (0,external_node_crypto_namespaceObject.createHash)('sha256').update(`chips\0${chips.join(',')}\0`);
     for (const file of files)
         hash.update(`${file}\0${await (0,promises_namespaceObject.readFile)(external_node_path_default().join(tree, file))}\0`);
-    const key = componentsKey(build.idfRef, hash.digest('hex'));
-    const dir = external_node_path_default().join(root, 'components', shortHash(key, 16));
-    const present = await hasAnyFile(dir);
-    const offline = present ? await offlineIfCovered(dir, tree, chips, build.registry) : undefined;
-    return { dir, present, key, files, chips, registry: build.registry, offline };
+    const manifests = hash.digest('hex');
+    const key = componentsKey(build.idfRef, manifests, scope.tag);
+    const restoreKeys = scope.fallbackTag ? [componentsKey(build.idfRef, manifests, scope.fallbackTag)] : [];
+    // One path whatever the scope (the Actions cache restores into the path it saved from).
+    const dir = external_node_path_default().join(root, 'components', shortHash(componentsKey(build.idfRef, manifests), 16));
+    const contents = await scopedContents(dir, scope.tag);
+    const present = await hasAnyFile(contents);
+    const offline = present ? await offlineIfCovered(contents, tree, chips, build.registry) : undefined;
+    return {
+        dir,
+        present,
+        key,
+        restoreKeys,
+        scopeTag: scope.tag,
+        files,
+        chips,
+        registry: build.registry,
+        offline
+    };
 }
 /** The cache as planned: kept on this machine, else restored from the Actions cache under exactly its key. */
 async function obtainComponents(plan, ctx, tree) {
-    const kept = await obtainKeptDir(plan.dir, { key: plan.key }, 'managed components', ctx);
+    const kept = await obtainKeptDir(plan.dir, { key: plan.key, restoreKeys: plan.restoreKeys, scopeTag: plan.scopeTag }, 'managed components', ctx);
     return { ...kept, offline: await readyComponents(plan.dir, tree, plan.chips, plan.registry, ctx.log) };
 }
 
@@ -4032,6 +4167,7 @@ async function extract(archive, dest, ctx) {
 
 
 
+
 /** The run-specific values a plan holds in place of the real ones. */
 const RUN_SPECIFIC = [
     'containers[].spec.name (each run names its containers afresh)',
@@ -4051,6 +4187,7 @@ async function makePlan(inputs, resolution, goal, env) {
         chips: resolution.chips,
         install: resolution.buildSystem === 'cmake'
     }, image.python, env);
+    const scope = cacheScope(inputs.buildCachePolicy, env.run ?? {});
     const ccache = inputs.ccache && resolution.buildSystem === 'cmake'
         ? await planCcache({
             repo: inputs.idfRepo,
@@ -4058,10 +4195,10 @@ async function makePlan(inputs, resolution, goal, env) {
             chips: resolution.chips,
             board: resolution.board,
             variant: resolution.boardVariant
-        }, env.places.root)
+        }, env.places.root, scope)
         : undefined;
     const components = resolution.buildSystem === 'cmake'
-        ? await planComponents(inputs.micropythonPath, { idfRef: resolution.idf.ref, chips: resolution.chips, registry: inputs.mirrors.componentRegistry }, env.places.root)
+        ? await planComponents(inputs.micropythonPath, { idfRef: resolution.idf.ref, chips: resolution.chips, registry: inputs.mirrors.componentRegistry }, env.places.root, scope)
         : undefined;
     const settings = {
         tree: inputs.micropythonPath,
@@ -4074,7 +4211,12 @@ async function makePlan(inputs, resolution, goal, env) {
         mirrorEnv: mirrorEnv(inputs.mirrors, idfVersionOfRef(resolution.idf.ref)?.major),
         componentEnv: componentEnv(inputs.mirrors)
     };
-    const cache = { use: inputs.cache, available: inputs.cache && env.cache.available, ccache: inputs.ccache };
+    const cache = {
+        use: inputs.cache,
+        available: inputs.cache && env.cache.available,
+        ccache: inputs.ccache,
+        scope
+    };
     const core = { goal, resolution, engine, cache, image, toolchain, idf, ccache, components, settings };
     return {
         ...core,
@@ -4302,6 +4444,9 @@ function pendingSaves(plan, prepared, runId) {
     for (const s of [prepared.image.save, prepared.toolchain?.save, prepared.idf.save])
         if (s)
             saves.push(s);
+    // What the build itself wrote is saved only where the cache scope allows (cache-scope.ts).
+    if (!plan.cache.scope.save)
+        return saves;
     if (plan.components && prepared.components) {
         // Exactly its key: a restore never mixes in what other manifests or locks needed.
         saves.push({
@@ -4477,6 +4622,10 @@ async function planGoal(inputs, goal, env, options = {}) {
             `${resolution.boardVariant ? ` variant ${resolution.boardVariant}` : ''}, chips ${resolution.chips.join(', ')}, ESP-IDF ${resolution.idf.ref} (from ${resolution.idf.pinSource})`);
         const plan = await makePlan(inputs, resolution, goal, { ...env, log });
         log.info(`Docker engine ${plan.engine}`);
+        const { scope } = plan.cache;
+        if (scope.name) {
+            log.info(`ccache and the component cache: scope ${scope.name}${scope.fallbackTag ? ', restored from the default branch when this scope has none' : ''}${scope.save ? '' : `; not saved: ${scope.why}`}`);
+        }
         for (const resource of plan.resources) {
             log.debug(`Plan: ${resource.name} ${resource.identity}: ${resource.presence}; ${resource.steps.join(', then ')}`);
         }
@@ -6474,6 +6623,6 @@ async function main(argv) {
 /******/ // startup
 /******/ // Load entry module and return exports
 /******/ // This entry module used 'module' so it can't be inlined
-/******/ var __webpack_exports__ = __nccwpck_require__(957);
+/******/ var __webpack_exports__ = __nccwpck_require__(407);
 /******/ __webpack_exports__ = await __webpack_exports__;
 /******/ 

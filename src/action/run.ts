@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as core from '@actions/core';
 import { parseInputs, type Inputs } from '../inputs.js';
 import { Docker } from '../pipeline/docker.js';
 import { findDockerDir } from '../pipeline/image.js';
+import type { RunContext } from '../pipeline/cache-scope.js';
 import { resolveInputs, runPipeline, type BuildResult } from '../pipeline/index.js';
 import type { Resolution } from '../pipeline/resolve/index.js';
 import { cacheHits, summaryRows } from '../pipeline/summary.js';
@@ -37,6 +39,24 @@ async function writeSummary(result: BuildResult): Promise<void> {
     .addTable(rows)
     .addList(result.artifacts.files.map((f) => path.basename(f)))
     .write();
+}
+
+/** What the runner says about this workflow run: the scope of the caches the build writes. */
+function runContext(): RunContext {
+  let defaultBranch: unknown;
+  try {
+    const event = JSON.parse(readFileSync(process.env.GITHUB_EVENT_PATH ?? '', 'utf8')) as {
+      repository?: { default_branch?: unknown };
+    };
+    defaultBranch = event.repository?.default_branch;
+  } catch {
+    // No event payload: no default branch to fall back on.
+  }
+  return {
+    event: process.env.GITHUB_EVENT_NAME || undefined,
+    ref: process.env.GITHUB_REF || undefined,
+    defaultBranch: typeof defaultBranch === 'string' && defaultBranch ? defaultBranch : undefined
+  };
 }
 
 /** The action's main step. */
@@ -82,6 +102,7 @@ export async function main(): Promise<void> {
         user: { uid: process.getuid?.() ?? 1000, gid: process.getgid?.() ?? 1000 },
         dockerDir: findDockerDir(),
         mountRoot: process.env.GITHUB_WORKSPACE || undefined,
+        run: runContext(),
         runId: `${process.env.GITHUB_RUN_ID ?? 'run'}-${process.env.GITHUB_RUN_ATTEMPT ?? '1'}-${Date.now()}`
       });
     } finally {

@@ -1,8 +1,7 @@
 import path from 'node:path';
 import type { CacheStore, Log } from '../ports.js';
-import { hasAnyFile } from './fingerprint.js';
-import { obtainKeptDir, type KeptDir } from './kept-dir.js';
-import { ccacheKey, ccacheRestoreKeys, shortHash } from './keys.js';
+import { obtainKeptDir, scopedPresence, type KeptDir } from './kept-dir.js';
+import { ccacheKey, ccacheRestoreKeys, shortHash, type ScopeTags } from './keys.js';
 
 /** Which ccache directory a CMake build uses, and whether it holds anything yet. */
 export interface CcachePlan {
@@ -13,6 +12,8 @@ export interface CcachePlan {
   restoreKeys: string[];
   /** Fixed part of the key it is saved under; each run adds its own id. */
   stem: { idfKey: string; board: string; variant?: string };
+  /** The scope it is saved under and restored from (cache-scope.ts). */
+  scope: ScopeTags;
 }
 
 /** ccache's directory, ready for the build. */
@@ -26,16 +27,17 @@ export interface CcacheIdentity {
   variant?: string;
 }
 
-/** One directory per ESP-IDF and board on this machine. */
-export async function planCcache(id: CcacheIdentity, root: string): Promise<CcachePlan> {
+/** One directory per ESP-IDF, board and cache scope on this machine. */
+export async function planCcache(id: CcacheIdentity, root: string, scope: ScopeTags): Promise<CcachePlan> {
   const stem = { idfKey: `${id.repo}|${id.ref}|${id.chips.join('+')}`, board: id.board, variant: id.variant };
   const dir = path.join(root, 'ccache', shortHash(JSON.stringify(stem), 16));
-  return { dir, present: await hasAnyFile(dir), restoreKeys: ccacheRestoreKeys(stem), stem };
+  const present = await scopedPresence(dir, scope.tag);
+  return { dir, present, restoreKeys: ccacheRestoreKeys(stem, scope), stem, scope };
 }
 
 /** The key this run's ccache is saved under. Pure. */
 export function ccacheSaveKey(plan: CcachePlan, runId: string): string {
-  return ccacheKey({ ...plan.stem, run: runId });
+  return ccacheKey({ ...plan.stem, run: runId }, plan.scope);
 }
 
 /** ccache's directory: kept on this machine, seeded from the newest cached one. */
@@ -43,5 +45,6 @@ export function obtainCcache(
   plan: CcachePlan,
   ctx: { cache: CacheStore; useCache: boolean; log: Log }
 ): Promise<CcacheState> {
-  return obtainKeptDir(plan.dir, { key: plan.restoreKeys[0], restoreKeys: plan.restoreKeys }, 'ccache', ctx);
+  const restore = { key: plan.restoreKeys[0], restoreKeys: plan.restoreKeys, scopeTag: plan.scope.tag };
+  return obtainKeptDir(plan.dir, restore, 'ccache', ctx);
 }

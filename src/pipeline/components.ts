@@ -12,16 +12,19 @@ import path from 'node:path';
 import type { CacheStore, Log } from '../ports.js';
 import { hasAnyFile } from './fingerprint.js';
 import { offlineIfCovered, readyComponents, type ComponentsOffline } from './component-cache.js';
-import { obtainKeptDir, type KeptDir } from './kept-dir.js';
-import { componentsKey, shortHash } from './keys.js';
+import { obtainKeptDir, scopedContents, type KeptDir } from './kept-dir.js';
+import { componentsKey, shortHash, type ScopeTags } from './keys.js';
 import { PORT_DIR } from './resolve/index.js';
 
 export interface ComponentsPlan {
   dir: string;
   /** The directory holds components from an earlier build on this machine. */
   present: boolean;
-  /** Saved and restored under exactly this key. */
+  /** Saved under exactly this key, and restored from it (or else from the fallback scope's). */
   key: string;
+  restoreKeys: string[];
+  /** The cache scope whose contents it holds (kept-dir.ts). */
+  scopeTag: string;
   /** The manifests and lock files (relative to the tree) the key is made of. */
   files: string[];
   /** The chips built: their lock files are the ones that count. */
@@ -65,7 +68,8 @@ export async function componentFiles(tree: string): Promise<string[]> {
 export async function planComponents(
   tree: string,
   build: { idfRef: string; chips: string[]; registry?: string },
-  root: string
+  root: string,
+  scope: ScopeTags = { tag: '' }
 ): Promise<ComponentsPlan | undefined> {
   const files = await componentFiles(tree);
   if (files.length === 0) return undefined;
@@ -73,11 +77,25 @@ export async function planComponents(
   // One cache per chip set: each chip's lock names its own components (tinyusb on S2/S3 only).
   const hash = createHash('sha256').update(`chips\0${chips.join(',')}\0`);
   for (const file of files) hash.update(`${file}\0${await readFile(path.join(tree, file))}\0`);
-  const key = componentsKey(build.idfRef, hash.digest('hex'));
-  const dir = path.join(root, 'components', shortHash(key, 16));
-  const present = await hasAnyFile(dir);
-  const offline = present ? await offlineIfCovered(dir, tree, chips, build.registry) : undefined;
-  return { dir, present, key, files, chips, registry: build.registry, offline };
+  const manifests = hash.digest('hex');
+  const key = componentsKey(build.idfRef, manifests, scope.tag);
+  const restoreKeys = scope.fallbackTag ? [componentsKey(build.idfRef, manifests, scope.fallbackTag)] : [];
+  // One path whatever the scope (the Actions cache restores into the path it saved from).
+  const dir = path.join(root, 'components', shortHash(componentsKey(build.idfRef, manifests), 16));
+  const contents = await scopedContents(dir, scope.tag);
+  const present = await hasAnyFile(contents);
+  const offline = present ? await offlineIfCovered(contents, tree, chips, build.registry) : undefined;
+  return {
+    dir,
+    present,
+    key,
+    restoreKeys,
+    scopeTag: scope.tag,
+    files,
+    chips,
+    registry: build.registry,
+    offline
+  };
 }
 
 /** The cache as planned: kept on this machine, else restored from the Actions cache under exactly its key. */
@@ -86,6 +104,11 @@ export async function obtainComponents(
   ctx: { cache: CacheStore; useCache: boolean; log: Log },
   tree: string
 ): Promise<ComponentsState> {
-  const kept = await obtainKeptDir(plan.dir, { key: plan.key }, 'managed components', ctx);
+  const kept = await obtainKeptDir(
+    plan.dir,
+    { key: plan.key, restoreKeys: plan.restoreKeys, scopeTag: plan.scopeTag },
+    'managed components',
+    ctx
+  );
   return { ...kept, offline: await readyComponents(plan.dir, tree, plan.chips, plan.registry, ctx.log) };
 }

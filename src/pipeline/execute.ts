@@ -226,6 +226,8 @@ function pendingSaves(plan: Plan, prepared: Prepared, runId: string): PendingSav
   if (!plan.cache.use) return [];
   const saves: PendingSave[] = [];
   for (const s of [prepared.image.save, prepared.toolchain?.save, prepared.idf.save]) if (s) saves.push(s);
+  // What the build itself wrote is saved only where the cache scope allows (cache-scope.ts).
+  if (!plan.cache.scope.save) return saves;
   if (plan.components && prepared.components) {
     // Exactly its key: a restore never mixes in what other manifests or locks needed.
     saves.push({

@@ -55,6 +55,12 @@ export async function planGoal(
       );
       const plan = await makePlan(inputs, resolution, goal, { ...env, log });
       log.info(`Docker engine ${plan.engine}`);
+      const { scope } = plan.cache;
+      if (scope.name) {
+        log.info(
+          `ccache and the component cache: scope ${scope.name}${scope.fallbackTag ? ', restored from the default branch when this scope has none' : ''}${scope.save ? '' : `; not saved: ${scope.why}`}`
+        );
+      }
       for (const resource of plan.resources) {
         log.debug(
           `Plan: ${resource.name} ${resource.identity}: ${resource.presence}; ${resource.steps.join(', then ')}`

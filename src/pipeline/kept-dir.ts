@@ -3,9 +3,50 @@
  * manager's downloads): kept on this machine from run to run, and on a
  * machine where it is empty seeded from the Actions cache.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { CacheStore, Log } from '../ports.js';
-import { fingerprint } from './fingerprint.js';
+import { fingerprint, hasAnyFile } from './fingerprint.js';
+
+/*
+ * A scoped directory (cache-scope.ts) lives at one path whatever its scope,
+ * since the Actions cache only restores an entry into the paths it was saved
+ * from. Each scope's contents are kept beside it, at <dir>.<scope>, and moved
+ * into place for a run of that scope; <dir>.scope says whose contents are in
+ * place. So a build never sees another scope's objects, on a self-hosted
+ * runner either.
+ */
+const scopeFile = (dir: string) => `${dir}.scope`;
+
+async function scopeInPlace(dir: string): Promise<string> {
+  return (await readFile(scopeFile(dir), 'utf8').catch(() => '')).trim();
+}
+
+/** Where this scope's contents are now: in place, or set aside. */
+export async function scopedContents(dir: string, tag: string): Promise<string> {
+  return !tag || (await scopeInPlace(dir)) === tag ? dir : `${dir}.${tag}`;
+}
+
+/** Whether this scope's contents are here, in place or set aside. */
+export async function scopedPresence(dir: string, tag: string): Promise<boolean> {
+  return hasAnyFile(await scopedContents(dir, tag));
+}
+
+/** Puts this scope's contents (or nothing) in place, setting aside another scope's. */
+async function checkOutScope(dir: string, tag: string): Promise<void> {
+  const current = await scopeInPlace(dir);
+  if (current === tag) return;
+  await mkdir(path.dirname(dir), { recursive: true });
+  if (await hasAnyFile(dir)) {
+    const aside = `${dir}.${current || 'unscoped'}`;
+    await rm(aside, { recursive: true, force: true });
+    await rename(dir, aside);
+  } else {
+    await rm(dir, { recursive: true, force: true });
+  }
+  await rename(`${dir}.${tag}`, dir).catch(() => undefined);
+  await writeFile(scopeFile(dir), `${tag}\n`);
+}
 
 export interface KeptDir {
   dir: string;
@@ -18,10 +59,11 @@ export interface KeptDir {
 /** The directory, kept here or restored from `key` (or the newest entry starting with a restore key). */
 export async function obtainKeptDir(
   dir: string,
-  restore: { key: string; restoreKeys?: string[] },
+  restore: { key: string; restoreKeys?: string[]; scopeTag?: string },
   what: string,
   ctx: { cache: CacheStore; useCache: boolean; log: Log }
 ): Promise<KeptDir> {
+  if (restore.scopeTag) await checkOutScope(dir, restore.scopeTag);
   await mkdir(dir, { recursive: true });
   const before = await fingerprint(dir);
   if (before.files > 0) {

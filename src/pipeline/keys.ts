@@ -86,12 +86,23 @@ function ccacheStem(id: Omit<CcacheIdentity, 'run'>): string {
   return `esp32-ccache-${KEY_EPOCH}-${shortHash(id.idfKey, 12)}-${safe(id.board || 'default')}-${safe(id.variant ?? '')}`;
 }
 
-export function ccacheKey(id: CcacheIdentity): string {
-  return `${ccacheStem(id)}-${safe(id.run)}`;
+/** The scope tags of the caches a build writes (cache-scope.ts); '' when unscoped. */
+export interface ScopeTags {
+  tag: string;
+  fallbackTag?: string;
 }
 
-export function ccacheRestoreKeys(id: Omit<CcacheIdentity, 'run'>): string[] {
-  return [`${ccacheStem(id)}-`];
+const scoped = (tag: string) => (tag ? `${tag}-` : '');
+
+export function ccacheKey(id: CcacheIdentity, scope: ScopeTags = { tag: '' }): string {
+  return `${ccacheStem(id)}-${scoped(scope.tag)}${safe(id.run)}`;
+}
+
+/** This scope's newest entry first, then the fallback scope's; unscoped, anyone's newest. */
+export function ccacheRestoreKeys(id: Omit<CcacheIdentity, 'run'>, scope: ScopeTags = { tag: '' }): string[] {
+  const keys = [`${ccacheStem(id)}-${scoped(scope.tag)}`];
+  if (scope.tag && scope.fallbackTag) keys.push(`${ccacheStem(id)}-${scoped(scope.fallbackTag)}`);
+  return keys;
 }
 
 /**
@@ -99,6 +110,6 @@ export function ccacheRestoreKeys(id: Omit<CcacheIdentity, 'run'>): string[] {
  * of the tree's component manifests and lock files, so it holds what those
  * need and nothing that other trees brought.
  */
-export function componentsKey(idfRef: string, manifestsHash: string): string {
-  return `esp32-components-${KEY_EPOCH}-${safe(idfRef)}-${manifestsHash.slice(0, 16)}`;
+export function componentsKey(idfRef: string, manifestsHash: string, scopeTag = ''): string {
+  return `esp32-components-${KEY_EPOCH}-${safe(idfRef)}-${manifestsHash.slice(0, 16)}${scopeTag ? `-${scopeTag}` : ''}`;
 }

@@ -16,6 +16,7 @@ import {
   type BuildPlan,
   type User
 } from './build.js';
+import { cacheScope, type CacheScope, type RunContext } from './cache-scope.js';
 import { planCcache, type CcachePlan } from './ccache.js';
 import type { ContainerSpec, Docker } from './docker.js';
 import { dockerRunArgs } from './docker.js';
@@ -60,7 +61,7 @@ export interface Plan {
   resolution: Resolution;
   /** The Docker engine's version. */
   engine: string;
-  cache: { use: boolean; available: boolean; ccache: boolean };
+  cache: { use: boolean; available: boolean; ccache: boolean; scope: CacheScope };
   image: ImagePlan;
   toolchain?: ToolchainPlan;
   idf: IdfPlan;
@@ -85,6 +86,8 @@ export interface PlanEnv {
   mountRoot?: string;
   log: Log;
   signal?: AbortSignal;
+  /** The workflow run, on a runner: the scope of the caches the build writes. */
+  run?: RunContext;
 }
 
 /** The run-specific values a plan holds in place of the real ones. */
@@ -117,6 +120,7 @@ export async function makePlan(
     image.python,
     env
   );
+  const scope = cacheScope(inputs.buildCachePolicy, env.run ?? {});
   const ccache =
     inputs.ccache && resolution.buildSystem === 'cmake'
       ? await planCcache(
@@ -127,7 +131,8 @@ export async function makePlan(
             board: resolution.board,
             variant: resolution.boardVariant
           },
-          env.places.root
+          env.places.root,
+          scope
         )
       : undefined;
   const components =
@@ -135,7 +140,8 @@ export async function makePlan(
       ? await planComponents(
           inputs.micropythonPath,
           { idfRef: resolution.idf.ref, chips: resolution.chips, registry: inputs.mirrors.componentRegistry },
-          env.places.root
+          env.places.root,
+          scope
         )
       : undefined;
   const settings: ContainerSettings = {
@@ -149,7 +155,12 @@ export async function makePlan(
     mirrorEnv: mirrorEnv(inputs.mirrors, idfVersionOfRef(resolution.idf.ref)?.major),
     componentEnv: componentEnv(inputs.mirrors)
   };
-  const cache = { use: inputs.cache, available: inputs.cache && env.cache.available, ccache: inputs.ccache };
+  const cache = {
+    use: inputs.cache,
+    available: inputs.cache && env.cache.available,
+    ccache: inputs.ccache,
+    scope
+  };
   const core = { goal, resolution, engine, cache, image, toolchain, idf, ccache, components, settings };
   return {
     ...core,

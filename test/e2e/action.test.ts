@@ -284,6 +284,75 @@ describe('modern build (CMake era, ESP-IDF v5.2.2 tag)', () => {
   });
 });
 
+describe('the caches a build writes, on pull requests (build-cache-policy: scoped)', () => {
+  const inputs = () => ({
+    'micropython-path': 'micropython',
+    board: 'ESP32_GENERIC',
+    'idf-version': 'v5.2.2',
+    'idf-repo': upstreams.idfRepoUrl,
+    'idf-tools-mirror': upstreams.assetsMirror,
+    'component-registry-mirror': upstreams.registry.url,
+    network: 'host'
+  });
+  const saved = (prefix: string) =>
+    cache
+      .entries()
+      .map((e) => e.key)
+      .filter((k) => k.startsWith(prefix));
+  /**
+   * A build and its post step on a fresh runner, as the given event. Fresh runners have the same paths,
+   * as hosted ones do (the Actions cache restores an entry only into the paths it was saved from).
+   */
+  const buildAs = async (event: Record<string, string>) => {
+    const runner = runnerAt('scope', true);
+    const tree = await createMicroPythonTree(path.join(runner.workspace, 'micropython'), {
+      shape: 'v1.24',
+      idfPin: 'v5.2.2'
+    });
+    await chownTree(tree.root, user);
+    const main = await runStep('main', runner, inputs(), { env: { ...env(), ...event } });
+    expect({ code: main.code, errors: main.output.match(/::error::.*/g) }).toEqual({ code: 0, errors: null });
+    const post = await runStep('post', runner, inputs(), { env: { ...env(), ...event }, state: main.state });
+    expect(post.code).toBe(0);
+    return main.output;
+  };
+  const restored = (output: string, what: string) =>
+    new RegExp(`Restored ${what} from (\\S+)`).exec(output)?.[1];
+  const pullRequest = { GITHUB_EVENT_NAME: 'pull_request', GITHUB_REF: 'refs/pull/7/merge' };
+  let mainCcache: string[];
+  let prKeys: string[] = [];
+
+  it("a pull request starts from the default branch's ccache and components, and saves under its own scope", async () => {
+    await buildAs({});
+    mainCcache = saved('esp32-ccache-');
+    const mainComponents = saved('esp32-components-');
+    const output = await buildAs(pullRequest);
+    expect(output).toContain('scope pull request 7, restored from the default branch');
+    expect(mainCcache).toContain(restored(output, 'ccache'));
+    expect(mainComponents).toContain(restored(output, 'managed components'));
+    const prCcache = saved('esp32-ccache-').filter((k) => !mainCcache.includes(k));
+    expect(prCcache).toHaveLength(1);
+    prKeys = prCcache;
+    // The components it restored were all it needed: unchanged, nothing to save.
+    expect(saved('esp32-components-').filter((k) => !mainComponents.includes(k))).toEqual([]);
+  });
+
+  it('the default branch never restores what the pull request saved, newer as it is', async () => {
+    const output = await buildAs({});
+    expect(mainCcache).toContain(restored(output, 'ccache'));
+  });
+
+  it('pull_request_target reads the base branch and saves nothing the build wrote', async () => {
+    const before = [...saved('esp32-ccache-'), ...saved('esp32-components-')];
+    const output = await buildAs({ GITHUB_EVENT_NAME: 'pull_request_target' });
+    expect(output).toMatch(/not saved: a pull_request_target run saves no build cache/);
+    const hit = restored(output, 'ccache');
+    expect(saved('esp32-ccache-')).toContain(hit);
+    expect(prKeys).not.toContain(hit);
+    expect([...saved('esp32-ccache-'), ...saved('esp32-components-')]).toEqual(before);
+  });
+});
+
 describe('legacy build (GNU make era, ESP-IDF v3.3.2 commit, standalone toolchain)', () => {
   let inputs: Record<string, string>;
 

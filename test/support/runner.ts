@@ -89,8 +89,10 @@ export async function runStep(
 ): Promise<StepResult> {
   const files = path.join(runner.dir, 'files', `${phase}-${++counter}`);
   mkdirSync(files, { recursive: true });
-  const names = ['output', 'state', 'env', 'path', 'summary'];
+  const names = ['output', 'state', 'env', 'path', 'summary', 'event.json'];
   for (const n of names) writeFileSync(path.join(files, n), '');
+  // The webhook payload, as much of it as the action reads.
+  writeFileSync(path.join(files, 'event.json'), JSON.stringify({ repository: { default_branch: 'main' } }));
   if (runner.user) {
     chownSync(files, runner.user.uid, runner.user.gid);
     for (const n of names) chownSync(path.join(files, n), runner.user.uid, runner.user.gid);
@@ -112,6 +114,10 @@ export async function runStep(
     GITHUB_RUN_ID: '4242',
     GITHUB_RUN_ATTEMPT: '1',
     GITHUB_REPOSITORY: 'tester/firmware',
+    // A push to the default branch, unless a test says otherwise.
+    GITHUB_EVENT_NAME: 'push',
+    GITHUB_REF: 'refs/heads/main',
+    GITHUB_EVENT_PATH: path.join(files, 'event.json'),
     ...options.env
   };
   for (const [name, value] of Object.entries(inputs))

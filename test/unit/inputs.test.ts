@@ -24,6 +24,7 @@ describe('parseInputs', () => {
       network: undefined,
       cache: true,
       ccache: true,
+      buildCachePolicy: 'scoped',
       resolveOnly: false
     });
   });

@@ -15,9 +15,11 @@ import {
 import { dockerRunArgs, explainDockerFailure } from '../../src/pipeline/docker.js';
 import { classifyRef, suggestTags } from '../../src/pipeline/idf.js';
 import { declaredPython } from '../../src/pipeline/image.js';
+import { cacheScope } from '../../src/pipeline/cache-scope.js';
 import {
   ccacheKey,
   ccacheRestoreKeys,
+  componentsKey,
   idfDirName,
   idfKey,
   idfRestoreKeys,
@@ -366,5 +368,55 @@ describe('declaredPython', () => {
   it('reads the ENV line', () => {
     expect(declaredPython('FROM x\nENV ESP32_DEVEL_PYTHON=3.11\nRUN y')).toBe('3.11');
     expect(() => declaredPython('FROM x')).toThrow(/ESP32_DEVEL_PYTHON/);
+  });
+});
+
+describe('the scope of the caches a build writes', () => {
+  const id = { idfKey: 'repo|v5.2.2|esp32', board: 'ESP32_GENERIC' };
+  const main = cacheScope('scoped', { event: 'push', ref: 'refs/heads/main', defaultBranch: 'main' });
+  const pull = cacheScope('scoped', {
+    event: 'pull_request',
+    ref: 'refs/pull/12/merge',
+    defaultBranch: 'main'
+  });
+  const target = cacheScope('scoped', {
+    event: 'pull_request_target',
+    ref: 'refs/heads/main',
+    defaultBranch: 'main'
+  });
+
+  it("a pull request restores its own entries, then the default branch's, and never another's", () => {
+    expect(pull).toMatchObject({ name: 'pull request 12', save: true });
+    const [own, fallback] = ccacheRestoreKeys(id, pull);
+    expect(ccacheKey({ ...id, run: '1-1' }, pull).startsWith(own)).toBe(true);
+    expect(ccacheKey({ ...id, run: '1-1' }, main).startsWith(fallback)).toBe(true);
+    // The default branch never restores what a pull request saved.
+    for (const prefix of ccacheRestoreKeys(id, main)) {
+      expect(ccacheKey({ ...id, run: '1-1' }, pull).startsWith(prefix)).toBe(false);
+    }
+    expect(ccacheRestoreKeys(id, main)).toHaveLength(1);
+  });
+
+  it('a branch whose name extends another never matches its prefix', () => {
+    const other = cacheScope('scoped', { event: 'push', ref: 'refs/heads/main-x', defaultBranch: 'main' });
+    for (const prefix of ccacheRestoreKeys(id, main)) {
+      expect(ccacheKey({ ...id, run: '1-1' }, other).startsWith(prefix)).toBe(false);
+    }
+  });
+
+  it('pull_request_target and workflow_run read the base branch, save nothing and keep apart from it', () => {
+    expect(target).toMatchObject({ save: false, fallbackTag: main.tag });
+    expect(target.tag).not.toBe(main.tag);
+    expect(target.why).toMatch(/pull_request_target/);
+    expect(cacheScope('scoped', { event: 'workflow_run', ref: 'refs/heads/main' }).save).toBe(false);
+  });
+
+  it('shared keeps the old keys; read-only saves nothing; the CLI is unscoped', () => {
+    const shared = cacheScope('shared', { event: 'pull_request_target', ref: 'refs/heads/main' });
+    expect(shared).toEqual({ name: '', tag: '', save: true });
+    expect(ccacheKey({ ...id, run: '1-1' }, shared)).toBe(ccacheKey({ ...id, run: '1-1' }));
+    expect(componentsKey('v5.2.2', 'f'.repeat(64), shared.tag)).toBe(componentsKey('v5.2.2', 'f'.repeat(64)));
+    expect(cacheScope('read-only', { event: 'push', ref: 'refs/heads/main' }).save).toBe(false);
+    expect(cacheScope('scoped', {})).toEqual({ name: '', tag: '', save: true });
   });
 });
