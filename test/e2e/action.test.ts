@@ -6,6 +6,7 @@
  */
 import { jest } from '@jest/globals';
 import {
+  appendFileSync,
   existsSync,
   mkdirSync,
   readdirSync,
@@ -382,6 +383,46 @@ describe('resolve-only', () => {
     expect(result.outputs.firmware).toBeUndefined();
     expect(result.state.saves).toBeUndefined();
   });
+
+  it('drops refs from the tree that are not refs, with a warning: no output runs anything in a later shell', async () => {
+    const runner = runnerAt('resolve-hostile', true);
+    const marker = path.join(runner.dir, 'pwned');
+    const payload = `touch\${IFS}${marker}`;
+    const tree = await createMicroPythonTree(path.join(runner.workspace, 'micropython'), {
+      shape: 'v1.26.1',
+      idfPin: `$(${payload})`
+    });
+    appendFileSync(path.join(tree.root, 'tools/ci.sh'), `git -C esp-idf checkout v5.4\`${payload}\`\n`);
+    mkdirSync(path.join(tree.root, '.github/workflows'), { recursive: true });
+    writeFileSync(
+      path.join(tree.root, '.github/workflows/ports_esp32.yml'),
+      `env:\n  IDF_OLDEST_VER: v5.2\n  IDF_NEWEST_VER: v5.5$(${payload})\n`
+    );
+    await chownTree(tree.root, user);
+    const result = await runStep('main', runner, {
+      'micropython-path': 'micropython',
+      'resolve-only': 'true'
+    });
+    expect(result.code).toBe(0);
+    for (const source of [
+      'ports/esp32/lockfiles/dependencies.lock.esp32',
+      'tools/ci.sh (git checkout)',
+      '.github/workflows/ports_esp32.yml (IDF_NEWEST_VER)'
+    ]) {
+      expect(result.output).toMatch(
+        new RegExp(`::warning::Ignored the ESP-IDF ref .* in ${escape(source)}:`)
+      );
+    }
+    // No pin is left: the README's newest version, as for a tree that pins nothing.
+    expect(result.outputs['idf-version']).toBe('v5.4.2');
+    const supported: string[] = JSON.parse(result.outputs['supported-idf-versions']);
+    expect(supported).toEqual(['v5.4.2', 'v5.4.1', 'v5.4', 'v5.3', 'v5.2.2', 'v5.2']);
+    // A later step that interpolates the outputs into a shell, as `run: echo ${{ … }}` does.
+    for (const value of [result.outputs['idf-version'], ...supported]) {
+      await run('bash', ['-c', `echo ${value}`]);
+    }
+    expect(existsSync(marker)).toBe(false);
+  });
 });
 
 describe('bad input gets a clear error', () => {
@@ -450,6 +491,10 @@ describe('bad input gets a clear error', () => {
   it('explains a user who may not use Docker', () =>
     fails(base, /::error::This user may not use the Docker engine.*docker group/, { ...user, groups: [] }));
 });
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
 
 function findFile(dir: string, name: string): string {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
