@@ -38404,7 +38404,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(930);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6919);
 
 await (0,_run_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)();
 
@@ -38413,7 +38413,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 930:
+/***/ 6919:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -42726,40 +42726,6 @@ async function imagePython(ref, docker) {
     return probe.stdout.trim();
 }
 
-;// CONCATENATED MODULE: ./src/pipeline/artifacts.ts
-
-
-/** The files a flasher needs, plus the ELF and map for debugging, per build system. */
-const ARTIFACT_FILES = {
-    cmake: [
-        'firmware.bin',
-        'micropython.bin',
-        'bootloader/bootloader.bin',
-        'partition_table/partition-table.bin',
-        'ota_data_initial.bin',
-        'micropython.uf2',
-        'flash_args',
-        'flasher_args.json',
-        'micropython.elf',
-        'micropython.map'
-    ],
-    make: [
-        'firmware.bin',
-        'bootloader.bin',
-        'partitions.bin',
-        'application.bin',
-        'application.elf',
-        'application.map'
-    ]
-};
-/** Which of the expected files exist in the build directory. */
-function findArtifacts(tree, buildDir, buildSystem) {
-    const dir = external_node_path_default().resolve(tree, buildDir);
-    const files = ARTIFACT_FILES[buildSystem].map((f) => external_node_path_default().join(dir, f)).filter((f) => (0,external_node_fs_namespaceObject.existsSync)(f));
-    const firmware = files.find((f) => external_node_path_default().basename(f) === 'firmware.bin');
-    return { buildDir: dir, firmware, firmwareSize: firmware ? (0,external_node_fs_namespaceObject.statSync)(firmware).size : undefined, files };
-}
-
 ;// CONCATENATED MODULE: ./src/diagnostics.ts
 /**
  * A gcc/clang diagnostic: `file:line:col: error|warning: message`. The one
@@ -43089,6 +43055,242 @@ function ccacheSaveKey(plan, runId) {
 /** ccache's directory: kept on this machine, seeded from the newest cached one. */
 function obtainCcache(plan, ctx) {
     return obtainKeptDir(plan.dir, { key: plan.restoreKeys[0], restoreKeys: plan.restoreKeys }, 'ccache', ctx);
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/artifacts.ts
+/**
+ * The build's artifacts: which files they are, where the run puts them, and
+ * what refuses them. The tree's build wrote them, so they are a stranger's
+ * files on a pull request: only regular files reached through real
+ * directories leave the build directory (`collect-artifacts.ts` reads them).
+ * Pure.
+ */
+
+
+/** The files a flasher needs, plus the ELF and map for debugging, per build system. */
+const ARTIFACT_FILES = {
+    cmake: [
+        'firmware.bin',
+        'micropython.bin',
+        'bootloader/bootloader.bin',
+        'partition_table/partition-table.bin',
+        'ota_data_initial.bin',
+        'micropython.uf2',
+        'flash_args',
+        'flasher_args.json',
+        'micropython.elf',
+        'micropython.map'
+    ],
+    make: [
+        'firmware.bin',
+        'bootloader.bin',
+        'partitions.bin',
+        'application.bin',
+        'application.elf',
+        'application.map'
+    ]
+};
+function planArtifacts(tree, buildDir, buildSystem, copyTo) {
+    const root = external_node_path_default().resolve(tree);
+    const plan = {
+        tree: root,
+        buildDir: external_node_path_default().resolve(root, buildDir),
+        files: ARTIFACT_FILES[buildSystem]
+    };
+    if (copyTo)
+        plan.copyTo = copyTo;
+    return plan;
+}
+/**
+ * Every path from the tree down to an artifact, the artifact last: each must
+ * be a real directory, and the last a regular file, for it to be read.
+ */
+function pathSteps(plan, file) {
+    const relative = external_node_path_default().relative(plan.tree, external_node_path_default().join(plan.buildDir, file));
+    if (!relative || relative.startsWith('..') || external_node_path_default().isAbsolute(relative)) {
+        throw new Error(`${file} in ${plan.buildDir} is not inside the MicroPython tree ${plan.tree}`);
+    }
+    const parts = relative.split((external_node_path_default()).sep);
+    return parts.map((_, i) => external_node_path_default().join(plan.tree, ...parts.slice(0, i + 1)));
+}
+/** A file system entry's kind in words, from its mode. */
+function entryKind(mode) {
+    switch (mode & external_node_fs_namespaceObject.constants.S_IFMT) {
+        case external_node_fs_namespaceObject.constants.S_IFREG:
+            return 'a regular file';
+        case external_node_fs_namespaceObject.constants.S_IFDIR:
+            return 'a directory';
+        case external_node_fs_namespaceObject.constants.S_IFLNK:
+            return 'a symbolic link';
+        case external_node_fs_namespaceObject.constants.S_IFIFO:
+            return 'a FIFO';
+        case external_node_fs_namespaceObject.constants.S_IFSOCK:
+            return 'a socket';
+        case external_node_fs_namespaceObject.constants.S_IFCHR:
+            return 'a character device';
+        case external_node_fs_namespaceObject.constants.S_IFBLK:
+            return 'a block device';
+        default:
+            return 'of an unknown kind';
+    }
+}
+/** What a link points to, quoted so that no character of it reaches the log as it is. */
+function linkTarget(target) {
+    const shown = target.length > 120 ? `${target.slice(0, 120)}…` : target;
+    return `a symbolic link to ${JSON.stringify(shown)}`;
+}
+/** The build wrote something other than regular files where its artifacts belong. */
+class ArtifactError extends Error {
+    problems;
+    constructor(buildDir, problems) {
+        super([
+            `The build left artifacts that are not regular files inside ${buildDir}, so none is used:`,
+            ...problems.map((p) => `  ${p.path} is ${p.what}`),
+            'A build writes its artifacts as plain files in real directories; links, FIFOs and devices in their ' +
+                "place read files of this machine instead. Look at what the tree's build (its Makefiles, CMake " +
+                'files and scripts) does to them.'
+        ].join('\n'));
+        this.problems = problems;
+        this.name = 'ArtifactError';
+    }
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/collect-artifacts.ts
+/**
+ * After the build container exits: its artifacts, read without following a
+ * link. Every path from the tree down to an artifact is looked at with lstat
+ * (a link, FIFO or device is refused before it is opened); the artifact is
+ * then opened with O_NOFOLLOW and must be the very file lstat saw (same
+ * device and inode), so a link swapped in between cannot be read. Copies are
+ * made from that descriptor.
+ */
+
+
+
+
+async function whatItIs(file, stats) {
+    return stats.isSymbolicLink() ? linkTarget(await (0,promises_namespaceObject.readlink)(file)) : entryKind(stats.mode);
+}
+/** Looks at each path from the tree down to the artifact, without following any. */
+async function inspectArtifact(steps) {
+    for (const [i, step] of steps.entries()) {
+        let stats;
+        try {
+            stats = await (0,promises_namespaceObject.lstat)(step);
+        }
+        catch (error) {
+            const code = error.code;
+            if (code === 'ENOENT' || code === 'ENOTDIR')
+                return { kind: 'missing' };
+            throw error;
+        }
+        const last = i === steps.length - 1;
+        if (last ? stats.isFile() : stats.isDirectory()) {
+            if (last)
+                return { kind: 'file', path: step, stats };
+            continue;
+        }
+        const what = await whatItIs(step, stats);
+        return { kind: 'problem', problem: { path: step, what: last ? what : `${what}, not a directory` } };
+    }
+    return { kind: 'missing' };
+}
+/**
+ * Opens a file without following a link, without blocking on a FIFO and
+ * without taking a terminal; it must be a regular file, and the one `seen`
+ * describes when given. Throws an ArtifactError naming it otherwise.
+ */
+async function openArtifact(file, buildDir, seen) {
+    const flags = external_node_fs_namespaceObject.constants.O_RDONLY | external_node_fs_namespaceObject.constants.O_NOFOLLOW | external_node_fs_namespaceObject.constants.O_NONBLOCK | external_node_fs_namespaceObject.constants.O_NOCTTY;
+    let handle;
+    try {
+        handle = await (0,promises_namespaceObject.open)(file, flags);
+    }
+    catch (error) {
+        if (error.code !== 'ELOOP')
+            throw error;
+        throw new ArtifactError(buildDir, [{ path: file, what: 'a symbolic link' }]);
+    }
+    const stats = await handle.stat();
+    const same = !seen || (stats.dev === seen.dev && stats.ino === seen.ino);
+    if (stats.isFile() && same)
+        return handle;
+    await handle.close();
+    const what = stats.isFile() ? 'a file that changed while it was read' : entryKind(stats.mode);
+    throw new ArtifactError(buildDir, [{ path: file, what }]);
+}
+/** Copies what `from` holds into a new file, never through a link. */
+async function copyFrom(from, target) {
+    const flags = external_node_fs_namespaceObject.constants.O_WRONLY | external_node_fs_namespaceObject.constants.O_CREAT | external_node_fs_namespaceObject.constants.O_EXCL | external_node_fs_namespaceObject.constants.O_NOFOLLOW;
+    const to = await (0,promises_namespaceObject.open)(target, flags, 0o644);
+    try {
+        const buffer = Buffer.allocUnsafe(1 << 20);
+        for (let position = 0;;) {
+            const { bytesRead } = await from.read(buffer, 0, buffer.length, position);
+            if (bytesRead === 0)
+                break;
+            for (let written = 0; written < bytesRead;) {
+                written += (await to.write(buffer, written, bytesRead - written)).bytesWritten;
+            }
+            position += bytesRead;
+        }
+    }
+    finally {
+        await to.close();
+    }
+}
+/** Finds the artifacts, refusing anything but regular files, and copies them when the plan says so. */
+async function collectArtifacts(plan) {
+    const found = [];
+    const problems = [];
+    for (const relative of plan.files) {
+        const entry = await inspectArtifact(pathSteps(plan, relative));
+        if (entry.kind === 'file')
+            found.push({ relative, path: entry.path, stats: entry.stats });
+        if (entry.kind === 'problem' && !problems.some((p) => p.path === entry.problem.path)) {
+            problems.push(entry.problem);
+        }
+    }
+    if (problems.length)
+        throw new ArtifactError(plan.buildDir, problems);
+    const dest = plan.copyTo ? await freshDirectory(plan.copyTo) : undefined;
+    const files = [];
+    let firmwareSize;
+    try {
+        for (const artifact of found) {
+            const handle = await openArtifact(artifact.path, plan.buildDir, artifact.stats);
+            try {
+                const target = dest ? external_node_path_default().join(dest, artifact.relative) : artifact.path;
+                if (dest) {
+                    await (0,promises_namespaceObject.mkdir)(external_node_path_default().dirname(target), { recursive: true });
+                    await copyFrom(handle, target);
+                }
+                files.push(target);
+                if (artifact.relative === 'firmware.bin')
+                    firmwareSize = (await handle.stat()).size;
+            }
+            finally {
+                await handle.close();
+            }
+        }
+    }
+    catch (error) {
+        if (dest)
+            await (0,promises_namespaceObject.rm)(dest, { recursive: true, force: true });
+        throw error;
+    }
+    const firmware = files.find((f) => external_node_path_default().basename(f) === 'firmware.bin');
+    const artifacts = { buildDir: plan.buildDir, firmware, firmwareSize, files };
+    if (dest)
+        artifacts.copiedTo = dest;
+    return artifacts;
+}
+/** A directory of this run's own, readable by the steps that follow. */
+async function freshDirectory(parent) {
+    await (0,promises_namespaceObject.mkdir)(parent, { recursive: true });
+    const dir = await (0,promises_namespaceObject.mkdtemp)(external_node_path_default().join(parent, 'artifacts-'));
+    await (0,promises_namespaceObject.chmod)(dir, 0o755);
+    return dir;
 }
 
 ;// CONCATENATED MODULE: ./src/pipeline/component-locks.ts
@@ -45189,12 +45391,14 @@ async function extract(archive, dest, ctx) {
 
 
 
+
 /** The run-specific values a plan holds in place of the real ones. */
 const RUN_SPECIFIC = [
     'containers[].spec.name (each run names its containers afresh)',
     'the ccache save key (it ends in the run id)',
     'download and clone staging paths (under the scratch directory, and .partial-<pid> siblings)'
 ];
+const ARTIFACTS_COPY = 'the directory the artifacts are copied to (a fresh artifacts-XXXXXX in artifacts.copyTo)';
 /** A path shown where the ESP-IDF entry is not known before the run. */
 const UNKNOWN_IDF_DIR = '/unknown-until-run/esp-idf-entry';
 /** Plans a goal for a resolved tree. Writes nothing. */
@@ -45233,8 +45437,12 @@ async function makePlan(inputs, resolution, goal, env) {
     };
     const cache = { use: inputs.cache, available: inputs.cache && env.cache.available, ccache: inputs.ccache };
     const core = { goal, resolution, engine, cache, image, toolchain, idf, ccache, components, settings };
+    const artifacts = goal.kind === 'build'
+        ? planArtifacts(settings.tree, resolution.buildDir, resolution.buildSystem, env.places.artifacts)
+        : undefined;
     return {
         ...core,
+        artifacts,
         resources: describeResources(core),
         containers: plannedContainers(core, {
             idfPath: idf.entry?.idfPath ?? entryPaths(UNKNOWN_IDF_DIR).idfPath,
@@ -45245,7 +45453,7 @@ async function makePlan(inputs, resolution, goal, env) {
             componentsDir: components?.dir,
             componentsOffline: components?.offline
         }),
-        runSpecific: RUN_SPECIFIC
+        runSpecific: artifacts?.copyTo ? [...RUN_SPECIFIC, ARTIFACTS_COPY] : RUN_SPECIFIC
     };
 }
 /** The image a resolved tree needs: its era's, built with the inputs' build arguments, or the one named. Pure. */
@@ -45360,6 +45568,7 @@ async function execute(plan, env, durations = {}) {
         componentsOffline: prepared.components?.offline
     });
     let makeMs;
+    let artifacts;
     for (const container of containers) {
         const output = await runPlanned(container, prepared, env, durations);
         if (container.role === 'install') {
@@ -45371,9 +45580,10 @@ async function execute(plan, env, durations = {}) {
             if (prepared.components) {
                 await keepComponents(prepared.components.dir, plan.settings.tree, plan.components.chips, env.progress.log);
             }
+            // Before anything runs after the build (a deploy): only regular files count.
+            artifacts = await builtFirmware(plan, env);
         }
     }
-    const artifacts = plan.goal.kind === 'build' ? builtFirmware(plan) : undefined;
     return { ...prepared, plan, artifacts, saves: pendingSaves(plan, prepared, env.runId), makeMs };
 }
 async function runPlanned(container, prepared, env, durations) {
@@ -45399,10 +45609,14 @@ async function runPlanned(container, prepared, env, durations) {
         }
     }));
 }
-function builtFirmware(plan) {
-    const { resolution, settings } = plan;
-    const artifacts = findArtifacts(settings.tree, resolution.buildDir, resolution.buildSystem);
-    if (settings.targets.length === 0 && !artifacts.firmware) {
+async function builtFirmware(plan, env) {
+    if (!plan.artifacts)
+        return undefined;
+    const artifacts = await collectArtifacts(plan.artifacts);
+    if (artifacts.copiedTo) {
+        env.progress.log.info(`Artifacts copied, without following links, to ${artifacts.copiedTo}`);
+    }
+    if (plan.settings.targets.length === 0 && !artifacts.firmware) {
         throw new BuildError(`make succeeded but left no firmware.bin in ${artifacts.buildDir}. Is this a MicroPython ESP32 port whose build writes there?`);
     }
     return artifacts;
@@ -103271,7 +103485,9 @@ function actionPlaces(env = process.env) {
     const temp = env.RUNNER_TEMP || external_node_os_default().tmpdir();
     return {
         root: external_node_path_default().join(toolCache, 'esp32-micropython-build'),
-        temp: external_node_path_default().join(temp, 'esp32-micropython-build')
+        temp: external_node_path_default().join(temp, 'esp32-micropython-build'),
+        // The runner's own temp directory: no build container mounts it.
+        artifacts: external_node_path_default().join(temp, 'esp32-micropython-build')
     };
 }
 /** Log lines straight to the runner. */

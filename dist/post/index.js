@@ -99553,7 +99553,9 @@ function actionPlaces(env = process.env) {
     const temp = env.RUNNER_TEMP || os.tmpdir();
     return {
         root: path.join(toolCache, 'esp32-micropython-build'),
-        temp: path.join(temp, 'esp32-micropython-build')
+        temp: path.join(temp, 'esp32-micropython-build'),
+        // The runner's own temp directory: no build container mounts it.
+        artifacts: path.join(temp, 'esp32-micropython-build')
     };
 }
 /** Log lines straight to the runner. */
