@@ -57,6 +57,11 @@ export interface Places {
   root: string;
   /** Scratch space for downloads. */
   temp: string;
+  /**
+   * Where a build's artifacts are copied, each run into a fresh directory
+   * (the action). Unset (the CLI), they stay where the build left them.
+   */
+  artifacts?: string;
 }
 
 export class NoCache implements CacheStore {

@@ -2,11 +2,11 @@
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
-/***/ 407:
+/***/ 957:
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(66);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(363);
 
 process.exitCode = await (0,_run_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2));
 
@@ -15,7 +15,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 66:
+/***/ 363:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -1123,42 +1123,6 @@ class Docker {
     }
 }
 
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-;// CONCATENATED MODULE: ./src/pipeline/artifacts.ts
-
-
-/** The files a flasher needs, plus the ELF and map for debugging, per build system. */
-const ARTIFACT_FILES = {
-    cmake: [
-        'firmware.bin',
-        'micropython.bin',
-        'bootloader/bootloader.bin',
-        'partition_table/partition-table.bin',
-        'ota_data_initial.bin',
-        'micropython.uf2',
-        'flash_args',
-        'flasher_args.json',
-        'micropython.elf',
-        'micropython.map'
-    ],
-    make: [
-        'firmware.bin',
-        'bootloader.bin',
-        'partitions.bin',
-        'application.bin',
-        'application.elf',
-        'application.map'
-    ]
-};
-/** Which of the expected files exist in the build directory. */
-function findArtifacts(tree, buildDir, buildSystem) {
-    const dir = external_node_path_default().resolve(tree, buildDir);
-    const files = ARTIFACT_FILES[buildSystem].map((f) => external_node_path_default().join(dir, f)).filter((f) => (0,external_node_fs_namespaceObject.existsSync)(f));
-    const firmware = files.find((f) => external_node_path_default().basename(f) === 'firmware.bin');
-    return { buildDir: dir, firmware, firmwareSize: firmware ? (0,external_node_fs_namespaceObject.statSync)(firmware).size : undefined, files };
-}
-
 ;// CONCATENATED MODULE: ./src/diagnostics.ts
 /**
  * A gcc/clang diagnostic: `file:line:col: error|warning: message`. The one
@@ -1605,6 +1569,244 @@ function ccacheSaveKey(plan, runId) {
 function obtainCcache(plan, ctx) {
     const restore = { key: plan.restoreKeys[0], restoreKeys: plan.restoreKeys, scopeTag: plan.scope.tag };
     return obtainKeptDir(plan.dir, restore, 'ccache', ctx);
+}
+
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+;// CONCATENATED MODULE: ./src/pipeline/artifacts.ts
+/**
+ * The build's artifacts: which files they are, where the run puts them, and
+ * what refuses them. The tree's build wrote them, so they are a stranger's
+ * files on a pull request: only regular files reached through real
+ * directories leave the build directory (`collect-artifacts.ts` reads them).
+ * Pure.
+ */
+
+
+/** The files a flasher needs, plus the ELF and map for debugging, per build system. */
+const ARTIFACT_FILES = {
+    cmake: [
+        'firmware.bin',
+        'micropython.bin',
+        'bootloader/bootloader.bin',
+        'partition_table/partition-table.bin',
+        'ota_data_initial.bin',
+        'micropython.uf2',
+        'flash_args',
+        'flasher_args.json',
+        'micropython.elf',
+        'micropython.map'
+    ],
+    make: [
+        'firmware.bin',
+        'bootloader.bin',
+        'partitions.bin',
+        'application.bin',
+        'application.elf',
+        'application.map'
+    ]
+};
+function planArtifacts(tree, buildDir, buildSystem, copyTo) {
+    const root = external_node_path_default().resolve(tree);
+    const plan = {
+        tree: root,
+        buildDir: external_node_path_default().resolve(root, buildDir),
+        files: ARTIFACT_FILES[buildSystem]
+    };
+    if (copyTo)
+        plan.copyTo = copyTo;
+    return plan;
+}
+/**
+ * Every path from the tree down to an artifact, the artifact last: each must
+ * be a real directory, and the last a regular file, for it to be read.
+ */
+function pathSteps(plan, file) {
+    const relative = external_node_path_default().relative(plan.tree, external_node_path_default().join(plan.buildDir, file));
+    if (!relative || relative.startsWith('..') || external_node_path_default().isAbsolute(relative)) {
+        throw new Error(`${file} in ${plan.buildDir} is not inside the MicroPython tree ${plan.tree}`);
+    }
+    const parts = relative.split((external_node_path_default()).sep);
+    return parts.map((_, i) => external_node_path_default().join(plan.tree, ...parts.slice(0, i + 1)));
+}
+/** A file system entry's kind in words, from its mode. */
+function entryKind(mode) {
+    switch (mode & external_node_fs_namespaceObject.constants.S_IFMT) {
+        case external_node_fs_namespaceObject.constants.S_IFREG:
+            return 'a regular file';
+        case external_node_fs_namespaceObject.constants.S_IFDIR:
+            return 'a directory';
+        case external_node_fs_namespaceObject.constants.S_IFLNK:
+            return 'a symbolic link';
+        case external_node_fs_namespaceObject.constants.S_IFIFO:
+            return 'a FIFO';
+        case external_node_fs_namespaceObject.constants.S_IFSOCK:
+            return 'a socket';
+        case external_node_fs_namespaceObject.constants.S_IFCHR:
+            return 'a character device';
+        case external_node_fs_namespaceObject.constants.S_IFBLK:
+            return 'a block device';
+        default:
+            return 'of an unknown kind';
+    }
+}
+/** What a link points to, quoted so that no character of it reaches the log as it is. */
+function linkTarget(target) {
+    const shown = target.length > 120 ? `${target.slice(0, 120)}…` : target;
+    return `a symbolic link to ${JSON.stringify(shown)}`;
+}
+/** The build wrote something other than regular files where its artifacts belong. */
+class ArtifactError extends Error {
+    problems;
+    constructor(buildDir, problems) {
+        super([
+            `The build left artifacts that are not regular files inside ${buildDir}, so none is used:`,
+            ...problems.map((p) => `  ${p.path} is ${p.what}`),
+            'A build writes its artifacts as plain files in real directories; links, FIFOs and devices in their ' +
+                "place read files of this machine instead. Look at what the tree's build (its Makefiles, CMake " +
+                'files and scripts) does to them.'
+        ].join('\n'));
+        this.problems = problems;
+        this.name = 'ArtifactError';
+    }
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/collect-artifacts.ts
+/**
+ * After the build container exits: its artifacts, read without following a
+ * link. Every path from the tree down to an artifact is looked at with lstat
+ * (a link, FIFO or device is refused before it is opened); the artifact is
+ * then opened with O_NOFOLLOW and must be the very file lstat saw (same
+ * device and inode), so a link swapped in between cannot be read. Copies are
+ * made from that descriptor.
+ */
+
+
+
+
+async function whatItIs(file, stats) {
+    return stats.isSymbolicLink() ? linkTarget(await (0,promises_namespaceObject.readlink)(file)) : entryKind(stats.mode);
+}
+/** Looks at each path from the tree down to the artifact, without following any. */
+async function inspectArtifact(steps) {
+    for (const [i, step] of steps.entries()) {
+        let stats;
+        try {
+            stats = await (0,promises_namespaceObject.lstat)(step);
+        }
+        catch (error) {
+            const code = error.code;
+            if (code === 'ENOENT' || code === 'ENOTDIR')
+                return { kind: 'missing' };
+            throw error;
+        }
+        const last = i === steps.length - 1;
+        if (last ? stats.isFile() : stats.isDirectory()) {
+            if (last)
+                return { kind: 'file', path: step, stats };
+            continue;
+        }
+        const what = await whatItIs(step, stats);
+        return { kind: 'problem', problem: { path: step, what: last ? what : `${what}, not a directory` } };
+    }
+    return { kind: 'missing' };
+}
+/**
+ * Opens a file without following a link, without blocking on a FIFO and
+ * without taking a terminal; it must be a regular file, and the one `seen`
+ * describes when given. Throws an ArtifactError naming it otherwise.
+ */
+async function openArtifact(file, buildDir, seen) {
+    const flags = external_node_fs_namespaceObject.constants.O_RDONLY | external_node_fs_namespaceObject.constants.O_NOFOLLOW | external_node_fs_namespaceObject.constants.O_NONBLOCK | external_node_fs_namespaceObject.constants.O_NOCTTY;
+    let handle;
+    try {
+        handle = await (0,promises_namespaceObject.open)(file, flags);
+    }
+    catch (error) {
+        if (error.code !== 'ELOOP')
+            throw error;
+        throw new ArtifactError(buildDir, [{ path: file, what: 'a symbolic link' }]);
+    }
+    const stats = await handle.stat();
+    const same = !seen || (stats.dev === seen.dev && stats.ino === seen.ino);
+    if (stats.isFile() && same)
+        return handle;
+    await handle.close();
+    const what = stats.isFile() ? 'a file that changed while it was read' : entryKind(stats.mode);
+    throw new ArtifactError(buildDir, [{ path: file, what }]);
+}
+/** Copies what `from` holds into a new file, never through a link. */
+async function copyFrom(from, target) {
+    const flags = external_node_fs_namespaceObject.constants.O_WRONLY | external_node_fs_namespaceObject.constants.O_CREAT | external_node_fs_namespaceObject.constants.O_EXCL | external_node_fs_namespaceObject.constants.O_NOFOLLOW;
+    const to = await (0,promises_namespaceObject.open)(target, flags, 0o644);
+    try {
+        const buffer = Buffer.allocUnsafe(1 << 20);
+        for (let position = 0;;) {
+            const { bytesRead } = await from.read(buffer, 0, buffer.length, position);
+            if (bytesRead === 0)
+                break;
+            for (let written = 0; written < bytesRead;) {
+                written += (await to.write(buffer, written, bytesRead - written)).bytesWritten;
+            }
+            position += bytesRead;
+        }
+    }
+    finally {
+        await to.close();
+    }
+}
+/** Finds the artifacts, refusing anything but regular files, and copies them when the plan says so. */
+async function collectArtifacts(plan) {
+    const found = [];
+    const problems = [];
+    for (const relative of plan.files) {
+        const entry = await inspectArtifact(pathSteps(plan, relative));
+        if (entry.kind === 'file')
+            found.push({ relative, path: entry.path, stats: entry.stats });
+        if (entry.kind === 'problem' && !problems.some((p) => p.path === entry.problem.path)) {
+            problems.push(entry.problem);
+        }
+    }
+    if (problems.length)
+        throw new ArtifactError(plan.buildDir, problems);
+    const dest = plan.copyTo ? await freshDirectory(plan.copyTo) : undefined;
+    const files = [];
+    let firmwareSize;
+    try {
+        for (const artifact of found) {
+            const handle = await openArtifact(artifact.path, plan.buildDir, artifact.stats);
+            try {
+                const target = dest ? external_node_path_default().join(dest, artifact.relative) : artifact.path;
+                if (dest) {
+                    await (0,promises_namespaceObject.mkdir)(external_node_path_default().dirname(target), { recursive: true });
+                    await copyFrom(handle, target);
+                }
+                files.push(target);
+                if (artifact.relative === 'firmware.bin')
+                    firmwareSize = (await handle.stat()).size;
+            }
+            finally {
+                await handle.close();
+            }
+        }
+    }
+    catch (error) {
+        if (dest)
+            await (0,promises_namespaceObject.rm)(dest, { recursive: true, force: true });
+        throw error;
+    }
+    const firmware = files.find((f) => external_node_path_default().basename(f) === 'firmware.bin');
+    const artifacts = { buildDir: plan.buildDir, firmware, firmwareSize, files };
+    if (dest)
+        artifacts.copiedTo = dest;
+    return artifacts;
+}
+/** A directory of this run's own, readable by the steps that follow. */
+async function freshDirectory(parent) {
+    await (0,promises_namespaceObject.mkdir)(parent, { recursive: true });
+    const dir = await (0,promises_namespaceObject.mkdtemp)(external_node_path_default().join(parent, 'artifacts-'));
+    await (0,promises_namespaceObject.chmod)(dir, 0o755);
+    return dir;
 }
 
 ;// CONCATENATED MODULE: ./src/pipeline/component-locks.ts
@@ -2145,27 +2347,64 @@ function readmeIdfVersions(text) {
 
 
 
-/** Every ESP-IDF ref the tree names, and its pin; the lockfiles count for CMake trees only, chosen by the board's chip. */
-function treePins(snapshot, buildSystem, chip) {
+/**
+ * At most this many refs reach the supported-idf-versions output (a matrix
+ * job per entry): the newest, and the pin whatever its place.
+ */
+const SUPPORTED_IDF_MAX = 32;
+/** How much of a refused ref a warning shows. */
+const SHOWN_MAX = 60;
+/**
+ * Whether a ref read from the tree may be used: it must pass the grammar of
+ * the idf-version input, since it reaches git's command line and the
+ * idf-version and supported-idf-versions outputs, which later steps may
+ * interpolate into a shell. One that does not is dropped with a warning.
+ */
+function acceptTreeRef(entry, warnings) {
+    if (isIdfRef(entry.ref))
+        return true;
+    const shown = entry.ref.length > SHOWN_MAX ? `${entry.ref.slice(0, SHOWN_MAX)}…` : entry.ref;
+    warnings.push(`Ignored the ESP-IDF ref ${JSON.stringify(shown)} in ${entry.source}: it is not a tag, branch or commit ` +
+        'as idf-version accepts them.');
+    return false;
+}
+/** The newest `max` refs, with the pin kept in place of the oldest when it would fall off. */
+function capSupported(supported, pin, warnings, max = SUPPORTED_IDF_MAX) {
+    if (supported.length <= max)
+        return supported;
+    warnings.push(`This tree names ${supported.length} ESP-IDF refs; supported-idf-versions keeps the ${max} newest` +
+        `${pin ? ` and the pin (${pin.ref})` : ''}.`);
+    const kept = supported.slice(0, max);
+    if (pin && !kept.some((entry) => dedupeKey(entry) === dedupeKey(pin)))
+        kept[max - 1] = pin;
+    return kept;
+}
+/**
+ * Every ESP-IDF ref the tree names, and its pin; the lockfiles count for CMake
+ * trees only, chosen by the board's chip. Refs that fail the idf-version
+ * grammar are dropped with a warning, and the list is capped.
+ */
+function treePins(snapshot, buildSystem, chip, warnings) {
     const files = snapshot.files;
-    const lock = buildSystem === 'cmake' ? lockfilePins(snapshot, chip) : [];
+    const ok = (entry) => entry !== undefined && acceptTreeRef(entry, warnings);
+    const lock = (buildSystem === 'cmake' ? lockfilePins(snapshot, chip) : []).filter(ok);
     const ci = ciShPins(files[TREE_FILES.ciSh]);
+    const pinned = ci.pinned.filter(ok);
+    const helpers = ci.helpers.filter(ok);
     const suphash = makefilePins(files[TREE_FILES.makefile]);
+    const [v3, single, v4] = [suphash.v3, suphash.single, suphash.v4].map((e) => (ok(e) ? e : undefined));
     const workflow = workflowPins(files[TREE_FILES.workflow]);
-    const readme = readmeIdfVersions(files[TREE_FILES.readme]).map((ref) => named(ref, TREE_FILES.readme));
+    const [newest, oldest] = [workflow.newest, workflow.oldest].map((e) => (ok(e) ? e : undefined));
+    const readme = readmeIdfVersions(files[TREE_FILES.readme])
+        .map((ref) => named(ref, TREE_FILES.readme))
+        .filter(ok);
     // Authority order for `auto`: the pin MicroPython's own CI builds with.
-    const pin = lock[0] ??
-        newestFirst(ci.pinned)[0] ??
-        newestFirst(ci.helpers)[0] ??
-        suphash.v3 ??
-        suphash.single ??
-        suphash.v4 ??
-        workflow.newest;
+    const pin = lock[0] ?? newestFirst(pinned)[0] ?? newestFirst(helpers)[0] ?? v3 ?? single ?? v4 ?? newest;
     const allNamed = [
         ...lock,
-        ...ci.pinned,
-        ...ci.helpers,
-        ...[suphash.v3, suphash.single, suphash.v4, workflow.newest, workflow.oldest].filter((entry) => entry !== undefined),
+        ...pinned,
+        ...helpers,
+        ...[v3, single, v4, newest, oldest].filter((entry) => entry !== undefined),
         ...readme
     ];
     const seen = new Set();
@@ -2176,7 +2415,7 @@ function treePins(snapshot, buildSystem, chip) {
         seen.add(key);
         return true;
     });
-    return { pin, supported, readme };
+    return { pin, supported: capSupported(supported, pin, warnings), readme };
 }
 /** Newest first; refs whose version is unknown go last, in the order found. */
 function newestFirst(refs) {
@@ -2711,7 +2950,7 @@ function resolveTree(snapshot, options) {
     const boards = boardNames(snapshot);
     const choice = chooseBoard({ snapshot, port, boards, boardless, micropythonVersion }, options);
     const chips = [choice.chip];
-    const pins = treePins(snapshot, buildSystem, choice.chip);
+    const pins = treePins(snapshot, buildSystem, choice.chip, warnings);
     const { ref, pinSource } = chooseIdfRef(options.idfVersion, pins, warnings);
     checkChipSupport(ref, chips, choice.board, pins.supported, warnings);
     const toolchain = chooseToolchain(buildSystem, ref, options, warnings);
@@ -4168,12 +4407,14 @@ async function extract(archive, dest, ctx) {
 
 
 
+
 /** The run-specific values a plan holds in place of the real ones. */
 const RUN_SPECIFIC = [
     'containers[].spec.name (each run names its containers afresh)',
     'the ccache save key (it ends in the run id)',
     'download and clone staging paths (under the scratch directory, and .partial-<pid> siblings)'
 ];
+const ARTIFACTS_COPY = 'the directory the artifacts are copied to (a fresh artifacts-XXXXXX in artifacts.copyTo)';
 /** A path shown where the ESP-IDF entry is not known before the run. */
 const UNKNOWN_IDF_DIR = '/unknown-until-run/esp-idf-entry';
 /** Plans a goal for a resolved tree. Writes nothing. */
@@ -4218,8 +4459,12 @@ async function makePlan(inputs, resolution, goal, env) {
         scope
     };
     const core = { goal, resolution, engine, cache, image, toolchain, idf, ccache, components, settings };
+    const artifacts = goal.kind === 'build'
+        ? planArtifacts(settings.tree, resolution.buildDir, resolution.buildSystem, env.places.artifacts)
+        : undefined;
     return {
         ...core,
+        artifacts,
         resources: describeResources(core),
         containers: plannedContainers(core, {
             idfPath: idf.entry?.idfPath ?? entryPaths(UNKNOWN_IDF_DIR).idfPath,
@@ -4230,7 +4475,7 @@ async function makePlan(inputs, resolution, goal, env) {
             componentsDir: components?.dir,
             componentsOffline: components?.offline
         }),
-        runSpecific: RUN_SPECIFIC
+        runSpecific: artifacts?.copyTo ? [...RUN_SPECIFIC, ARTIFACTS_COPY] : RUN_SPECIFIC
     };
 }
 /** The image a resolved tree needs: its era's, built with the inputs' build arguments, or the one named. Pure. */
@@ -4345,6 +4590,7 @@ async function execute_execute(plan, env, durations = {}) {
         componentsOffline: prepared.components?.offline
     });
     let makeMs;
+    let artifacts;
     for (const container of containers) {
         const output = await runPlanned(container, prepared, env, durations);
         if (container.role === 'install') {
@@ -4356,9 +4602,10 @@ async function execute_execute(plan, env, durations = {}) {
             if (prepared.components) {
                 await keepComponents(prepared.components.dir, plan.settings.tree, plan.components.chips, env.progress.log);
             }
+            // Before anything runs after the build (a deploy): only regular files count.
+            artifacts = await builtFirmware(plan, env);
         }
     }
-    const artifacts = plan.goal.kind === 'build' ? builtFirmware(plan) : undefined;
     return { ...prepared, plan, artifacts, saves: pendingSaves(plan, prepared, env.runId), makeMs };
 }
 async function runPlanned(container, prepared, env, durations) {
@@ -4384,10 +4631,14 @@ async function runPlanned(container, prepared, env, durations) {
         }
     }));
 }
-function builtFirmware(plan) {
-    const { resolution, settings } = plan;
-    const artifacts = findArtifacts(settings.tree, resolution.buildDir, resolution.buildSystem);
-    if (settings.targets.length === 0 && !artifacts.firmware) {
+async function builtFirmware(plan, env) {
+    if (!plan.artifacts)
+        return undefined;
+    const artifacts = await collectArtifacts(plan.artifacts);
+    if (artifacts.copiedTo) {
+        env.progress.log.info(`Artifacts copied, without following links, to ${artifacts.copiedTo}`);
+    }
+    if (plan.settings.targets.length === 0 && !artifacts.firmware) {
         throw new BuildError(`make succeeded but left no firmware.bin in ${artifacts.buildDir}. Is this a MicroPython ESP32 port whose build writes there?`);
     }
     return artifacts;
@@ -5739,6 +5990,12 @@ function goalLine(plan) {
             : plan.goal.step.title;
     return `# Plan: ${what}: ${board} (${r.chips.join(', ')}), MicroPython ${r.micropythonVersion ?? '(unknown version)'}, ${r.buildSystem} build, ESP-IDF ${r.idf.ref} (from ${r.idf.pinSource})`;
 }
+function artifactsLine(artifacts) {
+    const where = artifacts.copyTo
+        ? `copied from ${artifacts.buildDir} to a fresh ${artifacts.copyTo}/artifacts-XXXXXX`
+        : `in ${artifacts.buildDir}`;
+    return `# Artifacts: regular files only, never through a link, ${where}`;
+}
 function planText(plan) {
     const lines = [goalLine(plan), `# Docker engine ${plan.engine}`, '#', '# Resources, prepared at once:'];
     for (const view of plan.resources)
@@ -5747,6 +6004,8 @@ function planText(plan) {
     plan.containers.forEach((c, i) => {
         lines.push(`# ${i + 1}. ${c.title}${c.when ? ` (${c.when})` : ''}`, formatArgv(c.argv[0], c.argv.slice(1)));
     });
+    if (plan.artifacts)
+        lines.push('#', artifactsLine(plan.artifacts));
     lines.push('#', `# Differs from run to run: ${plan.runSpecific.join('; ')}`);
     return lines.join('\n');
 }
@@ -6623,6 +6882,6 @@ async function main(argv) {
 /******/ // startup
 /******/ // Load entry module and return exports
 /******/ // This entry module used 'module' so it can't be inlined
-/******/ var __webpack_exports__ = __nccwpck_require__(407);
+/******/ var __webpack_exports__ = __nccwpck_require__(957);
 /******/ __webpack_exports__ = await __webpack_exports__;
 /******/ 

@@ -101,7 +101,9 @@ export function actionPlaces(env: NodeJS.ProcessEnv = process.env): Places {
   const temp = env.RUNNER_TEMP || os.tmpdir();
   return {
     root: path.join(toolCache, 'esp32-micropython-build'),
-    temp: path.join(temp, 'esp32-micropython-build')
+    temp: path.join(temp, 'esp32-micropython-build'),
+    // The runner's own temp directory: no build container mounts it.
+    artifacts: path.join(temp, 'esp32-micropython-build')
   };
 }
 

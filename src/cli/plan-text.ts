@@ -4,6 +4,7 @@
  * exact docker command. Lines that are not commands start with '#'. Pure.
  */
 import { formatArgv } from '../exec.js';
+import type { ArtifactsPlan } from '../pipeline/artifacts.js';
 import type { ImagePlan } from '../pipeline/image.js';
 import type { Plan } from '../pipeline/plan.js';
 import { imageView, type ResourceView } from '../pipeline/resources.js';
@@ -28,6 +29,13 @@ function goalLine(plan: Plan): string {
   return `# Plan: ${what}: ${board} (${r.chips.join(', ')}), MicroPython ${r.micropythonVersion ?? '(unknown version)'}, ${r.buildSystem} build, ESP-IDF ${r.idf.ref} (from ${r.idf.pinSource})`;
 }
 
+function artifactsLine(artifacts: ArtifactsPlan): string {
+  const where = artifacts.copyTo
+    ? `copied from ${artifacts.buildDir} to a fresh ${artifacts.copyTo}/artifacts-XXXXXX`
+    : `in ${artifacts.buildDir}`;
+  return `# Artifacts: regular files only, never through a link, ${where}`;
+}
+
 export function planText(plan: Plan): string {
   const lines = [goalLine(plan), `# Docker engine ${plan.engine}`, '#', '# Resources, prepared at once:'];
   for (const view of plan.resources) lines.push(...resourceLines(view));
@@ -41,6 +49,7 @@ export function planText(plan: Plan): string {
       formatArgv(c.argv[0], c.argv.slice(1))
     );
   });
+  if (plan.artifacts) lines.push('#', artifactsLine(plan.artifacts));
   lines.push('#', `# Differs from run to run: ${plan.runSpecific.join('; ')}`);
   return lines.join('\n');
 }

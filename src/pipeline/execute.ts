@@ -5,9 +5,10 @@
  */
 import { mkdir } from 'node:fs/promises';
 import type { CacheStore, Places, Progress, ToolStore } from '../ports.js';
-import { findArtifacts, type Artifacts } from './artifacts.js';
+import type { Artifacts } from './artifacts.js';
 import { BuildError, makeDuration, runContainer } from './build.js';
 import { ccacheSaveKey, obtainCcache, type CcacheState } from './ccache.js';
+import { collectArtifacts } from './collect-artifacts.js';
 import { keepComponents } from './component-cache.js';
 import { obtainComponents, type ComponentsState } from './components.js';
 import { containerName, type Docker } from './docker.js';
@@ -92,6 +93,7 @@ export async function execute(
     }
   );
   let makeMs: number | undefined;
+  let artifacts: Artifacts | undefined;
   for (const container of containers) {
     const output = await runPlanned(container, prepared, env, durations);
     if (container.role === 'install') {
@@ -108,9 +110,10 @@ export async function execute(
           env.progress.log
         );
       }
+      // Before anything runs after the build (a deploy): only regular files count.
+      artifacts = await builtFirmware(plan, env);
     }
   }
-  const artifacts = plan.goal.kind === 'build' ? builtFirmware(plan) : undefined;
   return { ...prepared, plan, artifacts, saves: pendingSaves(plan, prepared, env.runId), makeMs };
 }
 
@@ -144,10 +147,13 @@ async function runPlanned(
   );
 }
 
-function builtFirmware(plan: Plan): Artifacts {
-  const { resolution, settings } = plan;
-  const artifacts = findArtifacts(settings.tree, resolution.buildDir, resolution.buildSystem);
-  if (settings.targets.length === 0 && !artifacts.firmware) {
+async function builtFirmware(plan: Plan, env: ExecuteEnv): Promise<Artifacts | undefined> {
+  if (!plan.artifacts) return undefined;
+  const artifacts = await collectArtifacts(plan.artifacts);
+  if (artifacts.copiedTo) {
+    env.progress.log.info(`Artifacts copied, without following links, to ${artifacts.copiedTo}`);
+  }
+  if (plan.settings.targets.length === 0 && !artifacts.firmware) {
     throw new BuildError(
       `make succeeded but left no firmware.bin in ${artifacts.buildDir}. Is this a MicroPython ESP32 port whose build writes there?`
     );

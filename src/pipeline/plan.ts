@@ -16,6 +16,7 @@ import {
   type BuildPlan,
   type User
 } from './build.js';
+import { planArtifacts, type ArtifactsPlan } from './artifacts.js';
 import { cacheScope, type CacheScope, type RunContext } from './cache-scope.js';
 import { planCcache, type CcachePlan } from './ccache.js';
 import type { ContainerSpec, Docker } from './docker.js';
@@ -68,6 +69,8 @@ export interface Plan {
   ccache?: CcachePlan;
   components?: ComponentsPlan;
   settings: ContainerSettings;
+  /** A build's artifacts: where they are looked for, and where they are copied. */
+  artifacts?: ArtifactsPlan;
   /** For each resource: what it is, where it lives, whether it is here and how it will be had, in order. */
   resources: ResourceView[];
   containers: PlannedContainer[];
@@ -96,6 +99,9 @@ export const RUN_SPECIFIC = [
   'the ccache save key (it ends in the run id)',
   'download and clone staging paths (under the scratch directory, and .partial-<pid> siblings)'
 ];
+
+const ARTIFACTS_COPY =
+  'the directory the artifacts are copied to (a fresh artifacts-XXXXXX in artifacts.copyTo)';
 
 /** A path shown where the ESP-IDF entry is not known before the run. */
 export const UNKNOWN_IDF_DIR = '/unknown-until-run/esp-idf-entry';
@@ -162,8 +168,13 @@ export async function makePlan(
     scope
   };
   const core = { goal, resolution, engine, cache, image, toolchain, idf, ccache, components, settings };
+  const artifacts =
+    goal.kind === 'build'
+      ? planArtifacts(settings.tree, resolution.buildDir, resolution.buildSystem, env.places.artifacts)
+      : undefined;
   return {
     ...core,
+    artifacts,
     resources: describeResources(core),
     containers: plannedContainers(core, {
       idfPath: idf.entry?.idfPath ?? entryPaths(UNKNOWN_IDF_DIR).idfPath,
@@ -174,7 +185,7 @@ export async function makePlan(
       componentsDir: components?.dir,
       componentsOffline: components?.offline
     }),
-    runSpecific: RUN_SPECIFIC
+    runSpecific: artifacts?.copyTo ? [...RUN_SPECIFIC, ARTIFACTS_COPY] : RUN_SPECIFIC
   };
 }
 

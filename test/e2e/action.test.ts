@@ -6,7 +6,9 @@
  */
 import { jest } from '@jest/globals';
 import {
+  appendFileSync,
   existsSync,
+  lstatSync,
   mkdirSync,
   readdirSync,
   readFileSync,
@@ -133,11 +135,11 @@ describe('modern build (CMake era, ESP-IDF v5.2.2 tag)', () => {
     expect(first.output).not.toMatch(/::error::/);
     expect(first.code).toBe(0);
     const out = first.outputs;
-    expect(out.firmware).toBe(path.join(tree.buildDir('ESP32_GENERIC'), 'firmware.bin'));
+    expect(out['build-dir']).toBe(tree.buildDir('ESP32_GENERIC'));
+    // The outputs name copies in the runner's temp directory, not the tree's files.
+    const copies = expectCopies(out, runner);
     expect(statSync(out.firmware).size).toBeGreaterThan(0);
     expect(statSync(out.firmware).uid).toBe(user.uid);
-    expect(out['build-dir']).toBe(tree.buildDir('ESP32_GENERIC'));
-    const artifacts = out.artifacts.split('\n');
     for (const f of [
       'firmware.bin',
       'micropython.bin',
@@ -146,7 +148,7 @@ describe('modern build (CMake era, ESP-IDF v5.2.2 tag)', () => {
       'micropython.elf',
       'micropython.map'
     ]) {
-      expect(artifacts).toContain(path.join(out['build-dir'], f));
+      expect(out.artifacts.split('\n')).toContain(path.join(copies, f));
     }
     expect(out['idf-version']).toBe('v5.2.2');
     expect(out['idf-commit']).toBe(upstreams.idfTags['v5.2.2']);
@@ -353,6 +355,79 @@ describe('the caches a build writes, on pull requests (build-cache-policy: scope
   });
 });
 
+describe('a hostile build replaces its artifacts with links', () => {
+  let inputs: Record<string, string>;
+
+  beforeAll(() => {
+    inputs = {
+      'micropython-path': 'micropython',
+      board: 'ESP32_GENERIC',
+      'idf-version': 'v5.2.2',
+      'idf-repo': upstreams.idfRepoUrl,
+      'idf-tools-mirror': upstreams.assetsMirror,
+      'component-registry-mirror': upstreams.registry.url,
+      network: 'host'
+    };
+  });
+
+  /** A runner whose home holds a registry credential, and a tree whose build ends with `afterBuild`. */
+  async function hostileRunner(name: string, afterBuild: (secret: string) => string) {
+    const runner = runnerAt(name, true);
+    const secret = path.join(runner.dir, '.docker', 'config.json');
+    mkdirSync(path.dirname(secret), { recursive: true });
+    writeFileSync(secret, '{"auths":{"ghcr.io":{"auth":"RUNNER-SECRET"}}}\n');
+    const tree = await createMicroPythonTree(path.join(runner.workspace, 'micropython'), {
+      shape: 'v1.24',
+      idfPin: 'v5.2.2',
+      afterBuild: afterBuild(secret)
+    });
+    await chownTree(runner.dir, user);
+    return { runner, secret, buildDir: tree.buildDir('ESP32_GENERIC') };
+  }
+
+  /** The step failed, published no artifact, and left no copy of anything. */
+  function expectNothingPublished(result: Awaited<ReturnType<typeof runStep>>, runner: Runner): void {
+    expect(result.code).not.toBe(0);
+    expect(result.outputs.firmware).toBeUndefined();
+    expect(result.outputs.artifacts).toBeUndefined();
+    for (const value of Object.values(result.outputs).flatMap((v) => v.split('\n'))) {
+      if (path.isAbsolute(value) && existsSync(value)) expect(lstatSync(value).isSymbolicLink()).toBe(false);
+    }
+    const copies = path.join(runner.temp, 'esp32-micropython-build');
+    expect(existsSync(copies) ? readdirSync(copies).filter((n) => n.startsWith('artifacts-')) : []).toEqual(
+      []
+    );
+    expect(result.state.saves).toBeUndefined();
+  }
+
+  it('firmware.bin a link to a file of the runner: the step fails naming it', async () => {
+    const { runner, secret, buildDir } = await hostileRunner(
+      'hostile-link',
+      (secret) => `ln -sf ${secret} "$1/firmware.bin"`
+    );
+    const result = await runStep('main', runner, inputs, { env: env() });
+    expect(result.output).toMatch(/::error::The build left artifacts that are not regular files inside/);
+    expect(result.output).toContain(`${buildDir}/firmware.bin is a symbolic link to "${secret}"`);
+    expectNothingPublished(result, runner);
+    expect(result.output).not.toContain('RUNNER-SECRET');
+  });
+
+  it('firmware.bin a link to /proc/self/environ and a directory linked out: both named', async () => {
+    const { runner, buildDir } = await hostileRunner('hostile-environ', () =>
+      [
+        'ln -sf /proc/self/environ "$1/firmware.bin"',
+        'rm -rf "$1/bootloader"',
+        `ln -s ${path.join(scratch, 'hostile-environ')} "$1/bootloader"`
+      ].join('\n')
+    );
+    const result = await runStep('main', runner, inputs, { env: { ...env(), PLANTED: 'RUNNER-SECRET' } });
+    expect(result.output).toContain(`${buildDir}/firmware.bin is a symbolic link to "/proc/self/environ"`);
+    expect(result.output).toContain(`${buildDir}/bootloader is a symbolic link to "`);
+    expectNothingPublished(result, runner);
+    expect(result.output).not.toContain('RUNNER-SECRET');
+  });
+});
+
 describe('legacy build (GNU make era, ESP-IDF v3.3.2 commit, standalone toolchain)', () => {
   let inputs: Record<string, string>;
 
@@ -384,7 +459,9 @@ describe('legacy build (GNU make era, ESP-IDF v3.3.2 commit, standalone toolchai
     const result = await runStep('main', runner, inputs, { env: env() });
     expect(result.output).not.toMatch(/::error::/);
     expect(result.code).toBe(0);
-    expect(result.outputs.firmware).toBe(path.join(tree.buildDir('GENERIC'), 'firmware.bin'));
+    expect(result.outputs['build-dir']).toBe(tree.buildDir('GENERIC'));
+    const copies = expectCopies(result.outputs, runner);
+    expect(result.outputs.firmware).toBe(path.join(copies, 'firmware.bin'));
     expect(statSync(result.outputs.firmware).uid).toBe(user.uid);
     expect(result.outputs['build-system']).toBe('make');
     expect(result.outputs.toolchain).toBe(upstreams.legacyToolchain.version);
@@ -450,6 +527,46 @@ describe('resolve-only', () => {
     expect(JSON.parse(result.outputs['supported-idf-versions'])[0]).toBe('v5.4.2');
     expect(result.outputs.firmware).toBeUndefined();
     expect(result.state.saves).toBeUndefined();
+  });
+
+  it('drops refs from the tree that are not refs, with a warning: no output runs anything in a later shell', async () => {
+    const runner = runnerAt('resolve-hostile', true);
+    const marker = path.join(runner.dir, 'pwned');
+    const payload = `touch\${IFS}${marker}`;
+    const tree = await createMicroPythonTree(path.join(runner.workspace, 'micropython'), {
+      shape: 'v1.26.1',
+      idfPin: `$(${payload})`
+    });
+    appendFileSync(path.join(tree.root, 'tools/ci.sh'), `git -C esp-idf checkout v5.4\`${payload}\`\n`);
+    mkdirSync(path.join(tree.root, '.github/workflows'), { recursive: true });
+    writeFileSync(
+      path.join(tree.root, '.github/workflows/ports_esp32.yml'),
+      `env:\n  IDF_OLDEST_VER: v5.2\n  IDF_NEWEST_VER: v5.5$(${payload})\n`
+    );
+    await chownTree(tree.root, user);
+    const result = await runStep('main', runner, {
+      'micropython-path': 'micropython',
+      'resolve-only': 'true'
+    });
+    expect(result.code).toBe(0);
+    for (const source of [
+      'ports/esp32/lockfiles/dependencies.lock.esp32',
+      'tools/ci.sh (git checkout)',
+      '.github/workflows/ports_esp32.yml (IDF_NEWEST_VER)'
+    ]) {
+      expect(result.output).toMatch(
+        new RegExp(`::warning::Ignored the ESP-IDF ref .* in ${escape(source)}:`)
+      );
+    }
+    // No pin is left: the README's newest version, as for a tree that pins nothing.
+    expect(result.outputs['idf-version']).toBe('v5.4.2');
+    const supported: string[] = JSON.parse(result.outputs['supported-idf-versions']);
+    expect(supported).toEqual(['v5.4.2', 'v5.4.1', 'v5.4', 'v5.3', 'v5.2.2', 'v5.2']);
+    // A later step that interpolates the outputs into a shell, as `run: echo ${{ … }}` does.
+    for (const value of [result.outputs['idf-version'], ...supported]) {
+      await run('bash', ['-c', `echo ${value}`]);
+    }
+    expect(existsSync(marker)).toBe(false);
   });
 });
 
@@ -519,6 +636,31 @@ describe('bad input gets a clear error', () => {
   it('explains a user who may not use Docker', () =>
     fails(base, /::error::This user may not use the Docker engine.*docker group/, { ...user, groups: [] }));
 });
+
+/**
+ * The firmware and artifacts outputs name regular files in one fresh
+ * directory under the runner's temp directory, each the same as the build
+ * directory's file of that name. Returns that directory.
+ */
+function expectCopies(outputs: Record<string, string>, runner: Runner): string {
+  const copies = path.dirname(outputs.firmware);
+  expect(path.dirname(copies)).toBe(path.join(runner.temp, 'esp32-micropython-build'));
+  expect(path.basename(copies)).toMatch(/^artifacts-/);
+  expect(path.basename(outputs.firmware)).toBe('firmware.bin');
+  const files = outputs.artifacts.split('\n');
+  expect(files).toContain(outputs.firmware);
+  for (const file of files) {
+    expect(file.startsWith(`${copies}/`)).toBe(true);
+    expect(lstatSync(file).isFile()).toBe(true);
+    const original = path.join(outputs['build-dir'], path.relative(copies, file));
+    expect(readFileSync(file).equals(readFileSync(original))).toBe(true);
+  }
+  return copies;
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
 
 function findFile(dir: string, name: string): string {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {

@@ -294,6 +294,21 @@ describe('a developer with a board (modern tree, ESP-IDF v5.2.2)', () => {
     expect(result.stdout).not.toMatch(/::debug::|\[command\]/);
   });
 
+  it('build refuses an artifact the tree’s build made a link, naming it', async () => {
+    const hostile = await createMicroPythonTree(path.join(home, 'src', 'hostile'), {
+      shape: 'v1.24',
+      idfPin: 'v5.2.2',
+      afterBuild: 'ln -sf /proc/self/environ "$1/firmware.bin"'
+    });
+    await chown(home);
+    const result = await cli(['build', ...modernOptions()], { home, cwd: hostile.root });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      `${hostile.buildDir('ESP32_GENERIC')}/firmware.bin is a symbolic link to "/proc/self/environ"`
+    );
+    expect(result.stdout).toBe('');
+  });
+
   it('builds again without the registry; a corrupt cached component is evicted and downloaded again', async () => {
     const asked = upstreams.registry.requests.length;
     const again = await cli(['build', ...modernOptions()], { home, cwd: tree.root });

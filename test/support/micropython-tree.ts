@@ -24,6 +24,12 @@ export interface TreeOptions {
   compileError?: boolean;
   /** Make the tree a git repository: one commit and the release's annotated tag. */
   git?: boolean;
+  /**
+   * A hostile build's last step (v1.20 and later): shell commands the port's
+   * `make` runs once it has made the firmware, inside the build container,
+   * with the build directory as $1. Written to ports/esp32/fixture-after-build.sh.
+   */
+  afterBuild?: string;
 }
 
 export interface FixtureTree {
@@ -263,6 +269,10 @@ export async function createMicroPythonTree(dir: string, options: TreeOptions): 
   if (!facts) throw new Error(`unknown MicroPython tree shape: ${String(shape)}`);
   const root = path.resolve(dir);
   const flags = flagsFor(shape, options.compileError === true);
+  if (options.afterBuild !== undefined) {
+    if (facts.era !== 'modern') throw new Error(`afterBuild needs a modern tree shape, not ${shape}`);
+    flags.add('after_build');
+  }
   const [major, minor, micro] = facts.version.split('.');
   const vars: Record<string, string> = {
     MAJOR: major,
@@ -318,6 +328,9 @@ export async function createMicroPythonTree(dir: string, options: TreeOptions): 
   }
   if (facts.era === 'legacy') await writeLegacyPort(root, shape, copy);
   else await writeModernPort(root, shape, copy);
+  if (options.afterBuild !== undefined) {
+    await put(root, `${port}/fixture-after-build.sh`, `#!/bin/sh\nset -e\n${options.afterBuild}\n`);
+  }
   await writeVersionData(root, shape, options.idfPin);
 
   const tree: FixtureTree = {

@@ -2,7 +2,14 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { lastCompilerErrors } from '../../src/diagnostics.js';
-import { findArtifacts } from '../../src/pipeline/artifacts.js';
+import {
+  ArtifactError,
+  entryKind,
+  linkTarget,
+  pathSteps,
+  planArtifacts
+} from '../../src/pipeline/artifacts.js';
+import { collectArtifacts } from '../../src/pipeline/collect-artifacts.js';
 import {
   BUILD_SCRIPT,
   boardArgs,
@@ -329,8 +336,8 @@ describe('build output', () => {
   });
 });
 
-describe('findArtifacts', () => {
-  it('lists the flasher files that exist, modern layout', () => {
+describe('the artifacts of a build', () => {
+  it('lists the flasher files that exist, modern layout', async () => {
     const tree = mkdtempSync(path.join(os.tmpdir(), 'art-'));
     const dir = path.join(tree, 'ports/esp32/build-ESP32_GENERIC');
     mkdirSync(path.join(dir, 'bootloader'), { recursive: true });
@@ -343,7 +350,7 @@ describe('findArtifacts', () => {
     ]) {
       writeFileSync(path.join(dir, f), 'xx');
     }
-    const found = findArtifacts(tree, 'ports/esp32/build-ESP32_GENERIC', 'cmake');
+    const found = await collectArtifacts(planArtifacts(tree, 'ports/esp32/build-ESP32_GENERIC', 'cmake'));
     expect(found.firmware).toBe(path.join(dir, 'firmware.bin'));
     expect(found.firmwareSize).toBe(2);
     expect(found.files.map((f) => path.relative(dir, f))).toEqual([
@@ -354,13 +361,68 @@ describe('findArtifacts', () => {
     ]);
   });
 
-  it('finds the legacy layout and reports a missing firmware', () => {
+  it('finds the legacy layout and reports a missing firmware', async () => {
     const tree = mkdtempSync(path.join(os.tmpdir(), 'art-'));
     mkdirSync(path.join(tree, 'ports/esp32/build'), { recursive: true });
     writeFileSync(path.join(tree, 'ports/esp32/build/application.bin'), 'x');
-    const found = findArtifacts(tree, 'ports/esp32/build', 'make');
+    const found = await collectArtifacts(planArtifacts(tree, 'ports/esp32/build', 'make'));
     expect(found.firmware).toBeUndefined();
     expect(found.files).toEqual([path.join(tree, 'ports/esp32/build/application.bin')]);
+  });
+
+  it('are planned from the tree, copied only when a directory is given', () => {
+    expect(planArtifacts('/w/mp', 'ports/esp32/build-X', 'make')).toEqual({
+      tree: '/w/mp',
+      buildDir: '/w/mp/ports/esp32/build-X',
+      files: [
+        'firmware.bin',
+        'bootloader.bin',
+        'partitions.bin',
+        'application.bin',
+        'application.elf',
+        'application.map'
+      ]
+    });
+    expect(planArtifacts('/w/mp', 'ports/esp32/build-X', 'cmake', '/runner/temp').copyTo).toBe(
+      '/runner/temp'
+    );
+  });
+
+  it('are reached through every directory from the tree down, each looked at', () => {
+    const plan = { tree: '/w/mp', buildDir: '/w/mp/ports/esp32/build-X' };
+    expect(pathSteps(plan, 'bootloader/bootloader.bin')).toEqual([
+      '/w/mp/ports',
+      '/w/mp/ports/esp32',
+      '/w/mp/ports/esp32/build-X',
+      '/w/mp/ports/esp32/build-X/bootloader',
+      '/w/mp/ports/esp32/build-X/bootloader/bootloader.bin'
+    ]);
+    expect(() => pathSteps(plan, '../../../../etc/passwd')).toThrow(/not inside the MicroPython tree/);
+    expect(() => pathSteps({ tree: '/w/mp', buildDir: '/elsewhere' }, 'firmware.bin')).toThrow(/not inside/);
+  });
+
+  it('name what refuses them: the kind of each entry, a link with its target quoted', () => {
+    expect(entryKind(0o100644)).toBe('a regular file');
+    expect(entryKind(0o120777)).toBe('a symbolic link');
+    expect(entryKind(0o010644)).toBe('a FIFO');
+    expect(entryKind(0o020660)).toBe('a character device');
+    expect(entryKind(0o060660)).toBe('a block device');
+    expect(entryKind(0o140755)).toBe('a socket');
+    expect(entryKind(0o040755)).toBe('a directory');
+    expect(linkTarget('/proc/self/environ')).toBe('a symbolic link to "/proc/self/environ"');
+    expect(linkTarget('a\n::error::b')).toBe('a symbolic link to "a\\n::error::b"');
+    expect(linkTarget('x'.repeat(500)).length).toBeLessThan(160);
+    const error = new ArtifactError('/w/mp/ports/esp32/build-X', [
+      { path: '/w/mp/ports/esp32/build-X/firmware.bin', what: linkTarget('/proc/self/environ') },
+      { path: '/w/mp/ports/esp32/build-X/flash_args', what: 'a FIFO' }
+    ]);
+    expect(error.message).toMatch(
+      /^The build left artifacts that are not regular files inside \/w\/mp\/ports\/esp32\/build-X/
+    );
+    expect(error.message).toContain(
+      '\n  /w/mp/ports/esp32/build-X/firmware.bin is a symbolic link to "/proc/self/environ"\n'
+    );
+    expect(error.message).toContain('\n  /w/mp/ports/esp32/build-X/flash_args is a FIFO\n');
   });
 });
 

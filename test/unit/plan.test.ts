@@ -3,9 +3,10 @@
  * empty cache, plain tool directories): no Docker engine. Then the run of
  * each plan, whose containers must be the plan's, field by field.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { planText } from '../../src/cli/plan-text.js';
 import { DirectoryToolStore, layout } from '../../src/cli/store.js';
 import type { Inputs } from '../../src/inputs.js';
 import { NoCache, type CacheStore } from '../../src/ports.js';
@@ -143,6 +144,58 @@ describe('planning', () => {
       expect(warm.containers.map((c) => c.role)).not.toContain('install');
       expect(warm.resources.every((r) => r.unknown === undefined)).toBe(true);
     }
+  });
+
+  it('a build plans its artifacts: named in place (the CLI), or copied where the places say (the action)', async () => {
+    const { env } = machine({ buildDir: modern.buildDir('ESP32_GENERIC') });
+    const inPlace = await planFor(modernInputs(), { kind: 'build' }, env);
+    expect(inPlace.artifacts).toMatchObject({
+      tree: modern.root,
+      buildDir: modern.buildDir('ESP32_GENERIC')
+    });
+    expect(inPlace.artifacts!.copyTo).toBeUndefined();
+    expect(planText(inPlace)).toContain(
+      `# Artifacts: regular files only, never through a link, in ${modern.buildDir('ESP32_GENERIC')}\n`
+    );
+    const here = await execute(inPlace, env);
+    expect(here.artifacts!.firmware).toBe(path.join(modern.buildDir('ESP32_GENERIC'), 'firmware.bin'));
+
+    const copyTo = path.join(env.places.root, 'runner-temp');
+    const action = { ...env, places: { ...env.places, artifacts: copyTo } };
+    const copied = await planFor(modernInputs(), { kind: 'build' }, action);
+    expect(copied.artifacts!.copyTo).toBe(copyTo);
+    expect(copied.runSpecific.join(' ')).toMatch(/artifacts-XXXXXX/);
+    expect(planText(copied)).toContain(`to a fresh ${copyTo}/artifacts-XXXXXX`);
+    const result = await execute(copied, action);
+    expect(result.artifacts!.firmware).toMatch(new RegExp(`^${copyTo}/artifacts-\\w+/firmware\\.bin$`));
+    expect(readFileSync(result.artifacts!.firmware!, 'utf8')).toBe('firmware');
+
+    const make = { kind: 'make', step: { title: 'size', cwd: modern.root, args: ['size'] } } as Goal;
+    expect((await planFor(modernInputs(), make, env)).artifacts).toBeUndefined();
+  });
+
+  it('a firmware.bin the build made a link stops the run before a deploy, naming it', async () => {
+    const tree = await createMicroPythonTree(path.join(scratch, 'mp-hostile'), { shape: 'v1.24' });
+    const dir = tree.buildDir('ESP32_GENERIC');
+    const { env } = machine();
+    const hostile = new RecordingDocker((args) => {
+      fakeBuild(dir)(args);
+      if (!args.includes('esp32-build')) return;
+      rmSync(path.join(dir, 'firmware.bin'));
+      symlinkSync('/proc/self/environ', path.join(dir, 'firmware.bin'));
+    });
+    const deploy: Goal = {
+      kind: 'build',
+      then: { title: 'Deploy', cwd: path.join(tree.root, 'ports/esp32'), args: ['deploy'], board: true }
+    };
+    const inputs = inputsFor(tree.root, { 'idf-repo': idf.url, board: 'ESP32_GENERIC' });
+    const plan = await planFor(inputs, deploy, { ...env, docker: hostile });
+    expect(plan.containers.map((c) => c.role)).toEqual(['install', 'build', 'make']);
+    await expect(execute(plan, { ...env, docker: hostile })).rejects.toThrow(
+      `${path.join(dir, 'firmware.bin')} is a symbolic link to "/proc/self/environ"`
+    );
+    // install and build ran; the deploy did not.
+    expect(hostile.runs).toHaveLength(2);
   });
 
   it('setup runs no container but install.sh; make runs one make with the board first', async () => {

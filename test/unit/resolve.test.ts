@@ -12,6 +12,8 @@ import {
 } from '../../src/pipeline/resolve/index.js';
 import { readTreeSnapshot } from '../../src/pipeline/tree.js';
 import { compareVersionTags, newestVersionTags } from '../../src/idf-versions.js';
+import { isIdfRef } from '../../src/grammar.js';
+import { SUPPORTED_IDF_MAX } from '../../src/pipeline/resolve/choose-idf.js';
 
 const TREES = fileURLToPath(new URL('../fixtures/trees/', import.meta.url));
 
@@ -430,6 +432,96 @@ describe('resolveTree: bad trees and fallbacks', () => {
     expect(r.idf.ref).toBe('0123456789abcdef0123456789abcdef01234567');
     expect(r.idf.supported).toEqual(['0123456789abcdef0123456789abcdef01234567', 'v4.0.2']);
     expect(r.warnings).toEqual([]);
+  });
+});
+
+describe('resolveTree: refs a hostile tree names', () => {
+  const cmakeTree = (files: Record<string, string>) =>
+    snapshot(
+      { 'ports/esp32/Makefile': 'BOARD ?= ESP32_GENERIC\n', 'ports/esp32/CMakeLists.txt': '', ...files },
+      { ESP32_GENERIC: { variants: [] } }
+    );
+  const lock = (version: string) =>
+    `dependencies:\n  idf:\n    source:\n      type: idf\n    version: ${version}\n`;
+  const hostile = '$(touch${IFS}/tmp/pwned)';
+
+  it('a lockfile version that is not a ref is dropped with a warning; the next pin is used', () => {
+    const r = resolveTree(
+      cmakeTree({
+        'ports/esp32/lockfiles/dependencies.lock.esp32': lock(hostile),
+        'tools/ci.sh': 'IDF_VER=v5.2.2\n'
+      }),
+      { idfVersion: 'auto' }
+    );
+    expect(r.idf.ref).toBe('v5.2.2');
+    expect(r.idf.pinSource).toBe('tools/ci.sh (IDF_VER)');
+    expect(r.idf.supported).toEqual(['v5.2.2']);
+    expect(r.warnings).toEqual([
+      expect.stringMatching(
+        /^Ignored the ESP-IDF ref "\$\(touch\$\{IFS\}\/tmp\/pwned\)" in ports\/esp32\/lockfiles\/dependencies\.lock\.esp32: .*idf-version/
+      )
+    ]);
+  });
+
+  it('every reader is checked: ci.sh checkouts and helpers, the CI workflow', () => {
+    const r = resolveTree(
+      cmakeTree({
+        'tools/ci.sh': [
+          'git -C esp-idf checkout v5.0.2`touch${IFS}/tmp/pwned`',
+          'function ci_esp32_idf44_setup {',
+          '    ci_esp32_setup_helper v4.4|touch',
+          '}',
+          'function ci_esp32_idf402_setup {',
+          '    ci_esp32_setup_helper v4.0.2',
+          '}',
+          ''
+        ].join('\n'),
+        '.github/workflows/ports_esp32.yml': `env:\n  IDF_OLDEST_VER: v5.2\n  IDF_NEWEST_VER: v5.5${hostile}\n`
+      }),
+      { idfVersion: 'auto' }
+    );
+    expect(r.idf.ref).toBe('v4.0.2');
+    expect(r.idf.supported).toEqual(['v5.2', 'v4.0.2']);
+    expect(r.warnings).toHaveLength(3);
+    expect(r.warnings.join('\n')).toMatch(/tools\/ci\.sh \(git checkout\)/);
+    expect(r.warnings.join('\n')).toMatch(/tools\/ci\.sh \(ci_esp32_setup_helper\)/);
+    expect(r.warnings.join('\n')).toMatch(/ports_esp32\.yml \(IDF_NEWEST_VER\)/);
+    for (const ref of [r.idf.ref, ...r.idf.supported]) expect(isIdfRef(ref)).toBe(true);
+  });
+
+  it('with no other pin and no README, an error: never the hostile value', () => {
+    const files = { 'ports/esp32/lockfiles/dependencies.lock.esp32': lock(`-c${hostile}`) };
+    expect(() => resolveTree(cmakeTree(files), { idfVersion: 'auto' })).toThrow(/Cannot tell which ESP-IDF/);
+  });
+
+  it('a long refused ref is shortened in the warning', () => {
+    const r = resolveTree(
+      cmakeTree({
+        'ports/esp32/lockfiles/dependencies.lock.esp32': lock(`x${'$'.repeat(500)}`),
+        'tools/ci.sh': 'IDF_VER=v5.2.2\n'
+      }),
+      { idfVersion: 'auto' }
+    );
+    expect(r.warnings[0].length).toBeLessThan(250);
+    expect(r.warnings[0]).toContain('…');
+  });
+
+  it(`supported-idf-versions keeps the ${SUPPORTED_IDF_MAX} newest refs, and the pin`, () => {
+    const helpers = Array.from({ length: 40 }, (_, i) => `ci_esp32_setup_helper v5.${i}.1`);
+    const pin = '0123456789abcdef0123456789abcdef01234567';
+    const r = resolveTree(
+      cmakeTree({
+        'tools/ci.sh': `git -C esp-idf checkout ${pin}\n${helpers.join('\n')}\n`
+      }),
+      { idfVersion: 'auto' }
+    );
+    expect(r.idf.ref).toBe(pin);
+    expect(r.idf.supported).toHaveLength(SUPPORTED_IDF_MAX);
+    expect(r.idf.supported[0]).toBe('v5.39.1');
+    expect(r.idf.supported.at(-1)).toBe(pin);
+    expect(r.warnings).toEqual([
+      expect.stringMatching(/names 41 ESP-IDF refs; .* keeps the 32 newest and the pin/)
+    ]);
   });
 });
 

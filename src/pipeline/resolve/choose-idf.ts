@@ -38,32 +38,83 @@ export interface IdfChoice {
   pinSource: string;
 }
 
-/** Every ESP-IDF ref the tree names, and its pin; the lockfiles count for CMake trees only, chosen by the board's chip. */
-export function treePins(snapshot: TreeSnapshot, buildSystem: BuildSystem, chip: string): TreePins {
+/**
+ * At most this many refs reach the supported-idf-versions output (a matrix
+ * job per entry): the newest, and the pin whatever its place.
+ */
+export const SUPPORTED_IDF_MAX = 32;
+
+/** How much of a refused ref a warning shows. */
+const SHOWN_MAX = 60;
+
+/**
+ * Whether a ref read from the tree may be used: it must pass the grammar of
+ * the idf-version input, since it reaches git's command line and the
+ * idf-version and supported-idf-versions outputs, which later steps may
+ * interpolate into a shell. One that does not is dropped with a warning.
+ */
+export function acceptTreeRef(entry: NamedRef, warnings: string[]): boolean {
+  if (isIdfRef(entry.ref)) return true;
+  const shown = entry.ref.length > SHOWN_MAX ? `${entry.ref.slice(0, SHOWN_MAX)}…` : entry.ref;
+  warnings.push(
+    `Ignored the ESP-IDF ref ${JSON.stringify(shown)} in ${entry.source}: it is not a tag, branch or commit ` +
+      'as idf-version accepts them.'
+  );
+  return false;
+}
+
+/** The newest `max` refs, with the pin kept in place of the oldest when it would fall off. */
+export function capSupported(
+  supported: NamedRef[],
+  pin: NamedRef | undefined,
+  warnings: string[],
+  max = SUPPORTED_IDF_MAX
+): NamedRef[] {
+  if (supported.length <= max) return supported;
+  warnings.push(
+    `This tree names ${supported.length} ESP-IDF refs; supported-idf-versions keeps the ${max} newest` +
+      `${pin ? ` and the pin (${pin.ref})` : ''}.`
+  );
+  const kept = supported.slice(0, max);
+  if (pin && !kept.some((entry) => dedupeKey(entry) === dedupeKey(pin))) kept[max - 1] = pin;
+  return kept;
+}
+
+/**
+ * Every ESP-IDF ref the tree names, and its pin; the lockfiles count for CMake
+ * trees only, chosen by the board's chip. Refs that fail the idf-version
+ * grammar are dropped with a warning, and the list is capped.
+ */
+export function treePins(
+  snapshot: TreeSnapshot,
+  buildSystem: BuildSystem,
+  chip: string,
+  warnings: string[]
+): TreePins {
   const files = snapshot.files;
-  const lock = buildSystem === 'cmake' ? lockfilePins(snapshot, chip) : [];
+  const ok = (entry: NamedRef | undefined): entry is NamedRef =>
+    entry !== undefined && acceptTreeRef(entry, warnings);
+  const lock = (buildSystem === 'cmake' ? lockfilePins(snapshot, chip) : []).filter(ok);
   const ci = ciShPins(files[TREE_FILES.ciSh]);
+  const pinned = ci.pinned.filter(ok);
+  const helpers = ci.helpers.filter(ok);
   const suphash = makefilePins(files[TREE_FILES.makefile]);
+  const [v3, single, v4] = [suphash.v3, suphash.single, suphash.v4].map((e) => (ok(e) ? e : undefined));
   const workflow = workflowPins(files[TREE_FILES.workflow]);
-  const readme = readmeIdfVersions(files[TREE_FILES.readme]).map((ref) => named(ref, TREE_FILES.readme));
+  const [newest, oldest] = [workflow.newest, workflow.oldest].map((e) => (ok(e) ? e : undefined));
+  const readme = readmeIdfVersions(files[TREE_FILES.readme])
+    .map((ref) => named(ref, TREE_FILES.readme))
+    .filter(ok);
 
   // Authority order for `auto`: the pin MicroPython's own CI builds with.
   const pin: NamedRef | undefined =
-    lock[0] ??
-    newestFirst(ci.pinned)[0] ??
-    newestFirst(ci.helpers)[0] ??
-    suphash.v3 ??
-    suphash.single ??
-    suphash.v4 ??
-    workflow.newest;
+    lock[0] ?? newestFirst(pinned)[0] ?? newestFirst(helpers)[0] ?? v3 ?? single ?? v4 ?? newest;
 
   const allNamed: NamedRef[] = [
     ...lock,
-    ...ci.pinned,
-    ...ci.helpers,
-    ...[suphash.v3, suphash.single, suphash.v4, workflow.newest, workflow.oldest].filter(
-      (entry): entry is NamedRef => entry !== undefined
-    ),
+    ...pinned,
+    ...helpers,
+    ...[v3, single, v4, newest, oldest].filter((entry): entry is NamedRef => entry !== undefined),
     ...readme
   ];
   const seen = new Set<string>();
@@ -73,7 +124,7 @@ export function treePins(snapshot: TreeSnapshot, buildSystem: BuildSystem, chip:
     seen.add(key);
     return true;
   });
-  return { pin, supported, readme };
+  return { pin, supported: capSupported(supported, pin, warnings), readme };
 }
 
 /** Newest first; refs whose version is unknown go last, in the order found. */

@@ -37,7 +37,7 @@ export function resolveTree(snapshot: TreeSnapshot, options: ResolveOptions): Re
   const choice = chooseBoard({ snapshot, port, boards, boardless, micropythonVersion }, options);
   const chips = [choice.chip];
 
-  const pins = treePins(snapshot, buildSystem, choice.chip);
+  const pins = treePins(snapshot, buildSystem, choice.chip, warnings);
   const { ref, pinSource } = chooseIdfRef(options.idfVersion, pins, warnings);
   checkChipSupport(ref, chips, choice.board, pins.supported, warnings);
   const toolchain = chooseToolchain(buildSystem, ref, options, warnings);
