@@ -38404,7 +38404,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(930);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2760);
 
 await (0,_run_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)();
 
@@ -38413,7 +38413,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 930:
+/***/ 2760:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -41634,8 +41634,170 @@ function isBuildArgName(name) {
 function isMirrorUrl(url) {
     return /^https?:\/\/[A-Za-z0-9.-]+(:\d+)?(\/[A-Za-z0-9._~%/+=@-]*)?$/.test(url);
 }
+/**
+ * The host of a repository URL: a DNS name or IPv4 address, or an IPv6
+ * address in brackets. Never led by '-', so ssh cannot read it as an option
+ * (`ssh://-oProxyCommand=…`).
+ */
+function isRepoHost(host) {
+    return /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/.test(host) || /^\[[0-9A-Fa-f:.]+\]$/.test(host);
+}
+/** The user of an ssh URL (`git` in git@host:path): never led by '-' either. */
+function isRepoUser(user) {
+    return /^[A-Za-z0-9._][A-Za-z0-9._-]*$/.test(user);
+}
+
+;// CONCATENATED MODULE: ./src/repo-url.ts
+/**
+ * A repository as the user names it, taken apart: the credentials an http(s)
+ * URL may carry are split off, so that only the URL without them is ever
+ * given to git (which would write it into .git/config), logged, or hashed
+ * into a cache key. Pure.
+ */
+
+
+const URL_RE = /^(https?|ssh|git|file):\/\/([^/]*)(\/\S*)?$/;
+const HOST_PORT_RE = /^(\[[^\]]*\]|[^:[\]]*)(?::(\d{1,5}))?$/;
+/** scp-like `user@host:path`; git reads it as ssh. */
+const SCP_RE = /^([^@/\s]+)@(\[[^\]\s]*\]|[^:/\s[\]]+):(\S+)$/;
+function decode(text) {
+    try {
+        return decodeURIComponent(text);
+    }
+    catch {
+        return undefined;
+    }
+}
+function parseUrl(match) {
+    const [, scheme, authority, urlPath = ''] = match;
+    const at = authority.lastIndexOf('@');
+    const userinfo = at >= 0 ? authority.slice(0, at) : undefined;
+    const hostPort = HOST_PORT_RE.exec(authority.slice(at + 1));
+    if (!hostPort)
+        return 'syntax';
+    const host = hostPort[1];
+    if (host === '' ? scheme !== 'file' : !isRepoHost(host))
+        return 'host';
+    if (scheme === 'file' && urlPath === '')
+        return 'syntax';
+    if (userinfo === undefined)
+        return { url: match[0] };
+    if (scheme === 'ssh') {
+        if (userinfo.includes(':'))
+            return 'ssh-password';
+        const user = decode(userinfo);
+        return user !== undefined && isRepoUser(user) ? { url: match[0] } : 'user';
+    }
+    if (scheme !== 'http' && scheme !== 'https')
+        return 'userinfo';
+    const colon = userinfo.indexOf(':');
+    const written = colon >= 0 ? [userinfo.slice(0, colon), userinfo.slice(colon + 1)] : [userinfo, ''];
+    const [username, password] = written.map(decode);
+    if (username === undefined || password === undefined)
+        return 'syntax';
+    const origin = `${scheme}://${authority.slice(at + 1)}/`;
+    const url = `${scheme}://${authority.slice(at + 1)}${urlPath}`;
+    if (username === '' && password === '')
+        return { url };
+    return { url, credentials: { origin, username, password, written: written.filter((w) => w !== '') } };
+}
+/** A git URL (https, http, ssh, git, file), scp-like user@host:path, or an absolute local path. */
+function parseRepoLocation(raw) {
+    // Neither spaces nor control characters belong in one, and git would refuse some only later.
+    if (/\s/.test(raw) || [...raw].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) {
+        return 'syntax';
+    }
+    const url = URL_RE.exec(raw);
+    if (url)
+        return parseUrl(url);
+    const scp = SCP_RE.exec(raw);
+    if (scp) {
+        if (!isRepoUser(scp[1]))
+            return 'user';
+        return isRepoHost(scp[2]) ? { url: raw } : 'host';
+    }
+    if (external_node_path_default().isAbsolute(raw))
+        return { url: raw };
+    return 'syntax';
+}
+/** The string with the userinfo of a URL in it replaced by ***, for a message. */
+function maskUserinfo(raw) {
+    return raw.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/]*@/, '$1***@');
+}
+
+// EXTERNAL MODULE: external "node:util"
+var external_node_util_ = __nccwpck_require__(7975);
+;// CONCATENATED MODULE: ./src/secrets.ts
+/**
+ * Secrets the user gave (a token in a repository URL): kept in memory only,
+ * handed to git through its environment, and masked in everything this
+ * program prints. A secret never serialises: JSON and util.inspect show ***.
+ */
+
+const MASK = '***';
+/** Credentials for the repositories of one origin (scheme://host[:port]/). */
+class RepoCredentials {
+    origin;
+    #header;
+    #secrets;
+    constructor(credentials) {
+        this.origin = credentials.origin;
+        const basic = Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64');
+        this.#header = `Authorization: Basic ${basic}`;
+        // With a password, the user is a name (x-access-token, oauth2); without, it is the token.
+        const secret = credentials.password || credentials.username;
+        const written = credentials.password ? credentials.written.slice(1) : credentials.written.slice(0, 1);
+        this.#secrets = [...new Set([secret, ...written, basic])].filter((s) => s !== '');
+    }
+    /**
+     * The configuration that makes git send them, only to their origin (and so
+     * to the submodules that live beside the repository). It is given to git
+     * through GIT_CONFIG_COUNT/KEY/VALUE, never on its command line nor in a file.
+     */
+    gitConfig() {
+        return { key: `http.${this.origin}.extraHeader`, value: this.#header };
+    }
+    /** Every spelling of the secret that could reach a log. */
+    secrets() {
+        return [...this.#secrets];
+    }
+    toJSON() {
+        return `${MASK} (credentials for ${this.origin})`;
+    }
+    toString() {
+        return this.toJSON();
+    }
+    [external_node_util_.inspect.custom]() {
+        return `RepoCredentials(${this.origin}, ${MASK})`;
+    }
+}
+/** What this process masks in its output; filled by the fronts from what the user gave. */
+const masked = new Set();
+/** Mask `value` in every message, log line and error this process prints from now on. */
+function maskSecret(value) {
+    if (value !== '')
+        masked.add(value);
+}
+/** `text` with every masked secret replaced by ***; the longest first, so no part of one is left. */
+function redact(text) {
+    if (masked.size === 0 || text === '')
+        return text;
+    let out = text;
+    for (const secret of [...masked].sort((a, b) => b.length - a.length))
+        out = out.split(secret).join(MASK);
+    return out;
+}
+/** Mask every spelling of these credentials; `also` tells someone else to mask them too (the runner). */
+function maskCredentials(credentials, also = () => undefined) {
+    for (const secret of credentials?.secrets() ?? []) {
+        maskSecret(secret);
+        also(secret);
+    }
+}
 
 ;// CONCATENATED MODULE: ./src/inputs.ts
+
+
 
 
 
@@ -41668,6 +41830,7 @@ function parseInputs(get, context) {
     if (network !== undefined && !isNetworkName(network)) {
         throw new InputError(`network must be a Docker network name such as 'host' or 'bridge', got '${network}'.`);
     }
+    const idfRepo = parseRepository(value('idf-repo') || DEFAULT_IDF_REPO);
     return {
         micropythonPath: external_node_path_default().resolve(context.workspace, value('micropython-path') || '.'),
         board,
@@ -41676,7 +41839,8 @@ function parseInputs(get, context) {
         targets: parseTargets(get('targets')),
         jobs: parseJobs(value('jobs'), context.cpus ?? external_node_os_default().availableParallelism()),
         idfVersion: checkIdfRef(value('idf-version') || 'auto'),
-        idfRepo: parseRepository(value('idf-repo') || DEFAULT_IDF_REPO),
+        idfRepo: idfRepo.url,
+        ...(idfRepo.credentials ? { idfRepoCredentials: idfRepo.credentials } : {}),
         toolchainUrl: parseToolchainUrl(optional('toolchain-url')),
         toolchainSha256,
         mirrors: parseMirrors(optional),
@@ -41738,15 +41902,27 @@ function checkIdfRef(raw) {
     }
     return raw;
 }
-/** A git URL (https, http, ssh, git, file), scp-like user@host:path, or an absolute local path. */
+/** What is wrong with a repository input, for each problem parseRepoLocation finds. */
+const REPO_PROBLEMS = {
+    syntax: 'is not a git repository URL: use https://…, ssh://…, git@host:path, file://… or an absolute path to a mirror or fork.',
+    host: "names no valid host: a host is a name or an address of letters, digits, '.' and '-', never starting with '-'.",
+    user: "names no valid user: a user is letters, digits, '.', '_' and '-', never starting with '-'.",
+    'ssh-password': 'carries a password, which ssh cannot use: use a key (ssh-agent, ~/.ssh/config), or an https:// URL with a token.',
+    userinfo: 'carries a user or password, which this kind of URL has no use for: remove the part before @.'
+};
+/**
+ * A git URL (https, http, ssh, git, file), scp-like user@host:path, or an
+ * absolute local path. An http(s) URL's user and password come back apart
+ * from the URL, as credentials that print as ***.
+ */
 function parseRepository(raw, input = 'idf-repo') {
-    const url = /^(https?|ssh|git|file):\/\/[^\s]+$/.test(raw);
-    const scp = /^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^\s]+$/.test(raw);
-    const local = external_node_path_default().isAbsolute(raw) && !/\s/.test(raw);
-    if (!url && !scp && !local) {
-        throw new InputError(`${input} '${raw}' is not a git repository URL: use https://…, ssh://…, git@host:path, file://… or an absolute path to a mirror or fork.`);
+    const location = parseRepoLocation(raw);
+    if (typeof location === 'string') {
+        throw new InputError(`${input} '${maskUserinfo(raw)}' ${REPO_PROBLEMS[location]}`);
     }
-    return raw;
+    if (!location.credentials)
+        return { url: location.url };
+    return { url: location.url, credentials: new RepoCredentials(location.credentials) };
 }
 function parseToolchainUrl(raw) {
     if (raw === undefined)
@@ -41822,9 +41998,10 @@ var external_node_crypto_ = __nccwpck_require__(7598);
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 ;// CONCATENATED MODULE: ./src/exec.ts
 
+
 /** How many lines of output an error message keeps. */
 const TAIL_LINES = 25;
-/** A command that could not start or exited with a non-zero code. */
+/** A command that could not start or exited with a non-zero code; any secret in its text is masked. */
 class ExecError extends Error {
     command;
     args;
@@ -41832,13 +42009,13 @@ class ExecError extends Error {
     stdout;
     stderr;
     constructor(message, command, args, code, stdout, stderr) {
-        super(message);
+        super(redact(message));
         this.command = command;
         this.args = args;
         this.code = code;
-        this.stdout = stdout;
-        this.stderr = stderr;
         this.name = 'ExecError';
+        this.stdout = redact(stdout);
+        this.stderr = redact(stderr);
     }
     /** The last lines of stderr, or of stdout when stderr said nothing. */
     get tail() {
@@ -41934,7 +42111,7 @@ function collectOutput(child, options) {
         const pieces = (partial[stream] + text).split(options.splitOnCarriageReturn ? /\r\n|\n|\r(?!$)/ : '\n');
         partial[stream] = pieces.pop() ?? '';
         for (const line of pieces)
-            options.onLine(line.replace(/\r$/, ''), stream);
+            options.onLine(redact(line.replace(/\r$/, '')), stream);
     };
     child.stdout.on('data', onData('stdout'));
     child.stderr.on('data', onData('stderr'));
@@ -41942,7 +42119,7 @@ function collectOutput(child, options) {
     return () => {
         for (const stream of ['stdout', 'stderr']) {
             if (options.onLine && partial[stream])
-                options.onLine(partial[stream], stream);
+                options.onLine(redact(partial[stream]), stream);
         }
         return { stdout: out.stdout.join(''), stderr: out.stderr.join('') };
     };
@@ -41975,7 +42152,7 @@ function outcome(command, args, options, end) {
             : `exited with code ${exitCode}`;
     const error = new ExecError(`${command} ${how}`, command, args, end.code, stdout, stderr);
     const tail = error.tail;
-    error.message = tail ? `${command} ${how}:\n${tail}` : `${command} ${how}`;
+    error.message = redact(tail ? `${command} ${how}:\n${tail}` : `${command} ${how}`);
     return error;
 }
 /**
@@ -41989,7 +42166,7 @@ function run(command, args, options = {}) {
     if (signal?.aborted) {
         return Promise.reject(new AbortError(`${command} was cancelled before it started`, { cause: signal.reason }));
     }
-    options.debug?.(`$ ${formatArgv(command, args)}`);
+    options.debug?.(redact(`$ ${formatArgv(command, args)}`));
     return new Promise((resolve, reject) => {
         const detached = signal !== undefined;
         const child = (0,external_node_child_process_namespaceObject.spawn)(command, args, {
@@ -44280,6 +44457,10 @@ async function obtainComponents(plan, ctx, tree) {
 ;// CONCATENATED MODULE: ./src/git.ts
 
 
+/** How long `git ls-remote` may take. */
+const LS_REMOTE_TIMEOUT_MS = 60_000;
+/** How long one clone (with its submodules, and any fallback fetch) may take in all. */
+const CLONE_TIMEOUT_MS = 60 * 60_000;
 /** A local path or file:// URL: its submodules are local too, which git blocks unless told. */
 function isLocalRepo(repo) {
     return external_node_path_default().isAbsolute(repo) || repo.startsWith('file://');
@@ -44369,34 +44550,178 @@ function gitError(error) {
     return new ExecError(what ? `${head}: ${what}` : head, error.command, error.args, error.code, error.stdout, error.stderr);
 }
 /**
- * git through the one exec wrapper: never prompts for credentials (a CI job
- * or a script would hang), never prints the detached-HEAD advice, and allows
- * file-transport submodules only for a repository that is itself local. A
- * failure throws an ExecError whose message is git's own account of it
- * (see gitError); a cancellation throws exec's AbortError.
+ * Settings every git command gets on its command line (they reach the git
+ * processes it starts for submodules too): no detached-HEAD advice; no hook
+ * and no fsmonitor, which a repository's own config could otherwise make run
+ * on this machine; and a transfer that stalls (nothing, or only keep-alives,
+ * for five minutes) fails instead of hanging.
+ */
+const HARDENING = [
+    '-c',
+    'advice.detachedHead=false',
+    '-c',
+    'core.fsmonitor=false',
+    '-c',
+    'core.hooksPath=/dev/null',
+    '-c',
+    'http.lowSpeedLimit=1',
+    '-c',
+    'http.lowSpeedTime=300'
+];
+/** ssh as git runs it: never a prompt (for a password, a passphrase or an unknown host key), and a dead link noticed. */
+const SSH_COMMAND = 'ssh -oBatchMode=yes -oConnectTimeout=30 -oServerAliveInterval=15 -oServerAliveCountMax=4';
+/**
+ * The environment of a git command. Nothing prompts: not git (a CI job or a
+ * script would hang), not ssh, unless the user chose an ssh command of their
+ * own. Credentials go into GIT_CONFIG_KEY_n/VALUE_n, after any the caller
+ * already had: so they never appear on a command line, in .git/config, or in
+ * a container, and git's trace output masks them. Pure.
+ */
+function gitEnvironment(base, credentials) {
+    const env = {
+        ...base,
+        GIT_TERMINAL_PROMPT: '0',
+        GIT_ASKPASS: 'true',
+        GIT_TRACE_REDACT: '1'
+    };
+    if (!base.GIT_SSH_COMMAND && !base.GIT_SSH)
+        env.GIT_SSH_COMMAND = SSH_COMMAND;
+    if (credentials) {
+        const count = /^\d+$/.test(base.GIT_CONFIG_COUNT ?? '') ? Number(base.GIT_CONFIG_COUNT) : 0;
+        const { key, value } = credentials.gitConfig();
+        env[`GIT_CONFIG_KEY_${count}`] = key;
+        env[`GIT_CONFIG_VALUE_${count}`] = value;
+        env.GIT_CONFIG_COUNT = String(count + 1);
+    }
+    return env;
+}
+/** The caller's signal and a deadline, as one signal: the exec wrapper stops git's whole process group on either. */
+function withDeadline(signal, timeoutMs) {
+    const deadline = timeoutMs !== undefined ? AbortSignal.timeout(Math.max(1, timeoutMs)) : undefined;
+    const signals = [signal, deadline].filter((s) => s !== undefined);
+    return { deadline, signal: signals.length > 1 ? AbortSignal.any(signals) : signals[0] };
+}
+/**
+ * git through the one exec wrapper, hardened (HARDENING, gitEnvironment),
+ * allowing file-transport submodules only for a repository that is itself
+ * local. A failure throws an ExecError whose message is git's own account of
+ * it (see gitError), and so does a command past its timeoutMs; a
+ * cancellation throws exec's AbortError.
  */
 async function git(args, options) {
     const onGitLine = options.onGitLine;
-    const config = ['-c', 'advice.detachedHead=false'];
+    const config = [...HARDENING];
     if (isLocalRepo(options.repo))
         config.push('-c', 'protocol.file.allow=always');
+    const { deadline, signal } = withDeadline(options.signal, options.timeoutMs);
+    const argv = [...config, ...args];
     try {
-        return await run('git', [...config, ...args], {
+        return await run('git', argv, {
             cwd: options.cwd,
-            env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: 'true' },
+            env: gitEnvironment(process.env, options.credentials),
             debug: options.debug,
-            timeoutMs: options.timeoutMs,
-            signal: options.signal,
+            signal,
             onLine: onGitLine ? (line) => onGitLine(line) : undefined,
             splitOnCarriageReturn: onGitLine !== undefined
         });
     }
     catch (error) {
+        if (error instanceof AbortError && deadline?.aborted && !options.signal?.aborted) {
+            const seconds = Math.round((options.timeoutMs ?? 0) / 1000);
+            throw gitError(new ExecError(`git timed out after ${seconds} s`, 'git', argv, null, '', ''));
+        }
         throw error instanceof ExecError ? gitError(error) : error;
     }
 }
 
+;// CONCATENATED MODULE: ./src/pipeline/idf-clone.ts
+/**
+ * Cloning ESP-IDF with its submodules into a `.partial-<pid>` sibling of the
+ * entry, moved into place only once the checkout and every submodule are
+ * complete: an interrupted clone never looks like a finished one. The
+ * whole clone is bounded in time; the credentials reach git through its
+ * environment only, so the checkout's .git/config holds the URL without them.
+ */
+
+
+
+/** Whether a failed step may be retried another way: not once cancelled, nor once out of time. */
+function retryable(ctx, deadline) {
+    return !ctx.signal?.aborted && Date.now() < deadline;
+}
+/** Fetch the ref into an empty `checkout`, each step within what is left of the time. */
+async function fetchRef(req, checkout, step, ctx) {
+    const { progress } = ctx;
+    const { log } = ctx;
+    if (req.kind !== 'commit') {
+        log.info(`Cloning ${req.repo} at ${req.ref} (shallow)`);
+        await step(['clone', '--depth', '1', ...progress, `--branch=${req.ref}`, '--', req.repo, checkout]);
+        return;
+    }
+    log.info(`Fetching commit ${req.ref} from ${req.repo}`);
+    await step(['init', '--quiet', checkout]);
+    await step(['-C', checkout, 'remote', 'add', '--', 'origin', req.repo]);
+    try {
+        await step(['-C', checkout, 'fetch', ...progress, '--depth', '1', 'origin', req.ref]);
+    }
+    catch (error) {
+        if (!retryable(ctx, ctx.deadline))
+            throw error;
+        // Some servers refuse to serve an unadvertised commit: fetch everything instead.
+        log.info('The server would not serve the commit alone; fetching the whole history');
+        await step(['-C', checkout, 'fetch', '--tags', 'origin', '+refs/heads/*:refs/remotes/origin/*']);
+    }
+    await step(['-C', checkout, 'checkout', '--quiet', '--detach', req.ref]);
+}
+async function updateSubmodules(checkout, step, ctx) {
+    const { progress } = ctx;
+    ctx.log.info('Updating submodules (git submodule update --init --recursive)');
+    const update = ['-C', checkout, 'submodule', 'update'];
+    try {
+        await step([...update, ...progress, '--init', '--recursive', '--depth', '1', '--jobs', '4']);
+    }
+    catch (error) {
+        if (!retryable(ctx, ctx.deadline))
+            throw error;
+        ctx.log.info('A shallow submodule fetch was refused; retrying with full history');
+        await step([...update, '--init', '--recursive', '--jobs', '4']);
+    }
+}
+/**
+ * Clone `req` with its submodules and put it in place of the entry `dir`
+ * (with an empty tools directory). Throws git's ExecError, or exec's
+ * AbortError when cancelled; either way nothing of the clone is left.
+ */
+async function cloneEntry(req, dir, ctx) {
+    const staging = `${dir}.partial-${process.pid}`;
+    const checkout = external_node_path_default().join(staging, 'esp-idf');
+    await (0,promises_namespaceObject.rm)(staging, { recursive: true, force: true });
+    await (0,promises_namespaceObject.mkdir)(checkout, { recursive: true });
+    const deadline = Date.now() + (ctx.timeoutMs ?? CLONE_TIMEOUT_MS);
+    const options = {
+        repo: req.repo,
+        credentials: req.credentials,
+        debug: ctx.log.debug,
+        onGitLine: ctx.onGitLine,
+        signal: ctx.signal
+    };
+    const step = (args) => git(args, { ...options, timeoutMs: deadline - Date.now() });
+    const stepCtx = { ...ctx, deadline, progress: progressArgs(options) };
+    try {
+        await fetchRef(req, checkout, step, stepCtx);
+        await updateSubmodules(checkout, step, stepCtx);
+        await (0,promises_namespaceObject.mkdir)(external_node_path_default().join(staging, 'espressif'), { recursive: true });
+        await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
+        await (0,promises_namespaceObject.rename)(staging, dir);
+    }
+    catch (error) {
+        await (0,promises_namespaceObject.rm)(staging, { recursive: true, force: true });
+        throw error;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/pipeline/idf.ts
+
 
 
 
@@ -44452,15 +44777,16 @@ async function markComplete(idf, chips) {
     await (0,promises_namespaceObject.writeFile)(external_node_path_default().join(idf.dir, MARKER), `${JSON.stringify(marker, null, 2)}\n`);
 }
 /** Ask the repository what `ref` is; a failure says why it could not be reached. */
-async function lookUp(repo, ref, log, signal) {
+async function lookUp(req, log, signal) {
     try {
-        const { stdout } = await git(['ls-remote', '--heads', '--tags', '--', repo], {
-            repo,
-            timeoutMs: 60_000,
+        const { stdout } = await git(['ls-remote', '--heads', '--tags', '--', req.repo], {
+            repo: req.repo,
+            credentials: req.credentials,
+            timeoutMs: LS_REMOTE_TIMEOUT_MS,
             debug: log.debug,
             signal
         });
-        return { found: classifyRef(stdout, ref), listing: stdout };
+        return { found: classifyRef(stdout, req.ref), listing: stdout };
     }
     catch (error) {
         if (signal?.aborted)
@@ -44468,7 +44794,7 @@ async function lookUp(repo, ref, log, signal) {
         const message = error.message;
         // git's first "fatal:" says why (not found, refused, dubious ownership…).
         const failure = /\bfatal: .*$/m.exec(message)?.[0] ?? message.split('\n').slice(-1)[0];
-        log.warning(`Could not reach the ESP-IDF repository ${repo}: ${failure}`);
+        log.warning(`Could not reach the ESP-IDF repository ${req.repo}: ${failure}`);
         return { failure };
     }
 }
@@ -44502,7 +44828,7 @@ async function planIdf(req, python, ctx) {
                 return { ...known({ kind: 'tag', commit: marker.commit }), entry: tag, present: true };
             }
         }
-        const answer = await lookUp(req.repo, req.ref, ctx.log, ctx.signal);
+        const answer = await lookUp(req, ctx.log, ctx.signal);
         if ('failure' in answer)
             return { ...req, python, offline: answer.failure, present: false };
         if (!answer.found) {
@@ -44618,71 +44944,11 @@ async function revParse(dir, signal) {
     const { stdout } = await git(['-C', dir, 'rev-parse', 'HEAD'], { repo: dir, signal });
     return stdout.trim();
 }
-/**
- * Clone into a sibling temporary directory and move it into place only when
- * the checkout and every submodule are complete: an interrupted clone never
- * looks like a finished one.
- */
 async function clone(req, kind, dir, ctx) {
-    const { log } = ctx;
-    const staging = `${dir}.partial-${process.pid}`;
-    const checkout = external_node_path_default().join(staging, 'esp-idf');
-    await (0,promises_namespaceObject.rm)(staging, { recursive: true, force: true });
-    await (0,promises_namespaceObject.mkdir)(checkout, { recursive: true });
-    const options = { repo: req.repo, debug: log.debug, onGitLine: ctx.onGitLine, signal: ctx.signal };
-    const step = (args) => git(args, options);
-    const unlessCancelled = (error) => {
-        if (ctx.signal?.aborted)
-            throw error;
-    };
-    const progress = progressArgs(options);
     try {
-        if (kind === 'commit') {
-            log.info(`Fetching commit ${req.ref} from ${req.repo}`);
-            await step(['init', '--quiet', checkout]);
-            await step(['-C', checkout, 'remote', 'add', 'origin', req.repo]);
-            try {
-                await step(['-C', checkout, 'fetch', ...progress, '--depth', '1', 'origin', req.ref]);
-            }
-            catch (error) {
-                unlessCancelled(error);
-                // Some servers refuse to serve an unadvertised commit: fetch everything instead.
-                log.info('The server would not serve the commit alone; fetching the whole history');
-                await step(['-C', checkout, 'fetch', '--tags', 'origin', '+refs/heads/*:refs/remotes/origin/*']);
-            }
-            await step(['-C', checkout, 'checkout', '--quiet', '--detach', req.ref]);
-        }
-        else {
-            log.info(`Cloning ${req.repo} at ${req.ref} (shallow)`);
-            await step(['clone', '--depth', '1', ...progress, `--branch=${req.ref}`, '--', req.repo, checkout]);
-        }
-        log.info('Updating submodules (git submodule update --init --recursive)');
-        try {
-            await step([
-                '-C',
-                checkout,
-                'submodule',
-                'update',
-                ...progress,
-                '--init',
-                '--recursive',
-                '--depth',
-                '1',
-                '--jobs',
-                '4'
-            ]);
-        }
-        catch (error) {
-            unlessCancelled(error);
-            log.info('A shallow submodule fetch was refused; retrying with full history');
-            await step(['-C', checkout, 'submodule', 'update', '--init', '--recursive', '--jobs', '4']);
-        }
-        await (0,promises_namespaceObject.mkdir)(external_node_path_default().join(staging, 'espressif'), { recursive: true });
-        await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
-        await (0,promises_namespaceObject.rename)(staging, dir);
+        await cloneEntry({ ...req, kind }, dir, { ...ctx, timeoutMs: ctx.cloneTimeoutMs });
     }
     catch (error) {
-        await (0,promises_namespaceObject.rm)(staging, { recursive: true, force: true });
         if (error instanceof ExecError) {
             throw new IdfError(`Could not check out ESP-IDF ${req.ref} from ${req.repo}: ${error.message}\nIf the repository is unreachable from here, set idf-repo to a mirror or fork.`);
         }
@@ -45167,6 +45433,7 @@ async function makePlan(inputs, resolution, goal, env) {
     const toolchain = resolution.toolchain ? planToolchain(resolution.toolchain, env.tools) : undefined;
     const idf = await planIdf({
         repo: inputs.idfRepo,
+        ...(inputs.idfRepoCredentials ? { credentials: inputs.idfRepoCredentials } : {}),
         ref: resolution.idf.ref,
         chips: resolution.chips,
         install: resolution.buildSystem === 'cmake'
@@ -49656,8 +49923,6 @@ class AbortError_AbortError extends Error {
     }
 }
 //# sourceMappingURL=AbortError.js.map
-// EXTERNAL MODULE: external "node:util"
-var external_node_util_ = __nccwpck_require__(7975);
 ;// CONCATENATED MODULE: external "node:process"
 const external_node_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:process");
 ;// CONCATENATED MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/logger/log.js
@@ -103146,6 +103411,7 @@ function _unique(values) {
 
 
 
+
 /** The Actions cache; every problem is a warning, never a failed job. */
 class ActionsCache {
     get available() {
@@ -103173,11 +103439,12 @@ class ActionsCache {
         }
     }
 }
+/** Every line masked by this process too, not only by the runner (core.setSecret), which sees only what reaches it. */
 const live = {
-    info: (m) => info(m),
-    warning: (m) => core_warning(m),
-    debug: (m) => core_debug(m),
-    output: (line) => info(line)
+    info: (m) => info(redact(m)),
+    warning: (m) => core_warning(redact(m)),
+    debug: (m) => core_debug(redact(m)),
+    output: (line) => info(redact(line))
 };
 /** Log groups: one per phase; a concurrent phase is shown whole when it ends. */
 class GroupProgress {
@@ -103196,10 +103463,10 @@ class GroupProgress {
         }
         const kept = [];
         const log = {
-            info: (m) => kept.push(() => info(m)),
-            warning: (m) => kept.push(() => core_warning(m)),
-            debug: (m) => kept.push(() => core_debug(m)),
-            output: (line) => kept.push(() => info(line))
+            info: (m) => kept.push(() => live.info(m)),
+            warning: (m) => kept.push(() => live.warning(m)),
+            debug: (m) => kept.push(() => live.debug(m)),
+            output: (line) => kept.push(() => live.output(line))
         };
         try {
             return await fn(log);
@@ -103281,6 +103548,7 @@ const STATE_SAVES = 'saves';
 
 
 
+
 /** What the tree says: set by a build and by resolve-only alike. */
 function setResolutionOutputs(r) {
     setOutput('idf-version', r.idf.ref);
@@ -103313,6 +103581,7 @@ async function main() {
         const inputs = parseInputs((name) => getInput(name), {
             workspace: process.env.GITHUB_WORKSPACE || process.cwd()
         });
+        maskCredentials(inputs.idfRepoCredentials, (secret) => core_setSecret(secret));
         core_debug(`Inputs: ${JSON.stringify(inputs)}`);
         if (inputs.resolveOnly) {
             const resolution = await resolveInputs(inputs);
@@ -103362,7 +103631,7 @@ async function main() {
             info(`Firmware: ${result.artifacts.firmware}`);
     }
     catch (error) {
-        setFailed(error.message);
+        setFailed(redact(error.message));
     }
 }
 

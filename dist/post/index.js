@@ -38404,7 +38404,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _save_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9458);
+/* harmony import */ var _save_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2529);
 
 await (0,_save_js__WEBPACK_IMPORTED_MODULE_0__/* .post */ .b)();
 
@@ -38413,7 +38413,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9458:
+/***/ 2529:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -41558,11 +41558,82 @@ function getIDToken(aud) {
 var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+// EXTERNAL MODULE: external "node:util"
+var external_node_util_ = __nccwpck_require__(7975);
+;// CONCATENATED MODULE: ./src/secrets.ts
+/**
+ * Secrets the user gave (a token in a repository URL): kept in memory only,
+ * handed to git through its environment, and masked in everything this
+ * program prints. A secret never serialises: JSON and util.inspect show ***.
+ */
+
+const MASK = '***';
+/** Credentials for the repositories of one origin (scheme://host[:port]/). */
+class RepoCredentials {
+    origin;
+    #header;
+    #secrets;
+    constructor(credentials) {
+        this.origin = credentials.origin;
+        const basic = Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64');
+        this.#header = `Authorization: Basic ${basic}`;
+        // With a password, the user is a name (x-access-token, oauth2); without, it is the token.
+        const secret = credentials.password || credentials.username;
+        const written = credentials.password ? credentials.written.slice(1) : credentials.written.slice(0, 1);
+        this.#secrets = [...new Set([secret, ...written, basic])].filter((s) => s !== '');
+    }
+    /**
+     * The configuration that makes git send them, only to their origin (and so
+     * to the submodules that live beside the repository). It is given to git
+     * through GIT_CONFIG_COUNT/KEY/VALUE, never on its command line nor in a file.
+     */
+    gitConfig() {
+        return { key: `http.${this.origin}.extraHeader`, value: this.#header };
+    }
+    /** Every spelling of the secret that could reach a log. */
+    secrets() {
+        return [...this.#secrets];
+    }
+    toJSON() {
+        return `${MASK} (credentials for ${this.origin})`;
+    }
+    toString() {
+        return this.toJSON();
+    }
+    [external_node_util_.inspect.custom]() {
+        return `RepoCredentials(${this.origin}, ${MASK})`;
+    }
+}
+/** What this process masks in its output; filled by the fronts from what the user gave. */
+const masked = new Set();
+/** Mask `value` in every message, log line and error this process prints from now on. */
+function maskSecret(value) {
+    if (value !== '')
+        masked.add(value);
+}
+/** `text` with every masked secret replaced by ***; the longest first, so no part of one is left. */
+function redact(text) {
+    if (masked.size === 0 || text === '')
+        return text;
+    let out = text;
+    for (const secret of [...masked].sort((a, b) => b.length - a.length))
+        out = out.split(secret).join(MASK);
+    return out;
+}
+/** Mask every spelling of these credentials; `also` tells someone else to mask them too (the runner). */
+function maskCredentials(credentials, also = () => undefined) {
+    for (const secret of credentials?.secrets() ?? []) {
+        maskSecret(secret);
+        also(secret);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/exec.ts
+
 
 /** How many lines of output an error message keeps. */
 const TAIL_LINES = 25;
-/** A command that could not start or exited with a non-zero code. */
+/** A command that could not start or exited with a non-zero code; any secret in its text is masked. */
 class ExecError extends Error {
     command;
     args;
@@ -41570,13 +41641,13 @@ class ExecError extends Error {
     stdout;
     stderr;
     constructor(message, command, args, code, stdout, stderr) {
-        super(message);
+        super(redact(message));
         this.command = command;
         this.args = args;
         this.code = code;
-        this.stdout = stdout;
-        this.stderr = stderr;
         this.name = 'ExecError';
+        this.stdout = redact(stdout);
+        this.stderr = redact(stderr);
     }
     /** The last lines of stderr, or of stdout when stderr said nothing. */
     get tail() {
@@ -41672,7 +41743,7 @@ function collectOutput(child, options) {
         const pieces = (partial[stream] + text).split(options.splitOnCarriageReturn ? /\r\n|\n|\r(?!$)/ : '\n');
         partial[stream] = pieces.pop() ?? '';
         for (const line of pieces)
-            options.onLine(line.replace(/\r$/, ''), stream);
+            options.onLine(redact(line.replace(/\r$/, '')), stream);
     };
     child.stdout.on('data', onData('stdout'));
     child.stderr.on('data', onData('stderr'));
@@ -41680,7 +41751,7 @@ function collectOutput(child, options) {
     return () => {
         for (const stream of ['stdout', 'stderr']) {
             if (options.onLine && partial[stream])
-                options.onLine(partial[stream], stream);
+                options.onLine(redact(partial[stream]), stream);
         }
         return { stdout: out.stdout.join(''), stderr: out.stderr.join('') };
     };
@@ -41713,7 +41784,7 @@ function outcome(command, args, options, end) {
             : `exited with code ${exitCode}`;
     const error = new ExecError(`${command} ${how}`, command, args, end.code, stdout, stderr);
     const tail = error.tail;
-    error.message = tail ? `${command} ${how}:\n${tail}` : `${command} ${how}`;
+    error.message = redact(tail ? `${command} ${how}:\n${tail}` : `${command} ${how}`);
     return error;
 }
 /**
@@ -41727,7 +41798,7 @@ function run(command, args, options = {}) {
     if (signal?.aborted) {
         return Promise.reject(new AbortError(`${command} was cancelled before it started`, { cause: signal.reason }));
     }
-    options.debug?.(`$ ${formatArgv(command, args)}`);
+    options.debug?.(redact(`$ ${formatArgv(command, args)}`));
     return new Promise((resolve, reject) => {
         const detached = signal !== undefined;
         const child = (0,external_node_child_process_namespaceObject.spawn)(command, args, {
@@ -45971,8 +46042,6 @@ class AbortError_AbortError extends Error {
 //# sourceMappingURL=AbortError.js.map
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-// EXTERNAL MODULE: external "node:util"
-var external_node_util_ = __nccwpck_require__(7975);
 ;// CONCATENATED MODULE: external "node:process"
 const external_node_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:process");
 ;// CONCATENATED MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/logger/log.js
@@ -99465,6 +99534,7 @@ function _unique(values) {
 
 
 
+
 /** The Actions cache; every problem is a warning, never a failed job. */
 class ActionsCache {
     get available() {
@@ -99492,11 +99562,12 @@ class ActionsCache {
         }
     }
 }
+/** Every line masked by this process too, not only by the runner (core.setSecret), which sees only what reaches it. */
 const live = {
-    info: (m) => info(m),
-    warning: (m) => warning(m),
-    debug: (m) => core_debug(m),
-    output: (line) => info(line)
+    info: (m) => info(redact(m)),
+    warning: (m) => warning(redact(m)),
+    debug: (m) => core_debug(redact(m)),
+    output: (line) => info(redact(line))
 };
 /** Log groups: one per phase; a concurrent phase is shown whole when it ends. */
 class GroupProgress {
@@ -99515,10 +99586,10 @@ class GroupProgress {
         }
         const kept = [];
         const log = {
-            info: (m) => kept.push(() => core.info(m)),
-            warning: (m) => kept.push(() => core.warning(m)),
-            debug: (m) => kept.push(() => core.debug(m)),
-            output: (line) => kept.push(() => core.info(line))
+            info: (m) => kept.push(() => live.info(m)),
+            warning: (m) => kept.push(() => live.warning(m)),
+            debug: (m) => kept.push(() => live.debug(m)),
+            output: (line) => kept.push(() => live.output(line))
         };
         try {
             return await fn(log);

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import * as core from '@actions/core';
 import { parseInputs, type Inputs } from '../inputs.js';
+import { maskCredentials, redact } from '../secrets.js';
 import { Docker } from '../pipeline/docker.js';
 import { findDockerDir } from '../pipeline/image.js';
 import { resolveInputs, runPipeline, type BuildResult } from '../pipeline/index.js';
@@ -45,6 +46,7 @@ export async function main(): Promise<void> {
     const inputs: Inputs = parseInputs((name) => core.getInput(name), {
       workspace: process.env.GITHUB_WORKSPACE || process.cwd()
     });
+    maskCredentials(inputs.idfRepoCredentials, (secret) => core.setSecret(secret));
     core.debug(`Inputs: ${JSON.stringify(inputs)}`);
     if (inputs.resolveOnly) {
       const resolution = await resolveInputs(inputs);
@@ -94,6 +96,6 @@ export async function main(): Promise<void> {
     await writeSummary(result);
     if (result.artifacts.firmware) core.info(`Firmware: ${result.artifacts.firmware}`);
   } catch (error) {
-    core.setFailed((error as Error).message);
+    core.setFailed(redact((error as Error).message));
   }
 }

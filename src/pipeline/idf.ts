@@ -1,9 +1,11 @@
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ExecError } from '../exec.js';
-import { git, progressArgs } from '../git.js';
+import { git, LS_REMOTE_TIMEOUT_MS } from '../git.js';
 import { newestVersionTags } from '../idf-versions.js';
 import type { CacheStore, Log, Places } from '../ports.js';
+import type { RepoCredentials } from '../secrets.js';
+import { cloneEntry } from './idf-clone.js';
 import { idfDirName, idfKey, idfRestoreKeys, type IdfIdentity, type RefKind } from './keys.js';
 import type { PendingSave } from './saves.js';
 
@@ -48,7 +50,10 @@ export function suggestTags(lsRemote: string, count = 5): string[] {
 }
 
 export interface IdfRequest {
+  /** The repository without credentials. */
   repo: string;
+  /** Its credentials, for git's environment only (they print as ***). */
+  credentials?: RepoCredentials;
   ref: string;
   chips: string[];
   /** Whether ESP-IDF's install.sh must run (CMake-era builds). */
@@ -119,29 +124,31 @@ export interface IdfContext {
   /** Streams clone progress lines. */
   onGitLine?: (line: string) => void;
   signal?: AbortSignal;
+  /** The bound on a whole clone (CLONE_TIMEOUT_MS unless a test needs less). */
+  cloneTimeoutMs?: number;
 }
 
 /** Ask the repository what `ref` is; a failure says why it could not be reached. */
 async function lookUp(
-  repo: string,
-  ref: string,
+  req: IdfRequest,
   log: Log,
   signal?: AbortSignal
 ): Promise<{ found?: RemoteRef; listing: string } | { failure: string }> {
   try {
-    const { stdout } = await git(['ls-remote', '--heads', '--tags', '--', repo], {
-      repo,
-      timeoutMs: 60_000,
+    const { stdout } = await git(['ls-remote', '--heads', '--tags', '--', req.repo], {
+      repo: req.repo,
+      credentials: req.credentials,
+      timeoutMs: LS_REMOTE_TIMEOUT_MS,
       debug: log.debug,
       signal
     });
-    return { found: classifyRef(stdout, ref), listing: stdout };
+    return { found: classifyRef(stdout, req.ref), listing: stdout };
   } catch (error) {
     if (signal?.aborted) throw error;
     const message = (error as Error).message;
     // git's first "fatal:" says why (not found, refused, dubious ownership…).
     const failure = /\bfatal: .*$/m.exec(message)?.[0] ?? message.split('\n').slice(-1)[0];
-    log.warning(`Could not reach the ESP-IDF repository ${repo}: ${failure}`);
+    log.warning(`Could not reach the ESP-IDF repository ${req.repo}: ${failure}`);
     return { failure };
   }
 }
@@ -183,7 +190,7 @@ export async function planIdf(
         return { ...known({ kind: 'tag', commit: marker.commit }), entry: tag, present: true };
       }
     }
-    const answer = await lookUp(req.repo, req.ref, ctx.log, ctx.signal);
+    const answer = await lookUp(req, ctx.log, ctx.signal);
     if ('failure' in answer) return { ...req, python, offline: answer.failure, present: false };
     if (!answer.found) {
       const tags = suggestTags(answer.listing);
@@ -317,66 +324,10 @@ async function revParse(dir: string, signal?: AbortSignal): Promise<string> {
   return stdout.trim();
 }
 
-/**
- * Clone into a sibling temporary directory and move it into place only when
- * the checkout and every submodule are complete: an interrupted clone never
- * looks like a finished one.
- */
 async function clone(req: IdfRequest, kind: RefKind, dir: string, ctx: IdfContext): Promise<void> {
-  const { log } = ctx;
-  const staging = `${dir}.partial-${process.pid}`;
-  const checkout = path.join(staging, 'esp-idf');
-  await rm(staging, { recursive: true, force: true });
-  await mkdir(checkout, { recursive: true });
-  const options = { repo: req.repo, debug: log.debug, onGitLine: ctx.onGitLine, signal: ctx.signal };
-  const step = (args: string[]) => git(args, options);
-  const unlessCancelled = (error: unknown) => {
-    if (ctx.signal?.aborted) throw error;
-  };
-  const progress = progressArgs(options);
   try {
-    if (kind === 'commit') {
-      log.info(`Fetching commit ${req.ref} from ${req.repo}`);
-      await step(['init', '--quiet', checkout]);
-      await step(['-C', checkout, 'remote', 'add', 'origin', req.repo]);
-      try {
-        await step(['-C', checkout, 'fetch', ...progress, '--depth', '1', 'origin', req.ref]);
-      } catch (error) {
-        unlessCancelled(error);
-        // Some servers refuse to serve an unadvertised commit: fetch everything instead.
-        log.info('The server would not serve the commit alone; fetching the whole history');
-        await step(['-C', checkout, 'fetch', '--tags', 'origin', '+refs/heads/*:refs/remotes/origin/*']);
-      }
-      await step(['-C', checkout, 'checkout', '--quiet', '--detach', req.ref]);
-    } else {
-      log.info(`Cloning ${req.repo} at ${req.ref} (shallow)`);
-      await step(['clone', '--depth', '1', ...progress, `--branch=${req.ref}`, '--', req.repo, checkout]);
-    }
-    log.info('Updating submodules (git submodule update --init --recursive)');
-    try {
-      await step([
-        '-C',
-        checkout,
-        'submodule',
-        'update',
-        ...progress,
-        '--init',
-        '--recursive',
-        '--depth',
-        '1',
-        '--jobs',
-        '4'
-      ]);
-    } catch (error) {
-      unlessCancelled(error);
-      log.info('A shallow submodule fetch was refused; retrying with full history');
-      await step(['-C', checkout, 'submodule', 'update', '--init', '--recursive', '--jobs', '4']);
-    }
-    await mkdir(path.join(staging, 'espressif'), { recursive: true });
-    await rm(dir, { recursive: true, force: true });
-    await rename(staging, dir);
+    await cloneEntry({ ...req, kind }, dir, { ...ctx, timeoutMs: ctx.cloneTimeoutMs });
   } catch (error) {
-    await rm(staging, { recursive: true, force: true });
     if (error instanceof ExecError) {
       throw new IdfError(
         `Could not check out ESP-IDF ${req.ref} from ${req.repo}: ${error.message}\nIf the repository is unreachable from here, set idf-repo to a mirror or fork.`

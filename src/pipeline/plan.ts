@@ -110,6 +110,7 @@ export async function makePlan(
   const idf = await planIdf(
     {
       repo: inputs.idfRepo,
+      ...(inputs.idfRepoCredentials ? { credentials: inputs.idfRepoCredentials } : {}),
       ref: resolution.idf.ref,
       chips: resolution.chips,
       install: resolution.buildSystem === 'cmake'
