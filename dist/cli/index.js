@@ -6,7 +6,7 @@ import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(350);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(828);
 
 process.exitCode = await (0,_run_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2));
 
@@ -15,7 +15,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 350:
+/***/ 828:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -3251,14 +3251,114 @@ async function git(args, options) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/pipeline/partials.ts
+/**
+ * What a run leaves beside an entry of a store (the action's tool cache, the
+ * CLI's $HOME/esp32-devel): a `.partial-<host>-<pid>` staging copy, renamed
+ * into place only once whole, and an `.evicted<n>-<host>-<pid>` copy, set
+ * aside to be removed. Every name carries its run's host and pid, so a later
+ * run (on any host that shares the store) knows whose it is, and removes only
+ * what a run of its own host that is gone left behind. Nothing is removed in
+ * place: a directory is first renamed aside, so no run ever sees half of one.
+ */
+
+
+
+
+/** This machine's name as it appears in partial names. */
+function hostName() {
+    return external_node_os_default().hostname().replace(/[^A-Za-z0-9.-]/g, '_') || 'localhost';
+}
+/** Whether a process of this host is still running (EPERM: it is, as another user). */
+function processAlive(pid) {
+    try {
+        process.kill(pid, 0);
+        return true;
+    }
+    catch (error) {
+        return error.code === 'EPERM';
+    }
+}
+/** Where a run stages `target` before renaming it into place. Pure. */
+function partialName(target, pid = process.pid, host = hostName()) {
+    return `${target}.partial-${host}-${pid}`;
+}
+let evictions = 0;
+/** A fresh name to set `target` aside under. */
+function evictedName(target, pid = process.pid, host = hostName()) {
+    evictions += 1;
+    return `${target}.evicted${evictions}-${host}-${pid}`;
+}
+/** Whose leftover a name is, or undefined when it is no leftover. Pure. */
+function partials_leftoverOwner(name) {
+    const match = /\.(?:partial|evicted\d*)-(?:(.+)-)?(\d+)$/.exec(name);
+    if (!match)
+        return undefined;
+    return match[1] === undefined ? { pid: Number(match[2]) } : { pid: Number(match[2]), host: match[1] };
+}
+/** Whether a leftover is of this host: only then can its run be asked whether it still runs. Pure. */
+function isOwnHost(owner, host = hostName()) {
+    return owner.host === undefined || owner.host === host;
+}
+/**
+ * Rename `target` aside, if it is there, and remove it. What cannot be
+ * removed now (files still in use) stays under its evicted name, for a later
+ * sweep; what was at `target` is gone at once either way.
+ */
+async function removeAside(target) {
+    const aside = evictedName(target);
+    try {
+        await (0,promises_namespaceObject.rename)(target, aside);
+    }
+    catch (error) {
+        if (error.code === 'ENOENT')
+            return;
+        throw error;
+    }
+    await (0,promises_namespaceObject.rm)(aside, { recursive: true, force: true, maxRetries: 3 }).catch(() => undefined);
+}
+function list(dir) {
+    try {
+        return (0,external_node_fs_namespaceObject.readdirSync)(dir);
+    }
+    catch {
+        return [];
+    }
+}
+/**
+ * Remove the leftovers in `parents` whose run `remove` names (it is told the
+ * owner, and is asked only about leftovers of this host). Synchronous and
+ * never throwing, so that it can run while a cancelled run exits; returns
+ * what it removed.
+ */
+function sweepLeftovers(parents, remove) {
+    const removed = [];
+    for (const parent of parents) {
+        for (const name of list(parent)) {
+            const owner = partials_leftoverOwner(name);
+            if (!owner || !isOwnHost(owner) || !remove(owner.pid))
+                continue;
+            try {
+                (0,external_node_fs_namespaceObject.rmSync)(external_node_path_default().join(parent, name), { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
+                removed.push(external_node_path_default().join(parent, name));
+            }
+            catch {
+                // Still being written by processes being stopped: the next sweep removes it.
+            }
+        }
+    }
+    return removed;
+}
+
 ;// CONCATENATED MODULE: ./src/pipeline/idf-clone.ts
 /**
- * Cloning ESP-IDF with its submodules into a `.partial-<pid>` sibling of the
- * entry, moved into place only once the checkout and every submodule are
- * complete: an interrupted clone never looks like a finished one. The
+ * Cloning ESP-IDF with its submodules into a `.partial-<host>-<pid>` sibling
+ * of the entry, moved into place only once the checkout and every submodule
+ * are complete: an interrupted clone never looks like a finished one. The
  * whole clone is bounded in time; the credentials reach git through its
  * environment only, so the checkout's .git/config holds the URL without them.
  */
+
 
 
 
@@ -3310,7 +3410,7 @@ async function updateSubmodules(checkout, step, ctx) {
  * AbortError when cancelled; either way nothing of the clone is left.
  */
 async function cloneEntry(req, dir, ctx) {
-    const staging = `${dir}.partial-${process.pid}`;
+    const staging = partialName(dir);
     const checkout = external_node_path_default().join(staging, 'esp-idf');
     await (0,promises_namespaceObject.rm)(staging, { recursive: true, force: true });
     await (0,promises_namespaceObject.mkdir)(checkout, { recursive: true });
@@ -3328,7 +3428,8 @@ async function cloneEntry(req, dir, ctx) {
         await fetchRef(req, checkout, step, stepCtx);
         await updateSubmodules(checkout, step, stepCtx);
         await (0,promises_namespaceObject.mkdir)(external_node_path_default().join(staging, 'espressif'), { recursive: true });
-        await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
+        // What was there (an older commit of a branch, an unfinished entry) goes aside first, never in place.
+        await removeAside(dir);
         await (0,promises_namespaceObject.rename)(staging, dir);
     }
     catch (error) {
@@ -4302,7 +4403,7 @@ async function extract(archive, dest, ctx) {
 const RUN_SPECIFIC = [
     'containers[].spec.name (each run names its containers afresh)',
     'the ccache save key (it ends in the run id)',
-    'download and clone staging paths (under the scratch directory, and .partial-<pid> siblings)'
+    'download and clone staging paths (under the scratch directory, and .partial-<host>-<pid> siblings)'
 ];
 /** A path shown where the ESP-IDF entry is not known before the run. */
 const UNKNOWN_IDF_DIR = '/unknown-until-run/esp-idf-entry';
@@ -5098,15 +5199,7 @@ function descendants(root) {
     walk(root);
     return found;
 }
-function processAlive(pid) {
-    try {
-        process.kill(pid, 0);
-        return true;
-    }
-    catch (error) {
-        return error.code === 'EPERM';
-    }
-}
+
 /** Linux encodes the major number in bits 8–19 (and 32+) of st_rdev. */
 function majorOf(rdev) {
     return ((rdev >> 8) & 0xfff) | (Math.floor(rdev / 2 ** 32) & ~0xfff);
@@ -5271,11 +5364,13 @@ function needsSerial(makeArgs) {
  * (the pipeline keys them), the Xtensa toolchains in a tool cache, ccache,
  * MicroPython release clones, and per-run scratch space under tmp/<pid>.
  *
- * Everything written there lands atomically (a `.partial-<pid>` sibling that
- * is renamed into place), so what an interrupted run leaves is recognisable:
- * its own partials are removed on Ctrl-C, and those of a run that died
- * outright are removed by the next one.
+ * Everything written there lands atomically (a `.partial-<host>-<pid>`
+ * sibling that is renamed into place, see pipeline/partials.ts), so what an
+ * interrupted run leaves is recognisable: its own partials are removed on
+ * Ctrl-C, and those of a run of this host that died outright are removed by
+ * the next one.
  */
+
 
 
 
@@ -5332,17 +5427,16 @@ class DirectoryToolStore {
         return dir;
     }
 }
-/** The pid in a `name.partial-<pid>` staging name. Pure. */
+/** The pid in a `name.partial-<host>-<pid>` staging name (or an evicted one). Pure. */
 function partialOwner(name) {
-    const m = /\.partial-(\d+)$/.exec(name);
-    return m ? Number(m[1]) : undefined;
+    return leftoverOwner(name)?.pid;
 }
 /** Where staging directories of a run can be. */
 function stagingParents(root) {
     const dirs = layout(root);
     return [dirs.idf, dirs.micropython];
 }
-function list(dir) {
+function store_list(dir) {
     try {
         return (0,external_node_fs_namespaceObject.readdirSync)(dir);
     }
@@ -5365,26 +5459,29 @@ function removeQuietly(target) {
         return false;
     }
 }
-/** Remove what a run (alive or not) left half-written. */
+/** Remove what a run of this host (alive or not) left half-written or set aside. */
 function removeLeftovers(root, owner) {
-    const removed = [];
-    for (const parent of stagingParents(root)) {
-        for (const name of list(parent)) {
-            const pid = partialOwner(name);
-            if (pid !== undefined && owner(pid)) {
-                if (removeQuietly(external_node_path_default().join(parent, name)))
-                    removed.push(external_node_path_default().join(parent, name));
-            }
-        }
-    }
+    const removed = sweepLeftovers(stagingParents(root), owner);
     const tmp = layout(root).tmp;
-    for (const name of list(tmp)) {
+    for (const name of store_list(tmp)) {
         if (/^\d+$/.test(name) && owner(Number(name))) {
             if (removeQuietly(external_node_path_default().join(tmp, name)))
                 removed.push(external_node_path_default().join(tmp, name));
         }
     }
     return removed;
+}
+/** The state of a leftover named `name` in `parent`, or undefined when it is none. */
+function partialState(parent, name, alive) {
+    const owner = partials_leftoverOwner(name);
+    if (!owner)
+        return undefined;
+    const state = { path: external_node_path_default().join(parent, name), pid: owner.pid, alive: true };
+    if (isOwnHost(owner))
+        state.alive = alive(owner.pid);
+    else
+        state.host = owner.host;
+    return state;
 }
 async function dirs(dir) {
     try {
@@ -5418,9 +5515,9 @@ async function storeState(root, alive) {
         return state;
     for (const name of await dirs(dirsOf.idf)) {
         const dir = external_node_path_default().join(dirsOf.idf, name);
-        const pid = partialOwner(name);
-        if (pid !== undefined) {
-            state.partials.push({ path: dir, pid, alive: alive(pid) });
+        const partial = partialState(dirsOf.idf, name, alive);
+        if (partial) {
+            state.partials.push(partial);
             continue;
         }
         const marker = await (0,promises_namespaceObject.readFile)(external_node_path_default().join(dir, MARKER), 'utf8').then((text) => JSON.parse(text), () => undefined);
@@ -5441,9 +5538,9 @@ async function storeState(root, alive) {
         }
     }
     for (const name of await dirs(dirsOf.micropython)) {
-        const pid = partialOwner(name);
-        if (pid !== undefined)
-            state.partials.push({ path: external_node_path_default().join(dirsOf.micropython, name), pid, alive: alive(pid) });
+        const partial = partialState(dirsOf.micropython, name, alive);
+        if (partial)
+            state.partials.push(partial);
         else
             state.micropython.push(name);
     }
@@ -5643,7 +5740,7 @@ function storeFindings(facts) {
             ? {
                 section,
                 level: 'ok',
-                message: `${partial.path}: being written by the running process ${partial.pid}`
+                message: `${partial.path}: being written by the running process ${partial.pid}${partial.host ? ` on ${partial.host}` : ''}`
             }
             : {
                 section,
@@ -5755,6 +5852,7 @@ async function gatherFacts(options) {
 
 
 
+
 const DEFAULT_MICROPYTHON_REPO = 'https://github.com/micropython/micropython.git';
 class TreeError extends Error {
     constructor(message) {
@@ -5787,7 +5885,7 @@ function latestRelease(lsRemote) {
 }
 /**
  * The latest release of `repo`, cloned (shallow) into `<dir>/<tag>` unless it
- * is there already. The clone lands in a `.partial-<pid>` sibling first.
+ * is there already. The clone lands in a `.partial-<host>-<pid>` sibling first.
  */
 async function latestReleaseTree(repo, ctx) {
     const { log } = ctx;
@@ -5813,7 +5911,7 @@ async function latestReleaseTree(repo, ctx) {
         log.info(`Using MicroPython ${tag} in ${root}`);
         return { root, tag, cloned: false };
     }
-    const staging = `${root}.partial-${process.pid}`;
+    const staging = partialName(root);
     await (0,promises_namespaceObject.mkdir)(ctx.dir, { recursive: true });
     await (0,promises_namespaceObject.rm)(staging, { recursive: true, force: true });
     log.info(`Cloning MicroPython ${tag}, the latest release of ${repo}, into ${root}`);

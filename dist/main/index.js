@@ -38404,7 +38404,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2760);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2834);
 
 await (0,_run_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)();
 
@@ -38413,7 +38413,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2760:
+/***/ 2834:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -42903,6 +42903,105 @@ async function imagePython(ref, docker) {
     return probe.stdout.trim();
 }
 
+;// CONCATENATED MODULE: ./src/pipeline/partials.ts
+/**
+ * What a run leaves beside an entry of a store (the action's tool cache, the
+ * CLI's $HOME/esp32-devel): a `.partial-<host>-<pid>` staging copy, renamed
+ * into place only once whole, and an `.evicted<n>-<host>-<pid>` copy, set
+ * aside to be removed. Every name carries its run's host and pid, so a later
+ * run (on any host that shares the store) knows whose it is, and removes only
+ * what a run of its own host that is gone left behind. Nothing is removed in
+ * place: a directory is first renamed aside, so no run ever sees half of one.
+ */
+
+
+
+
+/** This machine's name as it appears in partial names. */
+function hostName() {
+    return external_node_os_default().hostname().replace(/[^A-Za-z0-9.-]/g, '_') || 'localhost';
+}
+/** Whether a process of this host is still running (EPERM: it is, as another user). */
+function processAlive(pid) {
+    try {
+        process.kill(pid, 0);
+        return true;
+    }
+    catch (error) {
+        return error.code === 'EPERM';
+    }
+}
+/** Where a run stages `target` before renaming it into place. Pure. */
+function partialName(target, pid = process.pid, host = hostName()) {
+    return `${target}.partial-${host}-${pid}`;
+}
+let evictions = 0;
+/** A fresh name to set `target` aside under. */
+function evictedName(target, pid = process.pid, host = hostName()) {
+    evictions += 1;
+    return `${target}.evicted${evictions}-${host}-${pid}`;
+}
+/** Whose leftover a name is, or undefined when it is no leftover. Pure. */
+function leftoverOwner(name) {
+    const match = /\.(?:partial|evicted\d*)-(?:(.+)-)?(\d+)$/.exec(name);
+    if (!match)
+        return undefined;
+    return match[1] === undefined ? { pid: Number(match[2]) } : { pid: Number(match[2]), host: match[1] };
+}
+/** Whether a leftover is of this host: only then can its run be asked whether it still runs. Pure. */
+function isOwnHost(owner, host = hostName()) {
+    return owner.host === undefined || owner.host === host;
+}
+/**
+ * Rename `target` aside, if it is there, and remove it. What cannot be
+ * removed now (files still in use) stays under its evicted name, for a later
+ * sweep; what was at `target` is gone at once either way.
+ */
+async function removeAside(target) {
+    const aside = evictedName(target);
+    try {
+        await (0,promises_namespaceObject.rename)(target, aside);
+    }
+    catch (error) {
+        if (error.code === 'ENOENT')
+            return;
+        throw error;
+    }
+    await (0,promises_namespaceObject.rm)(aside, { recursive: true, force: true, maxRetries: 3 }).catch(() => undefined);
+}
+function list(dir) {
+    try {
+        return (0,external_node_fs_namespaceObject.readdirSync)(dir);
+    }
+    catch {
+        return [];
+    }
+}
+/**
+ * Remove the leftovers in `parents` whose run `remove` names (it is told the
+ * owner, and is asked only about leftovers of this host). Synchronous and
+ * never throwing, so that it can run while a cancelled run exits; returns
+ * what it removed.
+ */
+function sweepLeftovers(parents, remove) {
+    const removed = [];
+    for (const parent of parents) {
+        for (const name of list(parent)) {
+            const owner = leftoverOwner(name);
+            if (!owner || !isOwnHost(owner) || !remove(owner.pid))
+                continue;
+            try {
+                (0,external_node_fs_namespaceObject.rmSync)(external_node_path_default().join(parent, name), { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
+                removed.push(external_node_path_default().join(parent, name));
+            }
+            catch {
+                // Still being written by processes being stopped: the next sweep removes it.
+            }
+        }
+    }
+    return removed;
+}
+
 ;// CONCATENATED MODULE: ./src/pipeline/artifacts.ts
 
 
@@ -44636,12 +44735,13 @@ async function git(args, options) {
 
 ;// CONCATENATED MODULE: ./src/pipeline/idf-clone.ts
 /**
- * Cloning ESP-IDF with its submodules into a `.partial-<pid>` sibling of the
- * entry, moved into place only once the checkout and every submodule are
- * complete: an interrupted clone never looks like a finished one. The
+ * Cloning ESP-IDF with its submodules into a `.partial-<host>-<pid>` sibling
+ * of the entry, moved into place only once the checkout and every submodule
+ * are complete: an interrupted clone never looks like a finished one. The
  * whole clone is bounded in time; the credentials reach git through its
  * environment only, so the checkout's .git/config holds the URL without them.
  */
+
 
 
 
@@ -44693,7 +44793,7 @@ async function updateSubmodules(checkout, step, ctx) {
  * AbortError when cancelled; either way nothing of the clone is left.
  */
 async function cloneEntry(req, dir, ctx) {
-    const staging = `${dir}.partial-${process.pid}`;
+    const staging = partialName(dir);
     const checkout = external_node_path_default().join(staging, 'esp-idf');
     await (0,promises_namespaceObject.rm)(staging, { recursive: true, force: true });
     await (0,promises_namespaceObject.mkdir)(checkout, { recursive: true });
@@ -44711,7 +44811,8 @@ async function cloneEntry(req, dir, ctx) {
         await fetchRef(req, checkout, step, stepCtx);
         await updateSubmodules(checkout, step, stepCtx);
         await (0,promises_namespaceObject.mkdir)(external_node_path_default().join(staging, 'espressif'), { recursive: true });
-        await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
+        // What was there (an older commit of a branch, an unfinished entry) goes aside first, never in place.
+        await removeAside(dir);
         await (0,promises_namespaceObject.rename)(staging, dir);
     }
     catch (error) {
@@ -45422,7 +45523,7 @@ async function extract(archive, dest, ctx) {
 const RUN_SPECIFIC = [
     'containers[].spec.name (each run names its containers afresh)',
     'the ccache save key (it ends in the run id)',
-    'download and clone staging paths (under the scratch directory, and .partial-<pid> siblings)'
+    'download and clone staging paths (under the scratch directory, and .partial-<host>-<pid> siblings)'
 ];
 /** A path shown where the ESP-IDF entry is not known before the run. */
 const UNKNOWN_IDF_DIR = '/unknown-until-run/esp-idf-entry';
@@ -103549,6 +103650,7 @@ const STATE_SAVES = 'saves';
 
 
 
+
 /** What the tree says: set by a build and by resolve-only alike. */
 function setResolutionOutputs(r) {
     setOutput('idf-version', r.idf.ref);
@@ -103575,6 +103677,13 @@ async function writeSummary(result) {
         .addList(result.artifacts.files.map((f) => external_node_path_default().basename(f)))
         .write();
 }
+/** What runs of this host that are gone left half-written or set aside in the tool cache (self-hosted runners keep it). */
+function sweepStore(root) {
+    const gone = (pid) => pid !== process.pid && !processAlive(pid);
+    for (const dir of sweepLeftovers([external_node_path_default().join(root, 'idf')], gone)) {
+        info(`Removed ${dir}, left half-written by an interrupted run`);
+    }
+}
 /** The action's main step. */
 async function main() {
     try {
@@ -103596,6 +103705,7 @@ async function main() {
             throw new Error(`This action runs the build in a Linux container, which needs a Linux runner with Docker (runs-on: ubuntu-latest); this runner is ${process.platform}.`);
         }
         const places = actionPlaces();
+        sweepStore(places.root);
         const matcher = await writeMatcher(external_node_path_default().dirname(places.temp));
         const docker = new Docker({ debug: (m) => core_debug(m) });
         info(`::add-matcher::${matcher}`);

@@ -4,6 +4,7 @@ import { parseInputs, type Inputs } from '../inputs.js';
 import { maskCredentials, redact } from '../secrets.js';
 import { Docker } from '../pipeline/docker.js';
 import { findDockerDir } from '../pipeline/image.js';
+import { processAlive, sweepLeftovers } from '../pipeline/partials.js';
 import { resolveInputs, runPipeline, type BuildResult } from '../pipeline/index.js';
 import type { Resolution } from '../pipeline/resolve/index.js';
 import { cacheHits, summaryRows } from '../pipeline/summary.js';
@@ -40,6 +41,14 @@ async function writeSummary(result: BuildResult): Promise<void> {
     .write();
 }
 
+/** What runs of this host that are gone left half-written or set aside in the tool cache (self-hosted runners keep it). */
+function sweepStore(root: string): void {
+  const gone = (pid: number) => pid !== process.pid && !processAlive(pid);
+  for (const dir of sweepLeftovers([path.join(root, 'idf')], gone)) {
+    core.info(`Removed ${dir}, left half-written by an interrupted run`);
+  }
+}
+
 /** The action's main step. */
 export async function main(): Promise<void> {
   try {
@@ -64,6 +73,7 @@ export async function main(): Promise<void> {
       );
     }
     const places = actionPlaces();
+    sweepStore(places.root);
     const matcher = await writeMatcher(path.dirname(places.temp));
     const docker = new Docker({ debug: (m) => core.debug(m) });
     core.info(`::add-matcher::${matcher}`);

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { ExecError } from '../exec.js';
 import { CLONE_TIMEOUT_MS, git, LS_REMOTE_TIMEOUT_MS, progressArgs } from '../git.js';
 import { newestVersionTags } from '../idf-versions.js';
+import { partialName } from '../pipeline/partials.js';
 import type { Log } from '../ports.js';
 import type { RepoCredentials } from '../secrets.js';
 
@@ -60,7 +61,7 @@ export interface CloneContext {
 
 /**
  * The latest release of `repo`, cloned (shallow) into `<dir>/<tag>` unless it
- * is there already. The clone lands in a `.partial-<pid>` sibling first.
+ * is there already. The clone lands in a `.partial-<host>-<pid>` sibling first.
  */
 export async function latestReleaseTree(
   repo: string,
@@ -91,7 +92,7 @@ export async function latestReleaseTree(
     log.info(`Using MicroPython ${tag} in ${root}`);
     return { root, tag, cloned: false };
   }
-  const staging = `${root}.partial-${process.pid}`;
+  const staging = partialName(root);
   await mkdir(ctx.dir, { recursive: true });
   await rm(staging, { recursive: true, force: true });
   log.info(`Cloning MicroPython ${tag}, the latest release of ${repo}, into ${root}`);

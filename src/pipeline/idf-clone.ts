@@ -1,7 +1,7 @@
 /**
- * Cloning ESP-IDF with its submodules into a `.partial-<pid>` sibling of the
- * entry, moved into place only once the checkout and every submodule are
- * complete: an interrupted clone never looks like a finished one. The
+ * Cloning ESP-IDF with its submodules into a `.partial-<host>-<pid>` sibling
+ * of the entry, moved into place only once the checkout and every submodule
+ * are complete: an interrupted clone never looks like a finished one. The
  * whole clone is bounded in time; the credentials reach git through its
  * environment only, so the checkout's .git/config holds the URL without them.
  */
@@ -11,6 +11,7 @@ import { CLONE_TIMEOUT_MS, git, progressArgs } from '../git.js';
 import type { Log } from '../ports.js';
 import type { RepoCredentials } from '../secrets.js';
 import type { RefKind } from './keys.js';
+import { partialName, removeAside } from './partials.js';
 
 export interface CloneRequest {
   repo: string;
@@ -85,7 +86,7 @@ async function updateSubmodules(
  * AbortError when cancelled; either way nothing of the clone is left.
  */
 export async function cloneEntry(req: CloneRequest, dir: string, ctx: CloneContext): Promise<void> {
-  const staging = `${dir}.partial-${process.pid}`;
+  const staging = partialName(dir);
   const checkout = path.join(staging, 'esp-idf');
   await rm(staging, { recursive: true, force: true });
   await mkdir(checkout, { recursive: true });
@@ -103,7 +104,8 @@ export async function cloneEntry(req: CloneRequest, dir: string, ctx: CloneConte
     await fetchRef(req, checkout, step, stepCtx);
     await updateSubmodules(checkout, step, stepCtx);
     await mkdir(path.join(staging, 'espressif'), { recursive: true });
-    await rm(dir, { recursive: true, force: true });
+    // What was there (an older commit of a branch, an unfinished entry) goes aside first, never in place.
+    await removeAside(dir);
     await rename(staging, dir);
   } catch (error) {
     await rm(staging, { recursive: true, force: true });

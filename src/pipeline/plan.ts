@@ -91,7 +91,7 @@ export interface PlanEnv {
 export const RUN_SPECIFIC = [
   'containers[].spec.name (each run names its containers afresh)',
   'the ccache save key (it ends in the run id)',
-  'download and clone staging paths (under the scratch directory, and .partial-<pid> siblings)'
+  'download and clone staging paths (under the scratch directory, and .partial-<host>-<pid> siblings)'
 ];
 
 /** A path shown where the ESP-IDF entry is not known before the run. */

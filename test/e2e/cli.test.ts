@@ -15,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { descendants } from '../../src/cli/host.js';
 import { run } from '../../src/exec.js';
+import { hostName } from '../../src/pipeline/partials.js';
 import { requireBullseyeBase, requireDocker } from '../support/docker.js';
 import { createMicroPythonTree, type FixtureTree } from '../support/micropython-tree.js';
 import { dockerGid, PROJECT } from '../support/runner.js';
@@ -617,9 +618,9 @@ describe('an interrupted setup (legacy tree: toolchain download and ESP-IDF clon
       env: { PATH: `${shim}:${process.env.PATH}` }
     });
     await until('the clone to pause before its submodules', () => existsSync(mark));
-    expect(listAll(path.join(devel, 'idf')).some((f) => f.endsWith(`.partial-${started.child.pid}`))).toBe(
-      true
-    );
+    expect(
+      listAll(path.join(devel, 'idf')).some((f) => f.endsWith(`.partial-${hostName()}-${started.child.pid}`))
+    ).toBe(true);
     started.child.kill('SIGINT');
     const result = await started.done;
     // With the output, so that a failure says why.
@@ -649,7 +650,9 @@ describe('an interrupted setup (legacy tree: toolchain download and ESP-IDF clon
         // gone already
       }
     }
-    const left = listAll(path.join(devel, 'idf')).filter((f) => f.endsWith(`.partial-${started.child.pid}`));
+    const left = listAll(path.join(devel, 'idf')).filter((f) =>
+      f.endsWith(`.partial-${hostName()}-${started.child.pid}`)
+    );
     expect(left).toHaveLength(1);
 
     const result = await cli(['setup', ...legacyOptions()], { home, cwd: tree.root });
