@@ -38404,7 +38404,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2834);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5508);
 
 await (0,_run_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)();
 
@@ -38413,7 +38413,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2834:
+/***/ 5508:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -40064,7 +40064,7 @@ var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _
 };
 
 
-const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_namespaceObject.promises;
+const { chmod, copyFile: io_util_copyFile, lstat: io_util_lstat, mkdir: io_util_mkdir, open: io_util_open, readdir: io_util_readdir, rename, rm, rmdir, stat, symlink: io_util_symlink, unlink } = external_fs_namespaceObject.promises;
 // export const {open} = 'fs'
 const IS_WINDOWS = process.platform === 'win32';
 /**
@@ -40078,7 +40078,7 @@ const IS_WINDOWS = process.platform === 'win32';
  * This implementation restores the Node 20 behavior by adding a trailing
  * backslash to all junction results on Windows.
  */
-function readlink(fsPath) {
+function io_util_readlink(fsPath) {
     return io_util_awaiter(this, void 0, void 0, function* () {
         const result = yield external_fs_namespaceObject.promises.readlink(fsPath);
         // On Windows, restore Node 20 behavior: add trailing backslash to all results
@@ -40108,7 +40108,7 @@ function exists(fsPath) {
 }
 function isDirectory(fsPath_1) {
     return io_util_awaiter(this, arguments, void 0, function* (fsPath, useStat = false) {
-        const stats = useStat ? yield stat(fsPath) : yield lstat(fsPath);
+        const stats = useStat ? yield stat(fsPath) : yield io_util_lstat(fsPath);
         return stats.isDirectory();
     });
 }
@@ -40180,7 +40180,7 @@ function tryGetExecutablePath(filePath, extensions) {
                     try {
                         const directory = external_path_namespaceObject.dirname(filePath);
                         const upperName = external_path_namespaceObject.basename(filePath).toUpperCase();
-                        for (const actualName of yield readdir(directory)) {
+                        for (const actualName of yield io_util_readdir(directory)) {
                             if (upperName === actualName.toUpperCase()) {
                                 filePath = external_path_namespaceObject.join(directory, actualName);
                                 break;
@@ -40353,7 +40353,7 @@ function rmRF(inputPath) {
 function mkdirP(fsPath) {
     return io_awaiter(this, void 0, void 0, function* () {
         (0,external_assert_.ok)(fsPath, 'a path argument must be provided');
-        yield mkdir(fsPath, { recursive: true });
+        yield io_util_mkdir(fsPath, { recursive: true });
     });
 }
 /**
@@ -40460,11 +40460,11 @@ function cpDirRecursive(sourceDir, destDir, currentDepth, force) {
             return;
         currentDepth++;
         yield mkdirP(destDir);
-        const files = yield readdir(sourceDir);
+        const files = yield io_util_readdir(sourceDir);
         for (const fileName of files) {
             const srcFile = `${sourceDir}/${fileName}`;
             const destFile = `${destDir}/${fileName}`;
-            const srcFileStat = yield lstat(srcFile);
+            const srcFileStat = yield io_util_lstat(srcFile);
             if (srcFileStat.isDirectory()) {
                 // Recurse
                 yield cpDirRecursive(srcFile, destFile, currentDepth, force);
@@ -40480,10 +40480,10 @@ function cpDirRecursive(sourceDir, destDir, currentDepth, force) {
 // Buffered file copy
 function io_copyFile(srcFile, destFile, force) {
     return io_awaiter(this, void 0, void 0, function* () {
-        if ((yield lstat(srcFile)).isSymbolicLink()) {
+        if ((yield io_util_lstat(srcFile)).isSymbolicLink()) {
             // unlink/re-link it
             try {
-                yield lstat(destFile);
+                yield io_util_lstat(destFile);
                 yield unlink(destFile);
             }
             catch (e) {
@@ -40495,11 +40495,11 @@ function io_copyFile(srcFile, destFile, force) {
                 // other errors = it doesn't exist, no work to do
             }
             // Copy over symlink
-            const symlinkFull = yield readlink(srcFile);
-            yield symlink(symlinkFull, destFile, IS_WINDOWS ? 'junction' : null);
+            const symlinkFull = yield io_util_readlink(srcFile);
+            yield io_util_symlink(symlinkFull, destFile, IS_WINDOWS ? 'junction' : null);
         }
         else if (!(yield exists(destFile)) || force) {
-            yield copyFile(srcFile, destFile);
+            yield io_util_copyFile(srcFile, destFile);
         }
     });
 }
@@ -42957,7 +42957,7 @@ function isOwnHost(owner, host = hostName()) {
  * removed now (files still in use) stays under its evicted name, for a later
  * sweep; what was at `target` is gone at once either way.
  */
-async function removeAside(target) {
+async function partials_removeAside(target) {
     const aside = evictedName(target);
     try {
         await (0,promises_namespaceObject.rename)(target, aside);
@@ -44733,6 +44733,435 @@ async function git(args, options) {
     }
 }
 
+;// CONCATENATED MODULE: external "node:timers/promises"
+const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
+;// CONCATENATED MODULE: ./src/pipeline/entry-lock.ts
+/**
+ * One run at a time per cache entry: `<entry>.lock`, created exclusively
+ * (O_EXCL) and holding its run's host, pid and a nonce. A run that finds it
+ * waits, then looks at the entry again (the other run may have made it). A
+ * lock whose run is gone (its pid, on this host) or that nobody has touched
+ * for STALE_MS (its holder refreshes it every HEARTBEAT_MS; on another host
+ * only this tells) is broken: renamed aside, so that of two runs breaking it
+ * at once only one succeeds, and checked, so that a lock taken meanwhile is
+ * put back.
+ */
+
+
+
+
+
+
+const HEARTBEAT_MS = 15_000;
+const STALE_MS = 120_000;
+const POLL_MS = 250;
+/** The lock file of an entry directory. Pure. */
+function lockFile(entryDir) {
+    return `${entryDir}.lock`;
+}
+/** Whether a holder's lock may be broken: its run is gone, or it has not been refreshed for too long. Pure. */
+function isStale(holder, ageMs, alive) {
+    if (ageMs > STALE_MS)
+        return true;
+    // A lock file just created holds nothing yet: give its run the time to write it.
+    if (!holder)
+        return false;
+    return holder.host === hostName() && !alive(holder.pid);
+}
+async function readHolder(file) {
+    try {
+        const [text, info] = await Promise.all([(0,promises_namespaceObject.readFile)(file, 'utf8'), (0,promises_namespaceObject.stat)(file)]);
+        let holder;
+        try {
+            holder = JSON.parse(text);
+        }
+        catch {
+            holder = undefined;
+        }
+        return { holder, ageMs: Date.now() - info.mtimeMs };
+    }
+    catch (error) {
+        if (error.code === 'ENOENT')
+            return undefined;
+        throw error;
+    }
+}
+/** Break a stale lock; if another run took the lock in the meantime, put its lock back. */
+async function breakLock(file, stale, me) {
+    const aside = `${file}.stale-${me.nonce}`;
+    try {
+        await (0,promises_namespaceObject.rename)(file, aside);
+    }
+    catch (error) {
+        if (error.code === 'ENOENT')
+            return;
+        throw error;
+    }
+    const taken = (await readHolder(aside))?.holder;
+    if (taken && taken.nonce !== stale?.nonce)
+        await (0,promises_namespaceObject.link)(aside, file).catch(() => undefined);
+    await (0,promises_namespaceObject.unlink)(aside).catch(() => undefined);
+}
+async function tryCreate(file, me) {
+    try {
+        const handle = await (0,promises_namespaceObject.open)(file, 'wx');
+        try {
+            await handle.writeFile(JSON.stringify(me));
+        }
+        finally {
+            await handle.close();
+        }
+        return true;
+    }
+    catch (error) {
+        if (error.code === 'EEXIST')
+            return false;
+        throw error;
+    }
+}
+function held(file, me) {
+    const heartbeat = setInterval(() => {
+        const now = new Date();
+        (0,promises_namespaceObject.utimes)(file, now, now).catch(() => undefined);
+    }, HEARTBEAT_MS);
+    heartbeat.unref();
+    let released;
+    return {
+        file,
+        release() {
+            released ??= (async () => {
+                clearInterval(heartbeat);
+                // Only our own: a lock broken as stale and taken by another run is theirs now.
+                if ((await readHolder(file))?.holder?.nonce === me.nonce)
+                    await (0,promises_namespaceObject.unlink)(file).catch(() => undefined);
+            })();
+            return released;
+        },
+        toJSON: () => undefined
+    };
+}
+function describe(holder) {
+    return holder ? `process ${holder.pid} on ${holder.host} (since ${holder.since})` : 'another run';
+}
+/** Take the lock of the entry at `entryDir`, waiting while a live run holds it. */
+async function entry_lock_lockEntry(entryDir, options) {
+    const file = lockFile(entryDir);
+    const me = {
+        host: hostName(),
+        pid: process.pid,
+        nonce: (0,external_node_crypto_.randomBytes)(8).toString('hex'),
+        since: new Date().toISOString()
+    };
+    await (0,promises_namespaceObject.mkdir)(external_node_path_default().dirname(file), { recursive: true });
+    let told = false;
+    for (;;) {
+        if (options.signal?.aborted)
+            throw new AbortError('Cancelled while waiting for a lock');
+        if (await tryCreate(file, me))
+            return held(file, me);
+        const found = await readHolder(file);
+        if (!found)
+            continue;
+        if (isStale(found.holder, found.ageMs, processAlive)) {
+            options.log?.info(`Taking over the lock of ${options.what} from ${describe(found.holder)}, which is gone`);
+            await breakLock(file, found.holder, me);
+            continue;
+        }
+        if (!told) {
+            options.log?.info(`Waiting for ${describe(found.holder)}, which is preparing ${options.what}`);
+            told = true;
+        }
+        await (0,external_node_timers_promises_namespaceObject.setTimeout)(POLL_MS, undefined, { signal: options.signal }).catch(() => undefined);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/idf-verify.ts
+/**
+ * Whether an ESP-IDF checkout that this run did not just clone (kept on this
+ * machine, or restored from the Actions cache) is what it claims to be: at
+ * the expected commit, every submodule at the commit it pins, nothing
+ * modified, added or removed. A checkout that is not is never repaired: it
+ * is set aside and fetched again.
+ *
+ * Such a checkout's own git configuration is not trusted either, since git
+ * runs what it names (a filter while `git status` hashes files, an fsmonitor,
+ * a hook): before any command that could run one, the configuration of the
+ * checkout and of each of its submodules must hold nothing but what a clone
+ * writes.
+ */
+
+
+
+
+/** The keys a clone with submodules writes (git config --list spells sections and keys in lower case). */
+const CLONE_KEYS = [
+    /^core\.(repositoryformatversion|filemode|bare|logallrefupdates|symlinks|ignorecase|precomposeunicode)$/,
+    /^core\.worktree$/,
+    /^remote\.origin\.(url|fetch|tagopt|promisor|partialclonefilter)$/,
+    /^branch\.[^\n]+\.(remote|merge)$/,
+    /^submodule\.[^\n]+\.(url|active)$/
+];
+/**
+ * What is wrong with a repository's configuration (`git config --list
+ * --null` output), or undefined: a key a clone does not write, a bare
+ * repository, or a work tree other than the expected one. Pure.
+ */
+function configProblem(listing, gitDir, worktree) {
+    for (const entry of listing.split('\0')) {
+        if (entry === '')
+            continue;
+        const newline = entry.indexOf('\n');
+        const key = newline >= 0 ? entry.slice(0, newline) : entry;
+        const value = newline >= 0 ? entry.slice(newline + 1) : '';
+        if (!CLONE_KEYS.some((re) => re.test(key)))
+            return `its git configuration sets ${key}`;
+        if (key === 'core.bare' && value !== 'false')
+            return 'its git configuration makes it bare';
+        if (key === 'core.worktree' && external_node_path_default().resolve(gitDir, value) !== worktree) {
+            return `its git configuration points the work tree elsewhere (${value})`;
+        }
+    }
+    return undefined;
+}
+/** The submodule paths (gitlinks) of a `git ls-tree -r -z` listing. Pure. */
+function gitlinks(listing) {
+    const paths = [];
+    for (const entry of listing.split('\0')) {
+        const match = /^160000 commit [0-9a-f]+\t(.+)$/s.exec(entry);
+        if (match)
+            paths.push(match[1]);
+    }
+    return paths;
+}
+/** The paths of a `git status --porcelain -z` listing, with their status, for a message. Pure. */
+function statusSummary(listing, max = 5) {
+    const entries = listing.split('\0').filter((e) => e.length > 3);
+    const shown = entries.slice(0, max).map((e) => `${e.slice(0, 2).trim()} ${e.slice(3)}`);
+    return entries.length > max ? `${shown.join(', ')} and ${entries.length - max} more` : shown.join(', ');
+}
+/** The repository of a submodule's work tree: a .git file that points into the top's .git/modules, or a .git directory. */
+async function submoduleRepo(worktree, modules) {
+    const dotGit = external_node_path_default().join(worktree, '.git');
+    const info = await (0,promises_namespaceObject.lstat)(dotGit).catch(() => undefined);
+    if (!info)
+        return `the submodule ${worktree} is not checked out`;
+    if (info.isDirectory())
+        return { worktree, gitDir: dotGit };
+    if (!info.isFile())
+        return `${dotGit} is neither a file nor a directory`;
+    const match = /^gitdir: (.+?)\s*$/.exec(await (0,promises_namespaceObject.readFile)(dotGit, 'utf8'));
+    const gitDir = match ? external_node_path_default().resolve(worktree, match[1]) : '';
+    const inside = external_node_path_default().relative(modules, gitDir);
+    if (!match || inside === '' || inside.startsWith('..') || external_node_path_default().isAbsolute(inside)) {
+        return `${dotGit} does not point into ${modules}`;
+    }
+    return { worktree, gitDir };
+}
+/** The checkout's repository and its submodules', each with a configuration a clone would write. */
+async function checkRepos(top, step) {
+    const modules = external_node_path_default().join(top.gitDir, 'modules');
+    const queue = [top];
+    for (let repo = queue.shift(); repo; repo = queue.shift()) {
+        const config = external_node_path_default().join(repo.gitDir, 'config');
+        const listing = await step(['config', '--file', config, '--no-includes', '--null', '--list']);
+        const problem = configProblem(listing, repo.gitDir, repo.worktree);
+        if (problem)
+            return `${external_node_path_default().relative(top.worktree, repo.worktree) || 'ESP-IDF'}: ${problem}`;
+        if (await (0,promises_namespaceObject.lstat)(external_node_path_default().join(repo.gitDir, 'info', 'attributes')).catch(() => undefined)) {
+            return `${repo.gitDir}/info/attributes exists, which no clone writes`;
+        }
+        for (const sub of gitlinks(await step(['-C', repo.worktree, 'ls-tree', '-r', '-z', '--full-tree', 'HEAD']))) {
+            const found = await submoduleRepo(external_node_path_default().join(repo.worktree, sub), modules);
+            if (typeof found === 'string')
+                return found;
+            queue.push(found);
+        }
+    }
+    return undefined;
+}
+/**
+ * Why the checkout at `idfPath` cannot be used, or undefined when it can: it
+ * must be at `commit` (when given), with every submodule at the commit it
+ * pins, and nothing modified, added or removed (git status, with the
+ * untracked cache off so that the index cannot hide a file).
+ */
+async function idf_verify_checkoutProblem(idfPath, commit, signal) {
+    const top = { worktree: idfPath, gitDir: external_node_path_default().join(idfPath, '.git') };
+    const info = await (0,promises_namespaceObject.lstat)(top.gitDir).catch(() => undefined);
+    if (!info?.isDirectory())
+        return `${top.gitDir} is missing or not a directory`;
+    // repo '': these commands talk to no repository, so no transport is allowed.
+    const step = async (args) => (await git(args, { repo: '', signal, timeoutMs: 600_000 })).stdout;
+    try {
+        const head = (await step(['-C', idfPath, 'rev-parse', '--verify', '--quiet', 'HEAD^{commit}'])).trim();
+        if (commit !== undefined && head !== commit)
+            return `it is at ${head || 'no commit'}, not at ${commit}`;
+        const repos = await checkRepos(top, step);
+        if (repos)
+            return repos;
+        const status = await step([
+            '-C',
+            idfPath,
+            '-c',
+            'core.untrackedCache=false',
+            'status',
+            '--porcelain=v1',
+            '-z',
+            '--ignore-submodules=none',
+            '--untracked-files=normal'
+        ]);
+        if (status !== '')
+            return `it differs from its commit: ${statusSummary(status)}`;
+        return undefined;
+    }
+    catch (error) {
+        if (error instanceof ExecError)
+            return `git cannot read it: ${error.message.split('\n')[0]}`;
+        throw error;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/idf-entry.ts
+/**
+ * An ESP-IDF entry on this machine, `<root>/idf/<name>/` with `esp-idf/` (the
+ * checkout) and `espressif/` (its installed tools), and its marker,
+ * `complete.json`, which only this machine's runs write: after their own
+ * clone and install, or after verifying what they restored. The Actions
+ * cache never carries a marker: an entry is saved from, and restored into,
+ * `<name>.transfer` (a hard-linked copy without the marker), verified there
+ * and only then renamed into place. Every change happens under the entry's
+ * lock (entry-lock.ts), and nothing is removed in place (partials.ts).
+ */
+
+
+
+
+
+
+const MARKER = 'complete.json';
+async function readMarker(dir) {
+    try {
+        return JSON.parse(await (0,promises_namespaceObject.readFile)(external_node_path_default().join(dir, MARKER), 'utf8'));
+    }
+    catch {
+        return undefined;
+    }
+}
+/** Record that an entry is whole; only then may it be used or saved. */
+async function writeMarker(dir, marker) {
+    await (0,promises_namespaceObject.writeFile)(external_node_path_default().join(dir, MARKER), `${JSON.stringify(marker, null, 2)}\n`);
+}
+/** Where an entry is saved to the Actions cache from, and restored into. Pure. */
+function transferDir(dir) {
+    return `${dir}.transfer`;
+}
+/** Where an entry keeps the checkout and ESP-IDF's installed tools. Pure. */
+function entryPaths(dir) {
+    return { idfPath: external_node_path_default().join(dir, 'esp-idf'), toolsPath: external_node_path_default().join(dir, 'espressif') };
+}
+/** Put the directory `staged` in place of the entry `dir`: an entry already there is renamed aside first, then removed. */
+async function replaceEntry(dir, staged) {
+    const aside = evictedName(dir);
+    let old = true;
+    await (0,promises_namespaceObject.rename)(dir, aside).catch((error) => {
+        if (error.code !== 'ENOENT')
+            throw error;
+        old = false;
+    });
+    await (0,promises_namespaceObject.rename)(staged, dir);
+    if (old)
+        await (0,promises_namespaceObject.rm)(aside, { recursive: true, force: true, maxRetries: 3 }).catch(() => undefined);
+}
+/** A copy of the tree `src` at `dest` made of hard links (copies where no link can be made), without `skip` at its top. */
+async function linkTree(src, dest, skip = []) {
+    await mkdir(dest, { mode: (await lstat(src)).mode & 0o7777 });
+    for (const entry of await readdir(src, { withFileTypes: true })) {
+        if (skip.includes(entry.name))
+            continue;
+        const from = path.join(src, entry.name);
+        const to = path.join(dest, entry.name);
+        if (entry.isDirectory())
+            await linkTree(from, to);
+        else if (entry.isSymbolicLink())
+            await symlink(await readlink(from), to);
+        else if (entry.isFile())
+            await link(from, to).catch(() => copyFile(from, to));
+    }
+}
+/**
+ * The entry at `dir` as this run may use it: absent (or unfinished), whole
+ * but of another key (a branch's older commit), or whole and verified (good)
+ * or not (bad). Without a key, any whole entry will do.
+ */
+async function checkLocal(dir, key, signal) {
+    const marker = await readMarker(dir);
+    if (!marker)
+        return { state: 'absent' };
+    if (key !== undefined && marker.key !== key)
+        return { state: 'other', marker };
+    const problem = await idf_verify_checkoutProblem(entryPaths(dir).idfPath, marker.commit, signal);
+    return problem ? { state: 'bad', marker, problem } : { state: 'good', marker };
+}
+/** The commit a checkout is at. */
+async function headOf(idfPath, signal) {
+    const { stdout } = await git(['-C', idfPath, 'rev-parse', 'HEAD'], { repo: '', signal });
+    return stdout.trim();
+}
+/**
+ * Restore an entry from the Actions cache into its transfer directory,
+ * verify it there, and only then rename it into place with a marker of this
+ * run. Returns its key and commit, or undefined for a miss or an entry that
+ * fails verification (discarded, with a warning). Call with the entry's lock held.
+ */
+async function restoreEntry(dir, req, ctx) {
+    const transfer = transferDir(dir);
+    await partials_removeAside(transfer);
+    const hit = await ctx.cache.restore([transfer], req.key, req.restoreKeys ?? []);
+    if (!hit) {
+        await partials_removeAside(transfer);
+        return undefined;
+    }
+    const expected = req.expected(hit);
+    const problem = await idf_verify_checkoutProblem(entryPaths(transfer).idfPath, expected, ctx.signal);
+    if (problem) {
+        ctx.log.warning(`The ESP-IDF entry restored from the Actions cache (${hit}) fails verification: ${problem}. It is discarded and ESP-IDF fetched again; delete that cache entry so that no run restores it again.`);
+        await partials_removeAside(transfer);
+        return undefined;
+    }
+    const head = expected ?? (await headOf(entryPaths(transfer).idfPath, ctx.signal));
+    // A marker from an archive of an older version of this tool is not this run's: it goes.
+    await (0,promises_namespaceObject.rm)(external_node_path_default().join(transfer, MARKER), { force: true });
+    await replaceEntry(dir, transfer);
+    const marker = { key: hit, commit: head, chips: req.chips };
+    await writeMarker(dir, marker);
+    return marker;
+}
+/**
+ * Saving an entry: under its lock, check that it is still what its marker
+ * says (a build may have written into it), stage a hard-linked copy without
+ * the marker in the transfer directory, `save` it from there, and remove the
+ * copy. False when the entry fails the check and is not saved.
+ */
+async function saveFromTransfer(dir, commit, log, save) {
+    const lock = await lockEntry(dir, { what: `the ESP-IDF entry ${dir}`, log });
+    const transfer = transferDir(dir);
+    try {
+        const problem = await checkoutProblem(entryPaths(dir).idfPath, commit);
+        if (problem) {
+            log.warning(`Not saving the ESP-IDF entry ${dir}: ${problem}.`);
+            return false;
+        }
+        await removeAside(transfer);
+        await linkTree(dir, transfer, [MARKER]);
+        await save();
+        return true;
+    }
+    finally {
+        await removeAside(transfer);
+        await lock.release();
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/pipeline/idf-clone.ts
 /**
  * Cloning ESP-IDF with its submodules into a `.partial-<host>-<pid>` sibling
@@ -44741,6 +45170,7 @@ async function git(args, options) {
  * whole clone is bounded in time; the credentials reach git through its
  * environment only, so the checkout's .git/config holds the URL without them.
  */
+
 
 
 
@@ -44811,9 +45241,7 @@ async function cloneEntry(req, dir, ctx) {
         await fetchRef(req, checkout, step, stepCtx);
         await updateSubmodules(checkout, step, stepCtx);
         await (0,promises_namespaceObject.mkdir)(external_node_path_default().join(staging, 'espressif'), { recursive: true });
-        // What was there (an older commit of a branch, an unfinished entry) goes aside first, never in place.
-        await removeAside(dir);
-        await (0,promises_namespaceObject.rename)(staging, dir);
+        await replaceEntry(dir, staging);
     }
     catch (error) {
         await (0,promises_namespaceObject.rm)(staging, { recursive: true, force: true });
@@ -44822,6 +45250,10 @@ async function cloneEntry(req, dir, ctx) {
 }
 
 ;// CONCATENATED MODULE: ./src/pipeline/idf.ts
+
+
+
+
 
 
 
@@ -44863,19 +45295,10 @@ function suggestTags(lsRemote, count = 5) {
     const names = [...lsRemote.matchAll(/refs\/tags\/([^\s^]+)(?:\^\{\})?$/gm)].map((m) => m[1]);
     return newestVersionTags(names, count);
 }
-const MARKER = 'complete.json';
-async function readMarker(dir) {
-    try {
-        return JSON.parse(await (0,promises_namespaceObject.readFile)(external_node_path_default().join(dir, MARKER), 'utf8'));
-    }
-    catch {
-        return undefined;
-    }
-}
-/** Record that an entry is whole; only then may it be used or saved. */
+/** Record that an entry is whole, once install.sh has run; then give up its lock. */
 async function markComplete(idf, chips) {
-    const marker = { key: idf.key, commit: idf.commit, chips };
-    await (0,promises_namespaceObject.writeFile)(external_node_path_default().join(idf.dir, MARKER), `${JSON.stringify(marker, null, 2)}\n`);
+    await writeMarker(idf.dir, { key: idf.key, commit: idf.commit, chips });
+    await idf.lock?.release();
 }
 /** Ask the repository what `ref` is; a failure says why it could not be reached. */
 async function lookUp(req, log, signal) {
@@ -44949,13 +45372,29 @@ async function withEntry(plan, root, python = plan.python) {
     const marker = await readMarker(entry.dir);
     return { ...plan, python, entry, present: marker?.key === entry.key };
 }
+/** Run `fn` holding the entry's lock. */
+async function locked(dir, what, ctx, fn) {
+    const lock = await entry_lock_lockEntry(dir, { what, log: ctx.log, signal: ctx.signal });
+    try {
+        return await fn();
+    }
+    finally {
+        await lock.release();
+    }
+}
+/** Set aside an entry that fails verification: it is fetched again, never repaired in place. */
+async function evict(dir, problem, log) {
+    log.warning(`The ESP-IDF entry ${dir} fails verification: ${problem}. It is set aside and ESP-IDF fetched again.`);
+    await partials_removeAside(dir);
+}
 /**
- * The ESP-IDF checkout as planned: used as it is on this machine, else
- * restored from the Actions cache, else cloned. Planned offline: the newest
- * cached commit of a branch, or a cached tag or commit.
+ * The ESP-IDF checkout as planned: used as it is on this machine once
+ * verified, else restored from the Actions cache and verified, else cloned.
+ * Planned offline: the newest cached commit of a branch, or a cached tag or
+ * commit. Whatever is written happens under the entry's lock; a clone that
+ * still needs install.sh keeps it (markComplete gives it up).
  */
 async function obtainIdf(plan, ctx) {
-    const { log } = ctx;
     if (plan.python === undefined)
         throw new IdfError("ESP-IDF was planned without the image's Python.");
     if (plan.offline !== undefined || !plan.remote || !plan.entry) {
@@ -44963,45 +45402,83 @@ async function obtainIdf(plan, ctx) {
     }
     const { kind, commit } = plan.remote;
     const entry = plan.entry;
-    log.info(`ESP-IDF ${plan.ref} is ${kind === 'commit' ? 'a commit' : `${kind === 'tag' ? 'a tag' : 'a branch'} at ${commit}`}`);
-    const marker = await readMarker(entry.dir);
-    if (marker && marker.key === entry.key) {
-        log.info(`Found on this machine: ${entry.dir}`);
-        return { ...entry, kind, commit: marker.commit, source: 'local', needsInstall: false };
+    ctx.log.info(`ESP-IDF ${plan.ref} is ${kind === 'commit' ? 'a commit' : `${kind === 'tag' ? 'a tag' : 'a branch'} at ${commit}`}`);
+    const here = await checkLocal(entry.dir, entry.key, ctx.signal);
+    if (here.state === 'good') {
+        ctx.log.info(`Found on this machine, verified: ${entry.dir}`);
+        return { ...entry, kind, commit: here.marker.commit, source: 'local', needsInstall: false };
     }
-    // A complete entry of an older commit (a branch that moved) stays until a
-    // new clone has fully replaced it; only an unfinished one is cleared for a restore.
-    if (!marker && ctx.useCache && ctx.cache.available) {
-        await (0,promises_namespaceObject.rm)(entry.dir, { recursive: true, force: true });
+    const lock = await entry_lock_lockEntry(entry.dir, { what: `ESP-IDF ${plan.ref}`, log: ctx.log, signal: ctx.signal });
+    try {
+        const idf = await obtainLocked(plan, entry, ctx);
+        if (idf.needsInstall)
+            return { ...idf, lock };
+        await lock.release();
+        return idf;
+    }
+    catch (error) {
+        await lock.release();
+        throw error;
+    }
+}
+/** obtainIdf with the entry's lock held: look again (another run may have made it meanwhile), restore, clone. */
+async function obtainLocked(plan, entry, ctx) {
+    const { kind, commit } = plan.remote;
+    const { log } = ctx;
+    const here = await checkLocal(entry.dir, entry.key, ctx.signal);
+    if (here.state === 'good') {
+        log.info(`Made by another run meanwhile, verified: ${entry.dir}`);
+        return { ...entry, kind, commit: here.marker.commit, source: 'local', needsInstall: false };
+    }
+    if (here.state === 'bad')
+        await evict(entry.dir, here.problem, log);
+    if (ctx.useCache && ctx.cache.available) {
         log.info(`Restoring from the Actions cache: ${entry.key}`);
-        const hit = await ctx.cache.restore([entry.dir], entry.key);
-        const restored = hit ? await readMarker(entry.dir) : undefined;
-        if (restored && restored.key === entry.key) {
-            log.info('Restored from the Actions cache');
+        const request = { key: entry.key, expected: () => commit, chips: plan.chips };
+        const restored = await restoreEntry(entry.dir, request, ctx);
+        if (restored) {
+            log.info('Restored from the Actions cache and verified');
             return { ...entry, kind, commit: restored.commit, source: 'actions-cache', needsInstall: false };
         }
-        log.info(hit ? 'The cached entry was incomplete; cloning instead' : 'Not in the Actions cache');
+        log.info('Not restored from the Actions cache; cloning');
     }
-    await clone(plan, kind, entry.dir, ctx);
-    const head = await revParse(entry.idfPath, ctx.signal);
+    await clone({ repo: plan.repo, ref: plan.ref, kind, credentials: plan.credentials }, entry.dir, ctx);
+    const head = await headOf(entry.idfPath, ctx.signal);
     const cloned = { ...entry, kind, commit: head, source: 'clone', needsInstall: plan.install };
-    cloned.save = { kind: 'idf', key: entry.key, paths: [entry.dir], ready: external_node_path_default().join(entry.dir, MARKER) };
+    cloned.save = {
+        kind: 'idf',
+        key: entry.key,
+        paths: [transferDir(entry.dir)],
+        ready: external_node_path_default().join(entry.dir, MARKER),
+        entry: { dir: entry.dir, commit: head }
+    };
     if (!plan.install)
-        await markComplete(cloned, plan.chips);
+        await writeMarker(entry.dir, { key: entry.key, commit: head, chips: plan.chips });
     return cloned;
+}
+async function clone(req, dir, ctx) {
+    try {
+        await cloneEntry(req, dir, { ...ctx, timeoutMs: ctx.cloneTimeoutMs });
+    }
+    catch (error) {
+        if (error instanceof ExecError) {
+            throw new IdfError(`Could not check out ESP-IDF ${req.ref} from ${req.repo}: ${error.message}\nIf the repository is unreachable from here, set idf-repo to a mirror or fork.`);
+        }
+        throw error;
+    }
 }
 /** The directory of an entry under the places' root. Pure. */
 function idfEntryDir(root, id) {
     return external_node_path_default().join(root, 'idf', idfDirName(id));
 }
-/** Where an entry keeps the checkout and ESP-IDF's installed tools. Pure. */
-function entryPaths(dir) {
-    return { idfPath: external_node_path_default().join(dir, 'esp-idf'), toolsPath: external_node_path_default().join(dir, 'espressif') };
+/** The commit a branch's key names, after the restore key it matched. Pure. */
+function branchCommit(key, prefix) {
+    const commit = key.slice(prefix.length);
+    return FULL_SHA.test(commit) ? commit : undefined;
 }
-/** No network: a cached tag or commit, or the newest cached commit of a branch. */
+/** No network: a cached tag or commit, or the newest cached commit of a branch, each verified. */
 async function fromCacheOffline(plan, python, ctx, failure) {
-    const root = ctx.places.root;
-    const at = (kind) => idfEntry(root, plan, { kind, commit: '' }, python);
+    const at = (kind) => idfEntry(ctx.places.root, plan, { kind, commit: '' }, python);
     const found = (entry, kind, marker, source) => ({
         ...entry,
         key: marker.key,
@@ -45010,21 +45487,29 @@ async function fromCacheOffline(plan, python, ctx, failure) {
         source,
         needsInstall: false
     });
-    const branch = at('branch');
-    const local = await readMarker(branch.dir);
-    if (local) {
-        ctx.log.warning(`Could not resolve branch '${plan.ref}' in ${plan.repo}; using the commit cached on this machine, ${local.commit}.`);
-        return found(branch, 'branch', local, 'local');
+    const what = `ESP-IDF ${plan.ref}`;
+    const guess = `Could not resolve branch '${plan.ref}' in ${plan.repo}; using`;
+    const [tag, branch] = [at('tag'), at('branch')];
+    for (const [entry, kind] of [
+        [tag, 'tag'],
+        [branch, 'branch']
+    ]) {
+        // A branch's entry holds whichever commit it was last at: its key is not known here.
+        const here = await checkLocal(entry.dir, kind === 'tag' ? entry.key : undefined, ctx.signal);
+        if (here.state === 'good') {
+            if (kind === 'branch')
+                ctx.log.warning(`${guess} the commit cached on this machine, ${here.marker.commit}.`);
+            return found(entry, kind, here.marker, 'local');
+        }
+        if (here.state === 'bad')
+            await locked(entry.dir, what, ctx, () => evict(entry.dir, here.problem, ctx.log));
     }
     if (ctx.useCache && ctx.cache.available) {
         // Offline, a name may be a tag or a branch: try the tag's key, then any commit of the branch.
-        const tag = at('tag');
-        await (0,promises_namespaceObject.rm)(tag.dir, { recursive: true, force: true });
-        const tagHit = await ctx.cache.restore([tag.dir], tag.key);
-        const tagMarker = tagHit ? await readMarker(tag.dir) : undefined;
-        if (tagMarker)
-            return found(tag, 'tag', tagMarker, 'actions-cache');
-        await (0,promises_namespaceObject.rm)(branch.dir, { recursive: true, force: true });
+        const tagRequest = { key: tag.key, expected: () => undefined, chips: plan.chips };
+        const tagHit = await locked(tag.dir, what, ctx, () => restoreEntry(tag.dir, tagRequest, ctx));
+        if (tagHit)
+            return found(tag, 'tag', tagHit, 'actions-cache');
         const anyCommit = idfRestoreKeys({
             repo: plan.repo,
             ref: plan.ref,
@@ -45032,29 +45517,19 @@ async function fromCacheOffline(plan, python, ctx, failure) {
             python,
             kind: 'branch'
         });
-        const hit = await ctx.cache.restore([branch.dir], anyCommit[0], anyCommit);
-        const marker = hit ? await readMarker(branch.dir) : undefined;
-        if (marker) {
-            ctx.log.warning(`Could not resolve branch '${plan.ref}' in ${plan.repo}; using the newest cached commit of it, ${marker.commit}.`);
-            return found(branch, 'branch', marker, 'actions-cache');
+        const request = {
+            key: anyCommit[0],
+            restoreKeys: anyCommit,
+            expected: (key) => branchCommit(key, anyCommit[0]),
+            chips: plan.chips
+        };
+        const hit = await locked(branch.dir, what, ctx, () => restoreEntry(branch.dir, request, ctx));
+        if (hit) {
+            ctx.log.warning(`${guess} the newest cached commit of it, ${hit.commit}.`);
+            return found(branch, 'branch', hit, 'actions-cache');
         }
     }
     throw unreachable(plan.repo, plan.ref, failure);
-}
-async function revParse(dir, signal) {
-    const { stdout } = await git(['-C', dir, 'rev-parse', 'HEAD'], { repo: dir, signal });
-    return stdout.trim();
-}
-async function clone(req, kind, dir, ctx) {
-    try {
-        await cloneEntry({ ...req, kind }, dir, { ...ctx, timeoutMs: ctx.cloneTimeoutMs });
-    }
-    catch (error) {
-        if (error instanceof ExecError) {
-            throw new IdfError(`Could not check out ESP-IDF ${req.ref} from ${req.repo}: ${error.message}\nIf the repository is unreachable from here, set idf-repo to a mirror or fork.`);
-        }
-        throw error;
-    }
 }
 /** Remove what install.sh only needed while installing: the downloaded archives. */
 async function pruneInstall(idf) {
@@ -45691,18 +46166,24 @@ async function execute(plan, env, durations = {}) {
         componentsOffline: prepared.components?.offline
     });
     let makeMs;
-    for (const container of containers) {
-        const output = await runPlanned(container, prepared, env, durations);
-        if (container.role === 'install') {
-            await pruneInstall(prepared.idf);
-            await markComplete(prepared.idf, plan.idf.chips);
-        }
-        if (container.role === 'build') {
-            makeMs = makeDuration(output);
-            if (prepared.components) {
-                await keepComponents(prepared.components.dir, plan.settings.tree, plan.components.chips, env.progress.log);
+    try {
+        for (const container of containers) {
+            const output = await runPlanned(container, prepared, env, durations);
+            if (container.role === 'install') {
+                await pruneInstall(prepared.idf);
+                await markComplete(prepared.idf, plan.idf.chips);
+            }
+            if (container.role === 'build') {
+                makeMs = makeDuration(output);
+                if (prepared.components) {
+                    await keepComponents(prepared.components.dir, plan.settings.tree, plan.components.chips, env.progress.log);
+                }
             }
         }
+    }
+    finally {
+        // Held while install.sh runs; given up by markComplete, or here when it failed.
+        await prepared.idf.lock?.release();
     }
     const artifacts = plan.goal.kind === 'build' ? builtFirmware(plan) : undefined;
     return { ...prepared, plan, artifacts, saves: pendingSaves(plan, prepared, env.runId), makeMs };
@@ -45778,8 +46259,11 @@ async function prepareResources(plan, env, durations) {
         componentsReady
     ]);
     const failed = settled.find((s) => s.status === 'rejected');
-    if (failed)
+    if (failed) {
+        if (settled[2].status === 'fulfilled')
+            await settled[2].value.lock?.release();
         throw failed.reason;
+    }
     const [image, toolchain, idf, ccache, components] = settled.map((s) => s.value);
     return { resolution: plan.resolution, image, toolchain, idf, ccache, components, durations };
 }

@@ -14,7 +14,7 @@ import { cp, mkdir, readdir, readFile, rename, rm, stat, statfs, writeFile } fro
 import os from 'node:os';
 import path from 'node:path';
 import type { Places, ToolStore } from '../ports.js';
-import { MARKER } from '../pipeline/idf.js';
+import { MARKER } from '../pipeline/idf-entry.js';
 import { isOwnHost, leftoverOwner, sweepLeftovers } from '../pipeline/partials.js';
 import { TOOL_NAME } from '../pipeline/toolchain.js';
 

@@ -5,13 +5,14 @@
  * whole clone is bounded in time; the credentials reach git through its
  * environment only, so the checkout's .git/config holds the URL without them.
  */
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { CLONE_TIMEOUT_MS, git, progressArgs } from '../git.js';
 import type { Log } from '../ports.js';
 import type { RepoCredentials } from '../secrets.js';
+import { replaceEntry } from './idf-entry.js';
 import type { RefKind } from './keys.js';
-import { partialName, removeAside } from './partials.js';
+import { partialName } from './partials.js';
 
 export interface CloneRequest {
   repo: string;
@@ -104,9 +105,7 @@ export async function cloneEntry(req: CloneRequest, dir: string, ctx: CloneConte
     await fetchRef(req, checkout, step, stepCtx);
     await updateSubmodules(checkout, step, stepCtx);
     await mkdir(path.join(staging, 'espressif'), { recursive: true });
-    // What was there (an older commit of a branch, an unfinished entry) goes aside first, never in place.
-    await removeAside(dir);
-    await rename(staging, dir);
+    await replaceEntry(dir, staging);
   } catch (error) {
     await rm(staging, { recursive: true, force: true });
     throw error;

@@ -8,7 +8,7 @@
  */
 import { jest } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -142,12 +142,16 @@ describe('a token in idf-repo', () => {
     expect(log.all.some((l) => l.startsWith('$ git'))).toBe(true);
     expectNoSecret([idf.key, idf.dir, ...log.all, ...lines, JSON.stringify(plan)].join('\n'));
 
-    // Not in the cache: the archive the post step saves.
+    // Not in the cache: the archive the post step saves, which carries no marker either.
     const saved = await performSaves([idf.save!], new ActionsCache(), undefined as never, log);
     expect(saved).toEqual([idf.key]);
     const archive = cacheServer.archive(idf.key)!;
     expectNoSecret(unpackArchive(archive));
-    expect(archivePaths(archive).some((p) => p.endsWith('/esp-idf/.git/config'))).toBe(true);
+    const paths = archivePaths(archive);
+    expect(paths.some((p) => p.endsWith('/esp-idf/.git/config'))).toBe(true);
+    expect(paths.some((p) => p.endsWith('complete.json'))).toBe(false);
+    expect(paths.every((p) => p.includes('.transfer/'))).toBe(true);
+    expect(existsSync(`${idf.dir}.transfer`)).toBe(false);
     expectNoSecret(log.all.join('\n'));
   });
 
