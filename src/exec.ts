@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable } from 'node:stream';
+import { redact } from './secrets.js';
 
 /** Options for {@link run}. */
 export interface RunOptions {
@@ -34,18 +35,23 @@ export interface RunResult {
 /** How many lines of output an error message keeps. */
 const TAIL_LINES = 25;
 
-/** A command that could not start or exited with a non-zero code. */
+/** A command that could not start or exited with a non-zero code; any secret in its text is masked. */
 export class ExecError extends Error {
+  readonly stdout: string;
+  readonly stderr: string;
+
   constructor(
     message: string,
     readonly command: string,
     readonly args: readonly string[],
     readonly code: number | null,
-    readonly stdout: string,
-    readonly stderr: string
+    stdout: string,
+    stderr: string
   ) {
-    super(message);
+    super(redact(message));
     this.name = 'ExecError';
+    this.stdout = redact(stdout);
+    this.stderr = redact(stderr);
   }
 
   /** The last lines of stderr, or of stdout when stderr said nothing. */
@@ -151,14 +157,14 @@ function collectOutput(child: ChildProcessByStdio<null, Readable, Readable>, opt
     if (!options.onLine) return;
     const pieces = (partial[stream] + text).split(options.splitOnCarriageReturn ? /\r\n|\n|\r(?!$)/ : '\n');
     partial[stream] = pieces.pop() ?? '';
-    for (const line of pieces) options.onLine(line.replace(/\r$/, ''), stream);
+    for (const line of pieces) options.onLine(redact(line.replace(/\r$/, '')), stream);
   };
   child.stdout.on('data', onData('stdout'));
   child.stderr.on('data', onData('stderr'));
   /** Everything, once the child is done: the last unfinished lines go to onLine too. */
   return (): Record<Stream, string> => {
     for (const stream of ['stdout', 'stderr'] as const) {
-      if (options.onLine && partial[stream]) options.onLine(partial[stream], stream);
+      if (options.onLine && partial[stream]) options.onLine(redact(partial[stream]), stream);
     }
     return { stdout: out.stdout.join(''), stderr: out.stderr.join('') };
   };
@@ -203,7 +209,7 @@ function outcome(
       : `exited with code ${exitCode}`;
   const error = new ExecError(`${command} ${how}`, command, args, end.code, stdout, stderr);
   const tail = error.tail;
-  error.message = tail ? `${command} ${how}:\n${tail}` : `${command} ${how}`;
+  error.message = redact(tail ? `${command} ${how}:\n${tail}` : `${command} ${how}`);
   return error;
 }
 
@@ -220,7 +226,7 @@ export function run(command: string, args: readonly string[], options: RunOption
       new AbortError(`${command} was cancelled before it started`, { cause: signal.reason })
     );
   }
-  options.debug?.(`$ ${formatArgv(command, args)}`);
+  options.debug?.(redact(`$ ${formatArgv(command, args)}`));
   return new Promise((resolve, reject) => {
     const detached = signal !== undefined;
     const child = spawn(command, args, {

@@ -1,5 +1,12 @@
 import path from 'node:path';
-import { ExecError, run, type RunResult } from './exec.js';
+import { AbortError, ExecError, run, type RunResult } from './exec.js';
+import type { RepoCredentials } from './secrets.js';
+
+/** How long `git ls-remote` may take. */
+export const LS_REMOTE_TIMEOUT_MS = 60_000;
+
+/** How long one clone (with its submodules, and any fallback fetch) may take in all. */
+export const CLONE_TIMEOUT_MS = 60 * 60_000;
 
 /** A local path or file:// URL: its submodules are local too, which git blocks unless told. */
 export function isLocalRepo(repo: string): boolean {
@@ -13,7 +20,10 @@ export interface GitOptions {
   debug?: (message: string) => void;
   /** Progress lines; git reports progress only when asked (see progressArgs). */
   onGitLine?: (line: string) => void;
+  /** A wall-clock bound: past it, git and everything it started are stopped (see git()). */
   timeoutMs?: number;
+  /** Credentials for the repository's origin, given to git through its environment only. */
+  credentials?: RepoCredentials;
   /** Cancels the command, and whatever git started for it (see RunOptions.signal). */
   signal?: AbortSignal;
 }
@@ -111,27 +121,88 @@ export function gitError(error: ExecError): ExecError {
 }
 
 /**
- * git through the one exec wrapper: never prompts for credentials (a CI job
- * or a script would hang), never prints the detached-HEAD advice, and allows
- * file-transport submodules only for a repository that is itself local. A
- * failure throws an ExecError whose message is git's own account of it
- * (see gitError); a cancellation throws exec's AbortError.
+ * Settings every git command gets on its command line (they reach the git
+ * processes it starts for submodules too): no detached-HEAD advice; no hook
+ * and no fsmonitor, which a repository's own config could otherwise make run
+ * on this machine; and a transfer that stalls (nothing, or only keep-alives,
+ * for five minutes) fails instead of hanging.
+ */
+export const HARDENING = [
+  '-c',
+  'advice.detachedHead=false',
+  '-c',
+  'core.fsmonitor=false',
+  '-c',
+  'core.hooksPath=/dev/null',
+  '-c',
+  'http.lowSpeedLimit=1',
+  '-c',
+  'http.lowSpeedTime=300'
+];
+
+/** ssh as git runs it: never a prompt (for a password, a passphrase or an unknown host key), and a dead link noticed. */
+export const SSH_COMMAND =
+  'ssh -oBatchMode=yes -oConnectTimeout=30 -oServerAliveInterval=15 -oServerAliveCountMax=4';
+
+/**
+ * The environment of a git command. Nothing prompts: not git (a CI job or a
+ * script would hang), not ssh, unless the user chose an ssh command of their
+ * own. Credentials go into GIT_CONFIG_KEY_n/VALUE_n, after any the caller
+ * already had: so they never appear on a command line, in .git/config, or in
+ * a container, and git's trace output masks them. Pure.
+ */
+export function gitEnvironment(base: NodeJS.ProcessEnv, credentials?: RepoCredentials): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...base,
+    GIT_TERMINAL_PROMPT: '0',
+    GIT_ASKPASS: 'true',
+    GIT_TRACE_REDACT: '1'
+  };
+  if (!base.GIT_SSH_COMMAND && !base.GIT_SSH) env.GIT_SSH_COMMAND = SSH_COMMAND;
+  if (credentials) {
+    const count = /^\d+$/.test(base.GIT_CONFIG_COUNT ?? '') ? Number(base.GIT_CONFIG_COUNT) : 0;
+    const { key, value } = credentials.gitConfig();
+    env[`GIT_CONFIG_KEY_${count}`] = key;
+    env[`GIT_CONFIG_VALUE_${count}`] = value;
+    env.GIT_CONFIG_COUNT = String(count + 1);
+  }
+  return env;
+}
+
+/** The caller's signal and a deadline, as one signal: the exec wrapper stops git's whole process group on either. */
+function withDeadline(signal: AbortSignal | undefined, timeoutMs: number | undefined) {
+  const deadline = timeoutMs !== undefined ? AbortSignal.timeout(Math.max(1, timeoutMs)) : undefined;
+  const signals = [signal, deadline].filter((s): s is AbortSignal => s !== undefined);
+  return { deadline, signal: signals.length > 1 ? AbortSignal.any(signals) : signals[0] };
+}
+
+/**
+ * git through the one exec wrapper, hardened (HARDENING, gitEnvironment),
+ * allowing file-transport submodules only for a repository that is itself
+ * local. A failure throws an ExecError whose message is git's own account of
+ * it (see gitError), and so does a command past its timeoutMs; a
+ * cancellation throws exec's AbortError.
  */
 export async function git(args: string[], options: GitOptions): Promise<RunResult> {
   const onGitLine = options.onGitLine;
-  const config = ['-c', 'advice.detachedHead=false'];
+  const config = [...HARDENING];
   if (isLocalRepo(options.repo)) config.push('-c', 'protocol.file.allow=always');
+  const { deadline, signal } = withDeadline(options.signal, options.timeoutMs);
+  const argv = [...config, ...args];
   try {
-    return await run('git', [...config, ...args], {
+    return await run('git', argv, {
       cwd: options.cwd,
-      env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: 'true' },
+      env: gitEnvironment(process.env, options.credentials),
       debug: options.debug,
-      timeoutMs: options.timeoutMs,
-      signal: options.signal,
+      signal,
       onLine: onGitLine ? (line) => onGitLine(line) : undefined,
       splitOnCarriageReturn: onGitLine !== undefined
     });
   } catch (error) {
+    if (error instanceof AbortError && deadline?.aborted && !options.signal?.aborted) {
+      const seconds = Math.round((options.timeoutMs ?? 0) / 1000);
+      throw gitError(new ExecError(`git timed out after ${seconds} s`, 'git', argv, null, '', ''));
+    }
     throw error instanceof ExecError ? gitError(error) : error;
   }
 }

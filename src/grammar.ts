@@ -90,3 +90,17 @@ export function isBuildArgName(name: string): boolean {
 export function isMirrorUrl(url: string): boolean {
   return /^https?:\/\/[A-Za-z0-9.-]+(:\d+)?(\/[A-Za-z0-9._~%/+=@-]*)?$/.test(url);
 }
+
+/**
+ * The host of a repository URL: a DNS name or IPv4 address, or an IPv6
+ * address in brackets. Never led by '-', so ssh cannot read it as an option
+ * (`ssh://-oProxyCommand=…`).
+ */
+export function isRepoHost(host: string): boolean {
+  return /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/.test(host) || /^\[[0-9A-Fa-f:.]+\]$/.test(host);
+}
+
+/** The user of an ssh URL (`git` in git@host:path): never led by '-' either. */
+export function isRepoUser(user: string): boolean {
+  return /^[A-Za-z0-9._][A-Za-z0-9._-]*$/.test(user);
+}

@@ -11,6 +11,8 @@ import {
   isNetworkName,
   isSha256
 } from './grammar.js';
+import { maskUserinfo, parseRepoLocation, type RepoProblem } from './repo-url.js';
+import { RepoCredentials } from './secrets.js';
 
 /** Every option of a build, as the action's inputs and the CLI's flags name them. */
 export interface Inputs {
@@ -26,7 +28,10 @@ export interface Inputs {
   jobs: number;
   /** 'auto', or an ESP-IDF tag, branch or full commit hash. */
   idfVersion: string;
+  /** The ESP-IDF repository without credentials: what git is given, what is logged and keyed. */
   idfRepo: string;
+  /** The credentials idf-repo carried, for git's environment only (they print as ***). */
+  idfRepoCredentials?: RepoCredentials;
   toolchainUrl?: string;
   toolchainSha256?: string;
   /** Where ESP-IDF's installer downloads from, when not from the real hosts. */
@@ -107,6 +112,7 @@ export function parseInputs(get: InputSource, context: InputContext): Inputs {
     );
   }
 
+  const idfRepo = parseRepository(value('idf-repo') || DEFAULT_IDF_REPO);
   return {
     micropythonPath: path.resolve(context.workspace, value('micropython-path') || '.'),
     board,
@@ -115,7 +121,8 @@ export function parseInputs(get: InputSource, context: InputContext): Inputs {
     targets: parseTargets(get('targets')),
     jobs: parseJobs(value('jobs'), context.cpus ?? os.availableParallelism()),
     idfVersion: checkIdfRef(value('idf-version') || 'auto'),
-    idfRepo: parseRepository(value('idf-repo') || DEFAULT_IDF_REPO),
+    idfRepo: idfRepo.url,
+    ...(idfRepo.credentials ? { idfRepoCredentials: idfRepo.credentials } : {}),
     toolchainUrl: parseToolchainUrl(optional('toolchain-url')),
     toolchainSha256,
     mirrors: parseMirrors(optional),
@@ -197,17 +204,32 @@ export function checkIdfRef(raw: string): string {
   return raw;
 }
 
-/** A git URL (https, http, ssh, git, file), scp-like user@host:path, or an absolute local path. */
-export function parseRepository(raw: string, input = 'idf-repo'): string {
-  const url = /^(https?|ssh|git|file):\/\/[^\s]+$/.test(raw);
-  const scp = /^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^\s]+$/.test(raw);
-  const local = path.isAbsolute(raw) && !/\s/.test(raw);
-  if (!url && !scp && !local) {
-    throw new InputError(
-      `${input} '${raw}' is not a git repository URL: use https://…, ssh://…, git@host:path, file://… or an absolute path to a mirror or fork.`
-    );
+/** What is wrong with a repository input, for each problem parseRepoLocation finds. */
+const REPO_PROBLEMS: Record<RepoProblem, string> = {
+  syntax:
+    'is not a git repository URL: use https://…, ssh://…, git@host:path, file://… or an absolute path to a mirror or fork.',
+  host: "names no valid host: a host is a name or an address of letters, digits, '.' and '-', never starting with '-'.",
+  user: "names no valid user: a user is letters, digits, '.', '_' and '-', never starting with '-'.",
+  'ssh-password':
+    'carries a password, which ssh cannot use: use a key (ssh-agent, ~/.ssh/config), or an https:// URL with a token.',
+  userinfo: 'carries a user or password, which this kind of URL has no use for: remove the part before @.'
+};
+
+/**
+ * A git URL (https, http, ssh, git, file), scp-like user@host:path, or an
+ * absolute local path. An http(s) URL's user and password come back apart
+ * from the URL, as credentials that print as ***.
+ */
+export function parseRepository(
+  raw: string,
+  input = 'idf-repo'
+): { url: string; credentials?: RepoCredentials } {
+  const location = parseRepoLocation(raw);
+  if (typeof location === 'string') {
+    throw new InputError(`${input} '${maskUserinfo(raw)}' ${REPO_PROBLEMS[location]}`);
   }
-  return raw;
+  if (!location.credentials) return { url: location.url };
+  return { url: location.url, credentials: new RepoCredentials(location.credentials) };
 }
 
 function parseToolchainUrl(raw: string | undefined): string | undefined {

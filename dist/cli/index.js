@@ -6,7 +6,7 @@ import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(363);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(728);
 
 process.exitCode = await (0,_run_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2));
 
@@ -15,7 +15,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 363:
+/***/ 728:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -571,8 +571,170 @@ function isBuildArgName(name) {
 function isMirrorUrl(url) {
     return /^https?:\/\/[A-Za-z0-9.-]+(:\d+)?(\/[A-Za-z0-9._~%/+=@-]*)?$/.test(url);
 }
+/**
+ * The host of a repository URL: a DNS name or IPv4 address, or an IPv6
+ * address in brackets. Never led by '-', so ssh cannot read it as an option
+ * (`ssh://-oProxyCommand=…`).
+ */
+function isRepoHost(host) {
+    return /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/.test(host) || /^\[[0-9A-Fa-f:.]+\]$/.test(host);
+}
+/** The user of an ssh URL (`git` in git@host:path): never led by '-' either. */
+function isRepoUser(user) {
+    return /^[A-Za-z0-9._][A-Za-z0-9._-]*$/.test(user);
+}
+
+;// CONCATENATED MODULE: ./src/repo-url.ts
+/**
+ * A repository as the user names it, taken apart: the credentials an http(s)
+ * URL may carry are split off, so that only the URL without them is ever
+ * given to git (which would write it into .git/config), logged, or hashed
+ * into a cache key. Pure.
+ */
+
+
+const URL_RE = /^(https?|ssh|git|file):\/\/([^/]*)(\/\S*)?$/;
+const HOST_PORT_RE = /^(\[[^\]]*\]|[^:[\]]*)(?::(\d{1,5}))?$/;
+/** scp-like `user@host:path`; git reads it as ssh. */
+const SCP_RE = /^([^@/\s]+)@(\[[^\]\s]*\]|[^:/\s[\]]+):(\S+)$/;
+function decode(text) {
+    try {
+        return decodeURIComponent(text);
+    }
+    catch {
+        return undefined;
+    }
+}
+function parseUrl(match) {
+    const [, scheme, authority, urlPath = ''] = match;
+    const at = authority.lastIndexOf('@');
+    const userinfo = at >= 0 ? authority.slice(0, at) : undefined;
+    const hostPort = HOST_PORT_RE.exec(authority.slice(at + 1));
+    if (!hostPort)
+        return 'syntax';
+    const host = hostPort[1];
+    if (host === '' ? scheme !== 'file' : !isRepoHost(host))
+        return 'host';
+    if (scheme === 'file' && urlPath === '')
+        return 'syntax';
+    if (userinfo === undefined)
+        return { url: match[0] };
+    if (scheme === 'ssh') {
+        if (userinfo.includes(':'))
+            return 'ssh-password';
+        const user = decode(userinfo);
+        return user !== undefined && isRepoUser(user) ? { url: match[0] } : 'user';
+    }
+    if (scheme !== 'http' && scheme !== 'https')
+        return 'userinfo';
+    const colon = userinfo.indexOf(':');
+    const written = colon >= 0 ? [userinfo.slice(0, colon), userinfo.slice(colon + 1)] : [userinfo, ''];
+    const [username, password] = written.map(decode);
+    if (username === undefined || password === undefined)
+        return 'syntax';
+    const origin = `${scheme}://${authority.slice(at + 1)}/`;
+    const url = `${scheme}://${authority.slice(at + 1)}${urlPath}`;
+    if (username === '' && password === '')
+        return { url };
+    return { url, credentials: { origin, username, password, written: written.filter((w) => w !== '') } };
+}
+/** A git URL (https, http, ssh, git, file), scp-like user@host:path, or an absolute local path. */
+function parseRepoLocation(raw) {
+    // Neither spaces nor control characters belong in one, and git would refuse some only later.
+    if (/\s/.test(raw) || [...raw].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) {
+        return 'syntax';
+    }
+    const url = URL_RE.exec(raw);
+    if (url)
+        return parseUrl(url);
+    const scp = SCP_RE.exec(raw);
+    if (scp) {
+        if (!isRepoUser(scp[1]))
+            return 'user';
+        return isRepoHost(scp[2]) ? { url: raw } : 'host';
+    }
+    if (external_node_path_default().isAbsolute(raw))
+        return { url: raw };
+    return 'syntax';
+}
+/** The string with the userinfo of a URL in it replaced by ***, for a message. */
+function maskUserinfo(raw) {
+    return raw.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/]*@/, '$1***@');
+}
+
+;// CONCATENATED MODULE: external "node:util"
+const external_node_util_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util");
+;// CONCATENATED MODULE: ./src/secrets.ts
+/**
+ * Secrets the user gave (a token in a repository URL): kept in memory only,
+ * handed to git through its environment, and masked in everything this
+ * program prints. A secret never serialises: JSON and util.inspect show ***.
+ */
+
+const MASK = '***';
+/** Credentials for the repositories of one origin (scheme://host[:port]/). */
+class RepoCredentials {
+    origin;
+    #header;
+    #secrets;
+    constructor(credentials) {
+        this.origin = credentials.origin;
+        const basic = Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64');
+        this.#header = `Authorization: Basic ${basic}`;
+        // With a password, the user is a name (x-access-token, oauth2); without, it is the token.
+        const secret = credentials.password || credentials.username;
+        const written = credentials.password ? credentials.written.slice(1) : credentials.written.slice(0, 1);
+        this.#secrets = [...new Set([secret, ...written, basic])].filter((s) => s !== '');
+    }
+    /**
+     * The configuration that makes git send them, only to their origin (and so
+     * to the submodules that live beside the repository). It is given to git
+     * through GIT_CONFIG_COUNT/KEY/VALUE, never on its command line nor in a file.
+     */
+    gitConfig() {
+        return { key: `http.${this.origin}.extraHeader`, value: this.#header };
+    }
+    /** Every spelling of the secret that could reach a log. */
+    secrets() {
+        return [...this.#secrets];
+    }
+    toJSON() {
+        return `${MASK} (credentials for ${this.origin})`;
+    }
+    toString() {
+        return this.toJSON();
+    }
+    [external_node_util_namespaceObject.inspect.custom]() {
+        return `RepoCredentials(${this.origin}, ${MASK})`;
+    }
+}
+/** What this process masks in its output; filled by the fronts from what the user gave. */
+const masked = new Set();
+/** Mask `value` in every message, log line and error this process prints from now on. */
+function maskSecret(value) {
+    if (value !== '')
+        masked.add(value);
+}
+/** `text` with every masked secret replaced by ***; the longest first, so no part of one is left. */
+function redact(text) {
+    if (masked.size === 0 || text === '')
+        return text;
+    let out = text;
+    for (const secret of [...masked].sort((a, b) => b.length - a.length))
+        out = out.split(secret).join(MASK);
+    return out;
+}
+/** Mask every spelling of these credentials; `also` tells someone else to mask them too (the runner). */
+function maskCredentials(credentials, also = () => undefined) {
+    for (const secret of credentials?.secrets() ?? []) {
+        maskSecret(secret);
+        also(secret);
+    }
+}
 
 ;// CONCATENATED MODULE: ./src/inputs.ts
+
+
 
 
 
@@ -606,6 +768,7 @@ function parseInputs(get, context) {
     if (network !== undefined && !isNetworkName(network)) {
         throw new InputError(`network must be a Docker network name such as 'host' or 'bridge', got '${network}'.`);
     }
+    const idfRepo = parseRepository(value('idf-repo') || DEFAULT_IDF_REPO);
     return {
         micropythonPath: external_node_path_default().resolve(context.workspace, value('micropython-path') || '.'),
         board,
@@ -614,7 +777,8 @@ function parseInputs(get, context) {
         targets: parseTargets(get('targets')),
         jobs: parseJobs(value('jobs'), context.cpus ?? external_node_os_default().availableParallelism()),
         idfVersion: checkIdfRef(value('idf-version') || 'auto'),
-        idfRepo: parseRepository(value('idf-repo') || DEFAULT_IDF_REPO),
+        idfRepo: idfRepo.url,
+        ...(idfRepo.credentials ? { idfRepoCredentials: idfRepo.credentials } : {}),
         toolchainUrl: parseToolchainUrl(optional('toolchain-url')),
         toolchainSha256,
         mirrors: parseMirrors(optional),
@@ -684,15 +848,27 @@ function checkIdfRef(raw) {
     }
     return raw;
 }
-/** A git URL (https, http, ssh, git, file), scp-like user@host:path, or an absolute local path. */
+/** What is wrong with a repository input, for each problem parseRepoLocation finds. */
+const REPO_PROBLEMS = {
+    syntax: 'is not a git repository URL: use https://…, ssh://…, git@host:path, file://… or an absolute path to a mirror or fork.',
+    host: "names no valid host: a host is a name or an address of letters, digits, '.' and '-', never starting with '-'.",
+    user: "names no valid user: a user is letters, digits, '.', '_' and '-', never starting with '-'.",
+    'ssh-password': 'carries a password, which ssh cannot use: use a key (ssh-agent, ~/.ssh/config), or an https:// URL with a token.',
+    userinfo: 'carries a user or password, which this kind of URL has no use for: remove the part before @.'
+};
+/**
+ * A git URL (https, http, ssh, git, file), scp-like user@host:path, or an
+ * absolute local path. An http(s) URL's user and password come back apart
+ * from the URL, as credentials that print as ***.
+ */
 function parseRepository(raw, input = 'idf-repo') {
-    const url = /^(https?|ssh|git|file):\/\/[^\s]+$/.test(raw);
-    const scp = /^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^\s]+$/.test(raw);
-    const local = external_node_path_default().isAbsolute(raw) && !/\s/.test(raw);
-    if (!url && !scp && !local) {
-        throw new InputError(`${input} '${raw}' is not a git repository URL: use https://…, ssh://…, git@host:path, file://… or an absolute path to a mirror or fork.`);
+    const location = parseRepoLocation(raw);
+    if (typeof location === 'string') {
+        throw new InputError(`${input} '${maskUserinfo(raw)}' ${REPO_PROBLEMS[location]}`);
     }
-    return raw;
+    if (!location.credentials)
+        return { url: location.url };
+    return { url: location.url, credentials: new RepoCredentials(location.credentials) };
 }
 function parseToolchainUrl(raw) {
     if (raw === undefined)
@@ -779,9 +955,10 @@ class NoCache {
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 ;// CONCATENATED MODULE: ./src/exec.ts
 
+
 /** How many lines of output an error message keeps. */
 const TAIL_LINES = 25;
-/** A command that could not start or exited with a non-zero code. */
+/** A command that could not start or exited with a non-zero code; any secret in its text is masked. */
 class ExecError extends Error {
     command;
     args;
@@ -789,13 +966,13 @@ class ExecError extends Error {
     stdout;
     stderr;
     constructor(message, command, args, code, stdout, stderr) {
-        super(message);
+        super(redact(message));
         this.command = command;
         this.args = args;
         this.code = code;
-        this.stdout = stdout;
-        this.stderr = stderr;
         this.name = 'ExecError';
+        this.stdout = redact(stdout);
+        this.stderr = redact(stderr);
     }
     /** The last lines of stderr, or of stdout when stderr said nothing. */
     get tail() {
@@ -891,7 +1068,7 @@ function collectOutput(child, options) {
         const pieces = (partial[stream] + text).split(options.splitOnCarriageReturn ? /\r\n|\n|\r(?!$)/ : '\n');
         partial[stream] = pieces.pop() ?? '';
         for (const line of pieces)
-            options.onLine(line.replace(/\r$/, ''), stream);
+            options.onLine(redact(line.replace(/\r$/, '')), stream);
     };
     child.stdout.on('data', onData('stdout'));
     child.stderr.on('data', onData('stderr'));
@@ -899,7 +1076,7 @@ function collectOutput(child, options) {
     return () => {
         for (const stream of ['stdout', 'stderr']) {
             if (options.onLine && partial[stream])
-                options.onLine(partial[stream], stream);
+                options.onLine(redact(partial[stream]), stream);
         }
         return { stdout: out.stdout.join(''), stderr: out.stderr.join('') };
     };
@@ -932,7 +1109,7 @@ function outcome(command, args, options, end) {
             : `exited with code ${exitCode}`;
     const error = new ExecError(`${command} ${how}`, command, args, end.code, stdout, stderr);
     const tail = error.tail;
-    error.message = tail ? `${command} ${how}:\n${tail}` : `${command} ${how}`;
+    error.message = redact(tail ? `${command} ${how}:\n${tail}` : `${command} ${how}`);
     return error;
 }
 /**
@@ -946,7 +1123,7 @@ function run(command, args, options = {}) {
     if (signal?.aborted) {
         return Promise.reject(new AbortError(`${command} was cancelled before it started`, { cause: signal.reason }));
     }
-    options.debug?.(`$ ${formatArgv(command, args)}`);
+    options.debug?.(redact(`$ ${formatArgv(command, args)}`));
     return new Promise((resolve, reject) => {
         const detached = signal !== undefined;
         const child = (0,external_node_child_process_namespaceObject.spawn)(command, args, {
@@ -3271,6 +3448,10 @@ async function obtainComponents(plan, ctx, tree) {
 ;// CONCATENATED MODULE: ./src/git.ts
 
 
+/** How long `git ls-remote` may take. */
+const LS_REMOTE_TIMEOUT_MS = 60_000;
+/** How long one clone (with its submodules, and any fallback fetch) may take in all. */
+const CLONE_TIMEOUT_MS = 60 * 60_000;
 /** A local path or file:// URL: its submodules are local too, which git blocks unless told. */
 function isLocalRepo(repo) {
     return external_node_path_default().isAbsolute(repo) || repo.startsWith('file://');
@@ -3360,34 +3541,711 @@ function gitError(error) {
     return new ExecError(what ? `${head}: ${what}` : head, error.command, error.args, error.code, error.stdout, error.stderr);
 }
 /**
- * git through the one exec wrapper: never prompts for credentials (a CI job
- * or a script would hang), never prints the detached-HEAD advice, and allows
- * file-transport submodules only for a repository that is itself local. A
- * failure throws an ExecError whose message is git's own account of it
- * (see gitError); a cancellation throws exec's AbortError.
+ * Settings every git command gets on its command line (they reach the git
+ * processes it starts for submodules too): no detached-HEAD advice; no hook
+ * and no fsmonitor, which a repository's own config could otherwise make run
+ * on this machine; and a transfer that stalls (nothing, or only keep-alives,
+ * for five minutes) fails instead of hanging.
+ */
+const HARDENING = [
+    '-c',
+    'advice.detachedHead=false',
+    '-c',
+    'core.fsmonitor=false',
+    '-c',
+    'core.hooksPath=/dev/null',
+    '-c',
+    'http.lowSpeedLimit=1',
+    '-c',
+    'http.lowSpeedTime=300'
+];
+/** ssh as git runs it: never a prompt (for a password, a passphrase or an unknown host key), and a dead link noticed. */
+const SSH_COMMAND = 'ssh -oBatchMode=yes -oConnectTimeout=30 -oServerAliveInterval=15 -oServerAliveCountMax=4';
+/**
+ * The environment of a git command. Nothing prompts: not git (a CI job or a
+ * script would hang), not ssh, unless the user chose an ssh command of their
+ * own. Credentials go into GIT_CONFIG_KEY_n/VALUE_n, after any the caller
+ * already had: so they never appear on a command line, in .git/config, or in
+ * a container, and git's trace output masks them. Pure.
+ */
+function gitEnvironment(base, credentials) {
+    const env = {
+        ...base,
+        GIT_TERMINAL_PROMPT: '0',
+        GIT_ASKPASS: 'true',
+        GIT_TRACE_REDACT: '1'
+    };
+    if (!base.GIT_SSH_COMMAND && !base.GIT_SSH)
+        env.GIT_SSH_COMMAND = SSH_COMMAND;
+    if (credentials) {
+        const count = /^\d+$/.test(base.GIT_CONFIG_COUNT ?? '') ? Number(base.GIT_CONFIG_COUNT) : 0;
+        const { key, value } = credentials.gitConfig();
+        env[`GIT_CONFIG_KEY_${count}`] = key;
+        env[`GIT_CONFIG_VALUE_${count}`] = value;
+        env.GIT_CONFIG_COUNT = String(count + 1);
+    }
+    return env;
+}
+/** The caller's signal and a deadline, as one signal: the exec wrapper stops git's whole process group on either. */
+function withDeadline(signal, timeoutMs) {
+    const deadline = timeoutMs !== undefined ? AbortSignal.timeout(Math.max(1, timeoutMs)) : undefined;
+    const signals = [signal, deadline].filter((s) => s !== undefined);
+    return { deadline, signal: signals.length > 1 ? AbortSignal.any(signals) : signals[0] };
+}
+/**
+ * git through the one exec wrapper, hardened (HARDENING, gitEnvironment),
+ * allowing file-transport submodules only for a repository that is itself
+ * local. A failure throws an ExecError whose message is git's own account of
+ * it (see gitError), and so does a command past its timeoutMs; a
+ * cancellation throws exec's AbortError.
  */
 async function git(args, options) {
     const onGitLine = options.onGitLine;
-    const config = ['-c', 'advice.detachedHead=false'];
+    const config = [...HARDENING];
     if (isLocalRepo(options.repo))
         config.push('-c', 'protocol.file.allow=always');
+    const { deadline, signal } = withDeadline(options.signal, options.timeoutMs);
+    const argv = [...config, ...args];
     try {
-        return await run('git', [...config, ...args], {
+        return await run('git', argv, {
             cwd: options.cwd,
-            env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: 'true' },
+            env: gitEnvironment(process.env, options.credentials),
             debug: options.debug,
-            timeoutMs: options.timeoutMs,
-            signal: options.signal,
+            signal,
             onLine: onGitLine ? (line) => onGitLine(line) : undefined,
             splitOnCarriageReturn: onGitLine !== undefined
         });
     }
     catch (error) {
+        if (error instanceof AbortError && deadline?.aborted && !options.signal?.aborted) {
+            const seconds = Math.round((options.timeoutMs ?? 0) / 1000);
+            throw gitError(new ExecError(`git timed out after ${seconds} s`, 'git', argv, null, '', ''));
+        }
         throw error instanceof ExecError ? gitError(error) : error;
     }
 }
 
+;// CONCATENATED MODULE: external "node:timers/promises"
+const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
+;// CONCATENATED MODULE: ./src/pipeline/partials.ts
+/**
+ * What a run leaves beside an entry of a store (the action's tool cache, the
+ * CLI's $HOME/esp32-devel): a `.partial-<host>-<pid>` staging copy, renamed
+ * into place only once whole, and an `.evicted<n>-<host>-<pid>` copy, set
+ * aside to be removed. Every name carries its run's host and pid, so a later
+ * run (on any host that shares the store) knows whose it is, and removes only
+ * what a run of its own host that is gone left behind. Nothing is removed in
+ * place: a directory is first renamed aside, so no run ever sees half of one.
+ */
+
+
+
+
+/** This machine's name as it appears in partial names. */
+function hostName() {
+    return external_node_os_default().hostname().replace(/[^A-Za-z0-9.-]/g, '_') || 'localhost';
+}
+/** Whether a process of this host is still running (EPERM: it is, as another user). */
+function processAlive(pid) {
+    try {
+        process.kill(pid, 0);
+        return true;
+    }
+    catch (error) {
+        return error.code === 'EPERM';
+    }
+}
+/** Where a run stages `target` before renaming it into place. Pure. */
+function partialName(target, pid = process.pid, host = hostName()) {
+    return `${target}.partial-${host}-${pid}`;
+}
+let evictions = 0;
+/** A fresh name to set `target` aside under. */
+function evictedName(target, pid = process.pid, host = hostName()) {
+    evictions += 1;
+    return `${target}.evicted${evictions}-${host}-${pid}`;
+}
+/** Whose leftover a name is, or undefined when it is no leftover. Pure. */
+function partials_leftoverOwner(name) {
+    const match = /\.(?:partial|evicted\d*)-(?:(.+)-)?(\d+)$/.exec(name);
+    if (!match)
+        return undefined;
+    return match[1] === undefined ? { pid: Number(match[2]) } : { pid: Number(match[2]), host: match[1] };
+}
+/** Whether a leftover is of this host: only then can its run be asked whether it still runs. Pure. */
+function isOwnHost(owner, host = hostName()) {
+    return owner.host === undefined || owner.host === host;
+}
+/**
+ * Rename `target` aside, if it is there, and remove it. What cannot be
+ * removed now (files still in use) stays under its evicted name, for a later
+ * sweep; what was at `target` is gone at once either way.
+ */
+async function partials_removeAside(target) {
+    const aside = evictedName(target);
+    try {
+        await (0,promises_namespaceObject.rename)(target, aside);
+    }
+    catch (error) {
+        if (error.code === 'ENOENT')
+            return;
+        throw error;
+    }
+    await (0,promises_namespaceObject.rm)(aside, { recursive: true, force: true, maxRetries: 3 }).catch(() => undefined);
+}
+function list(dir) {
+    try {
+        return (0,external_node_fs_namespaceObject.readdirSync)(dir);
+    }
+    catch {
+        return [];
+    }
+}
+/**
+ * Remove the leftovers in `parents` whose run `remove` names (it is told the
+ * owner, and is asked only about leftovers of this host). Synchronous and
+ * never throwing, so that it can run while a cancelled run exits; returns
+ * what it removed.
+ */
+function sweepLeftovers(parents, remove) {
+    const removed = [];
+    for (const parent of parents) {
+        for (const name of list(parent)) {
+            const owner = partials_leftoverOwner(name);
+            if (!owner || !isOwnHost(owner) || !remove(owner.pid))
+                continue;
+            try {
+                (0,external_node_fs_namespaceObject.rmSync)(external_node_path_default().join(parent, name), { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
+                removed.push(external_node_path_default().join(parent, name));
+            }
+            catch {
+                // Still being written by processes being stopped: the next sweep removes it.
+            }
+        }
+    }
+    return removed;
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/entry-lock.ts
+/**
+ * One run at a time per cache entry: `<entry>.lock`, created exclusively
+ * (O_EXCL) and holding its run's host, pid and a nonce. A run that finds it
+ * waits, then looks at the entry again (the other run may have made it). A
+ * lock whose run is gone (its pid, on this host) or that nobody has touched
+ * for STALE_MS (its holder refreshes it every HEARTBEAT_MS; on another host
+ * only this tells) is broken: renamed aside, so that of two runs breaking it
+ * at once only one succeeds, and checked, so that a lock taken meanwhile is
+ * put back.
+ */
+
+
+
+
+
+
+const HEARTBEAT_MS = 15_000;
+const STALE_MS = 120_000;
+const POLL_MS = 250;
+/** The lock file of an entry directory. Pure. */
+function lockFile(entryDir) {
+    return `${entryDir}.lock`;
+}
+/** Whether a holder's lock may be broken: its run is gone, or it has not been refreshed for too long. Pure. */
+function isStale(holder, ageMs, alive) {
+    if (ageMs > STALE_MS)
+        return true;
+    // A lock file just created holds nothing yet: give its run the time to write it.
+    if (!holder)
+        return false;
+    return holder.host === hostName() && !alive(holder.pid);
+}
+async function readHolder(file) {
+    try {
+        const [text, info] = await Promise.all([(0,promises_namespaceObject.readFile)(file, 'utf8'), (0,promises_namespaceObject.stat)(file)]);
+        let holder;
+        try {
+            holder = JSON.parse(text);
+        }
+        catch {
+            holder = undefined;
+        }
+        return { holder, ageMs: Date.now() - info.mtimeMs };
+    }
+    catch (error) {
+        if (error.code === 'ENOENT')
+            return undefined;
+        throw error;
+    }
+}
+/** Break a stale lock; if another run took the lock in the meantime, put its lock back. */
+async function breakLock(file, stale, me) {
+    const aside = `${file}.stale-${me.nonce}`;
+    try {
+        await (0,promises_namespaceObject.rename)(file, aside);
+    }
+    catch (error) {
+        if (error.code === 'ENOENT')
+            return;
+        throw error;
+    }
+    const taken = (await readHolder(aside))?.holder;
+    if (taken && taken.nonce !== stale?.nonce)
+        await (0,promises_namespaceObject.link)(aside, file).catch(() => undefined);
+    await (0,promises_namespaceObject.unlink)(aside).catch(() => undefined);
+}
+async function tryCreate(file, me) {
+    try {
+        const handle = await (0,promises_namespaceObject.open)(file, 'wx');
+        try {
+            await handle.writeFile(JSON.stringify(me));
+        }
+        finally {
+            await handle.close();
+        }
+        return true;
+    }
+    catch (error) {
+        if (error.code === 'EEXIST')
+            return false;
+        throw error;
+    }
+}
+function held(file, me) {
+    const heartbeat = setInterval(() => {
+        const now = new Date();
+        (0,promises_namespaceObject.utimes)(file, now, now).catch(() => undefined);
+    }, HEARTBEAT_MS);
+    heartbeat.unref();
+    let released;
+    return {
+        file,
+        release() {
+            released ??= (async () => {
+                clearInterval(heartbeat);
+                // Only our own: a lock broken as stale and taken by another run is theirs now.
+                if ((await readHolder(file))?.holder?.nonce === me.nonce)
+                    await (0,promises_namespaceObject.unlink)(file).catch(() => undefined);
+            })();
+            return released;
+        },
+        toJSON: () => undefined
+    };
+}
+function describe(holder) {
+    return holder ? `process ${holder.pid} on ${holder.host} (since ${holder.since})` : 'another run';
+}
+/** Take the lock of the entry at `entryDir`, waiting while a live run holds it. */
+async function entry_lock_lockEntry(entryDir, options) {
+    const file = lockFile(entryDir);
+    const me = {
+        host: hostName(),
+        pid: process.pid,
+        nonce: (0,external_node_crypto_namespaceObject.randomBytes)(8).toString('hex'),
+        since: new Date().toISOString()
+    };
+    await (0,promises_namespaceObject.mkdir)(external_node_path_default().dirname(file), { recursive: true });
+    let told = false;
+    for (;;) {
+        if (options.signal?.aborted)
+            throw new AbortError('Cancelled while waiting for a lock');
+        if (await tryCreate(file, me))
+            return held(file, me);
+        const found = await readHolder(file);
+        if (!found)
+            continue;
+        if (isStale(found.holder, found.ageMs, processAlive)) {
+            options.log?.info(`Taking over the lock of ${options.what} from ${describe(found.holder)}, which is gone`);
+            await breakLock(file, found.holder, me);
+            continue;
+        }
+        if (!told) {
+            options.log?.info(`Waiting for ${describe(found.holder)}, which is preparing ${options.what}`);
+            told = true;
+        }
+        await (0,external_node_timers_promises_namespaceObject.setTimeout)(POLL_MS, undefined, { signal: options.signal }).catch(() => undefined);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/idf-verify.ts
+/**
+ * Whether an ESP-IDF checkout that this run did not just clone (kept on this
+ * machine, or restored from the Actions cache) is what it claims to be: at
+ * the expected commit, every submodule at the commit it pins, nothing
+ * modified, added or removed. A checkout that is not is never repaired: it
+ * is set aside and fetched again.
+ *
+ * Such a checkout's own git configuration is not trusted either, since git
+ * runs what it names (a filter while `git status` hashes files, an fsmonitor,
+ * a hook): before any command that could run one, the configuration of the
+ * checkout and of each of its submodules must hold nothing but what a clone
+ * writes.
+ */
+
+
+
+
+/** The keys a clone with submodules writes (git config --list spells sections and keys in lower case). */
+const CLONE_KEYS = [
+    /^core\.(repositoryformatversion|filemode|bare|logallrefupdates|symlinks|ignorecase|precomposeunicode)$/,
+    /^core\.worktree$/,
+    /^remote\.origin\.(url|fetch|tagopt|promisor|partialclonefilter)$/,
+    /^branch\.[^\n]+\.(remote|merge)$/,
+    /^submodule\.[^\n]+\.(url|active)$/
+];
+/**
+ * What is wrong with a repository's configuration (`git config --list
+ * --null` output), or undefined: a key a clone does not write, a bare
+ * repository, or a work tree other than the expected one. Pure.
+ */
+function configProblem(listing, gitDir, worktree) {
+    for (const entry of listing.split('\0')) {
+        if (entry === '')
+            continue;
+        const newline = entry.indexOf('\n');
+        const key = newline >= 0 ? entry.slice(0, newline) : entry;
+        const value = newline >= 0 ? entry.slice(newline + 1) : '';
+        if (!CLONE_KEYS.some((re) => re.test(key)))
+            return `its git configuration sets ${key}`;
+        if (key === 'core.bare' && value !== 'false')
+            return 'its git configuration makes it bare';
+        if (key === 'core.worktree' && external_node_path_default().resolve(gitDir, value) !== worktree) {
+            return `its git configuration points the work tree elsewhere (${value})`;
+        }
+    }
+    return undefined;
+}
+/** The submodule paths (gitlinks) of a `git ls-tree -r -z` listing. Pure. */
+function gitlinks(listing) {
+    const paths = [];
+    for (const entry of listing.split('\0')) {
+        const match = /^160000 commit [0-9a-f]+\t(.+)$/s.exec(entry);
+        if (match)
+            paths.push(match[1]);
+    }
+    return paths;
+}
+/** The paths of a `git status --porcelain -z` listing, with their status, for a message. Pure. */
+function statusSummary(listing, max = 5) {
+    const entries = listing.split('\0').filter((e) => e.length > 3);
+    const shown = entries.slice(0, max).map((e) => `${e.slice(0, 2).trim()} ${e.slice(3)}`);
+    return entries.length > max ? `${shown.join(', ')} and ${entries.length - max} more` : shown.join(', ');
+}
+/** The repository of a submodule's work tree: a .git file that points into the top's .git/modules, or a .git directory. */
+async function submoduleRepo(worktree, modules) {
+    const dotGit = external_node_path_default().join(worktree, '.git');
+    const info = await (0,promises_namespaceObject.lstat)(dotGit).catch(() => undefined);
+    if (!info)
+        return `the submodule ${worktree} is not checked out`;
+    if (info.isDirectory())
+        return { worktree, gitDir: dotGit };
+    if (!info.isFile())
+        return `${dotGit} is neither a file nor a directory`;
+    const match = /^gitdir: (.+?)\s*$/.exec(await (0,promises_namespaceObject.readFile)(dotGit, 'utf8'));
+    const gitDir = match ? external_node_path_default().resolve(worktree, match[1]) : '';
+    const inside = external_node_path_default().relative(modules, gitDir);
+    if (!match || inside === '' || inside.startsWith('..') || external_node_path_default().isAbsolute(inside)) {
+        return `${dotGit} does not point into ${modules}`;
+    }
+    return { worktree, gitDir };
+}
+/** The checkout's repository and its submodules', each with a configuration a clone would write. */
+async function checkRepos(top, step) {
+    const modules = external_node_path_default().join(top.gitDir, 'modules');
+    const queue = [top];
+    for (let repo = queue.shift(); repo; repo = queue.shift()) {
+        const config = external_node_path_default().join(repo.gitDir, 'config');
+        const listing = await step(['config', '--file', config, '--no-includes', '--null', '--list']);
+        const problem = configProblem(listing, repo.gitDir, repo.worktree);
+        if (problem)
+            return `${external_node_path_default().relative(top.worktree, repo.worktree) || 'ESP-IDF'}: ${problem}`;
+        if (await (0,promises_namespaceObject.lstat)(external_node_path_default().join(repo.gitDir, 'info', 'attributes')).catch(() => undefined)) {
+            return `${repo.gitDir}/info/attributes exists, which no clone writes`;
+        }
+        for (const sub of gitlinks(await step(['-C', repo.worktree, 'ls-tree', '-r', '-z', '--full-tree', 'HEAD']))) {
+            const found = await submoduleRepo(external_node_path_default().join(repo.worktree, sub), modules);
+            if (typeof found === 'string')
+                return found;
+            queue.push(found);
+        }
+    }
+    return undefined;
+}
+/**
+ * Why the checkout at `idfPath` cannot be used, or undefined when it can: it
+ * must be at `commit` (when given), with every submodule at the commit it
+ * pins, and nothing modified, added or removed (git status, with the
+ * untracked cache off so that the index cannot hide a file).
+ */
+async function idf_verify_checkoutProblem(idfPath, commit, signal) {
+    const top = { worktree: idfPath, gitDir: external_node_path_default().join(idfPath, '.git') };
+    const info = await (0,promises_namespaceObject.lstat)(top.gitDir).catch(() => undefined);
+    if (!info?.isDirectory())
+        return `${top.gitDir} is missing or not a directory`;
+    // repo '': these commands talk to no repository, so no transport is allowed.
+    const step = async (args) => (await git(args, { repo: '', signal, timeoutMs: 600_000 })).stdout;
+    try {
+        const head = (await step(['-C', idfPath, 'rev-parse', '--verify', '--quiet', 'HEAD^{commit}'])).trim();
+        if (commit !== undefined && head !== commit)
+            return `it is at ${head || 'no commit'}, not at ${commit}`;
+        const repos = await checkRepos(top, step);
+        if (repos)
+            return repos;
+        const status = await step([
+            '-C',
+            idfPath,
+            '-c',
+            'core.untrackedCache=false',
+            'status',
+            '--porcelain=v1',
+            '-z',
+            '--ignore-submodules=none',
+            '--untracked-files=normal'
+        ]);
+        if (status !== '')
+            return `it differs from its commit: ${statusSummary(status)}`;
+        return undefined;
+    }
+    catch (error) {
+        if (error instanceof ExecError)
+            return `git cannot read it: ${error.message.split('\n')[0]}`;
+        throw error;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/idf-entry.ts
+/**
+ * An ESP-IDF entry on this machine, `<root>/idf/<name>/` with `esp-idf/` (the
+ * checkout) and `espressif/` (its installed tools), and its marker,
+ * `complete.json`, which only this machine's runs write: after their own
+ * clone and install, or after verifying what they restored. The Actions
+ * cache never carries a marker: an entry is saved from, and restored into,
+ * `<name>.transfer` (a hard-linked copy without the marker), verified there
+ * and only then renamed into place. Every change happens under the entry's
+ * lock (entry-lock.ts), and nothing is removed in place (partials.ts).
+ */
+
+
+
+
+
+
+const MARKER = 'complete.json';
+async function readMarker(dir) {
+    try {
+        return JSON.parse(await (0,promises_namespaceObject.readFile)(external_node_path_default().join(dir, MARKER), 'utf8'));
+    }
+    catch {
+        return undefined;
+    }
+}
+/** Record that an entry is whole; only then may it be used or saved. */
+async function writeMarker(dir, marker) {
+    await (0,promises_namespaceObject.writeFile)(external_node_path_default().join(dir, MARKER), `${JSON.stringify(marker, null, 2)}\n`);
+}
+/** Where an entry is saved to the Actions cache from, and restored into. Pure. */
+function transferDir(dir) {
+    return `${dir}.transfer`;
+}
+/** Where an entry keeps the checkout and ESP-IDF's installed tools. Pure. */
+function entryPaths(dir) {
+    return { idfPath: external_node_path_default().join(dir, 'esp-idf'), toolsPath: external_node_path_default().join(dir, 'espressif') };
+}
+/** Put the directory `staged` in place of the entry `dir`: an entry already there is renamed aside first, then removed. */
+async function replaceEntry(dir, staged) {
+    const aside = evictedName(dir);
+    let old = true;
+    await (0,promises_namespaceObject.rename)(dir, aside).catch((error) => {
+        if (error.code !== 'ENOENT')
+            throw error;
+        old = false;
+    });
+    await (0,promises_namespaceObject.rename)(staged, dir);
+    if (old)
+        await (0,promises_namespaceObject.rm)(aside, { recursive: true, force: true, maxRetries: 3 }).catch(() => undefined);
+}
+/** A copy of the tree `src` at `dest` made of hard links (copies where no link can be made), without `skip` at its top. */
+async function linkTree(src, dest, skip = []) {
+    await mkdir(dest, { mode: (await lstat(src)).mode & 0o7777 });
+    for (const entry of await readdir(src, { withFileTypes: true })) {
+        if (skip.includes(entry.name))
+            continue;
+        const from = path.join(src, entry.name);
+        const to = path.join(dest, entry.name);
+        if (entry.isDirectory())
+            await linkTree(from, to);
+        else if (entry.isSymbolicLink())
+            await symlink(await readlink(from), to);
+        else if (entry.isFile())
+            await link(from, to).catch(() => copyFile(from, to));
+    }
+}
+/**
+ * The entry at `dir` as this run may use it: absent (or unfinished), whole
+ * but of another key (a branch's older commit), or whole and verified (good)
+ * or not (bad). Without a key, any whole entry will do.
+ */
+async function checkLocal(dir, key, signal) {
+    const marker = await readMarker(dir);
+    if (!marker)
+        return { state: 'absent' };
+    if (key !== undefined && marker.key !== key)
+        return { state: 'other', marker };
+    const problem = await idf_verify_checkoutProblem(entryPaths(dir).idfPath, marker.commit, signal);
+    return problem ? { state: 'bad', marker, problem } : { state: 'good', marker };
+}
+/** The commit a checkout is at. */
+async function headOf(idfPath, signal) {
+    const { stdout } = await git(['-C', idfPath, 'rev-parse', 'HEAD'], { repo: '', signal });
+    return stdout.trim();
+}
+/**
+ * Restore an entry from the Actions cache into its transfer directory,
+ * verify it there, and only then rename it into place with a marker of this
+ * run. Returns its key and commit, or undefined for a miss or an entry that
+ * fails verification (discarded, with a warning). Call with the entry's lock held.
+ */
+async function restoreEntry(dir, req, ctx) {
+    const transfer = transferDir(dir);
+    await partials_removeAside(transfer);
+    const hit = await ctx.cache.restore([transfer], req.key, req.restoreKeys ?? []);
+    if (!hit) {
+        await partials_removeAside(transfer);
+        return undefined;
+    }
+    const expected = req.expected(hit);
+    const problem = await idf_verify_checkoutProblem(entryPaths(transfer).idfPath, expected, ctx.signal);
+    if (problem) {
+        ctx.log.warning(`The ESP-IDF entry restored from the Actions cache (${hit}) fails verification: ${problem}. It is discarded and ESP-IDF fetched again; delete that cache entry so that no run restores it again.`);
+        await partials_removeAside(transfer);
+        return undefined;
+    }
+    const head = expected ?? (await headOf(entryPaths(transfer).idfPath, ctx.signal));
+    // A marker from an archive of an older version of this tool is not this run's: it goes.
+    await (0,promises_namespaceObject.rm)(external_node_path_default().join(transfer, MARKER), { force: true });
+    await replaceEntry(dir, transfer);
+    const marker = { key: hit, commit: head, chips: req.chips };
+    await writeMarker(dir, marker);
+    return marker;
+}
+/**
+ * Saving an entry: under its lock, check that it is still what its marker
+ * says (a build may have written into it), stage a hard-linked copy without
+ * the marker in the transfer directory, `save` it from there, and remove the
+ * copy. False when the entry fails the check and is not saved.
+ */
+async function saveFromTransfer(dir, commit, log, save) {
+    const lock = await lockEntry(dir, { what: `the ESP-IDF entry ${dir}`, log });
+    const transfer = transferDir(dir);
+    try {
+        const problem = await checkoutProblem(entryPaths(dir).idfPath, commit);
+        if (problem) {
+            log.warning(`Not saving the ESP-IDF entry ${dir}: ${problem}.`);
+            return false;
+        }
+        await removeAside(transfer);
+        await linkTree(dir, transfer, [MARKER]);
+        await save();
+        return true;
+    }
+    finally {
+        await removeAside(transfer);
+        await lock.release();
+    }
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/idf-clone.ts
+/**
+ * Cloning ESP-IDF with its submodules into a `.partial-<host>-<pid>` sibling
+ * of the entry, moved into place only once the checkout and every submodule
+ * are complete: an interrupted clone never looks like a finished one. The
+ * whole clone is bounded in time; the credentials reach git through its
+ * environment only, so the checkout's .git/config holds the URL without them.
+ */
+
+
+
+
+
+/** Whether a failed step may be retried another way: not once cancelled, nor once out of time. */
+function retryable(ctx, deadline) {
+    return !ctx.signal?.aborted && Date.now() < deadline;
+}
+/** Fetch the ref into an empty `checkout`, each step within what is left of the time. */
+async function fetchRef(req, checkout, step, ctx) {
+    const { progress } = ctx;
+    const { log } = ctx;
+    if (req.kind !== 'commit') {
+        log.info(`Cloning ${req.repo} at ${req.ref} (shallow)`);
+        await step(['clone', '--depth', '1', ...progress, `--branch=${req.ref}`, '--', req.repo, checkout]);
+        return;
+    }
+    log.info(`Fetching commit ${req.ref} from ${req.repo}`);
+    await step(['init', '--quiet', checkout]);
+    await step(['-C', checkout, 'remote', 'add', '--', 'origin', req.repo]);
+    try {
+        await step(['-C', checkout, 'fetch', ...progress, '--depth', '1', 'origin', req.ref]);
+    }
+    catch (error) {
+        if (!retryable(ctx, ctx.deadline))
+            throw error;
+        // Some servers refuse to serve an unadvertised commit: fetch everything instead.
+        log.info('The server would not serve the commit alone; fetching the whole history');
+        await step(['-C', checkout, 'fetch', '--tags', 'origin', '+refs/heads/*:refs/remotes/origin/*']);
+    }
+    await step(['-C', checkout, 'checkout', '--quiet', '--detach', req.ref]);
+}
+async function updateSubmodules(checkout, step, ctx) {
+    const { progress } = ctx;
+    ctx.log.info('Updating submodules (git submodule update --init --recursive)');
+    const update = ['-C', checkout, 'submodule', 'update'];
+    try {
+        await step([...update, ...progress, '--init', '--recursive', '--depth', '1', '--jobs', '4']);
+    }
+    catch (error) {
+        if (!retryable(ctx, ctx.deadline))
+            throw error;
+        ctx.log.info('A shallow submodule fetch was refused; retrying with full history');
+        await step([...update, '--init', '--recursive', '--jobs', '4']);
+    }
+}
+/**
+ * Clone `req` with its submodules and put it in place of the entry `dir`
+ * (with an empty tools directory). Throws git's ExecError, or exec's
+ * AbortError when cancelled; either way nothing of the clone is left.
+ */
+async function cloneEntry(req, dir, ctx) {
+    const staging = partialName(dir);
+    const checkout = external_node_path_default().join(staging, 'esp-idf');
+    await (0,promises_namespaceObject.rm)(staging, { recursive: true, force: true });
+    await (0,promises_namespaceObject.mkdir)(checkout, { recursive: true });
+    const deadline = Date.now() + (ctx.timeoutMs ?? CLONE_TIMEOUT_MS);
+    const options = {
+        repo: req.repo,
+        credentials: req.credentials,
+        debug: ctx.log.debug,
+        onGitLine: ctx.onGitLine,
+        signal: ctx.signal
+    };
+    const step = (args) => git(args, { ...options, timeoutMs: deadline - Date.now() });
+    const stepCtx = { ...ctx, deadline, progress: progressArgs(options) };
+    try {
+        await fetchRef(req, checkout, step, stepCtx);
+        await updateSubmodules(checkout, step, stepCtx);
+        await (0,promises_namespaceObject.mkdir)(external_node_path_default().join(staging, 'espressif'), { recursive: true });
+        await replaceEntry(dir, staging);
+    }
+    catch (error) {
+        await (0,promises_namespaceObject.rm)(staging, { recursive: true, force: true });
+        throw error;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/pipeline/idf.ts
+
+
+
+
+
 
 
 
@@ -3428,30 +4286,22 @@ function suggestTags(lsRemote, count = 5) {
     const names = [...lsRemote.matchAll(/refs\/tags\/([^\s^]+)(?:\^\{\})?$/gm)].map((m) => m[1]);
     return newestVersionTags(names, count);
 }
-const MARKER = 'complete.json';
-async function readMarker(dir) {
-    try {
-        return JSON.parse(await (0,promises_namespaceObject.readFile)(external_node_path_default().join(dir, MARKER), 'utf8'));
-    }
-    catch {
-        return undefined;
-    }
-}
-/** Record that an entry is whole; only then may it be used or saved. */
+/** Record that an entry is whole, once install.sh has run; then give up its lock. */
 async function markComplete(idf, chips) {
-    const marker = { key: idf.key, commit: idf.commit, chips };
-    await (0,promises_namespaceObject.writeFile)(external_node_path_default().join(idf.dir, MARKER), `${JSON.stringify(marker, null, 2)}\n`);
+    await writeMarker(idf.dir, { key: idf.key, commit: idf.commit, chips });
+    await idf.lock?.release();
 }
 /** Ask the repository what `ref` is; a failure says why it could not be reached. */
-async function lookUp(repo, ref, log, signal) {
+async function lookUp(req, log, signal) {
     try {
-        const { stdout } = await git(['ls-remote', '--heads', '--tags', '--', repo], {
-            repo,
-            timeoutMs: 60_000,
+        const { stdout } = await git(['ls-remote', '--heads', '--tags', '--', req.repo], {
+            repo: req.repo,
+            credentials: req.credentials,
+            timeoutMs: LS_REMOTE_TIMEOUT_MS,
             debug: log.debug,
             signal
         });
-        return { found: classifyRef(stdout, ref), listing: stdout };
+        return { found: classifyRef(stdout, req.ref), listing: stdout };
     }
     catch (error) {
         if (signal?.aborted)
@@ -3459,7 +4309,7 @@ async function lookUp(repo, ref, log, signal) {
         const message = error.message;
         // git's first "fatal:" says why (not found, refused, dubious ownership…).
         const failure = /\bfatal: .*$/m.exec(message)?.[0] ?? message.split('\n').slice(-1)[0];
-        log.warning(`Could not reach the ESP-IDF repository ${repo}: ${failure}`);
+        log.warning(`Could not reach the ESP-IDF repository ${req.repo}: ${failure}`);
         return { failure };
     }
 }
@@ -3493,7 +4343,7 @@ async function planIdf(req, python, ctx) {
                 return { ...known({ kind: 'tag', commit: marker.commit }), entry: tag, present: true };
             }
         }
-        const answer = await lookUp(req.repo, req.ref, ctx.log, ctx.signal);
+        const answer = await lookUp(req, ctx.log, ctx.signal);
         if ('failure' in answer)
             return { ...req, python, offline: answer.failure, present: false };
         if (!answer.found) {
@@ -3513,13 +4363,29 @@ async function withEntry(plan, root, python = plan.python) {
     const marker = await readMarker(entry.dir);
     return { ...plan, python, entry, present: marker?.key === entry.key };
 }
+/** Run `fn` holding the entry's lock. */
+async function locked(dir, what, ctx, fn) {
+    const lock = await entry_lock_lockEntry(dir, { what, log: ctx.log, signal: ctx.signal });
+    try {
+        return await fn();
+    }
+    finally {
+        await lock.release();
+    }
+}
+/** Set aside an entry that fails verification: it is fetched again, never repaired in place. */
+async function evict(dir, problem, log) {
+    log.warning(`The ESP-IDF entry ${dir} fails verification: ${problem}. It is set aside and ESP-IDF fetched again.`);
+    await partials_removeAside(dir);
+}
 /**
- * The ESP-IDF checkout as planned: used as it is on this machine, else
- * restored from the Actions cache, else cloned. Planned offline: the newest
- * cached commit of a branch, or a cached tag or commit.
+ * The ESP-IDF checkout as planned: used as it is on this machine once
+ * verified, else restored from the Actions cache and verified, else cloned.
+ * Planned offline: the newest cached commit of a branch, or a cached tag or
+ * commit. Whatever is written happens under the entry's lock; a clone that
+ * still needs install.sh keeps it (markComplete gives it up).
  */
 async function obtainIdf(plan, ctx) {
-    const { log } = ctx;
     if (plan.python === undefined)
         throw new IdfError("ESP-IDF was planned without the image's Python.");
     if (plan.offline !== undefined || !plan.remote || !plan.entry) {
@@ -3527,45 +4393,83 @@ async function obtainIdf(plan, ctx) {
     }
     const { kind, commit } = plan.remote;
     const entry = plan.entry;
-    log.info(`ESP-IDF ${plan.ref} is ${kind === 'commit' ? 'a commit' : `${kind === 'tag' ? 'a tag' : 'a branch'} at ${commit}`}`);
-    const marker = await readMarker(entry.dir);
-    if (marker && marker.key === entry.key) {
-        log.info(`Found on this machine: ${entry.dir}`);
-        return { ...entry, kind, commit: marker.commit, source: 'local', needsInstall: false };
+    ctx.log.info(`ESP-IDF ${plan.ref} is ${kind === 'commit' ? 'a commit' : `${kind === 'tag' ? 'a tag' : 'a branch'} at ${commit}`}`);
+    const here = await checkLocal(entry.dir, entry.key, ctx.signal);
+    if (here.state === 'good') {
+        ctx.log.info(`Found on this machine, verified: ${entry.dir}`);
+        return { ...entry, kind, commit: here.marker.commit, source: 'local', needsInstall: false };
     }
-    // A complete entry of an older commit (a branch that moved) stays until a
-    // new clone has fully replaced it; only an unfinished one is cleared for a restore.
-    if (!marker && ctx.useCache && ctx.cache.available) {
-        await (0,promises_namespaceObject.rm)(entry.dir, { recursive: true, force: true });
+    const lock = await entry_lock_lockEntry(entry.dir, { what: `ESP-IDF ${plan.ref}`, log: ctx.log, signal: ctx.signal });
+    try {
+        const idf = await obtainLocked(plan, entry, ctx);
+        if (idf.needsInstall)
+            return { ...idf, lock };
+        await lock.release();
+        return idf;
+    }
+    catch (error) {
+        await lock.release();
+        throw error;
+    }
+}
+/** obtainIdf with the entry's lock held: look again (another run may have made it meanwhile), restore, clone. */
+async function obtainLocked(plan, entry, ctx) {
+    const { kind, commit } = plan.remote;
+    const { log } = ctx;
+    const here = await checkLocal(entry.dir, entry.key, ctx.signal);
+    if (here.state === 'good') {
+        log.info(`Made by another run meanwhile, verified: ${entry.dir}`);
+        return { ...entry, kind, commit: here.marker.commit, source: 'local', needsInstall: false };
+    }
+    if (here.state === 'bad')
+        await evict(entry.dir, here.problem, log);
+    if (ctx.useCache && ctx.cache.available) {
         log.info(`Restoring from the Actions cache: ${entry.key}`);
-        const hit = await ctx.cache.restore([entry.dir], entry.key);
-        const restored = hit ? await readMarker(entry.dir) : undefined;
-        if (restored && restored.key === entry.key) {
-            log.info('Restored from the Actions cache');
+        const request = { key: entry.key, expected: () => commit, chips: plan.chips };
+        const restored = await restoreEntry(entry.dir, request, ctx);
+        if (restored) {
+            log.info('Restored from the Actions cache and verified');
             return { ...entry, kind, commit: restored.commit, source: 'actions-cache', needsInstall: false };
         }
-        log.info(hit ? 'The cached entry was incomplete; cloning instead' : 'Not in the Actions cache');
+        log.info('Not restored from the Actions cache; cloning');
     }
-    await clone(plan, kind, entry.dir, ctx);
-    const head = await revParse(entry.idfPath, ctx.signal);
+    await clone({ repo: plan.repo, ref: plan.ref, kind, credentials: plan.credentials }, entry.dir, ctx);
+    const head = await headOf(entry.idfPath, ctx.signal);
     const cloned = { ...entry, kind, commit: head, source: 'clone', needsInstall: plan.install };
-    cloned.save = { kind: 'idf', key: entry.key, paths: [entry.dir], ready: external_node_path_default().join(entry.dir, MARKER) };
+    cloned.save = {
+        kind: 'idf',
+        key: entry.key,
+        paths: [transferDir(entry.dir)],
+        ready: external_node_path_default().join(entry.dir, MARKER),
+        entry: { dir: entry.dir, commit: head }
+    };
     if (!plan.install)
-        await markComplete(cloned, plan.chips);
+        await writeMarker(entry.dir, { key: entry.key, commit: head, chips: plan.chips });
     return cloned;
+}
+async function clone(req, dir, ctx) {
+    try {
+        await cloneEntry(req, dir, { ...ctx, timeoutMs: ctx.cloneTimeoutMs });
+    }
+    catch (error) {
+        if (error instanceof ExecError) {
+            throw new IdfError(`Could not check out ESP-IDF ${req.ref} from ${req.repo}: ${error.message}\nIf the repository is unreachable from here, set idf-repo to a mirror or fork.`);
+        }
+        throw error;
+    }
 }
 /** The directory of an entry under the places' root. Pure. */
 function idfEntryDir(root, id) {
     return external_node_path_default().join(root, 'idf', idfDirName(id));
 }
-/** Where an entry keeps the checkout and ESP-IDF's installed tools. Pure. */
-function entryPaths(dir) {
-    return { idfPath: external_node_path_default().join(dir, 'esp-idf'), toolsPath: external_node_path_default().join(dir, 'espressif') };
+/** The commit a branch's key names, after the restore key it matched. Pure. */
+function branchCommit(key, prefix) {
+    const commit = key.slice(prefix.length);
+    return FULL_SHA.test(commit) ? commit : undefined;
 }
-/** No network: a cached tag or commit, or the newest cached commit of a branch. */
+/** No network: a cached tag or commit, or the newest cached commit of a branch, each verified. */
 async function fromCacheOffline(plan, python, ctx, failure) {
-    const root = ctx.places.root;
-    const at = (kind) => idfEntry(root, plan, { kind, commit: '' }, python);
+    const at = (kind) => idfEntry(ctx.places.root, plan, { kind, commit: '' }, python);
     const found = (entry, kind, marker, source) => ({
         ...entry,
         key: marker.key,
@@ -3574,21 +4478,29 @@ async function fromCacheOffline(plan, python, ctx, failure) {
         source,
         needsInstall: false
     });
-    const branch = at('branch');
-    const local = await readMarker(branch.dir);
-    if (local) {
-        ctx.log.warning(`Could not resolve branch '${plan.ref}' in ${plan.repo}; using the commit cached on this machine, ${local.commit}.`);
-        return found(branch, 'branch', local, 'local');
+    const what = `ESP-IDF ${plan.ref}`;
+    const guess = `Could not resolve branch '${plan.ref}' in ${plan.repo}; using`;
+    const [tag, branch] = [at('tag'), at('branch')];
+    for (const [entry, kind] of [
+        [tag, 'tag'],
+        [branch, 'branch']
+    ]) {
+        // A branch's entry holds whichever commit it was last at: its key is not known here.
+        const here = await checkLocal(entry.dir, kind === 'tag' ? entry.key : undefined, ctx.signal);
+        if (here.state === 'good') {
+            if (kind === 'branch')
+                ctx.log.warning(`${guess} the commit cached on this machine, ${here.marker.commit}.`);
+            return found(entry, kind, here.marker, 'local');
+        }
+        if (here.state === 'bad')
+            await locked(entry.dir, what, ctx, () => evict(entry.dir, here.problem, ctx.log));
     }
     if (ctx.useCache && ctx.cache.available) {
         // Offline, a name may be a tag or a branch: try the tag's key, then any commit of the branch.
-        const tag = at('tag');
-        await (0,promises_namespaceObject.rm)(tag.dir, { recursive: true, force: true });
-        const tagHit = await ctx.cache.restore([tag.dir], tag.key);
-        const tagMarker = tagHit ? await readMarker(tag.dir) : undefined;
-        if (tagMarker)
-            return found(tag, 'tag', tagMarker, 'actions-cache');
-        await (0,promises_namespaceObject.rm)(branch.dir, { recursive: true, force: true });
+        const tagRequest = { key: tag.key, expected: () => undefined, chips: plan.chips };
+        const tagHit = await locked(tag.dir, what, ctx, () => restoreEntry(tag.dir, tagRequest, ctx));
+        if (tagHit)
+            return found(tag, 'tag', tagHit, 'actions-cache');
         const anyCommit = idfRestoreKeys({
             repo: plan.repo,
             ref: plan.ref,
@@ -3596,89 +4508,19 @@ async function fromCacheOffline(plan, python, ctx, failure) {
             python,
             kind: 'branch'
         });
-        const hit = await ctx.cache.restore([branch.dir], anyCommit[0], anyCommit);
-        const marker = hit ? await readMarker(branch.dir) : undefined;
-        if (marker) {
-            ctx.log.warning(`Could not resolve branch '${plan.ref}' in ${plan.repo}; using the newest cached commit of it, ${marker.commit}.`);
-            return found(branch, 'branch', marker, 'actions-cache');
+        const request = {
+            key: anyCommit[0],
+            restoreKeys: anyCommit,
+            expected: (key) => branchCommit(key, anyCommit[0]),
+            chips: plan.chips
+        };
+        const hit = await locked(branch.dir, what, ctx, () => restoreEntry(branch.dir, request, ctx));
+        if (hit) {
+            ctx.log.warning(`${guess} the newest cached commit of it, ${hit.commit}.`);
+            return found(branch, 'branch', hit, 'actions-cache');
         }
     }
     throw unreachable(plan.repo, plan.ref, failure);
-}
-async function revParse(dir, signal) {
-    const { stdout } = await git(['-C', dir, 'rev-parse', 'HEAD'], { repo: dir, signal });
-    return stdout.trim();
-}
-/**
- * Clone into a sibling temporary directory and move it into place only when
- * the checkout and every submodule are complete: an interrupted clone never
- * looks like a finished one.
- */
-async function clone(req, kind, dir, ctx) {
-    const { log } = ctx;
-    const staging = `${dir}.partial-${process.pid}`;
-    const checkout = external_node_path_default().join(staging, 'esp-idf');
-    await (0,promises_namespaceObject.rm)(staging, { recursive: true, force: true });
-    await (0,promises_namespaceObject.mkdir)(checkout, { recursive: true });
-    const options = { repo: req.repo, debug: log.debug, onGitLine: ctx.onGitLine, signal: ctx.signal };
-    const step = (args) => git(args, options);
-    const unlessCancelled = (error) => {
-        if (ctx.signal?.aborted)
-            throw error;
-    };
-    const progress = progressArgs(options);
-    try {
-        if (kind === 'commit') {
-            log.info(`Fetching commit ${req.ref} from ${req.repo}`);
-            await step(['init', '--quiet', checkout]);
-            await step(['-C', checkout, 'remote', 'add', 'origin', req.repo]);
-            try {
-                await step(['-C', checkout, 'fetch', ...progress, '--depth', '1', 'origin', req.ref]);
-            }
-            catch (error) {
-                unlessCancelled(error);
-                // Some servers refuse to serve an unadvertised commit: fetch everything instead.
-                log.info('The server would not serve the commit alone; fetching the whole history');
-                await step(['-C', checkout, 'fetch', '--tags', 'origin', '+refs/heads/*:refs/remotes/origin/*']);
-            }
-            await step(['-C', checkout, 'checkout', '--quiet', '--detach', req.ref]);
-        }
-        else {
-            log.info(`Cloning ${req.repo} at ${req.ref} (shallow)`);
-            await step(['clone', '--depth', '1', ...progress, `--branch=${req.ref}`, '--', req.repo, checkout]);
-        }
-        log.info('Updating submodules (git submodule update --init --recursive)');
-        try {
-            await step([
-                '-C',
-                checkout,
-                'submodule',
-                'update',
-                ...progress,
-                '--init',
-                '--recursive',
-                '--depth',
-                '1',
-                '--jobs',
-                '4'
-            ]);
-        }
-        catch (error) {
-            unlessCancelled(error);
-            log.info('A shallow submodule fetch was refused; retrying with full history');
-            await step(['-C', checkout, 'submodule', 'update', '--init', '--recursive', '--jobs', '4']);
-        }
-        await (0,promises_namespaceObject.mkdir)(external_node_path_default().join(staging, 'espressif'), { recursive: true });
-        await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
-        await (0,promises_namespaceObject.rename)(staging, dir);
-    }
-    catch (error) {
-        await (0,promises_namespaceObject.rm)(staging, { recursive: true, force: true });
-        if (error instanceof ExecError) {
-            throw new IdfError(`Could not check out ESP-IDF ${req.ref} from ${req.repo}: ${error.message}\nIf the repository is unreachable from here, set idf-repo to a mirror or fork.`);
-        }
-        throw error;
-    }
 }
 /** Remove what install.sh only needed while installing: the downloaded archives. */
 async function pruneInstall(idf) {
@@ -4412,11 +5254,27 @@ async function extract(archive, dest, ctx) {
 const RUN_SPECIFIC = [
     'containers[].spec.name (each run names its containers afresh)',
     'the ccache save key (it ends in the run id)',
-    'download and clone staging paths (under the scratch directory, and .partial-<pid> siblings)'
+    'download and clone staging paths (under the scratch directory, and .partial-<host>-<pid> siblings)'
 ];
 const ARTIFACTS_COPY = 'the directory the artifacts are copied to (a fresh artifacts-XXXXXX in artifacts.copyTo)';
 /** A path shown where the ESP-IDF entry is not known before the run. */
 const UNKNOWN_IDF_DIR = '/unknown-until-run/esp-idf-entry';
+/** The caches the build itself writes (CMake builds): ccache, and the component manager's downloads. */
+async function planBuildCaches(inputs, resolution, root, scope) {
+    if (resolution.buildSystem !== 'cmake')
+        return {};
+    const ccache = inputs.ccache
+        ? await planCcache({
+            repo: inputs.idfRepo,
+            ref: resolution.idf.ref,
+            chips: resolution.chips,
+            board: resolution.board,
+            variant: resolution.boardVariant
+        }, root, scope)
+        : undefined;
+    const components = await planComponents(inputs.micropythonPath, { idfRef: resolution.idf.ref, chips: resolution.chips, registry: inputs.mirrors.componentRegistry }, root, scope);
+    return { ccache, components };
+}
 /** Plans a goal for a resolved tree. Writes nothing. */
 async function makePlan(inputs, resolution, goal, env) {
     const engine = await env.docker.check();
@@ -4424,23 +5282,13 @@ async function makePlan(inputs, resolution, goal, env) {
     const toolchain = resolution.toolchain ? planToolchain(resolution.toolchain, env.tools) : undefined;
     const idf = await planIdf({
         repo: inputs.idfRepo,
+        ...(inputs.idfRepoCredentials ? { credentials: inputs.idfRepoCredentials } : {}),
         ref: resolution.idf.ref,
         chips: resolution.chips,
         install: resolution.buildSystem === 'cmake'
     }, image.python, env);
     const scope = cacheScope(inputs.buildCachePolicy, env.run ?? {});
-    const ccache = inputs.ccache && resolution.buildSystem === 'cmake'
-        ? await planCcache({
-            repo: inputs.idfRepo,
-            ref: resolution.idf.ref,
-            chips: resolution.chips,
-            board: resolution.board,
-            variant: resolution.boardVariant
-        }, env.places.root, scope)
-        : undefined;
-    const components = resolution.buildSystem === 'cmake'
-        ? await planComponents(inputs.micropythonPath, { idfRef: resolution.idf.ref, chips: resolution.chips, registry: inputs.mirrors.componentRegistry }, env.places.root, scope)
-        : undefined;
+    const { ccache, components } = await planBuildCaches(inputs, resolution, env.places.root, scope);
     const settings = {
         tree: inputs.micropythonPath,
         mountRoot: env.mountRoot,
@@ -4591,20 +5439,26 @@ async function execute_execute(plan, env, durations = {}) {
     });
     let makeMs;
     let artifacts;
-    for (const container of containers) {
-        const output = await runPlanned(container, prepared, env, durations);
-        if (container.role === 'install') {
-            await pruneInstall(prepared.idf);
-            await markComplete(prepared.idf, plan.idf.chips);
-        }
-        if (container.role === 'build') {
-            makeMs = makeDuration(output);
-            if (prepared.components) {
-                await keepComponents(prepared.components.dir, plan.settings.tree, plan.components.chips, env.progress.log);
+    try {
+        for (const container of containers) {
+            const output = await runPlanned(container, prepared, env, durations);
+            if (container.role === 'install') {
+                await pruneInstall(prepared.idf);
+                await markComplete(prepared.idf, plan.idf.chips);
             }
-            // Before anything runs after the build (a deploy): only regular files count.
-            artifacts = await builtFirmware(plan, env);
+            if (container.role === 'build') {
+                makeMs = makeDuration(output);
+                if (prepared.components) {
+                    await keepComponents(prepared.components.dir, plan.settings.tree, plan.components.chips, env.progress.log);
+                }
+                // Before anything runs after the build (a deploy): only regular files count.
+                artifacts = await builtFirmware(plan, env);
+            }
         }
+    }
+    finally {
+        // Held while install.sh runs; given up by markComplete, or here when it failed.
+        await prepared.idf.lock?.release();
     }
     return { ...prepared, plan, artifacts, saves: pendingSaves(plan, prepared, env.runId), makeMs };
 }
@@ -4683,8 +5537,11 @@ async function prepareResources(plan, env, durations) {
         componentsReady
     ]);
     const failed = settled.find((s) => s.status === 'rejected');
-    if (failed)
+    if (failed) {
+        if (settled[2].status === 'fulfilled')
+            await settled[2].value.lock?.release();
         throw failed.reason;
+    }
     const [image, toolchain, idf, ccache, components] = settled.map((s) => s.value);
     return { resolution: plan.resolution, image, toolchain, idf, ccache, components, durations };
 }
@@ -5231,15 +6088,7 @@ function descendants(root) {
     walk(root);
     return found;
 }
-function processAlive(pid) {
-    try {
-        process.kill(pid, 0);
-        return true;
-    }
-    catch (error) {
-        return error.code === 'EPERM';
-    }
-}
+
 /** Linux encodes the major number in bits 8–19 (and 32+) of st_rdev. */
 function majorOf(rdev) {
     return ((rdev >> 8) & 0xfff) | (Math.floor(rdev / 2 ** 32) & ~0xfff);
@@ -5404,11 +6253,13 @@ function needsSerial(makeArgs) {
  * (the pipeline keys them), the Xtensa toolchains in a tool cache, ccache,
  * MicroPython release clones, and per-run scratch space under tmp/<pid>.
  *
- * Everything written there lands atomically (a `.partial-<pid>` sibling that
- * is renamed into place), so what an interrupted run leaves is recognisable:
- * its own partials are removed on Ctrl-C, and those of a run that died
- * outright are removed by the next one.
+ * Everything written there lands atomically (a `.partial-<host>-<pid>`
+ * sibling that is renamed into place, see pipeline/partials.ts), so what an
+ * interrupted run leaves is recognisable: its own partials are removed on
+ * Ctrl-C, and those of a run of this host that died outright are removed by
+ * the next one.
  */
+
 
 
 
@@ -5465,17 +6316,16 @@ class DirectoryToolStore {
         return dir;
     }
 }
-/** The pid in a `name.partial-<pid>` staging name. Pure. */
+/** The pid in a `name.partial-<host>-<pid>` staging name (or an evicted one). Pure. */
 function partialOwner(name) {
-    const m = /\.partial-(\d+)$/.exec(name);
-    return m ? Number(m[1]) : undefined;
+    return leftoverOwner(name)?.pid;
 }
 /** Where staging directories of a run can be. */
 function stagingParents(root) {
     const dirs = layout(root);
     return [dirs.idf, dirs.micropython];
 }
-function list(dir) {
+function store_list(dir) {
     try {
         return (0,external_node_fs_namespaceObject.readdirSync)(dir);
     }
@@ -5498,26 +6348,29 @@ function removeQuietly(target) {
         return false;
     }
 }
-/** Remove what a run (alive or not) left half-written. */
+/** Remove what a run of this host (alive or not) left half-written or set aside. */
 function removeLeftovers(root, owner) {
-    const removed = [];
-    for (const parent of stagingParents(root)) {
-        for (const name of list(parent)) {
-            const pid = partialOwner(name);
-            if (pid !== undefined && owner(pid)) {
-                if (removeQuietly(external_node_path_default().join(parent, name)))
-                    removed.push(external_node_path_default().join(parent, name));
-            }
-        }
-    }
+    const removed = sweepLeftovers(stagingParents(root), owner);
     const tmp = layout(root).tmp;
-    for (const name of list(tmp)) {
+    for (const name of store_list(tmp)) {
         if (/^\d+$/.test(name) && owner(Number(name))) {
             if (removeQuietly(external_node_path_default().join(tmp, name)))
                 removed.push(external_node_path_default().join(tmp, name));
         }
     }
     return removed;
+}
+/** The state of a leftover named `name` in `parent`, or undefined when it is none. */
+function partialState(parent, name, alive) {
+    const owner = partials_leftoverOwner(name);
+    if (!owner)
+        return undefined;
+    const state = { path: external_node_path_default().join(parent, name), pid: owner.pid, alive: true };
+    if (isOwnHost(owner))
+        state.alive = alive(owner.pid);
+    else
+        state.host = owner.host;
+    return state;
 }
 async function dirs(dir) {
     try {
@@ -5551,9 +6404,9 @@ async function storeState(root, alive) {
         return state;
     for (const name of await dirs(dirsOf.idf)) {
         const dir = external_node_path_default().join(dirsOf.idf, name);
-        const pid = partialOwner(name);
-        if (pid !== undefined) {
-            state.partials.push({ path: dir, pid, alive: alive(pid) });
+        const partial = partialState(dirsOf.idf, name, alive);
+        if (partial) {
+            state.partials.push(partial);
             continue;
         }
         const marker = await (0,promises_namespaceObject.readFile)(external_node_path_default().join(dir, MARKER), 'utf8').then((text) => JSON.parse(text), () => undefined);
@@ -5574,9 +6427,9 @@ async function storeState(root, alive) {
         }
     }
     for (const name of await dirs(dirsOf.micropython)) {
-        const pid = partialOwner(name);
-        if (pid !== undefined)
-            state.partials.push({ path: external_node_path_default().join(dirsOf.micropython, name), pid, alive: alive(pid) });
+        const partial = partialState(dirsOf.micropython, name, alive);
+        if (partial)
+            state.partials.push(partial);
         else
             state.micropython.push(name);
     }
@@ -5776,7 +6629,7 @@ function storeFindings(facts) {
             ? {
                 section,
                 level: 'ok',
-                message: `${partial.path}: being written by the running process ${partial.pid}`
+                message: `${partial.path}: being written by the running process ${partial.pid}${partial.host ? ` on ${partial.host}` : ''}`
             }
             : {
                 section,
@@ -5888,6 +6741,7 @@ async function gatherFacts(options) {
 
 
 
+
 const DEFAULT_MICROPYTHON_REPO = 'https://github.com/micropython/micropython.git';
 class TreeError extends Error {
     constructor(message) {
@@ -5920,7 +6774,7 @@ function latestRelease(lsRemote) {
 }
 /**
  * The latest release of `repo`, cloned (shallow) into `<dir>/<tag>` unless it
- * is there already. The clone lands in a `.partial-<pid>` sibling first.
+ * is there already. The clone lands in a `.partial-<host>-<pid>` sibling first.
  */
 async function latestReleaseTree(repo, ctx) {
     const { log } = ctx;
@@ -5928,9 +6782,10 @@ async function latestReleaseTree(repo, ctx) {
     try {
         listing = (await git(['ls-remote', '--tags', '--', repo], {
             repo,
-            timeoutMs: 60_000,
+            timeoutMs: LS_REMOTE_TIMEOUT_MS,
             debug: log.debug,
-            signal: ctx.signal
+            signal: ctx.signal,
+            credentials: ctx.credentials
         })).stdout;
     }
     catch (error) {
@@ -5945,11 +6800,18 @@ async function latestReleaseTree(repo, ctx) {
         log.info(`Using MicroPython ${tag} in ${root}`);
         return { root, tag, cloned: false };
     }
-    const staging = `${root}.partial-${process.pid}`;
+    const staging = partialName(root);
     await (0,promises_namespaceObject.mkdir)(ctx.dir, { recursive: true });
     await (0,promises_namespaceObject.rm)(staging, { recursive: true, force: true });
     log.info(`Cloning MicroPython ${tag}, the latest release of ${repo}, into ${root}`);
-    const options = { repo, debug: log.debug, onGitLine: ctx.onGitLine, signal: ctx.signal };
+    const options = {
+        repo,
+        debug: log.debug,
+        onGitLine: ctx.onGitLine,
+        signal: ctx.signal,
+        credentials: ctx.credentials,
+        timeoutMs: CLONE_TIMEOUT_MS
+    };
     try {
         await git(['clone', '--depth', '1', ...progressArgs(options), `--branch=${tag}`, '--', repo, staging], options);
         await (0,promises_namespaceObject.rename)(staging, root);
@@ -6108,6 +6970,7 @@ function aliasMakeArgs(rest, inputs, boardGiven, serial, baud) {
 
 
 
+
 /** The JSON `resolve --json` prints. Pure. */
 function resolutionJson(resolution, tree) {
     const json = {
@@ -6174,10 +7037,12 @@ function noTree(ctx) {
 }
 function toInputs(ctx, tree, extra = {}) {
     const source = inputSource(ctx.args.options, tree);
-    return parseInputs((name) => extra[name] ?? source(name), {
+    const inputs = parseInputs((name) => extra[name] ?? source(name), {
         workspace: ctx.cwd,
         cpus: external_node_os_default().availableParallelism()
     });
+    maskCredentials(inputs.idfRepoCredentials);
+    return inputs;
 }
 async function resolveCommand(ctx) {
     const tree = treeAround(ctx);
@@ -6216,9 +7081,16 @@ async function buildingTree(ctx, dryRun) {
     const found = treeAround(ctx);
     if (found)
         return { root: found };
-    const repo = parseRepository(stringOption(ctx.args.options, 'micropython-repo') ?? DEFAULT_MICROPYTHON_REPO, '--micropython-repo');
+    const { url: repo, credentials } = parseRepository(stringOption(ctx.args.options, 'micropython-repo') ?? DEFAULT_MICROPYTHON_REPO, '--micropython-repo');
+    maskCredentials(credentials);
     const dir = layout(ctx.root).micropython;
-    const clone = (into) => ctx.terminal.phase('MicroPython', (log) => latestReleaseTree(repo, { dir: into, log, onGitLine: ctx.terminal.gitLine, signal: ctx.signal }));
+    const clone = (into) => ctx.terminal.phase('MicroPython', (log) => latestReleaseTree(repo, {
+        dir: into,
+        log,
+        onGitLine: ctx.terminal.gitLine,
+        signal: ctx.signal,
+        credentials
+    }));
     if (dryRun) {
         const scratch = await (0,promises_namespaceObject.mkdtemp)(external_node_path_default().join(external_node_os_default().tmpdir(), 'esp32-build-plan-'));
         const release = await clone(scratch);
@@ -6655,6 +7527,7 @@ class TerminalProgress {
 
 
 
+
 /**
  * The user's directory. Under this package's own `npm run local-build` /
  * `local-deploy` that is INIT_CWD, since npm changes into the package first;
@@ -6723,11 +7596,11 @@ async function main(argv) {
             return 130;
         }
         if (error instanceof UsageError) {
-            terminal.error(error.message);
+            terminal.error(redact(error.message));
             stderr.write(`\n${commandHelp(parsed.command)}\n`);
             return 2;
         }
-        terminal.error(error.message);
+        terminal.error(redact(error.message));
         // A stack helps only with what nobody anticipated (our own errors say what to do).
         const unexpected = ['Error', 'TypeError', 'RangeError', 'ReferenceError', 'SyntaxError'].includes(error.name);
         if (verbose && unexpected && error.stack)

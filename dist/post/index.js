@@ -38404,7 +38404,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _save_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9458);
+/* harmony import */ var _save_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6420);
 
 await (0,_save_js__WEBPACK_IMPORTED_MODULE_0__/* .post */ .b)();
 
@@ -38413,7 +38413,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9458:
+/***/ 6420:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -39738,7 +39738,7 @@ var summary_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _
 };
 
 
-const { access, appendFile, writeFile } = external_fs_namespaceObject.promises;
+const { access, appendFile, writeFile: summary_writeFile } = external_fs_namespaceObject.promises;
 const SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
 const SUMMARY_DOCS_URL = 'https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-job-summary';
 class Summary {
@@ -39799,7 +39799,7 @@ class Summary {
         return summary_awaiter(this, void 0, void 0, function* () {
             const overwrite = !!(options === null || options === void 0 ? void 0 : options.overwrite);
             const filePath = yield this.filePath();
-            const writeFunc = overwrite ? writeFile : appendFile;
+            const writeFunc = overwrite ? summary_writeFile : appendFile;
             yield writeFunc(filePath, this._buffer, { encoding: 'utf8' });
             return this.emptyBuffer();
         });
@@ -40061,7 +40061,7 @@ var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _
 };
 
 
-const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir: io_util_readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_namespaceObject.promises;
+const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir: io_util_readdir, rename: io_util_rename, rm: io_util_rm, rmdir, stat, symlink, unlink } = external_fs_namespaceObject.promises;
 // export const {open} = 'fs'
 const IS_WINDOWS = process.platform === 'win32';
 /**
@@ -40328,7 +40328,7 @@ function rmRF(inputPath) {
         }
         try {
             // note if path does not exist, error is silent
-            yield rm(inputPath, {
+            yield io_util_rm(inputPath, {
                 force: true,
                 maxRetries: 3,
                 recursive: true,
@@ -41558,11 +41558,82 @@ function getIDToken(aud) {
 var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+// EXTERNAL MODULE: external "node:util"
+var external_node_util_ = __nccwpck_require__(7975);
+;// CONCATENATED MODULE: ./src/secrets.ts
+/**
+ * Secrets the user gave (a token in a repository URL): kept in memory only,
+ * handed to git through its environment, and masked in everything this
+ * program prints. A secret never serialises: JSON and util.inspect show ***.
+ */
+
+const MASK = '***';
+/** Credentials for the repositories of one origin (scheme://host[:port]/). */
+class RepoCredentials {
+    origin;
+    #header;
+    #secrets;
+    constructor(credentials) {
+        this.origin = credentials.origin;
+        const basic = Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64');
+        this.#header = `Authorization: Basic ${basic}`;
+        // With a password, the user is a name (x-access-token, oauth2); without, it is the token.
+        const secret = credentials.password || credentials.username;
+        const written = credentials.password ? credentials.written.slice(1) : credentials.written.slice(0, 1);
+        this.#secrets = [...new Set([secret, ...written, basic])].filter((s) => s !== '');
+    }
+    /**
+     * The configuration that makes git send them, only to their origin (and so
+     * to the submodules that live beside the repository). It is given to git
+     * through GIT_CONFIG_COUNT/KEY/VALUE, never on its command line nor in a file.
+     */
+    gitConfig() {
+        return { key: `http.${this.origin}.extraHeader`, value: this.#header };
+    }
+    /** Every spelling of the secret that could reach a log. */
+    secrets() {
+        return [...this.#secrets];
+    }
+    toJSON() {
+        return `${MASK} (credentials for ${this.origin})`;
+    }
+    toString() {
+        return this.toJSON();
+    }
+    [external_node_util_.inspect.custom]() {
+        return `RepoCredentials(${this.origin}, ${MASK})`;
+    }
+}
+/** What this process masks in its output; filled by the fronts from what the user gave. */
+const masked = new Set();
+/** Mask `value` in every message, log line and error this process prints from now on. */
+function maskSecret(value) {
+    if (value !== '')
+        masked.add(value);
+}
+/** `text` with every masked secret replaced by ***; the longest first, so no part of one is left. */
+function redact(text) {
+    if (masked.size === 0 || text === '')
+        return text;
+    let out = text;
+    for (const secret of [...masked].sort((a, b) => b.length - a.length))
+        out = out.split(secret).join(MASK);
+    return out;
+}
+/** Mask every spelling of these credentials; `also` tells someone else to mask them too (the runner). */
+function maskCredentials(credentials, also = () => undefined) {
+    for (const secret of credentials?.secrets() ?? []) {
+        maskSecret(secret);
+        also(secret);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/exec.ts
+
 
 /** How many lines of output an error message keeps. */
 const TAIL_LINES = 25;
-/** A command that could not start or exited with a non-zero code. */
+/** A command that could not start or exited with a non-zero code; any secret in its text is masked. */
 class ExecError extends Error {
     command;
     args;
@@ -41570,13 +41641,13 @@ class ExecError extends Error {
     stdout;
     stderr;
     constructor(message, command, args, code, stdout, stderr) {
-        super(message);
+        super(redact(message));
         this.command = command;
         this.args = args;
         this.code = code;
-        this.stdout = stdout;
-        this.stderr = stderr;
         this.name = 'ExecError';
+        this.stdout = redact(stdout);
+        this.stderr = redact(stderr);
     }
     /** The last lines of stderr, or of stdout when stderr said nothing. */
     get tail() {
@@ -41672,7 +41743,7 @@ function collectOutput(child, options) {
         const pieces = (partial[stream] + text).split(options.splitOnCarriageReturn ? /\r\n|\n|\r(?!$)/ : '\n');
         partial[stream] = pieces.pop() ?? '';
         for (const line of pieces)
-            options.onLine(line.replace(/\r$/, ''), stream);
+            options.onLine(redact(line.replace(/\r$/, '')), stream);
     };
     child.stdout.on('data', onData('stdout'));
     child.stderr.on('data', onData('stderr'));
@@ -41680,7 +41751,7 @@ function collectOutput(child, options) {
     return () => {
         for (const stream of ['stdout', 'stderr']) {
             if (options.onLine && partial[stream])
-                options.onLine(partial[stream], stream);
+                options.onLine(redact(partial[stream]), stream);
         }
         return { stdout: out.stdout.join(''), stderr: out.stderr.join('') };
     };
@@ -41713,7 +41784,7 @@ function outcome(command, args, options, end) {
             : `exited with code ${exitCode}`;
     const error = new ExecError(`${command} ${how}`, command, args, end.code, stdout, stderr);
     const tail = error.tail;
-    error.message = tail ? `${command} ${how}:\n${tail}` : `${command} ${how}`;
+    error.message = redact(tail ? `${command} ${how}:\n${tail}` : `${command} ${how}`);
     return error;
 }
 /**
@@ -41727,7 +41798,7 @@ function run(command, args, options = {}) {
     if (signal?.aborted) {
         return Promise.reject(new AbortError(`${command} was cancelled before it started`, { cause: signal.reason }));
     }
-    options.debug?.(`$ ${formatArgv(command, args)}`);
+    options.debug?.(redact(`$ ${formatArgv(command, args)}`));
     return new Promise((resolve, reject) => {
         const detached = signal !== undefined;
         const child = (0,external_node_child_process_namespaceObject.spawn)(command, args, {
@@ -41960,7 +42031,719 @@ async function hasAnyFile(dir) {
     return false;
 }
 
+;// CONCATENATED MODULE: ./src/git.ts
+
+
+/** How long `git ls-remote` may take. */
+const LS_REMOTE_TIMEOUT_MS = 60_000;
+/** How long one clone (with its submodules, and any fallback fetch) may take in all. */
+const CLONE_TIMEOUT_MS = (/* unused pure expression or super */ null && (60 * 60_000));
+/** A local path or file:// URL: its submodules are local too, which git blocks unless told. */
+function isLocalRepo(repo) {
+    return external_node_path_default().isAbsolute(repo) || repo.startsWith('file://');
+}
+/** `--progress` when someone listens, else `--quiet`. */
+function progressArgs(options) {
+    return options.onGitLine ? ['--progress'] : ['--quiet'];
+}
+/** Lines that say what went wrong. */
+const FAILURE = /^(fatal|error|warning):|^remote: (fatal|error)\b/i;
+/** Lines that only say how far git has got. */
+const PROGRESS = [
+    /\d+(\.\d+)?%/,
+    /^remote: (Counting|Compressing|Enumerating|Total|Finding sources)\b/,
+    /^(Receiving objects|Resolving deltas|Updating files|Checking out files|Filtering content|Unpacking objects)\b/,
+    /^Cloning into\b/,
+    /^Submodule '.*' \(.*\) registered for path '.*'$/,
+    /^Submodule '.*' registered\b/,
+    /^Submodule path '.*': checked out\b/,
+    /^(remote: )?done\.?$/
+];
+/** Lines that advise rather than report: hints, and the detached-HEAD advice (a block, see below). */
+const ADVICE_LINE = /^hint:|\badvice\.\w+\b|^HEAD is now at\b/;
+const ADVICE_START = /^Note: (switching to|checking out) '/;
+const ADVICE_END = /^Turn off this advice by setting config variable advice\./;
+/** How many lines of a failure a message keeps (the last ones). */
+const FAILURE_LINES = 25;
+/**
+ * What went wrong, from a failed git command's stderr: its fatal:, error:,
+ * warning: and `remote: error` lines (each once), or else its last line that
+ * is not progress or advice. Progress meters, whether their updates are
+ * separated by \r or \n, and advice never appear.
+ */
+function gitFailure(stderr) {
+    const lines = [];
+    let inAdvice = false;
+    for (const raw of stderr.split(/\r\n|\r|\n/)) {
+        const line = raw.trimEnd();
+        if (ADVICE_START.test(line))
+            inAdvice = true;
+        if (inAdvice) {
+            if (ADVICE_END.test(line))
+                inAdvice = false;
+            continue;
+        }
+        if (!line.trim() || ADVICE_LINE.test(line))
+            continue;
+        if (!FAILURE.test(line) && PROGRESS.some((p) => p.test(line)))
+            continue;
+        lines.push(line);
+    }
+    const failures = [...new Set(lines.filter((l) => FAILURE.test(l)))];
+    if (failures.length > 0)
+        return failures.slice(-FAILURE_LINES).join('\n');
+    return lines.at(-1) ?? '';
+}
+/** Options of git itself that take the next argument as their value. */
+const GLOBAL_WITH_VALUE = new Set(['-C', '-c', '--git-dir', '--work-tree', '--namespace', '--config-env']);
+/** The subcommand of a git argv, after git's own options: `clone` for `-C dir -c a=b clone …`. */
+function gitSubcommand(args) {
+    for (let i = 0; i < args.length; i++) {
+        if (GLOBAL_WITH_VALUE.has(args[i]))
+            i++;
+        else if (!args[i].startsWith('-'))
+            return args[i];
+    }
+    return '';
+}
+/**
+ * The same failure said the way git users need it:
+ * `git <subcommand> failed (exit code N): <what went wrong>`. Still an ExecError,
+ * with the same argv, code and output.
+ */
+function gitError(error) {
+    const subcommand = gitSubcommand(error.args);
+    const name = subcommand ? `git ${subcommand}` : 'git';
+    const what = gitFailure(error.stderr) || gitFailure(error.stdout);
+    let head;
+    if (error.code !== null) {
+        head = `${name} failed (exit code ${error.code})`;
+    }
+    else {
+        // Not started, timed out or killed: run() said which on its first line.
+        const first = error.message.split('\n')[0].replace(/:$/, '');
+        head = first.startsWith('git ') ? `${name} ${first.slice('git '.length)}` : `${name} failed: ${first}`;
+    }
+    return new ExecError(what ? `${head}: ${what}` : head, error.command, error.args, error.code, error.stdout, error.stderr);
+}
+/**
+ * Settings every git command gets on its command line (they reach the git
+ * processes it starts for submodules too): no detached-HEAD advice; no hook
+ * and no fsmonitor, which a repository's own config could otherwise make run
+ * on this machine; and a transfer that stalls (nothing, or only keep-alives,
+ * for five minutes) fails instead of hanging.
+ */
+const HARDENING = [
+    '-c',
+    'advice.detachedHead=false',
+    '-c',
+    'core.fsmonitor=false',
+    '-c',
+    'core.hooksPath=/dev/null',
+    '-c',
+    'http.lowSpeedLimit=1',
+    '-c',
+    'http.lowSpeedTime=300'
+];
+/** ssh as git runs it: never a prompt (for a password, a passphrase or an unknown host key), and a dead link noticed. */
+const SSH_COMMAND = 'ssh -oBatchMode=yes -oConnectTimeout=30 -oServerAliveInterval=15 -oServerAliveCountMax=4';
+/**
+ * The environment of a git command. Nothing prompts: not git (a CI job or a
+ * script would hang), not ssh, unless the user chose an ssh command of their
+ * own. Credentials go into GIT_CONFIG_KEY_n/VALUE_n, after any the caller
+ * already had: so they never appear on a command line, in .git/config, or in
+ * a container, and git's trace output masks them. Pure.
+ */
+function gitEnvironment(base, credentials) {
+    const env = {
+        ...base,
+        GIT_TERMINAL_PROMPT: '0',
+        GIT_ASKPASS: 'true',
+        GIT_TRACE_REDACT: '1'
+    };
+    if (!base.GIT_SSH_COMMAND && !base.GIT_SSH)
+        env.GIT_SSH_COMMAND = SSH_COMMAND;
+    if (credentials) {
+        const count = /^\d+$/.test(base.GIT_CONFIG_COUNT ?? '') ? Number(base.GIT_CONFIG_COUNT) : 0;
+        const { key, value } = credentials.gitConfig();
+        env[`GIT_CONFIG_KEY_${count}`] = key;
+        env[`GIT_CONFIG_VALUE_${count}`] = value;
+        env.GIT_CONFIG_COUNT = String(count + 1);
+    }
+    return env;
+}
+/** The caller's signal and a deadline, as one signal: the exec wrapper stops git's whole process group on either. */
+function withDeadline(signal, timeoutMs) {
+    const deadline = timeoutMs !== undefined ? AbortSignal.timeout(Math.max(1, timeoutMs)) : undefined;
+    const signals = [signal, deadline].filter((s) => s !== undefined);
+    return { deadline, signal: signals.length > 1 ? AbortSignal.any(signals) : signals[0] };
+}
+/**
+ * git through the one exec wrapper, hardened (HARDENING, gitEnvironment),
+ * allowing file-transport submodules only for a repository that is itself
+ * local. A failure throws an ExecError whose message is git's own account of
+ * it (see gitError), and so does a command past its timeoutMs; a
+ * cancellation throws exec's AbortError.
+ */
+async function git_git(args, options) {
+    const onGitLine = options.onGitLine;
+    const config = [...HARDENING];
+    if (isLocalRepo(options.repo))
+        config.push('-c', 'protocol.file.allow=always');
+    const { deadline, signal } = withDeadline(options.signal, options.timeoutMs);
+    const argv = [...config, ...args];
+    try {
+        return await run('git', argv, {
+            cwd: options.cwd,
+            env: gitEnvironment(process.env, options.credentials),
+            debug: options.debug,
+            signal,
+            onLine: onGitLine ? (line) => onGitLine(line) : undefined,
+            splitOnCarriageReturn: onGitLine !== undefined
+        });
+    }
+    catch (error) {
+        if (error instanceof AbortError && deadline?.aborted && !options.signal?.aborted) {
+            const seconds = Math.round((options.timeoutMs ?? 0) / 1000);
+            throw gitError(new ExecError(`git timed out after ${seconds} s`, 'git', argv, null, '', ''));
+        }
+        throw error instanceof ExecError ? gitError(error) : error;
+    }
+}
+
+;// CONCATENATED MODULE: external "node:timers/promises"
+const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_namespaceObject);
+;// CONCATENATED MODULE: ./src/pipeline/partials.ts
+/**
+ * What a run leaves beside an entry of a store (the action's tool cache, the
+ * CLI's $HOME/esp32-devel): a `.partial-<host>-<pid>` staging copy, renamed
+ * into place only once whole, and an `.evicted<n>-<host>-<pid>` copy, set
+ * aside to be removed. Every name carries its run's host and pid, so a later
+ * run (on any host that shares the store) knows whose it is, and removes only
+ * what a run of its own host that is gone left behind. Nothing is removed in
+ * place: a directory is first renamed aside, so no run ever sees half of one.
+ */
+
+
+
+
+/** This machine's name as it appears in partial names. */
+function hostName() {
+    return external_node_os_default().hostname().replace(/[^A-Za-z0-9.-]/g, '_') || 'localhost';
+}
+/** Whether a process of this host is still running (EPERM: it is, as another user). */
+function processAlive(pid) {
+    try {
+        process.kill(pid, 0);
+        return true;
+    }
+    catch (error) {
+        return error.code === 'EPERM';
+    }
+}
+/** Where a run stages `target` before renaming it into place. Pure. */
+function partialName(target, pid = process.pid, host = hostName()) {
+    return `${target}.partial-${host}-${pid}`;
+}
+let evictions = 0;
+/** A fresh name to set `target` aside under. */
+function partials_evictedName(target, pid = process.pid, host = hostName()) {
+    evictions += 1;
+    return `${target}.evicted${evictions}-${host}-${pid}`;
+}
+/** Whose leftover a name is, or undefined when it is no leftover. Pure. */
+function leftoverOwner(name) {
+    const match = /\.(?:partial|evicted\d*)-(?:(.+)-)?(\d+)$/.exec(name);
+    if (!match)
+        return undefined;
+    return match[1] === undefined ? { pid: Number(match[2]) } : { pid: Number(match[2]), host: match[1] };
+}
+/** Whether a leftover is of this host: only then can its run be asked whether it still runs. Pure. */
+function isOwnHost(owner, host = hostName()) {
+    return owner.host === undefined || owner.host === host;
+}
+/**
+ * Rename `target` aside, if it is there, and remove it. What cannot be
+ * removed now (files still in use) stays under its evicted name, for a later
+ * sweep; what was at `target` is gone at once either way.
+ */
+async function partials_removeAside(target) {
+    const aside = partials_evictedName(target);
+    try {
+        await (0,promises_namespaceObject.rename)(target, aside);
+    }
+    catch (error) {
+        if (error.code === 'ENOENT')
+            return;
+        throw error;
+    }
+    await (0,promises_namespaceObject.rm)(aside, { recursive: true, force: true, maxRetries: 3 }).catch(() => undefined);
+}
+function list(dir) {
+    try {
+        return readdirSync(dir);
+    }
+    catch {
+        return [];
+    }
+}
+/**
+ * Remove the leftovers in `parents` whose run `remove` names (it is told the
+ * owner, and is asked only about leftovers of this host). Synchronous and
+ * never throwing, so that it can run while a cancelled run exits; returns
+ * what it removed.
+ */
+function sweepLeftovers(parents, remove) {
+    const removed = [];
+    for (const parent of parents) {
+        for (const name of list(parent)) {
+            const owner = leftoverOwner(name);
+            if (!owner || !isOwnHost(owner) || !remove(owner.pid))
+                continue;
+            try {
+                rmSync(path.join(parent, name), { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
+                removed.push(path.join(parent, name));
+            }
+            catch {
+                // Still being written by processes being stopped: the next sweep removes it.
+            }
+        }
+    }
+    return removed;
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/entry-lock.ts
+/**
+ * One run at a time per cache entry: `<entry>.lock`, created exclusively
+ * (O_EXCL) and holding its run's host, pid and a nonce. A run that finds it
+ * waits, then looks at the entry again (the other run may have made it). A
+ * lock whose run is gone (its pid, on this host) or that nobody has touched
+ * for STALE_MS (its holder refreshes it every HEARTBEAT_MS; on another host
+ * only this tells) is broken: renamed aside, so that of two runs breaking it
+ * at once only one succeeds, and checked, so that a lock taken meanwhile is
+ * put back.
+ */
+
+
+
+
+
+
+const HEARTBEAT_MS = 15_000;
+const STALE_MS = 120_000;
+const POLL_MS = 250;
+/** The lock file of an entry directory. Pure. */
+function lockFile(entryDir) {
+    return `${entryDir}.lock`;
+}
+/** Whether a holder's lock may be broken: its run is gone, or it has not been refreshed for too long. Pure. */
+function isStale(holder, ageMs, alive) {
+    if (ageMs > STALE_MS)
+        return true;
+    // A lock file just created holds nothing yet: give its run the time to write it.
+    if (!holder)
+        return false;
+    return holder.host === hostName() && !alive(holder.pid);
+}
+async function readHolder(file) {
+    try {
+        const [text, info] = await Promise.all([(0,promises_namespaceObject.readFile)(file, 'utf8'), (0,promises_namespaceObject.stat)(file)]);
+        let holder;
+        try {
+            holder = JSON.parse(text);
+        }
+        catch {
+            holder = undefined;
+        }
+        return { holder, ageMs: Date.now() - info.mtimeMs };
+    }
+    catch (error) {
+        if (error.code === 'ENOENT')
+            return undefined;
+        throw error;
+    }
+}
+/** Break a stale lock; if another run took the lock in the meantime, put its lock back. */
+async function breakLock(file, stale, me) {
+    const aside = `${file}.stale-${me.nonce}`;
+    try {
+        await (0,promises_namespaceObject.rename)(file, aside);
+    }
+    catch (error) {
+        if (error.code === 'ENOENT')
+            return;
+        throw error;
+    }
+    const taken = (await readHolder(aside))?.holder;
+    if (taken && taken.nonce !== stale?.nonce)
+        await (0,promises_namespaceObject.link)(aside, file).catch(() => undefined);
+    await (0,promises_namespaceObject.unlink)(aside).catch(() => undefined);
+}
+async function tryCreate(file, me) {
+    try {
+        const handle = await (0,promises_namespaceObject.open)(file, 'wx');
+        try {
+            await handle.writeFile(JSON.stringify(me));
+        }
+        finally {
+            await handle.close();
+        }
+        return true;
+    }
+    catch (error) {
+        if (error.code === 'EEXIST')
+            return false;
+        throw error;
+    }
+}
+function held(file, me) {
+    const heartbeat = setInterval(() => {
+        const now = new Date();
+        (0,promises_namespaceObject.utimes)(file, now, now).catch(() => undefined);
+    }, HEARTBEAT_MS);
+    heartbeat.unref();
+    let released;
+    return {
+        file,
+        release() {
+            released ??= (async () => {
+                clearInterval(heartbeat);
+                // Only our own: a lock broken as stale and taken by another run is theirs now.
+                if ((await readHolder(file))?.holder?.nonce === me.nonce)
+                    await (0,promises_namespaceObject.unlink)(file).catch(() => undefined);
+            })();
+            return released;
+        },
+        toJSON: () => undefined
+    };
+}
+function describe(holder) {
+    return holder ? `process ${holder.pid} on ${holder.host} (since ${holder.since})` : 'another run';
+}
+/** Take the lock of the entry at `entryDir`, waiting while a live run holds it. */
+async function lockEntry(entryDir, options) {
+    const file = lockFile(entryDir);
+    const me = {
+        host: hostName(),
+        pid: process.pid,
+        nonce: (0,external_node_crypto_.randomBytes)(8).toString('hex'),
+        since: new Date().toISOString()
+    };
+    await (0,promises_namespaceObject.mkdir)(external_node_path_default().dirname(file), { recursive: true });
+    let told = false;
+    for (;;) {
+        if (options.signal?.aborted)
+            throw new AbortError('Cancelled while waiting for a lock');
+        if (await tryCreate(file, me))
+            return held(file, me);
+        const found = await readHolder(file);
+        if (!found)
+            continue;
+        if (isStale(found.holder, found.ageMs, processAlive)) {
+            options.log?.info(`Taking over the lock of ${options.what} from ${describe(found.holder)}, which is gone`);
+            await breakLock(file, found.holder, me);
+            continue;
+        }
+        if (!told) {
+            options.log?.info(`Waiting for ${describe(found.holder)}, which is preparing ${options.what}`);
+            told = true;
+        }
+        await (0,external_node_timers_promises_namespaceObject.setTimeout)(POLL_MS, undefined, { signal: options.signal }).catch(() => undefined);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/idf-verify.ts
+/**
+ * Whether an ESP-IDF checkout that this run did not just clone (kept on this
+ * machine, or restored from the Actions cache) is what it claims to be: at
+ * the expected commit, every submodule at the commit it pins, nothing
+ * modified, added or removed. A checkout that is not is never repaired: it
+ * is set aside and fetched again.
+ *
+ * Such a checkout's own git configuration is not trusted either, since git
+ * runs what it names (a filter while `git status` hashes files, an fsmonitor,
+ * a hook): before any command that could run one, the configuration of the
+ * checkout and of each of its submodules must hold nothing but what a clone
+ * writes.
+ */
+
+
+
+
+/** The keys a clone with submodules writes (git config --list spells sections and keys in lower case). */
+const CLONE_KEYS = [
+    /^core\.(repositoryformatversion|filemode|bare|logallrefupdates|symlinks|ignorecase|precomposeunicode)$/,
+    /^core\.worktree$/,
+    /^remote\.origin\.(url|fetch|tagopt|promisor|partialclonefilter)$/,
+    /^branch\.[^\n]+\.(remote|merge)$/,
+    /^submodule\.[^\n]+\.(url|active)$/
+];
+/**
+ * What is wrong with a repository's configuration (`git config --list
+ * --null` output), or undefined: a key a clone does not write, a bare
+ * repository, or a work tree other than the expected one. Pure.
+ */
+function configProblem(listing, gitDir, worktree) {
+    for (const entry of listing.split('\0')) {
+        if (entry === '')
+            continue;
+        const newline = entry.indexOf('\n');
+        const key = newline >= 0 ? entry.slice(0, newline) : entry;
+        const value = newline >= 0 ? entry.slice(newline + 1) : '';
+        if (!CLONE_KEYS.some((re) => re.test(key)))
+            return `its git configuration sets ${key}`;
+        if (key === 'core.bare' && value !== 'false')
+            return 'its git configuration makes it bare';
+        if (key === 'core.worktree' && external_node_path_default().resolve(gitDir, value) !== worktree) {
+            return `its git configuration points the work tree elsewhere (${value})`;
+        }
+    }
+    return undefined;
+}
+/** The submodule paths (gitlinks) of a `git ls-tree -r -z` listing. Pure. */
+function gitlinks(listing) {
+    const paths = [];
+    for (const entry of listing.split('\0')) {
+        const match = /^160000 commit [0-9a-f]+\t(.+)$/s.exec(entry);
+        if (match)
+            paths.push(match[1]);
+    }
+    return paths;
+}
+/** The paths of a `git status --porcelain -z` listing, with their status, for a message. Pure. */
+function statusSummary(listing, max = 5) {
+    const entries = listing.split('\0').filter((e) => e.length > 3);
+    const shown = entries.slice(0, max).map((e) => `${e.slice(0, 2).trim()} ${e.slice(3)}`);
+    return entries.length > max ? `${shown.join(', ')} and ${entries.length - max} more` : shown.join(', ');
+}
+/** The repository of a submodule's work tree: a .git file that points into the top's .git/modules, or a .git directory. */
+async function submoduleRepo(worktree, modules) {
+    const dotGit = external_node_path_default().join(worktree, '.git');
+    const info = await (0,promises_namespaceObject.lstat)(dotGit).catch(() => undefined);
+    if (!info)
+        return `the submodule ${worktree} is not checked out`;
+    if (info.isDirectory())
+        return { worktree, gitDir: dotGit };
+    if (!info.isFile())
+        return `${dotGit} is neither a file nor a directory`;
+    const match = /^gitdir: (.+?)\s*$/.exec(await (0,promises_namespaceObject.readFile)(dotGit, 'utf8'));
+    const gitDir = match ? external_node_path_default().resolve(worktree, match[1]) : '';
+    const inside = external_node_path_default().relative(modules, gitDir);
+    if (!match || inside === '' || inside.startsWith('..') || external_node_path_default().isAbsolute(inside)) {
+        return `${dotGit} does not point into ${modules}`;
+    }
+    return { worktree, gitDir };
+}
+/** The checkout's repository and its submodules', each with a configuration a clone would write. */
+async function checkRepos(top, step) {
+    const modules = external_node_path_default().join(top.gitDir, 'modules');
+    const queue = [top];
+    for (let repo = queue.shift(); repo; repo = queue.shift()) {
+        const config = external_node_path_default().join(repo.gitDir, 'config');
+        const listing = await step(['config', '--file', config, '--no-includes', '--null', '--list']);
+        const problem = configProblem(listing, repo.gitDir, repo.worktree);
+        if (problem)
+            return `${external_node_path_default().relative(top.worktree, repo.worktree) || 'ESP-IDF'}: ${problem}`;
+        if (await (0,promises_namespaceObject.lstat)(external_node_path_default().join(repo.gitDir, 'info', 'attributes')).catch(() => undefined)) {
+            return `${repo.gitDir}/info/attributes exists, which no clone writes`;
+        }
+        for (const sub of gitlinks(await step(['-C', repo.worktree, 'ls-tree', '-r', '-z', '--full-tree', 'HEAD']))) {
+            const found = await submoduleRepo(external_node_path_default().join(repo.worktree, sub), modules);
+            if (typeof found === 'string')
+                return found;
+            queue.push(found);
+        }
+    }
+    return undefined;
+}
+/**
+ * Why the checkout at `idfPath` cannot be used, or undefined when it can: it
+ * must be at `commit` (when given), with every submodule at the commit it
+ * pins, and nothing modified, added or removed (git status, with the
+ * untracked cache off so that the index cannot hide a file).
+ */
+async function idf_verify_checkoutProblem(idfPath, commit, signal) {
+    const top = { worktree: idfPath, gitDir: external_node_path_default().join(idfPath, '.git') };
+    const info = await (0,promises_namespaceObject.lstat)(top.gitDir).catch(() => undefined);
+    if (!info?.isDirectory())
+        return `${top.gitDir} is missing or not a directory`;
+    // repo '': these commands talk to no repository, so no transport is allowed.
+    const step = async (args) => (await git_git(args, { repo: '', signal, timeoutMs: 600_000 })).stdout;
+    try {
+        const head = (await step(['-C', idfPath, 'rev-parse', '--verify', '--quiet', 'HEAD^{commit}'])).trim();
+        if (commit !== undefined && head !== commit)
+            return `it is at ${head || 'no commit'}, not at ${commit}`;
+        const repos = await checkRepos(top, step);
+        if (repos)
+            return repos;
+        const status = await step([
+            '-C',
+            idfPath,
+            '-c',
+            'core.untrackedCache=false',
+            'status',
+            '--porcelain=v1',
+            '-z',
+            '--ignore-submodules=none',
+            '--untracked-files=normal'
+        ]);
+        if (status !== '')
+            return `it differs from its commit: ${statusSummary(status)}`;
+        return undefined;
+    }
+    catch (error) {
+        if (error instanceof ExecError)
+            return `git cannot read it: ${error.message.split('\n')[0]}`;
+        throw error;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/idf-entry.ts
+/**
+ * An ESP-IDF entry on this machine, `<root>/idf/<name>/` with `esp-idf/` (the
+ * checkout) and `espressif/` (its installed tools), and its marker,
+ * `complete.json`, which only this machine's runs write: after their own
+ * clone and install, or after verifying what they restored. The Actions
+ * cache never carries a marker: an entry is saved from, and restored into,
+ * `<name>.transfer` (a hard-linked copy without the marker), verified there
+ * and only then renamed into place. Every change happens under the entry's
+ * lock (entry-lock.ts), and nothing is removed in place (partials.ts).
+ */
+
+
+
+
+
+
+const MARKER = 'complete.json';
+async function readMarker(dir) {
+    try {
+        return JSON.parse(await readFile(path.join(dir, MARKER), 'utf8'));
+    }
+    catch {
+        return undefined;
+    }
+}
+/** Record that an entry is whole; only then may it be used or saved. */
+async function writeMarker(dir, marker) {
+    await writeFile(path.join(dir, MARKER), `${JSON.stringify(marker, null, 2)}\n`);
+}
+/** Where an entry is saved to the Actions cache from, and restored into. Pure. */
+function transferDir(dir) {
+    return `${dir}.transfer`;
+}
+/** Where an entry keeps the checkout and ESP-IDF's installed tools. Pure. */
+function entryPaths(dir) {
+    return { idfPath: external_node_path_default().join(dir, 'esp-idf'), toolsPath: external_node_path_default().join(dir, 'espressif') };
+}
+/** Put the directory `staged` in place of the entry `dir`: an entry already there is renamed aside first, then removed. */
+async function replaceEntry(dir, staged) {
+    const aside = evictedName(dir);
+    let old = true;
+    await rename(dir, aside).catch((error) => {
+        if (error.code !== 'ENOENT')
+            throw error;
+        old = false;
+    });
+    await rename(staged, dir);
+    if (old)
+        await rm(aside, { recursive: true, force: true, maxRetries: 3 }).catch(() => undefined);
+}
+/** A copy of the tree `src` at `dest` made of hard links (copies where no link can be made), without `skip` at its top. */
+async function linkTree(src, dest, skip = []) {
+    await (0,promises_namespaceObject.mkdir)(dest, { mode: (await (0,promises_namespaceObject.lstat)(src)).mode & 0o7777 });
+    for (const entry of await (0,promises_namespaceObject.readdir)(src, { withFileTypes: true })) {
+        if (skip.includes(entry.name))
+            continue;
+        const from = external_node_path_default().join(src, entry.name);
+        const to = external_node_path_default().join(dest, entry.name);
+        if (entry.isDirectory())
+            await linkTree(from, to);
+        else if (entry.isSymbolicLink())
+            await (0,promises_namespaceObject.symlink)(await (0,promises_namespaceObject.readlink)(from), to);
+        else if (entry.isFile())
+            await (0,promises_namespaceObject.link)(from, to).catch(() => (0,promises_namespaceObject.copyFile)(from, to));
+    }
+}
+/**
+ * The entry at `dir` as this run may use it: absent (or unfinished), whole
+ * but of another key (a branch's older commit), or whole and verified (good)
+ * or not (bad). Without a key, any whole entry will do.
+ */
+async function checkLocal(dir, key, signal) {
+    const marker = await readMarker(dir);
+    if (!marker)
+        return { state: 'absent' };
+    if (key !== undefined && marker.key !== key)
+        return { state: 'other', marker };
+    const problem = await checkoutProblem(entryPaths(dir).idfPath, marker.commit, signal);
+    return problem ? { state: 'bad', marker, problem } : { state: 'good', marker };
+}
+/** The commit a checkout is at. */
+async function headOf(idfPath, signal) {
+    const { stdout } = await git(['-C', idfPath, 'rev-parse', 'HEAD'], { repo: '', signal });
+    return stdout.trim();
+}
+/**
+ * Restore an entry from the Actions cache into its transfer directory,
+ * verify it there, and only then rename it into place with a marker of this
+ * run. Returns its key and commit, or undefined for a miss or an entry that
+ * fails verification (discarded, with a warning). Call with the entry's lock held.
+ */
+async function restoreEntry(dir, req, ctx) {
+    const transfer = transferDir(dir);
+    await removeAside(transfer);
+    const hit = await ctx.cache.restore([transfer], req.key, req.restoreKeys ?? []);
+    if (!hit) {
+        await removeAside(transfer);
+        return undefined;
+    }
+    const expected = req.expected(hit);
+    const problem = await checkoutProblem(entryPaths(transfer).idfPath, expected, ctx.signal);
+    if (problem) {
+        ctx.log.warning(`The ESP-IDF entry restored from the Actions cache (${hit}) fails verification: ${problem}. It is discarded and ESP-IDF fetched again; delete that cache entry so that no run restores it again.`);
+        await removeAside(transfer);
+        return undefined;
+    }
+    const head = expected ?? (await headOf(entryPaths(transfer).idfPath, ctx.signal));
+    // A marker from an archive of an older version of this tool is not this run's: it goes.
+    await rm(path.join(transfer, MARKER), { force: true });
+    await replaceEntry(dir, transfer);
+    const marker = { key: hit, commit: head, chips: req.chips };
+    await writeMarker(dir, marker);
+    return marker;
+}
+/**
+ * Saving an entry: under its lock, check that it is still what its marker
+ * says (a build may have written into it), stage a hard-linked copy without
+ * the marker in the transfer directory, `save` it from there, and remove the
+ * copy. False when the entry fails the check and is not saved.
+ */
+async function saveFromTransfer(dir, commit, log, save) {
+    const lock = await lockEntry(dir, { what: `the ESP-IDF entry ${dir}`, log });
+    const transfer = transferDir(dir);
+    try {
+        const problem = await idf_verify_checkoutProblem(entryPaths(dir).idfPath, commit);
+        if (problem) {
+            log.warning(`Not saving the ESP-IDF entry ${dir}: ${problem}.`);
+            return false;
+        }
+        await partials_removeAside(transfer);
+        await linkTree(dir, transfer, [MARKER]);
+        await save();
+        return true;
+    }
+    finally {
+        await partials_removeAside(transfer);
+        await lock.release();
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/pipeline/saves.ts
+
 
 
 
@@ -41989,7 +42772,14 @@ async function performSaves(saves, cache, docker, log) {
                 await docker.run(['save', '--output', file, entry.image]);
             }
             log.info(`Saving ${entry.kind} cache ${entry.key}`);
-            await cache.save(entry.paths, entry.key);
+            if (entry.entry) {
+                const save = () => cache.save(entry.paths, entry.key);
+                if (!(await saveFromTransfer(entry.entry.dir, entry.entry.commit, log, save)))
+                    continue;
+            }
+            else {
+                await cache.save(entry.paths, entry.key);
+            }
             saved.push(entry.key);
         }
         catch (error) {
@@ -45969,10 +46759,6 @@ class AbortError_AbortError extends Error {
     }
 }
 //# sourceMappingURL=AbortError.js.map
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-// EXTERNAL MODULE: external "node:util"
-var external_node_util_ = __nccwpck_require__(7975);
 ;// CONCATENATED MODULE: external "node:process"
 const external_node_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:process");
 ;// CONCATENATED MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/logger/log.js
@@ -99465,6 +100251,7 @@ function _unique(values) {
 
 
 
+
 /** The Actions cache; every problem is a warning, never a failed job. */
 class ActionsCache {
     get available() {
@@ -99492,11 +100279,12 @@ class ActionsCache {
         }
     }
 }
+/** Every line masked by this process too, not only by the runner (core.setSecret), which sees only what reaches it. */
 const live = {
-    info: (m) => info(m),
-    warning: (m) => warning(m),
-    debug: (m) => core_debug(m),
-    output: (line) => info(line)
+    info: (m) => info(redact(m)),
+    warning: (m) => warning(redact(m)),
+    debug: (m) => core_debug(redact(m)),
+    output: (line) => info(redact(line))
 };
 /** Log groups: one per phase; a concurrent phase is shown whole when it ends. */
 class GroupProgress {
@@ -99515,10 +100303,10 @@ class GroupProgress {
         }
         const kept = [];
         const log = {
-            info: (m) => kept.push(() => core.info(m)),
-            warning: (m) => kept.push(() => core.warning(m)),
-            debug: (m) => kept.push(() => core.debug(m)),
-            output: (line) => kept.push(() => core.info(line))
+            info: (m) => kept.push(() => live.info(m)),
+            warning: (m) => kept.push(() => live.warning(m)),
+            debug: (m) => kept.push(() => live.debug(m)),
+            output: (line) => kept.push(() => live.output(line))
         };
         try {
             return await fn(log);

@@ -4,6 +4,7 @@ import * as tc from '@actions/tool-cache';
 import os from 'node:os';
 import path from 'node:path';
 import type { CacheStore, Log, Places, Progress, ToolStore } from '../ports.js';
+import { redact } from '../secrets.js';
 
 /** The Actions cache; every problem is a warning, never a failed job. */
 export class ActionsCache implements CacheStore {
@@ -33,11 +34,12 @@ export class ActionsCache implements CacheStore {
   }
 }
 
+/** Every line masked by this process too, not only by the runner (core.setSecret), which sees only what reaches it. */
 const live: Log = {
-  info: (m) => core.info(m),
-  warning: (m) => core.warning(m),
-  debug: (m) => core.debug(m),
-  output: (line) => core.info(line)
+  info: (m) => core.info(redact(m)),
+  warning: (m) => core.warning(redact(m)),
+  debug: (m) => core.debug(redact(m)),
+  output: (line) => core.info(redact(line))
 };
 
 /** Log groups: one per phase; a concurrent phase is shown whole when it ends. */
@@ -61,10 +63,10 @@ export class GroupProgress implements Progress {
     }
     const kept: (() => void)[] = [];
     const log: Log = {
-      info: (m) => kept.push(() => core.info(m)),
-      warning: (m) => kept.push(() => core.warning(m)),
-      debug: (m) => kept.push(() => core.debug(m)),
-      output: (line) => kept.push(() => core.info(line))
+      info: (m) => kept.push(() => live.info(m)),
+      warning: (m) => kept.push(() => live.warning(m)),
+      debug: (m) => kept.push(() => live.debug(m)),
+      output: (line) => kept.push(() => live.output(line))
     };
     try {
       return await fn(log);

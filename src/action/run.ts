@@ -2,9 +2,11 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as core from '@actions/core';
 import { parseInputs, type Inputs } from '../inputs.js';
+import { maskCredentials, redact } from '../secrets.js';
 import { Docker } from '../pipeline/docker.js';
 import { findDockerDir } from '../pipeline/image.js';
 import type { RunContext } from '../pipeline/cache-scope.js';
+import { processAlive, sweepLeftovers } from '../pipeline/partials.js';
 import { resolveInputs, runPipeline, type BuildResult } from '../pipeline/index.js';
 import type { Resolution } from '../pipeline/resolve/index.js';
 import { cacheHits, summaryRows } from '../pipeline/summary.js';
@@ -59,12 +61,21 @@ function runContext(): RunContext {
   };
 }
 
+/** What runs of this host that are gone left half-written or set aside in the tool cache (self-hosted runners keep it). */
+function sweepStore(root: string): void {
+  const gone = (pid: number) => pid !== process.pid && !processAlive(pid);
+  for (const dir of sweepLeftovers([path.join(root, 'idf')], gone)) {
+    core.info(`Removed ${dir}, left half-written by an interrupted run`);
+  }
+}
+
 /** The action's main step. */
 export async function main(): Promise<void> {
   try {
     const inputs: Inputs = parseInputs((name) => core.getInput(name), {
       workspace: process.env.GITHUB_WORKSPACE || process.cwd()
     });
+    maskCredentials(inputs.idfRepoCredentials, (secret) => core.setSecret(secret));
     core.debug(`Inputs: ${JSON.stringify(inputs)}`);
     if (inputs.resolveOnly) {
       const resolution = await resolveInputs(inputs);
@@ -82,6 +93,7 @@ export async function main(): Promise<void> {
       );
     }
     const places = actionPlaces();
+    sweepStore(places.root);
     const matcher = await writeMatcher(path.dirname(places.temp));
     const docker = new Docker({ debug: (m) => core.debug(m) });
     core.info(`::add-matcher::${matcher}`);
@@ -115,6 +127,6 @@ export async function main(): Promise<void> {
     await writeSummary(result);
     if (result.artifacts.firmware) core.info(`Firmware: ${result.artifacts.firmware}`);
   } catch (error) {
-    core.setFailed((error as Error).message);
+    core.setFailed(redact((error as Error).message));
   }
 }

@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseInputs, parseRepository, type Inputs } from '../inputs.js';
+import { maskCredentials } from '../secrets.js';
 import { NoCache } from '../ports.js';
 import { Docker } from '../pipeline/docker.js';
 import { execute, type PipelineResult } from '../pipeline/execute.js';
@@ -131,10 +132,12 @@ function noTree(ctx: CommandContext): TreeError {
 
 function toInputs(ctx: CommandContext, tree: string, extra: Record<string, string> = {}): Inputs {
   const source = inputSource(ctx.args.options, tree);
-  return parseInputs((name) => extra[name] ?? source(name), {
+  const inputs = parseInputs((name) => extra[name] ?? source(name), {
     workspace: ctx.cwd,
     cpus: os.availableParallelism()
   });
+  maskCredentials(inputs.idfRepoCredentials);
+  return inputs;
 }
 
 export async function resolveCommand(ctx: CommandContext): Promise<number> {
@@ -182,14 +185,21 @@ interface TreeChoice {
 async function buildingTree(ctx: CommandContext, dryRun: boolean): Promise<TreeChoice> {
   const found = treeAround(ctx);
   if (found) return { root: found };
-  const repo = parseRepository(
+  const { url: repo, credentials } = parseRepository(
     stringOption(ctx.args.options, 'micropython-repo') ?? DEFAULT_MICROPYTHON_REPO,
     '--micropython-repo'
   );
+  maskCredentials(credentials);
   const dir = layout(ctx.root).micropython;
   const clone = (into: string) =>
     ctx.terminal.phase('MicroPython', (log) =>
-      latestReleaseTree(repo, { dir: into, log, onGitLine: ctx.terminal.gitLine, signal: ctx.signal })
+      latestReleaseTree(repo, {
+        dir: into,
+        log,
+        onGitLine: ctx.terminal.gitLine,
+        signal: ctx.signal,
+        credentials
+      })
     );
   if (dryRun) {
     const scratch = await mkdtemp(path.join(os.tmpdir(), 'esp32-build-plan-'));

@@ -226,7 +226,7 @@ function storeFindings(facts: DoctorFacts): Finding[] {
         ? {
             section,
             level: 'ok',
-            message: `${partial.path}: being written by the running process ${partial.pid}`
+            message: `${partial.path}: being written by the running process ${partial.pid}${partial.host ? ` on ${partial.host}` : ''}`
           }
         : {
             section,

@@ -7,9 +7,11 @@ import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { ExecError } from '../exec.js';
-import { git, progressArgs } from '../git.js';
+import { CLONE_TIMEOUT_MS, git, LS_REMOTE_TIMEOUT_MS, progressArgs } from '../git.js';
 import { newestVersionTags } from '../idf-versions.js';
+import { partialName } from '../pipeline/partials.js';
 import type { Log } from '../ports.js';
+import type { RepoCredentials } from '../secrets.js';
 
 export const DEFAULT_MICROPYTHON_REPO = 'https://github.com/micropython/micropython.git';
 
@@ -53,11 +55,13 @@ export interface CloneContext {
   log: Log;
   onGitLine?: (line: string) => void;
   signal?: AbortSignal;
+  /** Credentials --micropython-repo carried, for git's environment only. */
+  credentials?: RepoCredentials;
 }
 
 /**
  * The latest release of `repo`, cloned (shallow) into `<dir>/<tag>` unless it
- * is there already. The clone lands in a `.partial-<pid>` sibling first.
+ * is there already. The clone lands in a `.partial-<host>-<pid>` sibling first.
  */
 export async function latestReleaseTree(
   repo: string,
@@ -69,9 +73,10 @@ export async function latestReleaseTree(
     listing = (
       await git(['ls-remote', '--tags', '--', repo], {
         repo,
-        timeoutMs: 60_000,
+        timeoutMs: LS_REMOTE_TIMEOUT_MS,
         debug: log.debug,
-        signal: ctx.signal
+        signal: ctx.signal,
+        credentials: ctx.credentials
       })
     ).stdout;
   } catch (error) {
@@ -87,11 +92,18 @@ export async function latestReleaseTree(
     log.info(`Using MicroPython ${tag} in ${root}`);
     return { root, tag, cloned: false };
   }
-  const staging = `${root}.partial-${process.pid}`;
+  const staging = partialName(root);
   await mkdir(ctx.dir, { recursive: true });
   await rm(staging, { recursive: true, force: true });
   log.info(`Cloning MicroPython ${tag}, the latest release of ${repo}, into ${root}`);
-  const options = { repo, debug: log.debug, onGitLine: ctx.onGitLine, signal: ctx.signal };
+  const options = {
+    repo,
+    debug: log.debug,
+    onGitLine: ctx.onGitLine,
+    signal: ctx.signal,
+    credentials: ctx.credentials,
+    timeoutMs: CLONE_TIMEOUT_MS
+  };
   try {
     await git(
       ['clone', '--depth', '1', ...progressArgs(options), `--branch=${tag}`, '--', repo, staging],

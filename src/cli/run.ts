@@ -13,6 +13,7 @@ import {
 } from './commands.js';
 import { painter, useColour } from './format.js';
 import { handleInterrupts } from './interrupt.js';
+import { redact } from '../secrets.js';
 import { develRoot } from './store.js';
 import { TerminalProgress } from './terminal.js';
 
@@ -87,11 +88,11 @@ export async function main(argv: string[]): Promise<number> {
       return 130;
     }
     if (error instanceof UsageError) {
-      terminal.error(error.message);
+      terminal.error(redact(error.message));
       stderr.write(`\n${commandHelp(parsed.command)}\n`);
       return 2;
     }
-    terminal.error((error as Error).message);
+    terminal.error(redact((error as Error).message));
     // A stack helps only with what nobody anticipated (our own errors say what to do).
     const unexpected = ['Error', 'TypeError', 'RangeError', 'ReferenceError', 'SyntaxError'].includes(
       (error as Error).name

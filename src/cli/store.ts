@@ -3,17 +3,19 @@
  * (the pipeline keys them), the Xtensa toolchains in a tool cache, ccache,
  * MicroPython release clones, and per-run scratch space under tmp/<pid>.
  *
- * Everything written there lands atomically (a `.partial-<pid>` sibling that
- * is renamed into place), so what an interrupted run leaves is recognisable:
- * its own partials are removed on Ctrl-C, and those of a run that died
- * outright are removed by the next one.
+ * Everything written there lands atomically (a `.partial-<host>-<pid>`
+ * sibling that is renamed into place, see pipeline/partials.ts), so what an
+ * interrupted run leaves is recognisable: its own partials are removed on
+ * Ctrl-C, and those of a run of this host that died outright are removed by
+ * the next one.
  */
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { cp, mkdir, readdir, readFile, rename, rm, stat, statfs, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Places, ToolStore } from '../ports.js';
-import { MARKER } from '../pipeline/idf.js';
+import { MARKER } from '../pipeline/idf-entry.js';
+import { isOwnHost, leftoverOwner, sweepLeftovers } from '../pipeline/partials.js';
 import { TOOL_NAME } from '../pipeline/toolchain.js';
 
 export function develRoot(home = os.homedir()): string {
@@ -76,10 +78,9 @@ export class DirectoryToolStore implements ToolStore {
   }
 }
 
-/** The pid in a `name.partial-<pid>` staging name. Pure. */
+/** The pid in a `name.partial-<host>-<pid>` staging name (or an evicted one). Pure. */
 export function partialOwner(name: string): number | undefined {
-  const m = /\.partial-(\d+)$/.exec(name);
-  return m ? Number(m[1]) : undefined;
+  return leftoverOwner(name)?.pid;
 }
 
 /** Where staging directories of a run can be. */
@@ -111,17 +112,9 @@ function removeQuietly(target: string): boolean {
   }
 }
 
-/** Remove what a run (alive or not) left half-written. */
+/** Remove what a run of this host (alive or not) left half-written or set aside. */
 export function removeLeftovers(root: string, owner: (pid: number) => boolean): string[] {
-  const removed: string[] = [];
-  for (const parent of stagingParents(root)) {
-    for (const name of list(parent)) {
-      const pid = partialOwner(name);
-      if (pid !== undefined && owner(pid)) {
-        if (removeQuietly(path.join(parent, name))) removed.push(path.join(parent, name));
-      }
-    }
-  }
+  const removed = sweepLeftovers(stagingParents(root), owner);
   const tmp = layout(root).tmp;
   for (const name of list(tmp)) {
     if (/^\d+$/.test(name) && owner(Number(name))) {
@@ -148,7 +141,24 @@ export interface ToolchainState {
 export interface PartialState {
   path: string;
   pid: number;
+  /** Whether its run still runs; a run of another host sharing the store counts as running. */
   alive: boolean;
+  /** The host of its run, when that is not this one. */
+  host?: string;
+}
+
+/** The state of a leftover named `name` in `parent`, or undefined when it is none. */
+function partialState(
+  parent: string,
+  name: string,
+  alive: (pid: number) => boolean
+): PartialState | undefined {
+  const owner = leftoverOwner(name);
+  if (!owner) return undefined;
+  const state: PartialState = { path: path.join(parent, name), pid: owner.pid, alive: true };
+  if (isOwnHost(owner)) state.alive = alive(owner.pid);
+  else state.host = owner.host;
+  return state;
 }
 
 export interface StoreState {
@@ -201,9 +211,9 @@ export async function storeState(root: string, alive: (pid: number) => boolean):
 
   for (const name of await dirs(dirsOf.idf)) {
     const dir = path.join(dirsOf.idf, name);
-    const pid = partialOwner(name);
-    if (pid !== undefined) {
-      state.partials.push({ path: dir, pid, alive: alive(pid) });
+    const partial = partialState(dirsOf.idf, name, alive);
+    if (partial) {
+      state.partials.push(partial);
       continue;
     }
     const marker = await readFile(path.join(dir, MARKER), 'utf8').then(
@@ -232,9 +242,8 @@ export async function storeState(root: string, alive: (pid: number) => boolean):
   }
 
   for (const name of await dirs(dirsOf.micropython)) {
-    const pid = partialOwner(name);
-    if (pid !== undefined)
-      state.partials.push({ path: path.join(dirsOf.micropython, name), pid, alive: alive(pid) });
+    const partial = partialState(dirsOf.micropython, name, alive);
+    if (partial) state.partials.push(partial);
     else state.micropython.push(name);
   }
   for (const name of await dirs(dirsOf.tmp)) {

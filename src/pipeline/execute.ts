@@ -94,25 +94,30 @@ export async function execute(
   );
   let makeMs: number | undefined;
   let artifacts: Artifacts | undefined;
-  for (const container of containers) {
-    const output = await runPlanned(container, prepared, env, durations);
-    if (container.role === 'install') {
-      await pruneInstall(prepared.idf);
-      await markComplete(prepared.idf, plan.idf.chips);
-    }
-    if (container.role === 'build') {
-      makeMs = makeDuration(output);
-      if (prepared.components) {
-        await keepComponents(
-          prepared.components.dir,
-          plan.settings.tree,
-          plan.components!.chips,
-          env.progress.log
-        );
+  try {
+    for (const container of containers) {
+      const output = await runPlanned(container, prepared, env, durations);
+      if (container.role === 'install') {
+        await pruneInstall(prepared.idf);
+        await markComplete(prepared.idf, plan.idf.chips);
       }
-      // Before anything runs after the build (a deploy): only regular files count.
-      artifacts = await builtFirmware(plan, env);
+      if (container.role === 'build') {
+        makeMs = makeDuration(output);
+        if (prepared.components) {
+          await keepComponents(
+            prepared.components.dir,
+            plan.settings.tree,
+            plan.components!.chips,
+            env.progress.log
+          );
+        }
+        // Before anything runs after the build (a deploy): only regular files count.
+        artifacts = await builtFirmware(plan, env);
+      }
     }
+  } finally {
+    // Held while install.sh runs; given up by markComplete, or here when it failed.
+    await prepared.idf.lock?.release();
   }
   return { ...prepared, plan, artifacts, saves: pendingSaves(plan, prepared, env.runId), makeMs };
 }
@@ -215,7 +220,10 @@ async function prepareResources(
     componentsReady
   ]);
   const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-  if (failed) throw failed.reason;
+  if (failed) {
+    if (settled[2].status === 'fulfilled') await (settled[2].value as PreparedIdf).lock?.release();
+    throw failed.reason;
+  }
   const [image, toolchain, idf, ccache, components] = settled.map(
     (s) => (s as PromiseFulfilledResult<unknown>).value
   ) as [

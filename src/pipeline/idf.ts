@@ -1,11 +1,28 @@
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { ExecError } from '../exec.js';
-import { git, progressArgs } from '../git.js';
+import { git, LS_REMOTE_TIMEOUT_MS } from '../git.js';
 import { newestVersionTags } from '../idf-versions.js';
 import type { CacheStore, Log, Places } from '../ports.js';
+import type { RepoCredentials } from '../secrets.js';
+import { lockEntry, type HeldLock } from './entry-lock.js';
+import { cloneEntry, type CloneRequest } from './idf-clone.js';
+import {
+  checkLocal,
+  entryPaths,
+  headOf,
+  MARKER,
+  readMarker,
+  restoreEntry,
+  transferDir,
+  writeMarker,
+  type Marker
+} from './idf-entry.js';
 import { idfDirName, idfKey, idfRestoreKeys, type IdfIdentity, type RefKind } from './keys.js';
+import { removeAside } from './partials.js';
 import type { PendingSave } from './saves.js';
+
+export { entryPaths, MARKER } from './idf-entry.js';
 
 export class IdfError extends Error {
   constructor(message: string) {
@@ -48,7 +65,10 @@ export function suggestTags(lsRemote: string, count = 5): string[] {
 }
 
 export interface IdfRequest {
+  /** The repository without credentials. */
   repo: string;
+  /** Its credentials, for git's environment only (they print as ***). */
+  credentials?: RepoCredentials;
   ref: string;
   chips: string[];
   /** Whether ESP-IDF's install.sh must run (CMake-era builds). */
@@ -86,29 +106,15 @@ export interface PreparedIdf extends IdfEntry {
   source: 'local' | 'actions-cache' | 'clone';
   /** install.sh has still to run inside the image before the entry is complete. */
   needsInstall: boolean;
+  /** The entry's lock, held while install.sh runs (see markComplete); never serialised. */
+  lock?: HeldLock;
   save?: PendingSave;
 }
 
-interface Marker {
-  key: string;
-  commit: string;
-  chips: string[];
-}
-
-export const MARKER = 'complete.json';
-
-async function readMarker(dir: string): Promise<Marker | undefined> {
-  try {
-    return JSON.parse(await readFile(path.join(dir, MARKER), 'utf8')) as Marker;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Record that an entry is whole; only then may it be used or saved. */
+/** Record that an entry is whole, once install.sh has run; then give up its lock. */
 export async function markComplete(idf: PreparedIdf, chips: string[]): Promise<void> {
-  const marker: Marker = { key: idf.key, commit: idf.commit, chips };
-  await writeFile(path.join(idf.dir, MARKER), `${JSON.stringify(marker, null, 2)}\n`);
+  await writeMarker(idf.dir, { key: idf.key, commit: idf.commit, chips });
+  await idf.lock?.release();
 }
 
 export interface IdfContext {
@@ -119,29 +125,31 @@ export interface IdfContext {
   /** Streams clone progress lines. */
   onGitLine?: (line: string) => void;
   signal?: AbortSignal;
+  /** The bound on a whole clone (CLONE_TIMEOUT_MS unless a test needs less). */
+  cloneTimeoutMs?: number;
 }
 
 /** Ask the repository what `ref` is; a failure says why it could not be reached. */
 async function lookUp(
-  repo: string,
-  ref: string,
+  req: IdfRequest,
   log: Log,
   signal?: AbortSignal
 ): Promise<{ found?: RemoteRef; listing: string } | { failure: string }> {
   try {
-    const { stdout } = await git(['ls-remote', '--heads', '--tags', '--', repo], {
-      repo,
-      timeoutMs: 60_000,
+    const { stdout } = await git(['ls-remote', '--heads', '--tags', '--', req.repo], {
+      repo: req.repo,
+      credentials: req.credentials,
+      timeoutMs: LS_REMOTE_TIMEOUT_MS,
       debug: log.debug,
       signal
     });
-    return { found: classifyRef(stdout, ref), listing: stdout };
+    return { found: classifyRef(stdout, req.ref), listing: stdout };
   } catch (error) {
     if (signal?.aborted) throw error;
     const message = (error as Error).message;
     // git's first "fatal:" says why (not found, refused, dubious ownership…).
     const failure = /\bfatal: .*$/m.exec(message)?.[0] ?? message.split('\n').slice(-1)[0];
-    log.warning(`Could not reach the ESP-IDF repository ${repo}: ${failure}`);
+    log.warning(`Could not reach the ESP-IDF repository ${req.repo}: ${failure}`);
     return { failure };
   }
 }
@@ -183,7 +191,7 @@ export async function planIdf(
         return { ...known({ kind: 'tag', commit: marker.commit }), entry: tag, present: true };
       }
     }
-    const answer = await lookUp(req.repo, req.ref, ctx.log, ctx.signal);
+    const answer = await lookUp(req, ctx.log, ctx.signal);
     if ('failure' in answer) return { ...req, python, offline: answer.failure, present: false };
     if (!answer.found) {
       const tags = suggestTags(answer.listing);
@@ -205,48 +213,103 @@ export async function withEntry(plan: IdfPlan, root: string, python = plan.pytho
   return { ...plan, python, entry, present: marker?.key === entry.key };
 }
 
+/** Run `fn` holding the entry's lock. */
+async function locked<T>(dir: string, what: string, ctx: IdfContext, fn: () => Promise<T>): Promise<T> {
+  const lock = await lockEntry(dir, { what, log: ctx.log, signal: ctx.signal });
+  try {
+    return await fn();
+  } finally {
+    await lock.release();
+  }
+}
+
+/** Set aside an entry that fails verification: it is fetched again, never repaired in place. */
+async function evict(dir: string, problem: string, log: Log): Promise<void> {
+  log.warning(
+    `The ESP-IDF entry ${dir} fails verification: ${problem}. It is set aside and ESP-IDF fetched again.`
+  );
+  await removeAside(dir);
+}
+
 /**
- * The ESP-IDF checkout as planned: used as it is on this machine, else
- * restored from the Actions cache, else cloned. Planned offline: the newest
- * cached commit of a branch, or a cached tag or commit.
+ * The ESP-IDF checkout as planned: used as it is on this machine once
+ * verified, else restored from the Actions cache and verified, else cloned.
+ * Planned offline: the newest cached commit of a branch, or a cached tag or
+ * commit. Whatever is written happens under the entry's lock; a clone that
+ * still needs install.sh keeps it (markComplete gives it up).
  */
 export async function obtainIdf(plan: IdfPlan, ctx: IdfContext): Promise<PreparedIdf> {
-  const { log } = ctx;
   if (plan.python === undefined) throw new IdfError("ESP-IDF was planned without the image's Python.");
   if (plan.offline !== undefined || !plan.remote || !plan.entry) {
     return fromCacheOffline(plan, plan.python, ctx, plan.offline);
   }
   const { kind, commit } = plan.remote;
   const entry = plan.entry;
-  log.info(
+  ctx.log.info(
     `ESP-IDF ${plan.ref} is ${kind === 'commit' ? 'a commit' : `${kind === 'tag' ? 'a tag' : 'a branch'} at ${commit}`}`
   );
-  const marker = await readMarker(entry.dir);
-  if (marker && marker.key === entry.key) {
-    log.info(`Found on this machine: ${entry.dir}`);
-    return { ...entry, kind, commit: marker.commit, source: 'local', needsInstall: false };
+  const here = await checkLocal(entry.dir, entry.key, ctx.signal);
+  if (here.state === 'good') {
+    ctx.log.info(`Found on this machine, verified: ${entry.dir}`);
+    return { ...entry, kind, commit: here.marker.commit, source: 'local', needsInstall: false };
   }
+  const lock = await lockEntry(entry.dir, { what: `ESP-IDF ${plan.ref}`, log: ctx.log, signal: ctx.signal });
+  try {
+    const idf = await obtainLocked(plan, entry, ctx);
+    if (idf.needsInstall) return { ...idf, lock };
+    await lock.release();
+    return idf;
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+}
 
-  // A complete entry of an older commit (a branch that moved) stays until a
-  // new clone has fully replaced it; only an unfinished one is cleared for a restore.
-  if (!marker && ctx.useCache && ctx.cache.available) {
-    await rm(entry.dir, { recursive: true, force: true });
+/** obtainIdf with the entry's lock held: look again (another run may have made it meanwhile), restore, clone. */
+async function obtainLocked(plan: IdfPlan, entry: IdfEntry, ctx: IdfContext): Promise<PreparedIdf> {
+  const { kind, commit } = plan.remote!;
+  const { log } = ctx;
+  const here = await checkLocal(entry.dir, entry.key, ctx.signal);
+  if (here.state === 'good') {
+    log.info(`Made by another run meanwhile, verified: ${entry.dir}`);
+    return { ...entry, kind, commit: here.marker.commit, source: 'local', needsInstall: false };
+  }
+  if (here.state === 'bad') await evict(entry.dir, here.problem, log);
+  if (ctx.useCache && ctx.cache.available) {
     log.info(`Restoring from the Actions cache: ${entry.key}`);
-    const hit = await ctx.cache.restore([entry.dir], entry.key);
-    const restored = hit ? await readMarker(entry.dir) : undefined;
-    if (restored && restored.key === entry.key) {
-      log.info('Restored from the Actions cache');
+    const request = { key: entry.key, expected: () => commit, chips: plan.chips };
+    const restored = await restoreEntry(entry.dir, request, ctx);
+    if (restored) {
+      log.info('Restored from the Actions cache and verified');
       return { ...entry, kind, commit: restored.commit, source: 'actions-cache', needsInstall: false };
     }
-    log.info(hit ? 'The cached entry was incomplete; cloning instead' : 'Not in the Actions cache');
+    log.info('Not restored from the Actions cache; cloning');
   }
-
-  await clone(plan, kind, entry.dir, ctx);
-  const head = await revParse(entry.idfPath, ctx.signal);
+  await clone({ repo: plan.repo, ref: plan.ref, kind, credentials: plan.credentials }, entry.dir, ctx);
+  const head = await headOf(entry.idfPath, ctx.signal);
   const cloned: PreparedIdf = { ...entry, kind, commit: head, source: 'clone', needsInstall: plan.install };
-  cloned.save = { kind: 'idf', key: entry.key, paths: [entry.dir], ready: path.join(entry.dir, MARKER) };
-  if (!plan.install) await markComplete(cloned, plan.chips);
+  cloned.save = {
+    kind: 'idf',
+    key: entry.key,
+    paths: [transferDir(entry.dir)],
+    ready: path.join(entry.dir, MARKER),
+    entry: { dir: entry.dir, commit: head }
+  };
+  if (!plan.install) await writeMarker(entry.dir, { key: entry.key, commit: head, chips: plan.chips });
   return cloned;
+}
+
+async function clone(req: CloneRequest, dir: string, ctx: IdfContext): Promise<void> {
+  try {
+    await cloneEntry(req, dir, { ...ctx, timeoutMs: ctx.cloneTimeoutMs });
+  } catch (error) {
+    if (error instanceof ExecError) {
+      throw new IdfError(
+        `Could not check out ESP-IDF ${req.ref} from ${req.repo}: ${error.message}\nIf the repository is unreachable from here, set idf-repo to a mirror or fork.`
+      );
+    }
+    throw error;
+  }
 }
 
 /** The directory of an entry under the places' root. Pure. */
@@ -254,20 +317,20 @@ export function idfEntryDir(root: string, id: Omit<IdfIdentity, 'commit'>): stri
   return path.join(root, 'idf', idfDirName(id));
 }
 
-/** Where an entry keeps the checkout and ESP-IDF's installed tools. Pure. */
-export function entryPaths(dir: string): { idfPath: string; toolsPath: string } {
-  return { idfPath: path.join(dir, 'esp-idf'), toolsPath: path.join(dir, 'espressif') };
+/** The commit a branch's key names, after the restore key it matched. Pure. */
+function branchCommit(key: string, prefix: string): string | undefined {
+  const commit = key.slice(prefix.length);
+  return FULL_SHA.test(commit) ? commit : undefined;
 }
 
-/** No network: a cached tag or commit, or the newest cached commit of a branch. */
+/** No network: a cached tag or commit, or the newest cached commit of a branch, each verified. */
 async function fromCacheOffline(
   plan: IdfPlan,
   python: string,
   ctx: IdfContext,
   failure?: string
 ): Promise<PreparedIdf> {
-  const root = ctx.places.root;
-  const at = (kind: RefKind) => idfEntry(root, plan, { kind, commit: '' }, python);
+  const at = (kind: RefKind) => idfEntry(ctx.places.root, plan, { kind, commit: '' }, python);
   const found = (entry: IdfEntry, kind: RefKind, marker: Marker, source: PreparedIdf['source']) => ({
     ...entry,
     key: marker.key,
@@ -276,23 +339,28 @@ async function fromCacheOffline(
     source,
     needsInstall: false
   });
-  const branch = at('branch');
-  const local = await readMarker(branch.dir);
-  if (local) {
-    ctx.log.warning(
-      `Could not resolve branch '${plan.ref}' in ${plan.repo}; using the commit cached on this machine, ${local.commit}.`
-    );
-    return found(branch, 'branch', local, 'local');
+  const what = `ESP-IDF ${plan.ref}`;
+  const guess = `Could not resolve branch '${plan.ref}' in ${plan.repo}; using`;
+  const [tag, branch] = [at('tag'), at('branch')];
+  for (const [entry, kind] of [
+    [tag, 'tag'],
+    [branch, 'branch']
+  ] as const) {
+    // A branch's entry holds whichever commit it was last at: its key is not known here.
+    const here = await checkLocal(entry.dir, kind === 'tag' ? entry.key : undefined, ctx.signal);
+    if (here.state === 'good') {
+      if (kind === 'branch')
+        ctx.log.warning(`${guess} the commit cached on this machine, ${here.marker.commit}.`);
+      return found(entry, kind, here.marker, 'local');
+    }
+    if (here.state === 'bad')
+      await locked(entry.dir, what, ctx, () => evict(entry.dir, here.problem, ctx.log));
   }
   if (ctx.useCache && ctx.cache.available) {
     // Offline, a name may be a tag or a branch: try the tag's key, then any commit of the branch.
-    const tag = at('tag');
-    await rm(tag.dir, { recursive: true, force: true });
-    const tagHit = await ctx.cache.restore([tag.dir], tag.key);
-    const tagMarker = tagHit ? await readMarker(tag.dir) : undefined;
-    if (tagMarker) return found(tag, 'tag', tagMarker, 'actions-cache');
-
-    await rm(branch.dir, { recursive: true, force: true });
+    const tagRequest = { key: tag.key, expected: () => undefined, chips: plan.chips };
+    const tagHit = await locked(tag.dir, what, ctx, () => restoreEntry(tag.dir, tagRequest, ctx));
+    if (tagHit) return found(tag, 'tag', tagHit, 'actions-cache');
     const anyCommit = idfRestoreKeys({
       repo: plan.repo,
       ref: plan.ref,
@@ -300,90 +368,19 @@ async function fromCacheOffline(
       python,
       kind: 'branch'
     });
-    const hit = await ctx.cache.restore([branch.dir], anyCommit[0], anyCommit);
-    const marker = hit ? await readMarker(branch.dir) : undefined;
-    if (marker) {
-      ctx.log.warning(
-        `Could not resolve branch '${plan.ref}' in ${plan.repo}; using the newest cached commit of it, ${marker.commit}.`
-      );
-      return found(branch, 'branch', marker, 'actions-cache');
+    const request = {
+      key: anyCommit[0],
+      restoreKeys: anyCommit,
+      expected: (key: string) => branchCommit(key, anyCommit[0]),
+      chips: plan.chips
+    };
+    const hit = await locked(branch.dir, what, ctx, () => restoreEntry(branch.dir, request, ctx));
+    if (hit) {
+      ctx.log.warning(`${guess} the newest cached commit of it, ${hit.commit}.`);
+      return found(branch, 'branch', hit, 'actions-cache');
     }
   }
   throw unreachable(plan.repo, plan.ref, failure);
-}
-
-async function revParse(dir: string, signal?: AbortSignal): Promise<string> {
-  const { stdout } = await git(['-C', dir, 'rev-parse', 'HEAD'], { repo: dir, signal });
-  return stdout.trim();
-}
-
-/**
- * Clone into a sibling temporary directory and move it into place only when
- * the checkout and every submodule are complete: an interrupted clone never
- * looks like a finished one.
- */
-async function clone(req: IdfRequest, kind: RefKind, dir: string, ctx: IdfContext): Promise<void> {
-  const { log } = ctx;
-  const staging = `${dir}.partial-${process.pid}`;
-  const checkout = path.join(staging, 'esp-idf');
-  await rm(staging, { recursive: true, force: true });
-  await mkdir(checkout, { recursive: true });
-  const options = { repo: req.repo, debug: log.debug, onGitLine: ctx.onGitLine, signal: ctx.signal };
-  const step = (args: string[]) => git(args, options);
-  const unlessCancelled = (error: unknown) => {
-    if (ctx.signal?.aborted) throw error;
-  };
-  const progress = progressArgs(options);
-  try {
-    if (kind === 'commit') {
-      log.info(`Fetching commit ${req.ref} from ${req.repo}`);
-      await step(['init', '--quiet', checkout]);
-      await step(['-C', checkout, 'remote', 'add', 'origin', req.repo]);
-      try {
-        await step(['-C', checkout, 'fetch', ...progress, '--depth', '1', 'origin', req.ref]);
-      } catch (error) {
-        unlessCancelled(error);
-        // Some servers refuse to serve an unadvertised commit: fetch everything instead.
-        log.info('The server would not serve the commit alone; fetching the whole history');
-        await step(['-C', checkout, 'fetch', '--tags', 'origin', '+refs/heads/*:refs/remotes/origin/*']);
-      }
-      await step(['-C', checkout, 'checkout', '--quiet', '--detach', req.ref]);
-    } else {
-      log.info(`Cloning ${req.repo} at ${req.ref} (shallow)`);
-      await step(['clone', '--depth', '1', ...progress, `--branch=${req.ref}`, '--', req.repo, checkout]);
-    }
-    log.info('Updating submodules (git submodule update --init --recursive)');
-    try {
-      await step([
-        '-C',
-        checkout,
-        'submodule',
-        'update',
-        ...progress,
-        '--init',
-        '--recursive',
-        '--depth',
-        '1',
-        '--jobs',
-        '4'
-      ]);
-    } catch (error) {
-      unlessCancelled(error);
-      log.info('A shallow submodule fetch was refused; retrying with full history');
-      await step(['-C', checkout, 'submodule', 'update', '--init', '--recursive', '--jobs', '4']);
-    }
-    await mkdir(path.join(staging, 'espressif'), { recursive: true });
-    await rm(dir, { recursive: true, force: true });
-    await rename(staging, dir);
-  } catch (error) {
-    await rm(staging, { recursive: true, force: true });
-    if (error instanceof ExecError) {
-      throw new IdfError(
-        `Could not check out ESP-IDF ${req.ref} from ${req.repo}: ${error.message}\nIf the repository is unreachable from here, set idf-repo to a mirror or fork.`
-      );
-    }
-    throw error;
-  }
 }
 
 /** Remove what install.sh only needed while installing: the downloaded archives. */

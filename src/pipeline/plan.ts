@@ -97,7 +97,7 @@ export interface PlanEnv {
 export const RUN_SPECIFIC = [
   'containers[].spec.name (each run names its containers afresh)',
   'the ccache save key (it ends in the run id)',
-  'download and clone staging paths (under the scratch directory, and .partial-<pid> siblings)'
+  'download and clone staging paths (under the scratch directory, and .partial-<host>-<pid> siblings)'
 ];
 
 const ARTIFACTS_COPY =
@@ -105,6 +105,36 @@ const ARTIFACTS_COPY =
 
 /** A path shown where the ESP-IDF entry is not known before the run. */
 export const UNKNOWN_IDF_DIR = '/unknown-until-run/esp-idf-entry';
+
+/** The caches the build itself writes (CMake builds): ccache, and the component manager's downloads. */
+async function planBuildCaches(
+  inputs: Inputs,
+  resolution: Resolution,
+  root: string,
+  scope: CacheScope
+): Promise<Pick<Plan, 'ccache' | 'components'>> {
+  if (resolution.buildSystem !== 'cmake') return {};
+  const ccache = inputs.ccache
+    ? await planCcache(
+        {
+          repo: inputs.idfRepo,
+          ref: resolution.idf.ref,
+          chips: resolution.chips,
+          board: resolution.board,
+          variant: resolution.boardVariant
+        },
+        root,
+        scope
+      )
+    : undefined;
+  const components = await planComponents(
+    inputs.micropythonPath,
+    { idfRef: resolution.idf.ref, chips: resolution.chips, registry: inputs.mirrors.componentRegistry },
+    root,
+    scope
+  );
+  return { ccache, components };
+}
 
 /** Plans a goal for a resolved tree. Writes nothing. */
 export async function makePlan(
@@ -119,6 +149,7 @@ export async function makePlan(
   const idf = await planIdf(
     {
       repo: inputs.idfRepo,
+      ...(inputs.idfRepoCredentials ? { credentials: inputs.idfRepoCredentials } : {}),
       ref: resolution.idf.ref,
       chips: resolution.chips,
       install: resolution.buildSystem === 'cmake'
@@ -127,29 +158,7 @@ export async function makePlan(
     env
   );
   const scope = cacheScope(inputs.buildCachePolicy, env.run ?? {});
-  const ccache =
-    inputs.ccache && resolution.buildSystem === 'cmake'
-      ? await planCcache(
-          {
-            repo: inputs.idfRepo,
-            ref: resolution.idf.ref,
-            chips: resolution.chips,
-            board: resolution.board,
-            variant: resolution.boardVariant
-          },
-          env.places.root,
-          scope
-        )
-      : undefined;
-  const components =
-    resolution.buildSystem === 'cmake'
-      ? await planComponents(
-          inputs.micropythonPath,
-          { idfRef: resolution.idf.ref, chips: resolution.chips, registry: inputs.mirrors.componentRegistry },
-          env.places.root,
-          scope
-        )
-      : undefined;
+  const { ccache, components } = await planBuildCaches(inputs, resolution, env.places.root, scope);
   const settings: ContainerSettings = {
     tree: inputs.micropythonPath,
     mountRoot: env.mountRoot,

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { CacheStore, Log } from '../ports.js';
 import type { Docker } from './docker.js';
 import { fingerprint } from './fingerprint.js';
+import { saveFromTransfer } from './idf-entry.js';
 
 /** A cache entry the main step prepared, for the post step to save. */
 export interface PendingSave {
@@ -16,6 +17,12 @@ export interface PendingSave {
   image?: string;
   /** The directory's fingerprint when restored: still the same means nothing new to save. */
   unchanged?: string;
+  /**
+   * For ESP-IDF: the entry, saved from a copy of it in paths[0] without its
+   * marker, made just before saving once the checkout is checked to be still
+   * at its commit (see saveFromTransfer).
+   */
+  entry?: { dir: string; commit: string };
 }
 
 /**
@@ -49,7 +56,12 @@ export async function performSaves(
         await docker.run(['save', '--output', file, entry.image]);
       }
       log.info(`Saving ${entry.kind} cache ${entry.key}`);
-      await cache.save(entry.paths, entry.key);
+      if (entry.entry) {
+        const save = () => cache.save(entry.paths, entry.key);
+        if (!(await saveFromTransfer(entry.entry.dir, entry.entry.commit, log, save))) continue;
+      } else {
+        await cache.save(entry.paths, entry.key);
+      }
       saved.push(entry.key);
     } catch (error) {
       log.warning(`Saving the ${entry.kind} cache failed: ${(error as Error).message}`);

@@ -5,6 +5,7 @@
  * the Actions cache service speaking its real protocol.
  */
 import { jest } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
 import {
   appendFileSync,
   existsSync,
@@ -20,9 +21,12 @@ import {
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { ActionsCache } from '../../src/action/ports.js';
+import { descendants } from '../../src/cli/host.js';
 import { run } from '../../src/exec.js';
 import { imageInputsHash, IMAGE_NAME } from '../../src/pipeline/image.js';
-import { startCacheServer, type CacheServer } from '../support/cache-server.js';
+import { archivePaths, startCacheServer, unpackArchive, type CacheServer } from '../support/cache-server.js';
+import { startGitHttp, type GitHttpServer } from '../support/git-http.js';
 import { requireDocker } from '../support/docker.js';
 import { createMicroPythonTree } from '../support/micropython-tree.js';
 import { makeRunner, PROJECT, runnerUser, runStep, type Runner, type RunnerUser } from '../support/runner.js';
@@ -428,6 +432,245 @@ describe('a hostile build replaces its artifacts with links', () => {
   });
 });
 
+/**
+ * A tar that stops part-way through restoring an ESP-IDF entry, as a runner
+ * killed then would: what it extracted stays, without one file.
+ */
+function stallingTar(dir: string, idfDir: string, mark: string): string {
+  mkdirSync(dir, { recursive: true });
+  const realTar = ['/usr/bin/tar', '/bin/tar'].find((p) => existsSync(p))!;
+  writeFileSync(
+    path.join(dir, 'tar'),
+    [
+      '#!/bin/sh',
+      'case " $* " in',
+      `  *" -xf "*) ${realTar} "$@" || exit $?`,
+      `    rm -f '${idfDir}'/*.transfer/esp-idf/README.md`,
+      `    touch '${mark}'; exec sleep 600;;`,
+      'esac',
+      `exec ${realTar} "$@"`,
+      ''
+    ].join('\n'),
+    { mode: 0o755 }
+  );
+  return dir;
+}
+
+describe('a private ESP-IDF mirror, and entries tampered with (modern build, ESP-IDF v5.2.2)', () => {
+  const token = `tok${randomBytes(12).toString('hex')}`;
+  const basic = Buffer.from(`x-access-token:${token}`).toString('base64');
+  let mirror: GitHttpServer;
+  let inputs: Record<string, string>;
+  let key: string;
+
+  /** Output lines that carry the token: only the runner's mask commands may. */
+  const leaks = (output: string) =>
+    output
+      .split('\n')
+      .filter((line) => (line.includes(token) || line.includes(basic)) && !line.startsWith('::add-mask::'));
+  const idfDir = (runner: Runner) => path.join(runner.toolCache, 'esp32-micropython-build', 'idf');
+  const entryOf = (runner: Runner) => {
+    const entries = readdirSync(idfDir(runner)).filter((n) => /^v5\.2\.2-[0-9a-f]{10}$/.test(n));
+    expect(entries).toHaveLength(1);
+    return path.join(idfDir(runner), entries[0]);
+  };
+  /** What is beside the entries: nothing once a run is over, whatever happened before. */
+  const leftovers = (runner: Runner) => readdirSync(idfDir(runner)).filter((n) => !/-[0-9a-f]{10}$/.test(n));
+  const newRunner = async (name: string) => {
+    const runner = runnerAt(name, true);
+    const tree = await createMicroPythonTree(path.join(runner.workspace, 'micropython'), {
+      shape: 'v1.24',
+      idfPin: 'v5.2.2'
+    });
+    await chownTree(tree.root, user);
+    return { runner, tree };
+  };
+  const asRunner = (args: string[], cwd: string) =>
+    run('setpriv', [`--reuid=${user.uid}`, `--regid=${user.gid}`, '--clear-groups', 'git', ...args], {
+      cwd,
+      env: { ...process.env, HOME: scratch }
+    });
+
+  beforeAll(async () => {
+    mirror = await startGitHttp(path.join(upstreams.root, 'git'), 'x-access-token', token);
+    inputs = {
+      'micropython-path': 'micropython',
+      board: 'ESP32_GENERIC',
+      'idf-version': 'v5.2.2',
+      'idf-repo': `${mirror.url.replace('http://', `http://x-access-token:${token}@`)}/espressif/esp-idf.git`,
+      'idf-tools-mirror': upstreams.assetsMirror,
+      'component-registry-mirror': upstreams.registry.url,
+      network: 'host'
+    };
+  });
+  afterAll(() => mirror?.close());
+
+  it('builds from a private mirror: the token is masked, and reaches no .git/config, no container and no cache archive', async () => {
+    const { runner } = await newRunner('private');
+    const result = await runStep('main', runner, inputs, { env: env() });
+    expect(result.output).not.toMatch(/::error::/);
+    expect(result.code).toBe(0);
+    expect(result.output).toContain(`::add-mask::${token}`);
+    // The debug lines (every git and docker argv) are in the output too, and say nothing of it.
+    expect(result.output).toMatch(/::debug::\$ git .*clone/);
+    expect(result.output).toMatch(/::debug::\$ docker run /);
+    expect(leaks(result.output)).toEqual([]);
+    expect(mirror.requests.length).toBeGreaterThan(0);
+    expect(mirror.requests.every((r) => r.authorized)).toBe(true);
+    expect(mirror.requests.some((r) => r.path.startsWith('/espressif/esptool-stub.git/'))).toBe(true);
+    const entry = entryOf(runner);
+    expect(readFileSync(path.join(entry, 'esp-idf', '.git', 'config'), 'utf8')).toContain(
+      `url = ${mirror.url}/espressif/esp-idf.git`
+    );
+    for (const file of findFiles(entry)) {
+      const text = readFileSync(file).toString('latin1');
+      expect(text.includes(token) || text.includes(basic)).toBe(false);
+    }
+
+    const before = cache.entries().map((e) => e.key);
+    const post = await runStep('post', runner, inputs, { env: env(), state: result.state });
+    expect(post.code).toBe(0);
+    expect(leaks(post.output)).toEqual([]);
+    key = cache.entries().find((e) => e.key.startsWith('esp32-idf-') && !before.includes(e.key))!.key;
+    expect(key).toMatch(/-tag-v5\.2\.2$/);
+    const archive = cache.archive(key)!;
+    const bytes = unpackArchive(archive).toString('latin1');
+    expect(bytes.includes(token) || bytes.includes(basic)).toBe(false);
+    // The archive carries no marker: a run that restores it writes its own once it has verified it.
+    expect(archivePaths(archive).some((p) => p.endsWith('complete.json'))).toBe(false);
+    expect(leftovers(runner)).toEqual([]);
+  });
+
+  it('an ESP-IDF file modified on this machine: the entry is set aside, restored again from the Actions cache, verified', async () => {
+    const runner = runnerAt('private');
+    const file = path.join(entryOf(runner), 'esp-idf', 'tools', 'idf.py');
+    const good = readFileSync(file, 'utf8');
+    appendFileSync(file, '\nimport os\n');
+    const result = await runStep('main', runner, inputs, { env: env() });
+    expect(result.output).not.toMatch(/::error::/);
+    expect(result.code).toBe(0);
+    expect(result.output).toMatch(
+      /fails verification: it differs from its commit: M tools\/idf\.py\. It is set aside/
+    );
+    expect(result.output).toContain('Restored from the Actions cache and verified');
+    expect(JSON.parse(result.outputs['cache-hit']).idf).toBe(true);
+    expect(readFileSync(file, 'utf8')).toBe(good);
+    expect(leftovers(runner)).toEqual([]);
+  });
+
+  it("ESP-IDF's HEAD moved on this machine: the same", async () => {
+    const runner = runnerAt('private');
+    const idfPath = path.join(entryOf(runner), 'esp-idf');
+    await asRunner(
+      [
+        '-c',
+        'user.name=x',
+        '-c',
+        'user.email=x@example.com',
+        'commit',
+        '--quiet',
+        '--allow-empty',
+        '-m',
+        'moved'
+      ],
+      idfPath
+    );
+    const result = await runStep('main', runner, inputs, { env: env() });
+    expect(result.code).toBe(0);
+    expect(result.output).toMatch(
+      new RegExp(`fails verification: it is at [0-9a-f]{40}, not at ${upstreams.idfTags['v5.2.2']}`)
+    );
+    expect(result.outputs['idf-commit']).toBe(upstreams.idfTags['v5.2.2']);
+    expect((await asRunner(['rev-parse', 'HEAD'], idfPath)).stdout.trim()).toBe(upstreams.idfTags['v5.2.2']);
+    expect(leftovers(runner)).toEqual([]);
+  });
+
+  it('a restore killed part-way is never used: the next run takes over its lock and restores again', async () => {
+    // The entry gone from this machine (ccache and the components kept), so that ESP-IDF is all it restores.
+    const runner = runnerAt('private');
+    rmSync(entryOf(runner), { recursive: true, force: true });
+    // Where the runner's user (whom the shim runs as) may write.
+    const mark = path.join(runner.dir, 'restore-stalled');
+    const shim = stallingTar(path.join(scratch, 'stalling-tar'), idfDir(runner), mark);
+    let pid = 0;
+    const killed = runStep('main', runner, inputs, {
+      env: { ...env(), PATH: `${shim}:${process.env.PATH}` },
+      onSpawn: (child) => (pid = child.pid!)
+    });
+    try {
+      for (const end = Date.now() + 300_000; !existsSync(mark);) {
+        if (Date.now() > end) throw new Error('the restore never started');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    } finally {
+      // Killed outright, and what it started with it (the stalled tar), as a runner that dies would be.
+      const orphans = descendants(pid);
+      process.kill(pid, 'SIGKILL');
+      for (const orphan of orphans) {
+        try {
+          process.kill(orphan, 'SIGKILL');
+        } catch {
+          // gone already
+        }
+      }
+    }
+    await killed;
+    // What it left: a half-extracted transfer directory, no entry, a lock of a gone process.
+    const names = readdirSync(idfDir(runner));
+    const transfer = names.find((n) => n.endsWith('.transfer'))!;
+    expect(transfer).toBeDefined();
+    expect(existsSync(path.join(idfDir(runner), transfer, 'esp-idf', 'tools', 'idf.py'))).toBe(true);
+    expect(existsSync(path.join(idfDir(runner), transfer, 'esp-idf', 'README.md'))).toBe(false);
+    expect(names.filter((n) => /-[0-9a-f]{10}$/.test(n))).toEqual([]);
+    expect(names.some((n) => n.endsWith('.lock'))).toBe(true);
+    rmSync(mark, { force: true });
+
+    const result = await runStep('main', runner, inputs, { env: env() });
+    expect(result.output).not.toMatch(/::error::/);
+    expect(result.code).toBe(0);
+    expect(result.output).toMatch(/Taking over the lock of ESP-IDF v5\.2\.2 from process \d+/);
+    expect(result.output).toContain('Restored from the Actions cache and verified');
+    expect(existsSync(path.join(entryOf(runner), 'esp-idf', 'README.md'))).toBe(true);
+    expect(leftovers(runner)).toEqual([]);
+  });
+
+  it('a poisoned entry in the Actions cache: discarded on a fresh runner, which clones ESP-IDF and builds', async () => {
+    // Saved as a poisoner would, past the post step's check, for the paths of another runner.
+    const good = entryOf(runnerAt('private'));
+    const { runner: poisoner } = await newRunner('poisoned');
+    const transfer = path.join(idfDir(poisoner), `${path.basename(good)}.transfer`);
+    mkdirSync(idfDir(poisoner), { recursive: true });
+    await run('cp', ['-a', good, transfer]);
+    rmSync(path.join(transfer, 'complete.json'));
+    appendFileSync(path.join(transfer, 'esp-idf', 'tools', 'idf.py'), '\nimport os; os.system("id")\n');
+    const saved = { ...process.env };
+    Object.assign(process.env, cache.env, {
+      GITHUB_WORKSPACE: poisoner.workspace,
+      RUNNER_TEMP: poisoner.temp
+    });
+    try {
+      await new ActionsCache().save([transfer], key);
+    } finally {
+      process.env = saved;
+    }
+
+    const { runner } = await newRunner('poisoned');
+    const result = await runStep('main', runner, inputs, { env: env() });
+    expect(result.output).not.toMatch(/::error::/);
+    expect(result.code).toBe(0);
+    expect(result.output).toContain(
+      `restored from the Actions cache (${key}) fails verification: it differs from its commit: M tools/idf.py`
+    );
+    expect(result.output).toContain('delete that cache entry');
+    expect(JSON.parse(result.outputs['cache-hit']).idf).toBe(false);
+    expect(readFileSync(path.join(entryOf(runner), 'esp-idf', 'tools', 'idf.py'), 'utf8')).not.toContain(
+      'os.system'
+    );
+    expect(leaks(result.output)).toEqual([]);
+    expect(leftovers(runner)).toEqual([]);
+  });
+});
+
 describe('legacy build (GNU make era, ESP-IDF v3.3.2 commit, standalone toolchain)', () => {
   let inputs: Record<string, string>;
 
@@ -675,4 +918,14 @@ function findFile(dir: string, name: string): string {
     }
   }
   throw new Error(`${name} not found under ${dir}`);
+}
+
+function findFiles(dir: string): string[] {
+  const found: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    if (entry.isDirectory()) found.push(...findFiles(p));
+    else if (entry.isFile()) found.push(p);
+  }
+  return found;
 }

@@ -7,7 +7,17 @@
  */
 import { jest } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync
+} from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,6 +25,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { descendants } from '../../src/cli/host.js';
 import { run } from '../../src/exec.js';
+import { hostName } from '../../src/pipeline/partials.js';
 import { requireBullseyeBase, requireDocker } from '../support/docker.js';
 import { createMicroPythonTree, type FixtureTree } from '../support/micropython-tree.js';
 import { dockerGid, PROJECT } from '../support/runner.js';
@@ -337,6 +348,40 @@ describe('a developer with a board (modern tree, ESP-IDF v5.2.2)', () => {
     ).toBe(good);
   });
 
+  it('an ESP-IDF file modified in ~/esp32-devel: the entry is set aside and cloned again, then the build works', async () => {
+    const idf = path.join(home, 'esp32-devel', 'idf');
+    const [entry] = readdirSync(idf);
+    const file = path.join(idf, entry, 'esp-idf', 'tools', 'idf.py');
+    const good = readFileSync(file, 'utf8');
+    appendFileSync(file, '\nimport os\n');
+    const result = await cli(['build', ...modernOptions()], { home, cwd: tree.root });
+    expectSuccess(result);
+    expect(result.stderr).toMatch(
+      /fails verification: it differs from its commit: M tools\/idf\.py\. It is set aside and ESP-IDF fetched again/
+    );
+    expect(result.stderr).toMatch(/✓ ESP-IDF tools for esp32 \(\d+\.\d s\)/);
+    expect(readFileSync(file, 'utf8')).toBe(good);
+    expect(readdirSync(idf)).toEqual([entry]);
+    const again = await cli(['build', ...modernOptions()], { home, cwd: tree.root });
+    expectSuccess(again);
+    expect(again.stderr).not.toMatch(/fails verification|ESP-IDF tools for/);
+  });
+
+  it('a token in --idf-repo shows nowhere: the plan names the URL without it', async () => {
+    const token = `tok${randomBytes(8).toString('hex')}`;
+    const repo = `http://x-access-token:${token}@127.0.0.1:9/espressif/esp-idf.git`;
+    const result = await cli(['build', '--dry-run', '--json', '--idf-repo', repo, '--network', 'host'], {
+      home,
+      cwd: tree.root
+    });
+    expect(result.code).toBe(0);
+    expect(`${result.stdout}${result.stderr}`).not.toContain(token);
+    const plan = JSON.parse(result.stdout);
+    expect(plan.idf.repo).toBe('http://127.0.0.1:9/espressif/esp-idf.git');
+    expect(plan.idf.credentials).toBe('*** (credentials for http://127.0.0.1:9/)');
+    expect(plan.idf.offline).toMatch(/Failed to connect|Connection refused|unable to access/);
+  });
+
   it('make -- ARGS runs make in the current directory inside the container', async () => {
     const result = await cli(['make', ...modernOptions(), '--', 'size'], {
       home,
@@ -632,9 +677,9 @@ describe('an interrupted setup (legacy tree: toolchain download and ESP-IDF clon
       env: { PATH: `${shim}:${process.env.PATH}` }
     });
     await until('the clone to pause before its submodules', () => existsSync(mark));
-    expect(listAll(path.join(devel, 'idf')).some((f) => f.endsWith(`.partial-${started.child.pid}`))).toBe(
-      true
-    );
+    expect(
+      listAll(path.join(devel, 'idf')).some((f) => f.endsWith(`.partial-${hostName()}-${started.child.pid}`))
+    ).toBe(true);
     started.child.kill('SIGINT');
     const result = await started.done;
     // With the output, so that a failure says why.
@@ -664,7 +709,9 @@ describe('an interrupted setup (legacy tree: toolchain download and ESP-IDF clon
         // gone already
       }
     }
-    const left = listAll(path.join(devel, 'idf')).filter((f) => f.endsWith(`.partial-${started.child.pid}`));
+    const left = listAll(path.join(devel, 'idf')).filter((f) =>
+      f.endsWith(`.partial-${hostName()}-${started.child.pid}`)
+    );
     expect(left).toHaveLength(1);
 
     const result = await cli(['setup', ...legacyOptions()], { home, cwd: tree.root });

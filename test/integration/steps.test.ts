@@ -11,12 +11,17 @@ import { ActionsCache, RunnerToolStore } from '../../src/action/ports.js';
 import type { CacheStore, Log, Places } from '../../src/ports.js';
 import { NoCache } from '../../src/ports.js';
 import { IdfError, obtainIdf, planIdf, type IdfContext, type IdfRequest } from '../../src/pipeline/idf.js';
+import type { Docker } from '../../src/pipeline/docker.js';
+import { performSaves } from '../../src/pipeline/saves.js';
 import { obtainToolchain, planToolchain, ToolchainError } from '../../src/pipeline/toolchain.js';
 import type { ToolchainSpec } from '../../src/pipeline/resolve/index.js';
 import { startCacheServer, type CacheServer } from '../support/cache-server.js';
 import { createUpstreams, type FixtureUpstreams } from '../support/upstreams.js';
 
 jest.setTimeout(120_000);
+
+/** Saving ESP-IDF and the toolchain needs no Docker. */
+const NO_DOCKER = undefined as unknown as Docker;
 
 let upstreams: FixtureUpstreams;
 let server: CacheServer;
@@ -157,7 +162,9 @@ describe('prepareIdf', () => {
     const cloned = await prepareIdf(request('v5.2.2'), ctx);
     expect(cloned).toMatchObject({ kind: 'tag', source: 'clone', commit: upstreams.idfTags['v5.2.2'] });
     expect(stubRevision(cloned.idfPath)).toBeTruthy();
-    expect(cloned.save?.paths).toEqual([cloned.dir]);
+    // Saved from a copy beside it, made only when the post step saves (see saveFromTransfer).
+    expect(cloned.save?.paths).toEqual([`${cloned.dir}.transfer`]);
+    expect(cloned.save?.entry).toEqual({ dir: cloned.dir, commit: cloned.commit });
 
     const repo = upstreams.idfRepoUrl;
     renameSync(repo, `${repo}.away`);
@@ -184,7 +191,7 @@ describe('prepareIdf', () => {
     const log = recordingLog();
     const first = await prepareIdf(request('master'), { cache, useCache: true, places, log });
     expect(first).toMatchObject({ kind: 'branch', commit: upstreams.idfBranches.master });
-    await cache.save(first.save!.paths, first.save!.key);
+    expect(await performSaves([first.save!], cache, NO_DOCKER, log)).toEqual([first.save!.key]);
 
     const moved = await upstreams.advanceMaster();
     const second = await prepareIdf(request('master'), { cache, useCache: true, places, log });

@@ -18,6 +18,7 @@
  * With storageDir, entries and blobs live on disk and every request reads the
  * index again, so a restarted server (or a second one) sees earlier entries.
  */
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, readFileSync, promises as fs } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -33,6 +34,8 @@ export interface CacheServer {
   env: Record<string, string>;
   /** Finalized entries, oldest first. */
   entries(): { key: string; version: string; size: number }[];
+  /** The stored archive of the newest finalized entry with this key, to look into (or tamper with). */
+  archive(key: string): string | undefined;
   /** Every request, in order; path keeps only the `comp` query parameter. */
   requests: { method: string; path: string }[];
   /** While down, every request gets 503. */
@@ -348,6 +351,13 @@ export async function startCacheServer(options: CacheServerOptions = {}): Promis
         .sort((a, b) => a.sequence - b.sequence)
         .map((e) => ({ key: e.key, version: e.version, size: e.size }));
     },
+    archive(key: string) {
+      const found = store
+        .readNow()
+        .entries.filter((e) => e.finalized && e.key === key)
+        .sort((a, b) => b.sequence - a.sequence)[0];
+      return found ? store.blobFile(found.id) : undefined;
+    },
     requests,
     setDown(value: boolean) {
       down = value;
@@ -448,4 +458,28 @@ function sendBlobError(res: ServerResponse, status: number, code: string, messag
     'x-ms-request-id': randomBytes(16).toString('hex')
   });
   res.end(xml);
+}
+
+/**
+ * The bytes of an archive @actions/cache stored (zstd with a long window, or
+ * gzip where zstd is missing), decompressed: a tar to search or list.
+ */
+export function unpackArchive(file: string): Buffer {
+  const head = readFileSync(file).subarray(0, 4);
+  const zstd = head.equals(Buffer.from([0x28, 0xb5, 0x2f, 0xfd]));
+  return execFileSync(zstd ? 'zstd' : 'gzip', zstd ? ['-dc', '--long=30', file] : ['-dc', file], {
+    maxBuffer: 1024 * 1024 * 1024
+  });
+}
+
+/** The paths in an archive @actions/cache stored. */
+export function archivePaths(file: string): string[] {
+  return execFileSync('tar', ['-t'], {
+    input: unpackArchive(file),
+    maxBuffer: 64 * 1024 * 1024,
+    stdio: ['pipe', 'pipe', 'ignore']
+  })
+    .toString('utf8')
+    .split('\n')
+    .filter((line) => line !== '');
 }

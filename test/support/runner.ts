@@ -3,7 +3,7 @@
  * process with INPUT_* variables and the runner's command files, optionally
  * as a non-root user in the docker group (as on GitHub's hosted runners).
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { chownSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -85,7 +85,13 @@ export async function runStep(
   phase: 'main' | 'post',
   runner: Runner,
   inputs: Record<string, string>,
-  options: { env?: Record<string, string>; state?: Record<string, string>; timeoutMs?: number } = {}
+  options: {
+    env?: Record<string, string>;
+    state?: Record<string, string>;
+    timeoutMs?: number;
+    /** The step's process, once started (to stop it from outside, as a runner killed mid-step would). */
+    onSpawn?: (child: ChildProcess) => void;
+  } = {}
 ): Promise<StepResult> {
   const files = path.join(runner.dir, 'files', `${phase}-${++counter}`);
   mkdirSync(files, { recursive: true });
@@ -141,6 +147,7 @@ export async function runStep(
   const chunks: string[] = [];
   const code = await new Promise<number>((resolve, reject) => {
     const child = spawn(command, args, { env, cwd: runner.workspace, stdio: ['ignore', 'pipe', 'pipe'] });
+    options.onSpawn?.(child);
     child.stdout.on('data', (d: Buffer) => chunks.push(d.toString()));
     child.stderr.on('data', (d: Buffer) => chunks.push(d.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 15 * 60_000);

@@ -14,6 +14,7 @@ import {
   storeState
 } from '../../src/cli/store.js';
 import type { Resolution } from '../../src/pipeline/resolve/index.js';
+import { hostName } from '../../src/pipeline/partials.js';
 
 describe('host facts', () => {
   it('/etc/group and /etc/passwd', () => {
@@ -137,6 +138,8 @@ describe('$HOME/esp32-devel', () => {
 
   it('staging names carry their owner', () => {
     expect(partialOwner('v5.2.2-abc.partial-4242')).toBe(4242);
+    expect(partialOwner('v5.2.2-abc.partial-build-box.lan-4242')).toBe(4242);
+    expect(partialOwner('v5.2.2-abc.evicted2-build-box.lan-4242')).toBe(4242);
     expect(partialOwner('v5.2.2-abc')).toBeUndefined();
   });
 
@@ -179,10 +182,14 @@ describe('$HOME/esp32-devel', () => {
     ]) {
       mkdirSync(d, { recursive: true });
     }
+    // Those of another host sharing the store are not this host's to judge.
+    mkdirSync(path.join(dirs.idf, 'v5.2.2-a.partial-another-host.example-11'));
+    mkdirSync(path.join(dirs.idf, `v5.2.2-a.partial-${hostName()}-11`));
     const removed = removeLeftovers(root, (pid) => pid === 11);
     expect(removed.sort()).toEqual(
       [
         path.join(dirs.idf, 'v5.2.2-a.partial-11'),
+        path.join(dirs.idf, `v5.2.2-a.partial-${hostName()}-11`),
         path.join(dirs.micropython, 'v1.26.1.partial-11'),
         path.join(dirs.tmp, '11')
       ].sort()
@@ -199,6 +206,7 @@ describe('$HOME/esp32-devel', () => {
     );
     mkdirSync(path.join(dirs.idf, 'v5.4.2-b'), { recursive: true });
     mkdirSync(path.join(dirs.idf, 'v5.4.2-b.partial-5'), { recursive: true });
+    mkdirSync(path.join(dirs.idf, 'v5.4.2-b.partial-elsewhere.example-6'), { recursive: true });
     const tool = path.join(
       dirs.toolCache,
       'xtensa-esp32-elf',
@@ -232,7 +240,14 @@ describe('$HOME/esp32-devel', () => {
     ]);
     expect(state.micropython).toEqual(['v1.26.1']);
     expect(state.partials).toEqual([
-      { path: path.join(dirs.idf, 'v5.4.2-b.partial-5'), pid: 5, alive: true }
+      { path: path.join(dirs.idf, 'v5.4.2-b.partial-5'), pid: 5, alive: true },
+      // Another host's run cannot be asked: it counts as running.
+      {
+        path: path.join(dirs.idf, 'v5.4.2-b.partial-elsewhere.example-6'),
+        pid: 6,
+        alive: true,
+        host: 'elsewhere.example'
+      }
     ]);
   });
 
