@@ -38404,7 +38404,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(930);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6772);
 
 await (0,_run_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)();
 
@@ -38413,7 +38413,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 930:
+/***/ 6772:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -42047,10 +42047,34 @@ function run(command, args, options = {}) {
         });
     });
 }
+/** Whether a process of this machine is alive (one of another user's counts: it cannot be signalled, but it is there). */
+function processAlive(pid) {
+    try {
+        process.kill(pid, 0);
+        return true;
+    }
+    catch (error) {
+        return error.code === 'EPERM';
+    }
+}
 
 ;// CONCATENATED MODULE: ./src/pipeline/docker.ts
 
 
+/** More processes than any build needs (make -j and ninja on many cores stay in the hundreds), and a bound on a fork bomb. */
+const PIDS_LIMIT = 4096;
+/**
+ * Every container runs the tree's own code: no capability (not even as
+ * root), nothing gained through setuid binaries, a bound on its processes.
+ */
+const HARDENING = [
+    '--cap-drop',
+    'ALL',
+    '--security-opt',
+    'no-new-privileges',
+    '--pids-limit',
+    String(PIDS_LIMIT)
+];
 class DockerError extends Error {
     constructor(message) {
         super(message);
@@ -42069,13 +42093,22 @@ function checkMountPath(p) {
 }
 /** The argv (after `docker`) of a build container. Pure. */
 function dockerRunArgs(spec) {
-    const args = ['run', '--rm', '--init', '--name', spec.name];
+    const args = ['run', '--rm', '--init', '--name', spec.name, ...HARDENING];
+    for (const [name, value] of Object.entries(spec.labels ?? {})) {
+        if (!/^[a-z0-9][a-z0-9.-]*$/.test(name) || /[\n\r]/.test(value))
+            throw new DockerError(`Not a container label: ${name}=${value}`);
+        args.push('--label', `${name}=${value}`);
+    }
     if (spec.user)
         args.push('--user', `${spec.user.uid}:${spec.user.gid}`);
     if (spec.network)
         args.push('--network', spec.network);
-    for (const gid of spec.groupAdd ?? [])
+    for (const gid of spec.groupAdd ?? []) {
+        // Group root would open every root-group file the mounts hold.
+        if (gid === 0)
+            throw new DockerError('The container is never given group root (GID 0).');
         args.push('--group-add', String(gid));
+    }
     for (const host of spec.loopbackHosts ?? []) {
         if (!/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(host))
             throw new DockerError(`Not a host name: ${host}`);
@@ -44947,6 +44980,93 @@ function describeResources(plan) {
     return views;
 }
 
+;// CONCATENATED MODULE: ./src/pipeline/stale-containers.ts
+/**
+ * Every container this tool starts is labelled with the run that started it.
+ * A run killed outright (kill -9, a runner that lost its machine) cannot
+ * remove its container, and a `docker run` client that dies leaves the
+ * container running: the next run removes those.
+ */
+
+/** The label every container of this tool carries; the others are `LABEL.<what>`. */
+const LABEL = 'esp32-micropython-build';
+/**
+ * How old a container of another machine (or of a process that may have been
+ * reused) must be to count as left behind: longer than any job runs on GitHub.
+ */
+const STALE_AFTER_MINUTES = 6 * 60;
+/** The labels of a container the run starts. Pure. */
+function containerLabels(run) {
+    return labelsOf({ run: run.run, pid: String(run.pid), host: run.host, started: String(run.started) });
+}
+/** The same labels, as a plan shows them before the run. Pure. */
+function plannedLabels() {
+    return labelsOf({ run: '<run>', pid: '<pid>', host: '<host>', started: '<start>' });
+}
+function labelsOf(values) {
+    const labels = { [LABEL]: '1' };
+    for (const [what, value] of Object.entries(values))
+        labels[`${LABEL}.${what}`] = value;
+    return labels;
+}
+const FIELDS = ['run', 'pid', 'host', 'started'];
+/** The `docker ps` that lists them, one tab-separated line each. */
+const LIST_ARGS = [
+    'ps',
+    '--all',
+    '--no-trunc',
+    '--filter',
+    `label=${LABEL}`,
+    '--format',
+    ['{{.ID}}', ...FIELDS.map((f) => `{{.Label "${LABEL}.${f}"}}`)].join('\t')
+];
+/** `docker ps` output, read. Pure. */
+function parseContainerList(stdout) {
+    const number = (text) => (text && /^\d+$/.test(text) ? Number(text) : undefined);
+    return stdout
+        .split('\n')
+        .filter((line) => line.trim())
+        .map((line) => {
+        const [id, run = '', pid, host = '', started] = line.split('\t');
+        return { id, run, pid: number(pid), host, started: number(started) };
+    });
+}
+/**
+ * Why a container is left behind, or undefined while its run may still be
+ * going: its process on this machine is gone, or it is older than any run.
+ * Pure.
+ */
+function staleReason(container, self, now, alive) {
+    const here = container.host === self.host;
+    if (here && container.pid === self.pid)
+        return undefined;
+    if (here && container.pid !== undefined && !alive(container.pid)) {
+        return `its process ${container.pid} is gone`;
+    }
+    if (container.started !== undefined && now - container.started > STALE_AFTER_MINUTES * 60_000) {
+        return `it started ${Math.round((now - container.started) / 60_000)} minutes ago`;
+    }
+    return undefined;
+}
+/** Remove the containers earlier runs left behind. A failure here is only a debug line. */
+async function removeStaleContainers(docker, self, log, alive = processAlive) {
+    const listed = await docker.run(LIST_ARGS, { allowFailure: true, debug: log.debug }).catch(() => undefined);
+    if (!listed || listed.code !== 0) {
+        log.debug(`Could not list this tool's containers: ${listed?.stderr.trim() ?? 'docker did not run'}`);
+        return [];
+    }
+    const removed = [];
+    for (const container of parseContainerList(listed.stdout)) {
+        const why = staleReason(container, self, Date.now(), alive);
+        if (!why)
+            continue;
+        await docker.remove(container.id);
+        log.info(`Removed container ${container.id.slice(0, 12)} of run ${container.run || '?'} on ${container.host || '?'}, left behind: ${why}`);
+        removed.push(container.id);
+    }
+    return removed;
+}
+
 // EXTERNAL MODULE: external "node:stream"
 var external_node_stream_ = __nccwpck_require__(7075);
 ;// CONCATENATED MODULE: external "node:stream/promises"
@@ -45152,9 +45272,11 @@ async function extract(archive, dest, ctx) {
 
 
 
+
 /** The run-specific values a plan holds in place of the real ones. */
 const RUN_SPECIFIC = [
     'containers[].spec.name (each run names its containers afresh)',
+    'containers[].spec.labels (the run, its process, machine and start time)',
     'the ccache save key (it ends in the run id)',
     'download and clone staging paths (under the scratch directory, and .partial-<pid> siblings)'
 ];
@@ -45278,7 +45400,10 @@ function plannedContainers(plan, paths) {
             spec: makeContainer(buildPlanOf(plan, paths, step.serial), step.cwd, args, 'esp32-build-make-<run>')
         });
     }
-    return containers.map((c) => ({ ...c, argv: ['docker', ...dockerRunArgs(c.spec)] }));
+    return containers.map((c) => {
+        const spec = { ...c.spec, labels: plannedLabels() };
+        return { ...c, spec, argv: ['docker', ...dockerRunArgs(spec)] };
+    });
 }
 
 ;// CONCATENATED MODULE: ./src/pipeline/execute.ts
@@ -45287,6 +45412,8 @@ function plannedContainers(plan, paths) {
  * as it goes (a restore's hit, a pulled image's Python, the commit a clone
  * got); it never reads the options again and never decides anew.
  */
+
+
 
 
 
@@ -45310,6 +45437,8 @@ async function timed(durations, name, fn) {
 }
 /** Runs the plan: prepares its resources, then runs its containers in order. */
 async function execute(plan, env, durations = {}) {
+    const self = { run: env.runId, pid: process.pid, host: external_node_os_default().hostname(), started: Date.now() };
+    await removeStaleContainers(env.docker, self, env.progress.log);
     const prepared = await prepareResources(plan, env, durations);
     // The containers as planned, with the paths the run prepared and the one
     // thing the plan could not know: whether install.sh has to run.
@@ -45324,7 +45453,7 @@ async function execute(plan, env, durations = {}) {
     });
     let makeMs;
     for (const container of containers) {
-        const output = await runPlanned(container, prepared, env, durations);
+        const output = await runPlanned(container, prepared, { ...env, self }, durations);
         if (container.role === 'install') {
             await pruneInstall(prepared.idf);
             await markComplete(prepared.idf, plan.idf.chips);
@@ -45340,7 +45469,7 @@ async function execute(plan, env, durations = {}) {
     return { ...prepared, plan, artifacts, saves: pendingSaves(plan, prepared, env.runId), makeMs };
 }
 async function runPlanned(container, prepared, env, durations) {
-    const spec = { ...container.spec, name: containerName(container.role) };
+    const spec = { ...container.spec, name: containerName(container.role), labels: containerLabels(env.self) };
     const what = container.role === 'install'
         ? 'ESP-IDF install.sh'
         : container.role === 'build'

@@ -41785,10 +41785,34 @@ function run(command, args, options = {}) {
         });
     });
 }
+/** Whether a process of this machine is alive (one of another user's counts: it cannot be signalled, but it is there). */
+function processAlive(pid) {
+    try {
+        process.kill(pid, 0);
+        return true;
+    }
+    catch (error) {
+        return error.code === 'EPERM';
+    }
+}
 
 ;// CONCATENATED MODULE: ./src/pipeline/docker.ts
 
 
+/** More processes than any build needs (make -j and ninja on many cores stay in the hundreds), and a bound on a fork bomb. */
+const PIDS_LIMIT = 4096;
+/**
+ * Every container runs the tree's own code: no capability (not even as
+ * root), nothing gained through setuid binaries, a bound on its processes.
+ */
+const HARDENING = [
+    '--cap-drop',
+    'ALL',
+    '--security-opt',
+    'no-new-privileges',
+    '--pids-limit',
+    String(PIDS_LIMIT)
+];
 class DockerError extends Error {
     constructor(message) {
         super(message);
@@ -41807,13 +41831,22 @@ function checkMountPath(p) {
 }
 /** The argv (after `docker`) of a build container. Pure. */
 function dockerRunArgs(spec) {
-    const args = ['run', '--rm', '--init', '--name', spec.name];
+    const args = ['run', '--rm', '--init', '--name', spec.name, ...HARDENING];
+    for (const [name, value] of Object.entries(spec.labels ?? {})) {
+        if (!/^[a-z0-9][a-z0-9.-]*$/.test(name) || /[\n\r]/.test(value))
+            throw new DockerError(`Not a container label: ${name}=${value}`);
+        args.push('--label', `${name}=${value}`);
+    }
     if (spec.user)
         args.push('--user', `${spec.user.uid}:${spec.user.gid}`);
     if (spec.network)
         args.push('--network', spec.network);
-    for (const gid of spec.groupAdd ?? [])
+    for (const gid of spec.groupAdd ?? []) {
+        // Group root would open every root-group file the mounts hold.
+        if (gid === 0)
+            throw new DockerError('The container is never given group root (GID 0).');
         args.push('--group-add', String(gid));
+    }
     for (const host of spec.loopbackHosts ?? []) {
         if (!/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(host))
             throw new DockerError(`Not a host name: ${host}`);

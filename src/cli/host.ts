@@ -160,14 +160,7 @@ export function descendants(root: number): number[] {
   return found;
 }
 
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+export { processAlive } from '../exec.js';
 
 /** Linux encodes the major number in bits 8–19 (and 32+) of st_rdev. */
 function majorOf(rdev: number): number {

@@ -4,6 +4,7 @@
  * got); it never reads the options again and never decides anew.
  */
 import { mkdir } from 'node:fs/promises';
+import os from 'node:os';
 import type { CacheStore, Places, Progress, ToolStore } from '../ports.js';
 import { findArtifacts, type Artifacts } from './artifacts.js';
 import { BuildError, makeDuration, runContainer } from './build.js';
@@ -18,6 +19,7 @@ import { componentFailureHint, downloadFailureHint } from './mirrors.js';
 import { plannedContainers, type Plan, type PlannedContainer } from './plan.js';
 import type { Resolution } from './resolve/index.js';
 import type { PendingSave } from './saves.js';
+import { containerLabels, removeStaleContainers, type RunIdentity } from './stale-containers.js';
 import { obtainToolchain, type PreparedToolchain } from './toolchain.js';
 
 /** What the run needs besides the plan: the ports, and where its output goes. */
@@ -76,6 +78,8 @@ export async function execute(
   env: ExecuteEnv,
   durations: Record<string, number> = {}
 ): Promise<PipelineResult> {
+  const self: RunIdentity = { run: env.runId, pid: process.pid, host: os.hostname(), started: Date.now() };
+  await removeStaleContainers(env.docker, self, env.progress.log);
   const prepared = await prepareResources(plan, env, durations);
   // The containers as planned, with the paths the run prepared and the one
   // thing the plan could not know: whether install.sh has to run.
@@ -93,7 +97,7 @@ export async function execute(
   );
   let makeMs: number | undefined;
   for (const container of containers) {
-    const output = await runPlanned(container, prepared, env, durations);
+    const output = await runPlanned(container, prepared, { ...env, self }, durations);
     if (container.role === 'install') {
       await pruneInstall(prepared.idf);
       await markComplete(prepared.idf, plan.idf.chips);
@@ -117,10 +121,10 @@ export async function execute(
 async function runPlanned(
   container: PlannedContainer,
   prepared: Prepared,
-  env: ExecuteEnv,
+  env: ExecuteEnv & { self: RunIdentity },
   durations: Record<string, number>
 ): Promise<string> {
-  const spec = { ...container.spec, name: containerName(container.role) };
+  const spec = { ...container.spec, name: containerName(container.role), labels: containerLabels(env.self) };
   const what =
     container.role === 'install'
       ? 'ESP-IDF install.sh'

@@ -28,6 +28,7 @@ import { imageEra, pythonRange } from './era.js';
 import { planImage, type ImagePlan, type ImageRequest } from './image.js';
 import { describeResources, type ResourceView } from './resources.js';
 import type { Resolution } from './resolve/index.js';
+import { plannedLabels } from './stale-containers.js';
 import { planToolchain, type ToolchainPlan } from './toolchain.js';
 
 /** Settings of the containers, fixed when the plan is made. */
@@ -90,6 +91,7 @@ export interface PlanEnv {
 /** The run-specific values a plan holds in place of the real ones. */
 export const RUN_SPECIFIC = [
   'containers[].spec.name (each run names its containers afresh)',
+  'containers[].spec.labels (the run, its process, machine and start time)',
   'the ccache save key (it ends in the run id)',
   'download and clone staging paths (under the scratch directory, and .partial-<pid> siblings)'
 ];
@@ -255,5 +257,8 @@ export function plannedContainers(plan: PlanCore, paths: ResourcePaths): Planned
       spec: makeContainer(buildPlanOf(plan, paths, step.serial), step.cwd, args, 'esp32-build-make-<run>')
     });
   }
-  return containers.map((c) => ({ ...c, argv: ['docker', ...dockerRunArgs(c.spec)] }));
+  return containers.map((c) => {
+    const spec = { ...c.spec, labels: plannedLabels() };
+    return { ...c, spec, argv: ['docker', ...dockerRunArgs(spec)] };
+  });
 }

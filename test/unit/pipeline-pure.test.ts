@@ -12,7 +12,8 @@ import {
   mountedRoot,
   type BuildPlan
 } from '../../src/pipeline/build.js';
-import { dockerRunArgs, explainDockerFailure } from '../../src/pipeline/docker.js';
+import { dockerRunArgs, explainDockerFailure, HARDENING, PIDS_LIMIT } from '../../src/pipeline/docker.js';
+import { containerLabels } from '../../src/pipeline/stale-containers.js';
 import { classifyRef, suggestTags } from '../../src/pipeline/idf.js';
 import { declaredPython } from '../../src/pipeline/image.js';
 import {
@@ -144,12 +145,18 @@ describe('docker argv', () => {
 
   it('runs a modern build as the caller, tree at its own path, export.sh sourced, ccache mounted', () => {
     const args = dockerRunArgs(buildContainer(plan, 'esp32-build-make-1'));
-    expect(args.slice(0, 7)).toEqual([
+    expect(args.slice(0, 13)).toEqual([
       'run',
       '--rm',
       '--init',
       '--name',
       'esp32-build-make-1',
+      '--cap-drop',
+      'ALL',
+      '--security-opt',
+      'no-new-privileges',
+      '--pids-limit',
+      '4096',
       '--user',
       '1001:118'
     ]);
@@ -266,6 +273,7 @@ describe('docker argv', () => {
       '--init',
       '--name',
       'n',
+      ...HARDENING,
       '--network',
       'host',
       '--group-add',
@@ -283,6 +291,42 @@ describe('docker argv', () => {
         command: []
       })
     ).toThrow(/contains ':'/);
+  });
+
+  it('hardens every container: no capability, no new privileges, a pids limit; never group root', () => {
+    const base = { image: 'i', name: 'n', mounts: [], env: {}, command: ['true'] };
+    const args = dockerRunArgs({ ...base, user: { uid: 0, gid: 0 } });
+    expect(args.slice(5, 11)).toEqual([
+      '--cap-drop',
+      'ALL',
+      '--security-opt',
+      'no-new-privileges',
+      '--pids-limit',
+      String(PIDS_LIMIT)
+    ]);
+    expect(args.slice(11, 13)).toEqual(['--user', '0:0']);
+    expect(() => dockerRunArgs({ ...base, groupAdd: [20, 0] })).toThrow(/never given group root/);
+  });
+
+  it('labels the container with the run that starts it', () => {
+    const labels = containerLabels({
+      run: '4242-1-9',
+      pid: 77,
+      host: 'runner-1',
+      started: 1_700_000_000_000
+    });
+    const args = dockerRunArgs({ image: 'i', name: 'n', mounts: [], env: {}, labels, command: [] });
+    const given = args.flatMap((a, i) => (args[i - 1] === '--label' ? [a] : []));
+    expect(given).toEqual([
+      'esp32-micropython-build=1',
+      'esp32-micropython-build.run=4242-1-9',
+      'esp32-micropython-build.pid=77',
+      'esp32-micropython-build.host=runner-1',
+      'esp32-micropython-build.started=1700000000000'
+    ]);
+    expect(() =>
+      dockerRunArgs({ image: 'i', name: 'n', mounts: [], env: {}, labels: { x: 'a\nb' }, command: [] })
+    ).toThrow(/Not a container label/);
   });
 
   it('explains engine and permission failures', () => {

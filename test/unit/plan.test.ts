@@ -298,6 +298,8 @@ function containerFields(args: string[]) {
     mounts: [] as string[],
     devices: [] as string[],
     groups: [] as string[],
+    hardening: [] as string[],
+    labels: {} as Record<string, string>,
     env: {} as Record<string, string>,
     image: '',
     command: [] as string[]
@@ -311,6 +313,10 @@ function containerFields(args: string[]) {
     '-v': (v) => fields.mounts.push(v),
     '--device': (v) => fields.devices.push(v),
     '--group-add': (v) => fields.groups.push(v),
+    '--cap-drop': (v) => fields.hardening.push(`cap-drop ${v}`),
+    '--security-opt': (v) => fields.hardening.push(`security-opt ${v}`),
+    '--pids-limit': (v) => fields.hardening.push(`pids-limit ${v}`),
+    '--label': (v) => (fields.labels[v.slice(0, v.indexOf('='))] = v.slice(v.indexOf('=') + 1)),
     '-e': (v) => (fields.env[v.slice(0, v.indexOf('='))] = v.slice(v.indexOf('=') + 1))
   };
   for (; i < args.length && args[i].startsWith('-'); i++) {
@@ -364,9 +370,21 @@ describe('the run executes the plan: its containers are the plan’s, field by f
         plan.containers.forEach((planned, i) => {
           const ran = containerFields(docker.runs[i]);
           const expected = containerFields(planned.argv.slice(1));
-          // Only the name is the run's own, as the plan says.
-          expect(plan.runSpecific.join(' ')).toMatch(/spec\.name/);
+          // Only the name and the labels' values are the run's own, as the plan says.
+          expect(plan.runSpecific.join(' ')).toMatch(/spec\.name.*spec\.labels/);
           expect(ran.name).toMatch(new RegExp(`^esp32-build-${planned.role}-\\d+-[0-9a-f]{6}$`));
+          expect(Object.keys(ran.labels)).toEqual(Object.keys(expected.labels));
+          expect(ran.labels).toMatchObject({
+            'esp32-micropython-build': '1',
+            'esp32-micropython-build.run': 'run-1',
+            'esp32-micropython-build.pid': String(process.pid),
+            'esp32-micropython-build.host': os.hostname()
+          });
+          expect(ran.hardening).toEqual([
+            'cap-drop ALL',
+            'security-opt no-new-privileges',
+            'pids-limit 4096'
+          ]);
           for (const field of [
             'image',
             'user',
@@ -376,6 +394,7 @@ describe('the run executes the plan: its containers are the plan’s, field by f
             'env',
             'workdir',
             'network',
+            'hardening',
             'command'
           ] as const) {
             expect({ field, value: ran[field] }).toEqual({ field, value: expected[field] });
