@@ -6,7 +6,7 @@ import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(982);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(815);
 
 process.exitCode = await (0,_run_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2));
 
@@ -15,7 +15,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 982:
+/***/ 815:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -1148,7 +1148,339 @@ const CONTAINER = {
     home: '/tmp/esp32-home'
 };
 
+;// CONCATENATED MODULE: ./src/pipeline/git-entries.ts
+
+
+async function entriesOf(dir) {
+    try {
+        return await (0,promises_namespaceObject.readdir)(dir, { withFileTypes: true });
+    }
+    catch {
+        return []; // gone, or not ours to read
+    }
+}
+/**
+ * Every entry named `.git` under `roots`: not inside a `.git` itself, and
+ * never through a symbolic link. A root that does not exist has none.
+ */
+async function findGitEntries(roots) {
+    const found = [];
+    const pending = [...roots];
+    for (let dir = pending.pop(); dir !== undefined; dir = pending.pop()) {
+        for (const entry of await entriesOf(dir)) {
+            const full = external_node_path_default().join(dir, entry.name);
+            if (entry.name === '.git') {
+                const info = await (0,promises_namespaceObject.lstat)(full).catch(() => undefined);
+                if (!info)
+                    continue;
+                const kind = info.isSymbolicLink() ? 'link' : info.isDirectory() ? 'dir' : 'file';
+                found.push({ path: full, kind, dev: info.dev, ino: info.ino });
+            }
+            else if (entry.isDirectory()) {
+                pending.push(full);
+            }
+        }
+    }
+    return found.sort((a, b) => a.path.localeCompare(b.path));
+}
+/** What to mount read-only: the files and directories (a link cannot be mounted over). Pure. */
+function protectedPaths(entries) {
+    return entries.filter((e) => e.kind !== 'link').map((e) => e.path);
+}
+/** The `.git` mounts inside the tree, each read-only over itself. Pure. */
+function gitMounts(tree, paths) {
+    return paths
+        .filter((p) => !external_node_path_default().relative(tree, p).startsWith('..') && !external_node_path_default().isAbsolute(external_node_path_default().relative(tree, p)))
+        .map((p) => ({ host: p, container: p, readonly: true }));
+}
+/** The entries found after a container that were not there before it. Pure. */
+function plantedEntries(before, after) {
+    const known = new Set(before.map((e) => `${e.dev}:${e.ino}`));
+    return after.filter((e) => !known.has(`${e.dev}:${e.ino}`));
+}
+/**
+ * After a container that could write `roots`: remove each `.git` it created
+ * (a link is removed, not followed), with a warning that names it.
+ */
+async function removePlantedGit(before, roots, log) {
+    const planted = plantedEntries(before, await findGitEntries(roots));
+    for (const entry of planted) {
+        await (0,promises_namespaceObject.rm)(entry.path, { recursive: true, force: true });
+        log.warning(`The build created ${entry.path} (a ${entry.kind === 'dir' ? 'directory' : entry.kind === 'file' ? 'file' : 'link'}): removed it. git would run what such a repository's config names on this machine.`);
+    }
+    return planted.map((e) => e.path);
+}
+
+;// CONCATENATED MODULE: ./src/git.ts
+
+
+/** A local path or file:// URL: its submodules are local too, which git blocks unless told. */
+function isLocalRepo(repo) {
+    return external_node_path_default().isAbsolute(repo) || repo.startsWith('file://');
+}
+/** `--progress` when someone listens, else `--quiet`. */
+function progressArgs(options) {
+    return options.onGitLine ? ['--progress'] : ['--quiet'];
+}
+/** Lines that say what went wrong. */
+const FAILURE = /^(fatal|error|warning):|^remote: (fatal|error)\b/i;
+/** Lines that only say how far git has got. */
+const PROGRESS = [
+    /\d+(\.\d+)?%/,
+    /^remote: (Counting|Compressing|Enumerating|Total|Finding sources)\b/,
+    /^(Receiving objects|Resolving deltas|Updating files|Checking out files|Filtering content|Unpacking objects)\b/,
+    /^Cloning into\b/,
+    /^Submodule '.*' \(.*\) registered for path '.*'$/,
+    /^Submodule '.*' registered\b/,
+    /^Submodule path '.*': checked out\b/,
+    /^(remote: )?done\.?$/
+];
+/** Lines that advise rather than report: hints, and the detached-HEAD advice (a block, see below). */
+const ADVICE_LINE = /^hint:|\badvice\.\w+\b|^HEAD is now at\b/;
+const ADVICE_START = /^Note: (switching to|checking out) '/;
+const ADVICE_END = /^Turn off this advice by setting config variable advice\./;
+/** How many lines of a failure a message keeps (the last ones). */
+const FAILURE_LINES = 25;
+/**
+ * What went wrong, from a failed git command's stderr: its fatal:, error:,
+ * warning: and `remote: error` lines (each once), or else its last line that
+ * is not progress or advice. Progress meters, whether their updates are
+ * separated by \r or \n, and advice never appear.
+ */
+function gitFailure(stderr) {
+    const lines = [];
+    let inAdvice = false;
+    for (const raw of stderr.split(/\r\n|\r|\n/)) {
+        const line = raw.trimEnd();
+        if (ADVICE_START.test(line))
+            inAdvice = true;
+        if (inAdvice) {
+            if (ADVICE_END.test(line))
+                inAdvice = false;
+            continue;
+        }
+        if (!line.trim() || ADVICE_LINE.test(line))
+            continue;
+        if (!FAILURE.test(line) && PROGRESS.some((p) => p.test(line)))
+            continue;
+        lines.push(line);
+    }
+    const failures = [...new Set(lines.filter((l) => FAILURE.test(l)))];
+    if (failures.length > 0)
+        return failures.slice(-FAILURE_LINES).join('\n');
+    return lines.at(-1) ?? '';
+}
+/** Options of git itself that take the next argument as their value. */
+const GLOBAL_WITH_VALUE = new Set(['-C', '-c', '--git-dir', '--work-tree', '--namespace', '--config-env']);
+/** The subcommand of a git argv, after git's own options: `clone` for `-C dir -c a=b clone …`. */
+function gitSubcommand(args) {
+    for (let i = 0; i < args.length; i++) {
+        if (GLOBAL_WITH_VALUE.has(args[i]))
+            i++;
+        else if (!args[i].startsWith('-'))
+            return args[i];
+    }
+    return '';
+}
+/**
+ * The same failure said the way git users need it:
+ * `git <subcommand> failed (exit code N): <what went wrong>`. Still an ExecError,
+ * with the same argv, code and output.
+ */
+function gitError(error) {
+    const subcommand = gitSubcommand(error.args);
+    const name = subcommand ? `git ${subcommand}` : 'git';
+    const what = gitFailure(error.stderr) || gitFailure(error.stdout);
+    let head;
+    if (error.code !== null) {
+        head = `${name} failed (exit code ${error.code})`;
+    }
+    else {
+        // Not started, timed out or killed: run() said which on its first line.
+        const first = error.message.split('\n')[0].replace(/:$/, '');
+        head = first.startsWith('git ') ? `${name} ${first.slice('git '.length)}` : `${name} failed: ${first}`;
+    }
+    return new ExecError(what ? `${head}: ${what}` : head, error.command, error.args, error.code, error.stdout, error.stderr);
+}
+/**
+ * git through the one exec wrapper: never prompts for credentials (a CI job
+ * or a script would hang), never prints the detached-HEAD advice, and allows
+ * file-transport submodules only for a repository that is itself local. A
+ * failure throws an ExecError whose message is git's own account of it
+ * (see gitError); a cancellation throws exec's AbortError.
+ */
+async function git(args, options) {
+    const onGitLine = options.onGitLine;
+    const config = ['-c', 'advice.detachedHead=false'];
+    if (isLocalRepo(options.repo))
+        config.push('-c', 'protocol.file.allow=always');
+    try {
+        return await run('git', [...config, ...args], {
+            cwd: options.cwd,
+            env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: 'true' },
+            debug: options.debug,
+            timeoutMs: options.timeoutMs,
+            signal: options.signal,
+            onLine: onGitLine ? (line) => onGitLine(line) : undefined,
+            splitOnCarriageReturn: onGitLine !== undefined
+        });
+    }
+    catch (error) {
+        throw error instanceof ExecError ? gitError(error) : error;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/submodules.ts
+/**
+ * `make submodules` writes the tree's .git (its config and .git/modules), and
+ * no container may: so the port is asked, in a container like the build's,
+ * which submodules it would update, and git on this machine updates those.
+ * The port is asked the way it computes them: its own `make submodules` runs
+ * with a `git` whose `submodule update` only names the paths (every other
+ * git command is git itself), which serves every era alike: the GIT_SUBMODULES
+ * of the legacy Makefile, the ECHO_SUBMODULES pass of v1.22–v1.24, the
+ * UPDATE_SUBMODULES reconfigure of v1.25 on. What it names is the tree's
+ * word, so only paths inside the tree are taken, and git runs hardened.
+ */
+
+
+
+
+/** How the container names a path `git submodule update` was asked for. */
+const SUBMODULE_MARK = 'esp32-build-submodule';
+/** git as `make submodules` meets it in that container (POSIX sh; the real git is $ESP32_BUILD_GIT). */
+const GIT_FOR_SUBMODULES = String.raw `#!/bin/sh
+# git submodule update only names its paths; any other git command runs.
+dir=$PWD state=global action=
+for a in "$@"; do
+  case $state in
+    global)
+      case $a in
+        -C) state=dir ;;
+        -c|--git-dir|--work-tree|--namespace|--config-env) state=skip ;;
+        -*) ;;
+        submodule) state=sub ;;
+        *) exec "$ESP32_BUILD_GIT" "$@" ;;
+      esac ;;
+    dir) dir=$(cd "$dir" 2>/dev/null && cd "$a" 2>/dev/null && pwd) || dir=$a; state=global ;;
+    skip) state=global ;;
+    sub) case $a in -*) ;; *) action=$a state=args ;; esac ;;
+    value) state=args ;;
+    args|paths)
+      [ "$action" = update ] || continue
+      case $state:$a in
+        args:--) state=paths ;;
+        args:--reference|args:--depth|args:--jobs|args:-j|args:--filter) state=value ;;
+        args:-*) ;;
+        *) printf '%s\t%s\t%s\n' esp32-build-submodule "$dir" "$a" ;;
+      esac ;;
+  esac
+done
+[ "$state" = global ] && exec "$ESP32_BUILD_GIT" "$@"
+exit 0
+`;
+/** `make submodules` with that git first on PATH; make's other arguments (-C ports/esp32, the board) follow the script. */
+const SUBMODULES_SCRIPT = [
+    'set -e',
+    'ESP32_BUILD_GIT=$(command -v git); export ESP32_BUILD_GIT',
+    'shim=$(mktemp -d)',
+    `cat > "$shim/git" <<'ESP32_BUILD_GIT_EOF'`,
+    GIT_FOR_SUBMODULES + 'ESP32_BUILD_GIT_EOF',
+    'chmod +x "$shim/git"',
+    'PATH="$shim:$PATH" make "$@" submodules'
+].join('\n');
+/** A submodule path as MicroPython names them (lib/berkeley-db-1.xx). */
+const PATH_WORDS = /^[A-Za-z0-9_.@+-]+(\/[A-Za-z0-9_.@+-]+)*$/;
+/**
+ * The submodules the port named, relative to the tree, and the names refused
+ * (outside the tree, into a .git, or not a plain path). Pure.
+ */
+function requestedSubmodules(output, tree) {
+    const paths = [];
+    const refused = [];
+    for (const line of output.split('\n')) {
+        const fields = line.replace(/\r$/, '').split('\t');
+        if (fields[0] !== SUBMODULE_MARK)
+            continue;
+        const [, dir = '', name = ''] = fields;
+        const relative = external_node_path_default().isAbsolute(dir) ? external_node_path_default().relative(tree, external_node_path_default().resolve(dir, name)) : '';
+        const plain = fields.length === 3 &&
+            PATH_WORDS.test(relative) &&
+            !relative.startsWith('..') &&
+            !relative.split('/').some((part) => part === '.git' || part === '.' || part === '..');
+        if (!plain)
+            refused.push(name || line);
+        else if (!paths.includes(relative))
+            paths.push(relative);
+    }
+    return { paths, refused };
+}
+/**
+ * git's settings for a tree's submodules: no fsmonitor, no hooks, no ext::
+ * transport, and no file:// one unless the tree itself was cloned from a
+ * local path (its submodules are then local too, as for ESP-IDF's). The
+ * tree's origin is in its .git/config, which no build can write. Pure.
+ */
+function submoduleGitConfig(origin) {
+    const config = ['core.fsmonitor=false', 'core.hooksPath=/dev/null', 'protocol.ext.allow=never'];
+    if (!origin || !isLocalRepo(origin))
+        config.push('protocol.file.allow=never');
+    return config.flatMap((setting) => ['-c', setting]);
+}
+/** Longer than any submodule clone needs; a stalled one must not hold the job for hours. */
+const SUBMODULE_TIMEOUT_MS = 30 * 60_000;
+/** Whether a directory on the way to `relative` is a link (git would write where it points). */
+async function throughLink(tree, relative) {
+    let at = tree;
+    for (const part of relative.split('/')) {
+        at = external_node_path_default().join(at, part);
+        const info = await (0,promises_namespaceObject.lstat)(at).catch(() => undefined);
+        if (!info)
+            return false;
+        if (info.isSymbolicLink())
+            return true;
+    }
+    return false;
+}
+/**
+ * `git submodule sync` and `update --init` of `paths`, on this machine,
+ * hardened. The port's container could write the tree: a submodule's
+ * directory that it turned into a link is refused, not followed.
+ */
+async function updateSubmodules(tree, paths, ctx) {
+    if (paths.length === 0)
+        return;
+    for (const relative of paths) {
+        if (await throughLink(tree, relative)) {
+            throw new Error(`The port's make submodules names ${relative}, but in ${tree} that path goes through a symbolic link, which git would follow: not updating it. Check out the tree afresh.`);
+        }
+    }
+    const base = { cwd: tree, debug: ctx.log.debug, signal: ctx.signal };
+    const origin = await git([...submoduleGitConfig(undefined), 'config', '--get', 'remote.origin.url'], {
+        ...base,
+        repo: ''
+    }).then((r) => r.stdout.trim() || undefined, () => undefined);
+    const config = submoduleGitConfig(origin);
+    const options = {
+        ...base,
+        repo: origin && isLocalRepo(origin) ? origin : '',
+        timeoutMs: SUBMODULE_TIMEOUT_MS
+    };
+    ctx.log.info(`Updating submodules on this machine: ${paths.join(' ')}`);
+    try {
+        await git([...config, 'submodule', 'sync', '--quiet', '--', ...paths], options);
+        await git([...config, 'submodule', 'update', '--init', '--', ...paths], options);
+    }
+    catch (error) {
+        if (!(error instanceof ExecError))
+            throw error;
+        throw new ExecError(`The port's make submodules needs ${paths.join(', ')}, and updating them in ${tree} failed: ${error.message}`, error.command, error.args, error.code, error.stdout, error.stderr);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/pipeline/build.ts
+
+
 
 
 
@@ -1164,7 +1496,6 @@ const BUILD_SCRIPT = [
     'board=("${@:1:$nboard}"); shift "$nboard"',
     'start=$(date +%s%N)',
     'make -C mpy-cross -j"$jobs"',
-    'if [ "${ESP32_DEVEL_SUBMODULES:-0}" = 1 ]; then make -C ports/esp32 "${board[@]}" submodules; fi',
     'make -C ports/esp32 -j"$jobs" "${board[@]}" "$@"',
     'echo "esp32-build: make finished in $(( ($(date +%s%N) - start) / 1000000 )) ms"'
 ].join('\n');
@@ -1189,13 +1520,37 @@ function mountedRoot(plan) {
     const inside = external_node_path_default().relative(plan.mountRoot, plan.tree);
     return inside === '' || (!inside.startsWith('..') && !external_node_path_default().isAbsolute(inside)) ? plan.mountRoot : plan.tree;
 }
-/** The mounts and environment each era's build needs. Pure. */
+/**
+ * The workspace read-only, the tree in it writable, each `.git` in the tree
+ * read-only again: a build writes its own tree, nothing beside it, and no
+ * git config or hook that git on the host would run. Pure.
+ */
+function treeMounts(plan) {
+    const root = mountedRoot(plan);
+    const mounts = root === plan.tree
+        ? [{ host: root, container: root }]
+        : [
+            { host: root, container: root, readonly: true },
+            { host: plan.tree, container: plan.tree }
+        ];
+    return [...mounts, ...gitMounts(plan.tree, plan.gitEntries ?? [])];
+}
+/**
+ * The mounts and environment each era's build needs. ESP-IDF, its tools and
+ * the toolchain are read-only: a build writes nothing into them (Python
+ * writes no bytecode there either), so no tree can change what the next
+ * build, or a cache, gets. Pure.
+ */
 function buildEnvironment(plan) {
     const mounts = [
-        { host: mountedRoot(plan), container: mountedRoot(plan) },
-        { host: plan.idfPath, container: CONTAINER.idfPath }
+        ...treeMounts(plan),
+        { host: plan.idfPath, container: CONTAINER.idfPath, readonly: true }
     ];
-    const env = { HOME: CONTAINER.home, IDF_PATH: CONTAINER.idfPath };
+    const env = {
+        HOME: CONTAINER.home,
+        IDF_PATH: CONTAINER.idfPath,
+        PYTHONDONTWRITEBYTECODE: '1'
+    };
     if (plan.resolution.buildSystem === 'make') {
         env.ESPIDF = CONTAINER.idfPath;
         // v1.9.4 runs its partition tool with $(PYTHON2); the image has python3 only.
@@ -1206,7 +1561,7 @@ function buildEnvironment(plan) {
         }
     }
     else {
-        mounts.push({ host: plan.toolsPath, container: CONTAINER.idfToolsPath });
+        mounts.push({ host: plan.toolsPath, container: CONTAINER.idfToolsPath, readonly: true });
         env.IDF_TOOLS_PATH = CONTAINER.idfToolsPath;
         env.ESP32_DEVEL_EXPORT = '1';
         // Manager 2.x checks for newer component versions on every build by default: a
@@ -1231,8 +1586,6 @@ function buildEnvironment(plan) {
             Object.assign(env, { IDF_CCACHE_ENABLE: '1', CCACHE_DIR: CONTAINER.ccacheDir, CCACHE_MAXSIZE: '500M' });
         }
     }
-    if (plan.resolution.portSubmodules)
-        env.ESP32_DEVEL_SUBMODULES = '1';
     if (plan.serial?.kind === 'bind')
         mounts.push({ host: plan.serial.host, container: plan.serial.container });
     return { mounts, env };
@@ -1285,6 +1638,53 @@ function makeContainer(plan, cwd, args, name = containerName('make')) {
         ...serialArgs(plan.serial),
         loopbackHosts: plan.componentsOffline?.hosts,
         command: ['make', ...args]
+    };
+}
+/** Options of make that take the next argument as their value. */
+const MAKE_WITH_VALUE = new Set([
+    '-C',
+    '-f',
+    '-I',
+    '-o',
+    '-W',
+    '--directory',
+    '--file',
+    '--makefile',
+    '--include-dir',
+    '--old-file',
+    '--assume-old',
+    '--new-file',
+    '--assume-new',
+    '--what-if'
+]);
+/** Which of make's arguments are goals: not options, their values or variable assignments. Pure. */
+function makeGoalIndices(args) {
+    const goals = [];
+    for (let i = 0; i < args.length; i++) {
+        const arg = args[i];
+        const numberFollows = /^\d+(\.\d+)?$/.test(args[i + 1] ?? '');
+        if (MAKE_WITH_VALUE.has(arg) || (['-j', '-l', '--jobs', '--load-average'].includes(arg) && numberFollows))
+            i++;
+        else if (!arg.startsWith('-') && !arg.includes('='))
+            goals.push(i);
+    }
+    return goals;
+}
+/**
+ * The port's `make submodules`, answered without writing .git: its own
+ * make, with a git that only names the paths (submodules.ts). `args` are
+ * make's other arguments (the board, -C). Pure but for the name.
+ */
+function submodulesContainer(plan, cwd, args, name = containerName('submodules')) {
+    return {
+        image: plan.image,
+        name,
+        user: plan.user,
+        workdir: cwd,
+        network: plan.network,
+        ...buildEnvironment(plan),
+        loopbackHosts: plan.componentsOffline?.hosts,
+        command: ['bash', '-c', SUBMODULES_SCRIPT, 'esp32-build', ...args]
     };
 }
 /** ESP-IDF's install.sh for just the chips the build needs. Pure but for the name. */
@@ -2927,125 +3327,6 @@ async function obtainComponents(plan, ctx, tree) {
     return { ...kept, offline: await readyComponents(plan.dir, tree, plan.chips, plan.registry, ctx.log) };
 }
 
-;// CONCATENATED MODULE: ./src/git.ts
-
-
-/** A local path or file:// URL: its submodules are local too, which git blocks unless told. */
-function isLocalRepo(repo) {
-    return external_node_path_default().isAbsolute(repo) || repo.startsWith('file://');
-}
-/** `--progress` when someone listens, else `--quiet`. */
-function progressArgs(options) {
-    return options.onGitLine ? ['--progress'] : ['--quiet'];
-}
-/** Lines that say what went wrong. */
-const FAILURE = /^(fatal|error|warning):|^remote: (fatal|error)\b/i;
-/** Lines that only say how far git has got. */
-const PROGRESS = [
-    /\d+(\.\d+)?%/,
-    /^remote: (Counting|Compressing|Enumerating|Total|Finding sources)\b/,
-    /^(Receiving objects|Resolving deltas|Updating files|Checking out files|Filtering content|Unpacking objects)\b/,
-    /^Cloning into\b/,
-    /^Submodule '.*' \(.*\) registered for path '.*'$/,
-    /^Submodule '.*' registered\b/,
-    /^Submodule path '.*': checked out\b/,
-    /^(remote: )?done\.?$/
-];
-/** Lines that advise rather than report: hints, and the detached-HEAD advice (a block, see below). */
-const ADVICE_LINE = /^hint:|\badvice\.\w+\b|^HEAD is now at\b/;
-const ADVICE_START = /^Note: (switching to|checking out) '/;
-const ADVICE_END = /^Turn off this advice by setting config variable advice\./;
-/** How many lines of a failure a message keeps (the last ones). */
-const FAILURE_LINES = 25;
-/**
- * What went wrong, from a failed git command's stderr: its fatal:, error:,
- * warning: and `remote: error` lines (each once), or else its last line that
- * is not progress or advice. Progress meters, whether their updates are
- * separated by \r or \n, and advice never appear.
- */
-function gitFailure(stderr) {
-    const lines = [];
-    let inAdvice = false;
-    for (const raw of stderr.split(/\r\n|\r|\n/)) {
-        const line = raw.trimEnd();
-        if (ADVICE_START.test(line))
-            inAdvice = true;
-        if (inAdvice) {
-            if (ADVICE_END.test(line))
-                inAdvice = false;
-            continue;
-        }
-        if (!line.trim() || ADVICE_LINE.test(line))
-            continue;
-        if (!FAILURE.test(line) && PROGRESS.some((p) => p.test(line)))
-            continue;
-        lines.push(line);
-    }
-    const failures = [...new Set(lines.filter((l) => FAILURE.test(l)))];
-    if (failures.length > 0)
-        return failures.slice(-FAILURE_LINES).join('\n');
-    return lines.at(-1) ?? '';
-}
-/** Options of git itself that take the next argument as their value. */
-const GLOBAL_WITH_VALUE = new Set(['-C', '-c', '--git-dir', '--work-tree', '--namespace', '--config-env']);
-/** The subcommand of a git argv, after git's own options: `clone` for `-C dir -c a=b clone …`. */
-function gitSubcommand(args) {
-    for (let i = 0; i < args.length; i++) {
-        if (GLOBAL_WITH_VALUE.has(args[i]))
-            i++;
-        else if (!args[i].startsWith('-'))
-            return args[i];
-    }
-    return '';
-}
-/**
- * The same failure said the way git users need it:
- * `git <subcommand> failed (exit code N): <what went wrong>`. Still an ExecError,
- * with the same argv, code and output.
- */
-function gitError(error) {
-    const subcommand = gitSubcommand(error.args);
-    const name = subcommand ? `git ${subcommand}` : 'git';
-    const what = gitFailure(error.stderr) || gitFailure(error.stdout);
-    let head;
-    if (error.code !== null) {
-        head = `${name} failed (exit code ${error.code})`;
-    }
-    else {
-        // Not started, timed out or killed: run() said which on its first line.
-        const first = error.message.split('\n')[0].replace(/:$/, '');
-        head = first.startsWith('git ') ? `${name} ${first.slice('git '.length)}` : `${name} failed: ${first}`;
-    }
-    return new ExecError(what ? `${head}: ${what}` : head, error.command, error.args, error.code, error.stdout, error.stderr);
-}
-/**
- * git through the one exec wrapper: never prompts for credentials (a CI job
- * or a script would hang), never prints the detached-HEAD advice, and allows
- * file-transport submodules only for a repository that is itself local. A
- * failure throws an ExecError whose message is git's own account of it
- * (see gitError); a cancellation throws exec's AbortError.
- */
-async function git(args, options) {
-    const onGitLine = options.onGitLine;
-    const config = ['-c', 'advice.detachedHead=false'];
-    if (isLocalRepo(options.repo))
-        config.push('-c', 'protocol.file.allow=always');
-    try {
-        return await run('git', [...config, ...args], {
-            cwd: options.cwd,
-            env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: 'true' },
-            debug: options.debug,
-            timeoutMs: options.timeoutMs,
-            signal: options.signal,
-            onLine: onGitLine ? (line) => onGitLine(line) : undefined,
-            splitOnCarriageReturn: onGitLine !== undefined
-        });
-    }
-    catch (error) {
-        throw error instanceof ExecError ? gitError(error) : error;
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/pipeline/idf.ts
 
 
@@ -4153,10 +4434,12 @@ async function extract(archive, dest, ctx) {
 
 
 
+
 /** The run-specific values a plan holds in place of the real ones. */
 const RUN_SPECIFIC = [
     'containers[].spec.name (each run names its containers afresh)',
     'containers[].spec.labels (the run, its process, machine and start time)',
+    'the read-only .git mounts (looked for again before each container: a submodule updated on this machine brings one)',
     'the ccache save key (it ends in the run id)',
     'download and clone staging paths (under the scratch directory, and .partial-<pid> siblings)'
 ];
@@ -4208,7 +4491,8 @@ async function makePlan(inputs, resolution, goal, env) {
             toolchainDir: toolchain?.dir,
             ccacheDir: ccache?.dir,
             componentsDir: components?.dir,
-            componentsOffline: components?.offline
+            componentsOffline: components?.offline,
+            gitEntries: protectedPaths(await findGitEntries([inputs.micropythonPath]))
         }),
         runSpecific: RUN_SPECIFIC
     };
@@ -4264,6 +4548,21 @@ function plannedContainers(plan, paths) {
             }, 'esp32-build-install-<run>')
         });
     }
+    const step = goal.kind === 'build' ? goal.then : goal.kind === 'make' ? goal.step : undefined;
+    const makeArgs = step ? makeStepArgs(step, resolution) : [];
+    const goals = makeGoalIndices(makeArgs);
+    const stepAsks = goal.kind === 'make' && goals.some((i) => makeArgs[i] === 'submodules');
+    if ((goal.kind === 'build' && resolution.portSubmodules) || stepAsks) {
+        const [cwd, args] = stepAsks
+            ? [step.cwd, makeArgs.filter((_, i) => !goals.includes(i))]
+            : [settings.tree, ['-C', 'ports/esp32', ...boardArgs(resolution)]];
+        containers.push({
+            role: 'submodules',
+            title: 'The submodules the port needs',
+            then: 'git submodule sync and update --init of the paths it names, on this machine (no fsmonitor, no hooks, no file:// unless the tree is a local clone)',
+            spec: submodulesContainer(buildPlanOf(plan, paths), cwd, args, 'esp32-build-submodules-<run>')
+        });
+    }
     if (goal.kind === 'build') {
         containers.push({
             role: 'build',
@@ -4271,13 +4570,13 @@ function plannedContainers(plan, paths) {
             spec: buildContainer(buildPlanOf(plan, paths), 'esp32-build-make-<run>')
         });
     }
-    const step = goal.kind === 'build' ? goal.then : goal.kind === 'make' ? goal.step : undefined;
-    if (step) {
-        const args = makeStepArgs(step, resolution);
+    // `make submodules` is done above; make runs for whatever else was asked.
+    const rest = stepAsks ? makeArgs.filter((arg, i) => arg !== 'submodules' || !goals.includes(i)) : makeArgs;
+    if (step && (!stepAsks || goals.some((i) => makeArgs[i] !== 'submodules'))) {
         containers.push({
             role: 'make',
             title: step.title,
-            spec: makeContainer(buildPlanOf(plan, paths, step.serial), step.cwd, args, 'esp32-build-make-<run>')
+            spec: makeContainer(buildPlanOf(plan, paths, step.serial), step.cwd, rest, 'esp32-build-make-<run>')
         });
     }
     return containers.map((c) => {
@@ -4306,6 +4605,8 @@ function plannedContainers(plan, paths) {
 
 
 
+
+
 async function timed(durations, name, fn) {
     const start = performance.now();
     try {
@@ -4320,9 +4621,25 @@ async function execute_execute(plan, env, durations = {}) {
     const self = { run: env.runId, pid: process.pid, host: external_node_os_default().hostname(), started: Date.now() };
     await removeStaleContainers(env.docker, self, env.progress.log);
     const prepared = await prepareResources(plan, env, durations);
-    // The containers as planned, with the paths the run prepared and the one
-    // thing the plan could not know: whether install.sh has to run.
-    const containers = plannedContainers({ ...plan, idf: { ...plan.idf, present: !prepared.idf.needsInstall } }, {
+    const makeMs = await runContainers(plan, prepared, { ...env, self }, durations);
+    const artifacts = plan.goal.kind === 'build' ? builtFirmware(plan) : undefined;
+    return { ...prepared, plan, artifacts, saves: pendingSaves(plan, prepared, env.runId), makeMs };
+}
+/** The host directories a container of this role may write besides its own scratch. */
+function writableRoots(role, plan, prepared) {
+    if (role === 'install')
+        return [];
+    return [plan.settings.tree, prepared.ccache?.dir, prepared.components?.dir].filter((d) => d !== undefined);
+}
+/**
+ * The containers as planned, with the paths the run prepared and what the
+ * plan could not know: whether install.sh has to run, and the `.git`
+ * entries in the tree just before each container (each is mounted
+ * read-only; one that a container created is removed after it).
+ */
+async function runContainers(plan, prepared, env, durations) {
+    const known = { ...plan, idf: { ...plan.idf, present: !prepared.idf.needsInstall } };
+    const paths = {
         idfPath: prepared.idf.idfPath,
         toolsPath: prepared.idf.toolsPath,
         idfEntry: { dir: prepared.idf.dir, key: prepared.idf.key },
@@ -4330,14 +4647,27 @@ async function execute_execute(plan, env, durations = {}) {
         ccacheDir: prepared.ccache?.dir,
         componentsDir: prepared.components?.dir,
         componentsOffline: prepared.components?.offline
-    });
+    };
     let makeMs;
-    for (const container of containers) {
-        const output = await runPlanned(container, prepared, { ...env, self }, durations);
+    const count = plannedContainers(known, paths).length;
+    for (let i = 0; i < count; i++) {
+        const gitBefore = await findGitEntries([plan.settings.tree]);
+        const container = plannedContainers(known, { ...paths, gitEntries: protectedPaths(gitBefore) })[i];
+        let output;
+        try {
+            output = await runPlanned(container, prepared, env, durations);
+        }
+        finally {
+            const roots = writableRoots(container.role, plan, prepared);
+            if (roots.length)
+                await removePlantedGit(gitBefore, roots, env.progress.log);
+        }
         if (container.role === 'install') {
             await pruneInstall(prepared.idf);
             await markComplete(prepared.idf, plan.idf.chips);
         }
+        if (container.role === 'submodules')
+            await submodulesOnHost(output, plan, env);
         if (container.role === 'build') {
             makeMs = makeDuration(output);
             if (prepared.components) {
@@ -4345,16 +4675,28 @@ async function execute_execute(plan, env, durations = {}) {
             }
         }
     }
-    const artifacts = plan.goal.kind === 'build' ? builtFirmware(plan) : undefined;
-    return { ...prepared, plan, artifacts, saves: pendingSaves(plan, prepared, env.runId), makeMs };
+    return makeMs;
+}
+/** The submodules the port named in its container, updated on this machine. */
+async function submodulesOnHost(output, plan, env) {
+    const tree = plan.settings.tree;
+    const { paths, refused } = requestedSubmodules(output, tree);
+    await env.progress.phase('Update the submodules', async (log) => {
+        for (const name of refused)
+            log.warning(`Ignored a submodule the port named outside the tree or not as a plain path: ${name}`);
+        if (paths.length === 0)
+            log.info('The port names no submodule to update.');
+        await updateSubmodules(tree, paths, { log, signal: env.signal });
+    });
 }
 async function runPlanned(container, prepared, env, durations) {
     const spec = { ...container.spec, name: containerName(container.role), labels: containerLabels(env.self) };
-    const what = container.role === 'install'
-        ? 'ESP-IDF install.sh'
-        : container.role === 'build'
-            ? 'The build'
-            : `make ${spec.command.slice(1).join(' ')}`;
+    const what = {
+        install: 'ESP-IDF install.sh',
+        submodules: "The port's make submodules",
+        build: 'The build',
+        make: `make ${spec.command.slice(1).join(' ')}`
+    }[container.role];
     return timed(durations, container.role, () => env.progress.phase(container.title, async (log) => {
         if (container.role === 'install')
             await (0,promises_namespaceObject.mkdir)(prepared.idf.toolsPath, { recursive: true });
@@ -5718,6 +6060,8 @@ function planText(plan) {
     lines.push('#', plan.containers.length ? '# Containers, in order:' : '# No container runs beyond the above.');
     plan.containers.forEach((c, i) => {
         lines.push(`# ${i + 1}. ${c.title}${c.when ? ` (${c.when})` : ''}`, formatArgv(c.argv[0], c.argv.slice(1)));
+        if (c.then)
+            lines.push(`#    then: ${c.then}`);
     });
     lines.push('#', `# Differs from run to run: ${plan.runSpecific.join('; ')}`);
     return lines.join('\n');

@@ -13,12 +13,15 @@ import {
   buildContainer,
   installContainer,
   makeContainer,
+  makeGoalIndices,
+  submodulesContainer,
   type BuildPlan,
   type User
 } from './build.js';
 import { planCcache, type CcachePlan } from './ccache.js';
 import type { ContainerSpec, Docker } from './docker.js';
 import { dockerRunArgs } from './docker.js';
+import { findGitEntries, protectedPaths } from './git-entries.js';
 import type { Goal, MakeStep } from './goal.js';
 import { entryPaths, planIdf, type IdfPlan } from './idf.js';
 import { componentEnv, mirrorEnv } from './mirrors.js';
@@ -47,10 +50,12 @@ export interface ContainerSettings {
 }
 
 export interface PlannedContainer {
-  role: 'install' | 'build' | 'make';
+  role: 'install' | 'submodules' | 'build' | 'make';
   title: string;
   /** Set when the container runs only if something known at run time holds. */
   when?: string;
+  /** What this machine does with what the container said. */
+  then?: string;
   spec: ContainerSpec;
   /** `docker` and its arguments, as they will run. */
   argv: string[];
@@ -92,6 +97,7 @@ export interface PlanEnv {
 export const RUN_SPECIFIC = [
   'containers[].spec.name (each run names its containers afresh)',
   'containers[].spec.labels (the run, its process, machine and start time)',
+  'the read-only .git mounts (looked for again before each container: a submodule updated on this machine brings one)',
   'the ccache save key (it ends in the run id)',
   'download and clone staging paths (under the scratch directory, and .partial-<pid> siblings)'
 ];
@@ -163,7 +169,8 @@ export async function makePlan(
       toolchainDir: toolchain?.dir,
       ccacheDir: ccache?.dir,
       componentsDir: components?.dir,
-      componentsOffline: components?.offline
+      componentsOffline: components?.offline,
+      gitEntries: protectedPaths(await findGitEntries([inputs.micropythonPath]))
     }),
     runSpecific: RUN_SPECIFIC
   };
@@ -188,7 +195,14 @@ export function imageRequest(
 /** Where the prepared resources are on this machine: the build container's host paths. */
 export type ResourcePaths = Pick<
   BuildPlan,
-  'idfPath' | 'toolsPath' | 'idfEntry' | 'toolchainDir' | 'ccacheDir' | 'componentsDir' | 'componentsOffline'
+  | 'idfPath'
+  | 'toolsPath'
+  | 'idfEntry'
+  | 'toolchainDir'
+  | 'ccacheDir'
+  | 'componentsDir'
+  | 'componentsOffline'
+  | 'gitEntries'
 >;
 
 type PlanCore = Pick<Plan, 'goal' | 'resolution' | 'image' | 'idf' | 'settings'>;
@@ -241,6 +255,21 @@ export function plannedContainers(plan: PlanCore, paths: ResourcePaths): Planned
       )
     });
   }
+  const step = goal.kind === 'build' ? goal.then : goal.kind === 'make' ? goal.step : undefined;
+  const makeArgs = step ? makeStepArgs(step, resolution) : [];
+  const goals = makeGoalIndices(makeArgs);
+  const stepAsks = goal.kind === 'make' && goals.some((i) => makeArgs[i] === 'submodules');
+  if ((goal.kind === 'build' && resolution.portSubmodules) || stepAsks) {
+    const [cwd, args] = stepAsks
+      ? [step!.cwd, makeArgs.filter((_, i) => !goals.includes(i))]
+      : [settings.tree, ['-C', 'ports/esp32', ...boardArgs(resolution)]];
+    containers.push({
+      role: 'submodules',
+      title: 'The submodules the port needs',
+      then: 'git submodule sync and update --init of the paths it names, on this machine (no fsmonitor, no hooks, no file:// unless the tree is a local clone)',
+      spec: submodulesContainer(buildPlanOf(plan, paths), cwd, args, 'esp32-build-submodules-<run>')
+    });
+  }
   if (goal.kind === 'build') {
     containers.push({
       role: 'build',
@@ -248,13 +277,13 @@ export function plannedContainers(plan: PlanCore, paths: ResourcePaths): Planned
       spec: buildContainer(buildPlanOf(plan, paths), 'esp32-build-make-<run>')
     });
   }
-  const step = goal.kind === 'build' ? goal.then : goal.kind === 'make' ? goal.step : undefined;
-  if (step) {
-    const args = makeStepArgs(step, resolution);
+  // `make submodules` is done above; make runs for whatever else was asked.
+  const rest = stepAsks ? makeArgs.filter((arg, i) => arg !== 'submodules' || !goals.includes(i)) : makeArgs;
+  if (step && (!stepAsks || goals.some((i) => makeArgs[i] !== 'submodules'))) {
     containers.push({
       role: 'make',
       title: step.title,
-      spec: makeContainer(buildPlanOf(plan, paths, step.serial), step.cwd, args, 'esp32-build-make-<run>')
+      spec: makeContainer(buildPlanOf(plan, paths, step.serial), step.cwd, rest, 'esp32-build-make-<run>')
     });
   }
   return containers.map((c) => {

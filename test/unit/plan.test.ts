@@ -14,6 +14,7 @@ import type { Goal } from '../../src/pipeline/goal.js';
 import { findDockerDir, planImage } from '../../src/pipeline/image.js';
 import { resolveInputs, type PipelineEnv } from '../../src/pipeline/index.js';
 import { imageRequest, makePlan, UNKNOWN_IDF_DIR, type Plan } from '../../src/pipeline/plan.js';
+import { SUBMODULES_SCRIPT } from '../../src/pipeline/submodules.js';
 import { TOOL_ARCH, TOOL_NAME } from '../../src/pipeline/toolchain.js';
 import { createMicroPythonTree, type FixtureTree } from '../support/micropython-tree.js';
 import {
@@ -113,9 +114,18 @@ describe('planning', () => {
     expect(plan.image).toMatchObject({ era: 'bookworm', python: '3.11' });
     expect(steps(plan)).toMatch(/clone .* at v5\.2\.2 with its submodules/);
     expect(steps(plan)).toMatch(/run install\.sh for esp32/);
-    expect(plan.containers.map((c) => c.role)).toEqual(['install', 'build']);
+    // The port's make submodules is answered in a container, and done on this machine, before the build.
+    expect(plan.containers.map((c) => c.role)).toEqual(['install', 'submodules', 'build']);
     expect(plan.containers[0].argv.slice(-2)).toEqual(['/opt/esp32-devel/esp-idf/install.sh', 'esp32']);
-    expect(plan.containers[1].argv).toEqual(
+    expect(plan.containers[1].argv.slice(-5)).toEqual([
+      SUBMODULES_SCRIPT,
+      'esp32-build',
+      '-C',
+      'ports/esp32',
+      'BOARD=ESP32_GENERIC'
+    ]);
+    expect(plan.containers[1].then).toMatch(/^git submodule sync and update --init .*on this machine/);
+    expect(plan.containers[2].argv).toEqual(
       expect.arrayContaining(['--network', 'host', '--user', '1001:121'])
     );
     // Planning wrote nothing and ran nothing.
@@ -158,6 +168,25 @@ describe('planning', () => {
     expect(erase.containers[1].argv.slice(-3)).toEqual(['make', 'BOARD=ESP32_GENERIC', 'erase']);
   });
 
+  it('make submodules (the esp32 alias) is answered in a container and done on this machine; the rest is made', async () => {
+    const { env } = machine();
+    const cwd = path.join(modern.root, 'ports', 'esp32');
+    const step = (args: string[]) => ({
+      kind: 'make' as const,
+      step: { title: 'make', cwd, args, board: true }
+    });
+    const only = await planFor(modernInputs(), step(['-j', '4', 'submodules']), env);
+    expect(only.containers.map((c) => c.role)).toEqual(['install', 'submodules']);
+    expect(only.containers[1].spec.workdir).toBe(cwd);
+    expect(only.containers[1].argv.slice(-4)).toEqual(['esp32-build', 'BOARD=ESP32_GENERIC', '-j', '4']);
+    const more = await planFor(modernInputs(), step(['submodules', 'all', 'V=1']), env);
+    expect(more.containers.map((c) => c.role)).toEqual(['install', 'submodules', 'make']);
+    expect(more.containers[2].argv.slice(-4)).toEqual(['make', 'BOARD=ESP32_GENERIC', 'all', 'V=1']);
+    // A variable or an option's value named submodules is not the goal.
+    const not = await planFor(modernInputs(), step(['-C', 'submodules', 'X=submodules']), env);
+    expect(not.containers.map((c) => c.role)).toEqual(['install', 'make']);
+  });
+
   it('legacy era: the toolchain from the tool store, ESP-IDF by commit with no install', async () => {
     const { env } = machine();
     const inputs = inputsFor(legacy.root, { 'idf-repo': idf.url });
@@ -165,12 +194,12 @@ describe('planning', () => {
     expect(presence(cold)).toEqual({ image: 'absent', toolchain: 'absent', 'esp-idf': 'absent' });
     expect(steps(cold)).toMatch(/download https:\/\/dl\.espressif\.com\/.*check its SHA-256/);
     expect(cold.idf.remote).toEqual({ kind: 'commit', commit: idf.commit });
-    expect(cold.containers.map((c) => c.role)).toEqual(['build']);
+    expect(cold.containers.map((c) => c.role)).toEqual(['submodules', 'build']);
 
     await storeToolchain(env, cold);
     const warmer = await planFor(inputs, { kind: 'build' }, env);
     expect(presence(warmer).toolchain).toBe('present');
-    expect(warmer.containers[0].argv).toContain(
+    expect(warmer.containers[1].argv).toContain(
       `${warmer.toolchain!.dir}:/opt/esp32-devel/xtensa-esp32-elf:ro`
     );
   });
@@ -266,7 +295,7 @@ describe('planning', () => {
     expect(plan.image).toMatchObject({ mode: 'pull', present: false, python: undefined });
     expect(presence(plan)['esp-idf']).toBe('unknown');
     expect(plan.resources.find((r) => r.name === 'esp-idf')!.unknown).toMatch(/pulled image's Python/);
-    expect(plan.containers[1].argv.join(' ')).toContain(UNKNOWN_IDF_DIR);
+    expect(plan.containers[2].argv.join(' ')).toContain(UNKNOWN_IDF_DIR);
   });
 
   it('an unreachable repository: planned offline, from the caches only', async () => {
