@@ -16,6 +16,8 @@ export interface RunOptions {
   allowFailure?: boolean;
   /** Debug log for the argv; defaults to nothing. */
   debug?: (message: string) => void;
+  /** Run as this user (this process must be root): its uid and gid, no supplementary groups. */
+  user?: { uid: number; gid: number };
   /**
    * Cancels the command: SIGTERM to its whole process group (SIGKILL after
    * {@link ABORT_GRACE_MS}), then an {@link AbortError}, even with allowFailure.
@@ -227,7 +229,9 @@ export function run(command: string, args: readonly string[], options: RunOption
       cwd: options.cwd,
       env: options.env ?? process.env,
       stdio: ['ignore', 'pipe', 'pipe'],
-      detached
+      detached,
+      uid: options.user?.uid,
+      gid: options.user?.gid
     });
     // A detached child leads a process group of its own, whose id is its pid.
     const pgid = detached ? child.pid : undefined;

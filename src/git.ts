@@ -16,6 +16,12 @@ export interface GitOptions {
   timeoutMs?: number;
   /** Cancels the command, and whatever git started for it (see RunOptions.signal). */
   signal?: AbortSignal;
+  /**
+   * Run git as this user (this process being root): the owner of the
+   * repository, whose config root must not run. Root's own git config is
+   * not read then (nor readable by that user).
+   */
+  user?: { uid: number; gid: number };
 }
 
 /** `--progress` when someone listens, else `--quiet`. */
@@ -124,8 +130,14 @@ export async function git(args: string[], options: GitOptions): Promise<RunResul
   try {
     return await run('git', [...config, ...args], {
       cwd: options.cwd,
-      env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: 'true' },
+      env: {
+        ...process.env,
+        GIT_TERMINAL_PROMPT: '0',
+        GIT_ASKPASS: 'true',
+        ...(options.user ? { GIT_CONFIG_GLOBAL: '/dev/null', XDG_CONFIG_HOME: '/nonexistent' } : {})
+      },
       debug: options.debug,
+      user: options.user,
       timeoutMs: options.timeoutMs,
       signal: options.signal,
       onLine: onGitLine ? (line) => onGitLine(line) : undefined,

@@ -6,7 +6,7 @@ import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(815);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(130);
 
 process.exitCode = await (0,_run_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2));
 
@@ -15,7 +15,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 815:
+/***/ 130:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -878,7 +878,9 @@ function run(command, args, options = {}) {
             cwd: options.cwd,
             env: options.env ?? process.env,
             stdio: ['ignore', 'pipe', 'pipe'],
-            detached
+            detached,
+            uid: options.user?.uid,
+            gid: options.user?.gid
         });
         // A detached child leads a process group of its own, whose id is its pid.
         const pgid = detached ? child.pid : undefined;
@@ -1317,8 +1319,14 @@ async function git(args, options) {
     try {
         return await run('git', [...config, ...args], {
             cwd: options.cwd,
-            env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: 'true' },
+            env: {
+                ...process.env,
+                GIT_TERMINAL_PROMPT: '0',
+                GIT_ASKPASS: 'true',
+                ...(options.user ? { GIT_CONFIG_GLOBAL: '/dev/null', XDG_CONFIG_HOME: '/nonexistent' } : {})
+            },
             debug: options.debug,
+            user: options.user,
             timeoutMs: options.timeoutMs,
             signal: options.signal,
             onLine: onGitLine ? (line) => onGitLine(line) : undefined,
@@ -1455,7 +1463,7 @@ async function updateSubmodules(tree, paths, ctx) {
             throw new Error(`The port's make submodules names ${relative}, but in ${tree} that path goes through a symbolic link, which git would follow: not updating it. Check out the tree afresh.`);
         }
     }
-    const base = { cwd: tree, debug: ctx.log.debug, signal: ctx.signal };
+    const base = { cwd: tree, debug: ctx.log.debug, signal: ctx.signal, user: ctx.user };
     const origin = await git([...submoduleGitConfig(undefined), 'config', '--get', 'remote.origin.url'], {
         ...base,
         repo: ''
@@ -4421,7 +4429,59 @@ async function extract(archive, dest, ctx) {
         await run('tar', ['-x', tarCompression(archive), '-f', archive, '-C', dest], options);
 }
 
+;// CONCATENATED MODULE: ./src/pipeline/users.ts
+/**
+ * Who the containers run as. Files a build writes belong to the owner of the
+ * MicroPython tree, and no container runs as root when someone else owns the
+ * tree: under sudo, or on a runner whose agent is root, the build runs as the
+ * tree's owner. When both are root, it runs as root with every capability
+ * dropped (docker.ts), and the log says so.
+ */
+
+
+/** The users of the containers, from this process's and the tree owner's. Pure. */
+function containerUsers(caller, treeOwner) {
+    if (caller.uid !== 0)
+        return { install: caller, build: caller };
+    if (treeOwner && treeOwner.uid !== 0) {
+        return {
+            install: caller,
+            build: treeOwner,
+            note: `Running as root: the build runs as ${treeOwner.uid}:${treeOwner.gid}, the owner of the MicroPython tree, not as root (ESP-IDF's install.sh runs as root with every capability dropped).`
+        };
+    }
+    return {
+        install: caller,
+        build: caller,
+        note: 'The containers run as root, since this process and the owner of the MicroPython tree are both root: with every capability dropped (--cap-drop ALL) and no-new-privileges, so root in them cannot override file permissions or gain any.'
+    };
+}
+/** The owner of the tree; undefined while it is not there (a release about to be cloned). */
+async function treeOwner(tree) {
+    const info = await (0,promises_namespaceObject.lstat)(tree).catch(() => undefined);
+    return info ? { uid: info.uid, gid: info.gid } : undefined;
+}
+/**
+ * Give `dirs` (and everything in them) to `user`: the caches a build writes,
+ * made by this process as root, when the build runs as the tree's owner.
+ * Links are changed themselves, never followed.
+ */
+async function handOver(dirs, user) {
+    const pending = [...dirs];
+    for (let at = pending.pop(); at !== undefined; at = pending.pop()) {
+        const info = await (0,promises_namespaceObject.lstat)(at).catch(() => undefined);
+        if (!info)
+            continue;
+        if (info.uid !== user.uid || info.gid !== user.gid)
+            await (0,promises_namespaceObject.lchown)(at, user.uid, user.gid);
+        if (info.isDirectory())
+            for (const name of await (0,promises_namespaceObject.readdir)(at))
+                pending.push(external_node_path_default().join(at, name));
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/pipeline/plan.ts
+
 
 
 
@@ -4468,17 +4528,7 @@ async function makePlan(inputs, resolution, goal, env) {
     const components = resolution.buildSystem === 'cmake'
         ? await planComponents(inputs.micropythonPath, { idfRef: resolution.idf.ref, chips: resolution.chips, registry: inputs.mirrors.componentRegistry }, env.places.root)
         : undefined;
-    const settings = {
-        tree: inputs.micropythonPath,
-        mountRoot: env.mountRoot,
-        jobs: inputs.jobs,
-        makeArgs: inputs.makeArgs,
-        targets: inputs.targets,
-        user: env.user,
-        network: inputs.network,
-        mirrorEnv: mirrorEnv(inputs.mirrors, idfVersionOfRef(resolution.idf.ref)?.major),
-        componentEnv: componentEnv(inputs.mirrors)
-    };
+    const settings = await containerSettings(inputs, resolution, env);
     const cache = { use: inputs.cache, available: inputs.cache && env.cache.available, ccache: inputs.ccache };
     const core = { goal, resolution, engine, cache, image, toolchain, idf, ccache, components, settings };
     return {
@@ -4495,6 +4545,24 @@ async function makePlan(inputs, resolution, goal, env) {
             gitEntries: protectedPaths(await findGitEntries([inputs.micropythonPath]))
         }),
         runSpecific: RUN_SPECIFIC
+    };
+}
+/** The containers' settings: the inputs', and their users (the log says who, when not simply this process's). */
+async function containerSettings(inputs, resolution, env) {
+    const users = containerUsers(env.user, await treeOwner(inputs.micropythonPath));
+    if (users.note)
+        env.log.info(users.note);
+    return {
+        tree: inputs.micropythonPath,
+        mountRoot: env.mountRoot,
+        jobs: inputs.jobs,
+        makeArgs: inputs.makeArgs,
+        targets: inputs.targets,
+        user: users.build,
+        installUser: users.install,
+        network: inputs.network,
+        mirrorEnv: mirrorEnv(inputs.mirrors, idfVersionOfRef(resolution.idf.ref)?.major),
+        componentEnv: componentEnv(inputs.mirrors)
     };
 }
 /** The image a resolved tree needs: its era's, built with the inputs' build arguments, or the one named. Pure. */
@@ -4543,7 +4611,7 @@ function plannedContainers(plan, paths) {
                 toolsPath: paths.toolsPath,
                 chips: resolution.chips,
                 mirrorEnv: settings.mirrorEnv,
-                user: settings.user,
+                user: settings.installUser,
                 network: settings.network
             }, 'esp32-build-install-<run>')
         });
@@ -4607,6 +4675,7 @@ function plannedContainers(plan, paths) {
 
 
 
+
 async function timed(durations, name, fn) {
     const start = performance.now();
     try {
@@ -4625,11 +4694,13 @@ async function execute_execute(plan, env, durations = {}) {
     const artifacts = plan.goal.kind === 'build' ? builtFirmware(plan) : undefined;
     return { ...prepared, plan, artifacts, saves: pendingSaves(plan, prepared, env.runId), makeMs };
 }
+/** The caches the build writes into (mounted read-write). */
+function buildCaches(prepared) {
+    return [prepared.ccache?.dir, prepared.components?.dir].filter((d) => d !== undefined);
+}
 /** The host directories a container of this role may write besides its own scratch. */
 function writableRoots(role, plan, prepared) {
-    if (role === 'install')
-        return [];
-    return [plan.settings.tree, prepared.ccache?.dir, prepared.components?.dir].filter((d) => d !== undefined);
+    return role === 'install' ? [] : [plan.settings.tree, ...buildCaches(prepared)];
 }
 /**
  * The containers as planned, with the paths the run prepared and what the
@@ -4648,6 +4719,10 @@ async function runContainers(plan, prepared, env, durations) {
         componentsDir: prepared.components?.dir,
         componentsOffline: prepared.components?.offline
     };
+    const owner = asOwner(plan);
+    // The caches the build writes were made by this process (root): the build's user must write them.
+    if (owner)
+        await handOver(buildCaches(prepared), owner);
     let makeMs;
     const count = plannedContainers(known, paths).length;
     for (let i = 0; i < count; i++) {
@@ -4677,6 +4752,11 @@ async function runContainers(plan, prepared, env, durations) {
     }
     return makeMs;
 }
+/** The tree's owner, when the build runs as that user rather than as this process's. */
+function asOwner(plan) {
+    const { user, installUser } = plan.settings;
+    return user.uid !== installUser.uid || user.gid !== installUser.gid ? user : undefined;
+}
 /** The submodules the port named in its container, updated on this machine. */
 async function submodulesOnHost(output, plan, env) {
     const tree = plan.settings.tree;
@@ -4686,7 +4766,7 @@ async function submodulesOnHost(output, plan, env) {
             log.warning(`Ignored a submodule the port named outside the tree or not as a plain path: ${name}`);
         if (paths.length === 0)
             log.info('The port names no submodule to update.');
-        await updateSubmodules(tree, paths, { log, signal: env.signal });
+        await updateSubmodules(tree, paths, { log, signal: env.signal, user: asOwner(plan) });
     });
 }
 async function runPlanned(container, prepared, env, durations) {

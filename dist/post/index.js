@@ -41734,7 +41734,9 @@ function run(command, args, options = {}) {
             cwd: options.cwd,
             env: options.env ?? process.env,
             stdio: ['ignore', 'pipe', 'pipe'],
-            detached
+            detached,
+            uid: options.user?.uid,
+            gid: options.user?.gid
         });
         // A detached child leads a process group of its own, whose id is its pid.
         const pgid = detached ? child.pid : undefined;

@@ -7,7 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import type { CacheStore, Places, Progress, ToolStore } from '../ports.js';
 import { findArtifacts, type Artifacts } from './artifacts.js';
-import { BuildError, makeDuration, runContainer } from './build.js';
+import { BuildError, makeDuration, runContainer, type User } from './build.js';
 import { ccacheSaveKey, obtainCcache, type CcacheState } from './ccache.js';
 import { keepComponents } from './component-cache.js';
 import { obtainComponents, type ComponentsState } from './components.js';
@@ -21,6 +21,7 @@ import { plannedContainers, type Plan, type PlannedContainer } from './plan.js';
 import type { Resolution } from './resolve/index.js';
 import type { PendingSave } from './saves.js';
 import { requestedSubmodules, updateSubmodules } from './submodules.js';
+import { handOver } from './users.js';
 import { containerLabels, removeStaleContainers, type RunIdentity } from './stale-containers.js';
 import { obtainToolchain, type PreparedToolchain } from './toolchain.js';
 
@@ -90,12 +91,14 @@ export async function execute(
 
 type RunEnv = ExecuteEnv & { self: RunIdentity };
 
+/** The caches the build writes into (mounted read-write). */
+function buildCaches(prepared: Prepared): string[] {
+  return [prepared.ccache?.dir, prepared.components?.dir].filter((d): d is string => d !== undefined);
+}
+
 /** The host directories a container of this role may write besides its own scratch. */
 function writableRoots(role: PlannedContainer['role'], plan: Plan, prepared: Prepared): string[] {
-  if (role === 'install') return [];
-  return [plan.settings.tree, prepared.ccache?.dir, prepared.components?.dir].filter(
-    (d): d is string => d !== undefined
-  );
+  return role === 'install' ? [] : [plan.settings.tree, ...buildCaches(prepared)];
 }
 
 /**
@@ -120,6 +123,9 @@ async function runContainers(
     componentsDir: prepared.components?.dir,
     componentsOffline: prepared.components?.offline
   };
+  const owner = asOwner(plan);
+  // The caches the build writes were made by this process (root): the build's user must write them.
+  if (owner) await handOver(buildCaches(prepared), owner);
   let makeMs: number | undefined;
   const count = plannedContainers(known, paths).length;
   for (let i = 0; i < count; i++) {
@@ -152,6 +158,12 @@ async function runContainers(
   return makeMs;
 }
 
+/** The tree's owner, when the build runs as that user rather than as this process's. */
+function asOwner(plan: Plan): User | undefined {
+  const { user, installUser } = plan.settings;
+  return user.uid !== installUser.uid || user.gid !== installUser.gid ? user : undefined;
+}
+
 /** The submodules the port named in its container, updated on this machine. */
 async function submodulesOnHost(output: string, plan: Plan, env: RunEnv): Promise<void> {
   const tree = plan.settings.tree;
@@ -160,7 +172,7 @@ async function submodulesOnHost(output: string, plan: Plan, env: RunEnv): Promis
     for (const name of refused)
       log.warning(`Ignored a submodule the port named outside the tree or not as a plain path: ${name}`);
     if (paths.length === 0) log.info('The port names no submodule to update.');
-    await updateSubmodules(tree, paths, { log, signal: env.signal });
+    await updateSubmodules(tree, paths, { log, signal: env.signal, user: asOwner(plan) });
   });
 }
 

@@ -33,6 +33,7 @@ import { describeResources, type ResourceView } from './resources.js';
 import type { Resolution } from './resolve/index.js';
 import { plannedLabels } from './stale-containers.js';
 import { planToolchain, type ToolchainPlan } from './toolchain.js';
+import { containerUsers, treeOwner } from './users.js';
 
 /** Settings of the containers, fixed when the plan is made. */
 export interface ContainerSettings {
@@ -41,7 +42,10 @@ export interface ContainerSettings {
   jobs: number;
   makeArgs: string[];
   targets: string[];
+  /** Who the containers that run the tree's code run as (users.ts). */
   user: User;
+  /** Who install.sh runs as. */
+  installUser: User;
   network?: string;
   /** The environment that points install.sh at mirrors. */
   mirrorEnv: Record<string, string>;
@@ -146,17 +150,7 @@ export async function makePlan(
           env.places.root
         )
       : undefined;
-  const settings: ContainerSettings = {
-    tree: inputs.micropythonPath,
-    mountRoot: env.mountRoot,
-    jobs: inputs.jobs,
-    makeArgs: inputs.makeArgs,
-    targets: inputs.targets,
-    user: env.user,
-    network: inputs.network,
-    mirrorEnv: mirrorEnv(inputs.mirrors, idfVersionOfRef(resolution.idf.ref)?.major),
-    componentEnv: componentEnv(inputs.mirrors)
-  };
+  const settings = await containerSettings(inputs, resolution, env);
   const cache = { use: inputs.cache, available: inputs.cache && env.cache.available, ccache: inputs.ccache };
   const core = { goal, resolution, engine, cache, image, toolchain, idf, ccache, components, settings };
   return {
@@ -173,6 +167,28 @@ export async function makePlan(
       gitEntries: protectedPaths(await findGitEntries([inputs.micropythonPath]))
     }),
     runSpecific: RUN_SPECIFIC
+  };
+}
+
+/** The containers' settings: the inputs', and their users (the log says who, when not simply this process's). */
+async function containerSettings(
+  inputs: Inputs,
+  resolution: Resolution,
+  env: PlanEnv
+): Promise<ContainerSettings> {
+  const users = containerUsers(env.user, await treeOwner(inputs.micropythonPath));
+  if (users.note) env.log.info(users.note);
+  return {
+    tree: inputs.micropythonPath,
+    mountRoot: env.mountRoot,
+    jobs: inputs.jobs,
+    makeArgs: inputs.makeArgs,
+    targets: inputs.targets,
+    user: users.build,
+    installUser: users.install,
+    network: inputs.network,
+    mirrorEnv: mirrorEnv(inputs.mirrors, idfVersionOfRef(resolution.idf.ref)?.major),
+    componentEnv: componentEnv(inputs.mirrors)
   };
 }
 
@@ -248,7 +264,7 @@ export function plannedContainers(plan: PlanCore, paths: ResourcePaths): Planned
           toolsPath: paths.toolsPath,
           chips: resolution.chips,
           mirrorEnv: settings.mirrorEnv,
-          user: settings.user,
+          user: settings.installUser,
           network: settings.network
         },
         'esp32-build-install-<run>'

@@ -102,6 +102,8 @@ export function submoduleGitConfig(origin: string | undefined): string[] {
 export interface SubmoduleContext {
   log: Log;
   signal?: AbortSignal;
+  /** Run git as this user: the tree's owner, when this process is root and someone else owns the tree. */
+  user?: { uid: number; gid: number };
 }
 
 /** Longer than any submodule clone needs; a stalled one must not hold the job for hours. */
@@ -133,7 +135,7 @@ export async function updateSubmodules(tree: string, paths: string[], ctx: Submo
       );
     }
   }
-  const base = { cwd: tree, debug: ctx.log.debug, signal: ctx.signal };
+  const base = { cwd: tree, debug: ctx.log.debug, signal: ctx.signal, user: ctx.user };
   const origin = await git([...submoduleGitConfig(undefined), 'config', '--get', 'remote.origin.url'], {
     ...base,
     repo: ''

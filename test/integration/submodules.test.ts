@@ -3,7 +3,15 @@
  * machine: the port's own make names the paths (with the git that only
  * names them), and git here updates them, hardened.
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  statSync,
+  symlinkSync,
+  writeFileSync
+} from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -110,6 +118,31 @@ describe('updating them on this machine', () => {
     // Nothing asked, nothing run.
     await expect(updateSubmodules(tree, [], { log })).resolves.toBeUndefined();
   });
+
+  (process.getuid?.() === 0 ? it : it.skip)(
+    'as the tree’s owner when this process is root: git trusts the tree, and what it writes is the owner’s',
+    async () => {
+      const tree = await cloneTree('owned');
+      // Its submodule's upstream, beside where its origin says it came from, owned by that user too
+      // (git refuses to clone from a local repository someone else owns).
+      const theirs = path.join(scratch, 'theirs');
+      mkdirSync(theirs);
+      await run('cp', ['-a', path.join(scratch, 'micropython-lib.git'), theirs]);
+      await git(tree, 'remote', 'set-url', 'origin', path.join(theirs, 'micropython.git'));
+      await run('chown', ['-R', '1001:121', tree, theirs]);
+      await run('chmod', ['a+rx', scratch]);
+      // Root's git refuses a repository someone else owns; its owner's git does not.
+      await expect(updateSubmodules(tree, ['lib/micropython-lib'], { log })).rejects.toThrow(
+        /dubious ownership/
+      );
+      await updateSubmodules(tree, ['lib/micropython-lib'], { log, user: { uid: 1001, gid: 121 } });
+      const readme = path.join(tree, 'lib', 'micropython-lib', 'README.md');
+      expect(statSync(readme)).toMatchObject({ uid: 1001, gid: 121 });
+      expect(statSync(path.join(tree, '.git', 'modules', 'lib', 'micropython-lib'))).toMatchObject({
+        uid: 1001
+      });
+    }
+  );
 
   it('refuses file:// submodules of a tree that came from elsewhere', async () => {
     const tree = await cloneTree('remote');

@@ -3,10 +3,11 @@
  * empty cache, plain tool directories): no Docker engine. Then the run of
  * each plan, whose containers must be the plan's, field by field.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DirectoryToolStore, layout } from '../../src/cli/store.js';
+import { run } from '../../src/exec.js';
 import type { Inputs } from '../../src/inputs.js';
 import { NoCache, type CacheStore } from '../../src/ports.js';
 import { execute } from '../../src/pipeline/execute.js';
@@ -154,6 +155,41 @@ describe('planning', () => {
       expect(warm.resources.every((r) => r.unknown === undefined)).toBe(true);
     }
   });
+
+  (process.getuid?.() === 0 ? it : it.skip)(
+    'run by root on a tree someone else owns: install.sh as root, the tree’s code as its owner, the caches handed over',
+    async () => {
+      const owned = await createMicroPythonTree(path.join(scratch, 'mp-owned'), { shape: 'v1.24' });
+      await run('chown', ['-R', '1001:121', owned.root]);
+      const { env, docker } = machine({ buildDir: owned.buildDir('ESP32_GENERIC') });
+      const asRoot = { ...env, user: { uid: 0, gid: 0 } };
+      const lines: string[] = [];
+      const inputs = inputsFor(owned.root, { 'idf-repo': idf.url, board: 'ESP32_GENERIC' });
+      const plan = await makePlan(
+        inputs,
+        await resolveInputs(inputs),
+        { kind: 'build' },
+        {
+          ...asRoot,
+          log: { ...quietLog, info: (line) => lines.push(line) }
+        }
+      );
+      expect(lines).toContainEqual(
+        expect.stringMatching(/the build runs as 1001:121, the owner of the MicroPython tree/)
+      );
+      const users = Object.fromEntries(plan.containers.map((c) => [c.role, c.spec.user]));
+      expect(users).toEqual({
+        install: { uid: 0, gid: 0 },
+        submodules: { uid: 1001, gid: 121 },
+        build: { uid: 1001, gid: 121 }
+      });
+      await execute(plan, asRoot);
+      expect(docker.runs.map((r) => r[r.indexOf('--user') + 1])).toEqual(['0:0', '1001:121', '1001:121']);
+      for (const dir of [plan.ccache!.dir, plan.components!.dir]) {
+        expect(statSync(dir)).toMatchObject({ uid: 1001, gid: 121 });
+      }
+    }
+  );
 
   it('setup runs no container but install.sh; make runs one make with the board first', async () => {
     const { env } = machine();
