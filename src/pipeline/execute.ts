@@ -123,9 +123,9 @@ async function runContainers(
     componentsDir: prepared.components?.dir,
     componentsOffline: prepared.components?.offline
   };
-  const owner = asOwner(plan);
-  // The caches the build writes were made by this process (root): the build's user must write them.
-  if (owner) await handOver(buildCaches(prepared), owner);
+  // This process, as root, made or restored the caches the build writes: they must be the build
+  // user's, whoever wrote them last (root in a container has no capability to override permissions).
+  if (plan.settings.installUser.uid === 0) await handOver(buildCaches(prepared), plan.settings.user);
   let makeMs: number | undefined;
   const count = plannedContainers(known, paths).length;
   for (let i = 0; i < count; i++) {
