@@ -5236,6 +5236,7 @@ function table(rows, indent = 2) {
 
 
 
+
 /** /etc/group, parsed. Pure. */
 function parseEtcGroup(text) {
     const groups = [];
@@ -5387,6 +5388,20 @@ function descendants(root) {
 function majorOf(rdev) {
     return ((rdev >> 8) & 0xfff) | (Math.floor(rdev / 2 ** 32) & ~0xfff);
 }
+/** The minor number, from the same encoding. */
+function minorOf(rdev) {
+    const dev = BigInt(rdev);
+    return Number((dev & 0xffn) | ((dev >> 12n) & ~0xffn));
+}
+/** Whether the kernel lists a character device in its tty class. */
+async function inTtyClass(major, minor) {
+    try {
+        return external_node_path_default().basename(await (0,promises_namespaceObject.realpath)(`/sys/dev/char/${major}:${minor}/subsystem`)) === 'tty';
+    }
+    catch {
+        return undefined;
+    }
+}
 /** Everything serial.ts needs to decide about a port. */
 async function portFacts(port) {
     const facts = { path: port, exists: false, holders: [] };
@@ -5407,6 +5422,9 @@ async function portFacts(port) {
     facts.exists = true;
     facts.isCharDevice = info.isCharacterDevice();
     facts.major = majorOf(info.rdev);
+    facts.minor = minorOf(info.rdev);
+    if (facts.isCharDevice)
+        facts.ttyClass = await inTtyClass(facts.major, facts.minor);
     facts.mode = info.mode & 0o777;
     facts.uid = info.uid;
     facts.gid = info.gid;
@@ -5419,6 +5437,11 @@ async function portFacts(port) {
 }
 
 ;// CONCATENATED MODULE: ./src/cli/serial.ts
+/**
+ * The board's serial port: which one, whether this user may open it, and how
+ * it reaches the container. Pure decisions over facts gathered by host.ts.
+ */
+
 class SerialError extends Error {
     constructor(message) {
         super(message);
@@ -5448,6 +5471,33 @@ function choosePort(explicit, devNames) {
 /** Unix98 pseudo-terminal slaves: /dev/pts/N, major numbers 136–143. */
 function isPseudoTerminal(realPath, major) {
     return /^\/dev\/pts\/\d+$/.test(realPath) || (major !== undefined && major >= 136 && major <= 143);
+}
+/**
+ * What kind of serial port a device is, from its device numbers and the name
+ * it really has (devices.txt: ttyUSB 188, ttyACM 166, ttyS 4 from minor 64,
+ * low-density UARTs 204, pty slaves 136–143; a UART driver with a dynamic
+ * major is in the kernel's tty class). Undefined for anything else: a
+ * console, /dev/tty, a disk. Pure.
+ */
+function portKind(facts) {
+    const real = facts.realPath ?? facts.path;
+    const { major, minor } = facts;
+    if (major === undefined)
+        return undefined;
+    if (major >= 136 && major <= 143)
+        return /^\/dev\/pts\/\d+$/.test(real) ? 'pseudo-terminal' : undefined;
+    if (!/^\/dev\/tty[A-Za-z]/.test(real))
+        return undefined;
+    if (major === 188)
+        return 'USB serial adapter';
+    if (major === 166)
+        return 'USB modem (CDC-ACM)';
+    if ((major === 4 && minor !== undefined && minor >= 64) || major === 204)
+        return 'UART';
+    // 4 below minor 64 are virtual consoles; 5 is /dev/tty, /dev/console, /dev/ptmx.
+    if (major !== 4 && major !== 5 && facts.ttyClass)
+        return 'UART';
+    return undefined;
 }
 /** Docker Desktop (macOS, Windows) runs containers in a VM: no USB devices reach them. */
 function platformProblem(platform, port) {
@@ -5484,6 +5534,14 @@ function portProblem(facts, user) {
     }
     if (facts.isCharDevice === false) {
         return `${facts.path} is not a serial port (not a character device). Name the board's port with --port, e.g. /dev/ttyUSB0.`;
+    }
+    if (!portKind(facts)) {
+        const numbers = facts.major !== undefined ? `, device ${facts.major}:${facts.minor ?? '?'}` : '';
+        return `${facts.path}${facts.realPath && facts.realPath !== facts.path ? ` (${facts.realPath})` : ''} is not a serial port${numbers}: only a USB serial adapter (/dev/ttyUSB*), a USB modem (/dev/ttyACM*), a UART (/dev/ttyS*, /dev/ttyAMA*) or a pseudo-terminal (/dev/pts/*) is passed to the container. Name the board's port with --port.`;
+    }
+    if (facts.gid === 0) {
+        const port = facts.realPath ?? facts.path;
+        return `Serial port ${facts.path} belongs to group root (GID 0), and the container is never given group root. Give the port a serial group: sudo chgrp dialout ${port} (uucp on Arch), and make it last with a udev rule, e.g. KERNEL=="${external_node_path_default().basename(port)}", GROUP="dialout", MODE="0660" in /etc/udev/rules.d/50-serial.rules.`;
     }
     if (facts.accessible === false) {
         const group = facts.groupName ?? String(facts.gid ?? '?');

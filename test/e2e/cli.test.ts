@@ -481,6 +481,22 @@ describe('a developer with a board (modern tree, ESP-IDF v5.2.2)', () => {
     expect(pty.received().length).toBe(0);
   });
 
+  it('deploy is refused for a port of group root: the container never gets group root', async () => {
+    pty = await openPseudoTerminal({ group: 0, mode: 0o666 });
+    const result = await cli(['deploy', ...modernOptions(), '--port', pty.path], { home, cwd: tree.root });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`Serial port ${pty.path} belongs to group root (GID 0)`);
+    expect(result.stderr).toContain(`sudo chgrp dialout ${pty.path}`);
+    expect(result.stderr).not.toContain('Resolve the MicroPython tree');
+    expect(pty.received().length).toBe(0);
+  });
+
+  it('deploy refuses a device that is no serial port', async () => {
+    const result = await cli(['deploy', ...modernOptions(), '--port', '/dev/null'], { home, cwd: tree.root });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('/dev/null is not a serial port, device 1:3');
+  });
+
   it('deploy to a busy port names the process that has it open', async () => {
     pty = await openPseudoTerminal({ group: 'dialout', mode: 0o660, hold: true, user: developer });
     const result = await cli(['deploy', ...modernOptions(), '--port', pty.path], { home, cwd: tree.root });
