@@ -24,6 +24,12 @@ export interface TreeOptions {
   compileError?: boolean;
   /** Make the tree a git repository: one commit and the release's annotated tag. */
   git?: boolean;
+  /**
+   * A shell script (ports/esp32/hostile.sh) that the port's `all` runs first,
+   * inside the build container, its failures ignored: what a hostile pull
+   * request's build tries, for tests of the build's isolation.
+   */
+  hostile?: string;
 }
 
 export interface FixtureTree {
@@ -263,6 +269,7 @@ export async function createMicroPythonTree(dir: string, options: TreeOptions): 
   if (!facts) throw new Error(`unknown MicroPython tree shape: ${String(shape)}`);
   const root = path.resolve(dir);
   const flags = flagsFor(shape, options.compileError === true);
+  if (options.hostile !== undefined) flags.add('hostile');
   const [major, minor, micro] = facts.version.split('.');
   const vars: Record<string, string> = {
     MAJOR: major,
@@ -319,6 +326,7 @@ export async function createMicroPythonTree(dir: string, options: TreeOptions): 
   if (facts.era === 'legacy') await writeLegacyPort(root, shape, copy);
   else await writeModernPort(root, shape, copy);
   await writeVersionData(root, shape, options.idfPin);
+  if (options.hostile !== undefined) await put(root, `${port}/hostile.sh`, options.hostile);
 
   const tree: FixtureTree = {
     root,
