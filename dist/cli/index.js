@@ -3887,6 +3887,9 @@ async function imagePython(ref, docker) {
     const probe = await docker.run([
         'run',
         '--rm',
+        ...HARDENING,
+        '--network',
+        'none',
         '--entrypoint',
         'python3',
         ref,

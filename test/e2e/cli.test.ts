@@ -850,13 +850,20 @@ describe('a newcomer with no MicroPython tree', () => {
 describe('run by root (sudo)', () => {
   const root: Who = { uid: 0, gid: 0, groups: [0] };
   let home: string;
+  /** The fixture repositories belong to the developer, and root's git refuses to clone them: root gets a copy of its own. */
+  let rootOptions: () => string[];
   beforeAll(async () => {
     home = await newHome('as-root');
+    const git = path.join(scratch, 'root-git');
+    await run('cp', ['-r', path.join(upstreams.root, 'git'), git]);
+    const repo = `file://${path.join(git, path.relative(path.join(upstreams.root, 'git'), upstreams.idfRepoUrl))}`;
+    rootOptions = () =>
+      modernOptions().map((option, i, all) => (all[i - 1] === '--idf-repo' ? repo : option));
   });
 
   it('on a developer’s tree: the build runs as the developer, and writes the developer’s files', async () => {
     const tree = await newTree(home, 'v1.24', 'v5.2.2', false);
-    const result = await cli(['build', ...modernOptions()], { home, cwd: tree.root, user: root });
+    const result = await cli(['build', ...rootOptions()], { home, cwd: tree.root, user: root });
     expectSuccess(result);
     expect(result.stderr).toContain(
       `the build runs as ${developer.uid}:${developer.gid}, the owner of the MicroPython tree, not as root`
@@ -874,7 +881,7 @@ describe('run by root (sudo)', () => {
       shape: 'v1.24',
       idfPin: 'v5.2.2'
     });
-    const result = await cli(['build', ...modernOptions()], { home, cwd: tree.root, user: root });
+    const result = await cli(['build', ...rootOptions()], { home, cwd: tree.root, user: root });
     expectSuccess(result);
     expect(result.stderr).toContain('The containers run as root');
     expect(result.stderr).toContain('every capability dropped (--cap-drop ALL)');
