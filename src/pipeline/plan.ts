@@ -243,6 +243,32 @@ export function makeStepArgs(
 }
 
 /**
+ * Where the port's `make submodules` is asked, if at all, and make's arguments
+ * for the make step after it (none: no make step). A build asks whenever the
+ * port has the target; a make (the esp32 alias) when `submodules` is among
+ * its goals, and then runs make only for the other goals. Pure.
+ */
+function splitSubmodules(
+  plan: PlanCore,
+  step: MakeStep | undefined
+): { ask?: { cwd: string; args: string[] }; make?: string[] } {
+  const { goal, resolution, settings } = plan;
+  const makeArgs = step ? makeStepArgs(step, resolution) : undefined;
+  if (goal.kind === 'build') {
+    const args = ['-C', 'ports/esp32', ...boardArgs(resolution)];
+    return { ask: resolution.portSubmodules ? { cwd: settings.tree, args } : undefined, make: makeArgs };
+  }
+  if (!step || !makeArgs) return {};
+  const goals = makeGoalIndices(makeArgs);
+  if (!goals.some((i) => makeArgs[i] === 'submodules')) return { make: makeArgs };
+  const others = goals.some((i) => makeArgs[i] !== 'submodules');
+  return {
+    ask: { cwd: step.cwd, args: makeArgs.filter((_, i) => !goals.includes(i)) },
+    make: others ? makeArgs.filter((arg, i) => arg !== 'submodules' || !goals.includes(i)) : undefined
+  };
+}
+
+/**
  * Every container the goal runs, in order, with its full argv. The plan
  * and the run both make them with this one function: the plan with what it
  * knows, the run with the paths it prepared. Pure.
@@ -272,18 +298,13 @@ export function plannedContainers(plan: PlanCore, paths: ResourcePaths): Planned
     });
   }
   const step = goal.kind === 'build' ? goal.then : goal.kind === 'make' ? goal.step : undefined;
-  const makeArgs = step ? makeStepArgs(step, resolution) : [];
-  const goals = makeGoalIndices(makeArgs);
-  const stepAsks = goal.kind === 'make' && goals.some((i) => makeArgs[i] === 'submodules');
-  if ((goal.kind === 'build' && resolution.portSubmodules) || stepAsks) {
-    const [cwd, args] = stepAsks
-      ? [step!.cwd, makeArgs.filter((_, i) => !goals.includes(i))]
-      : [settings.tree, ['-C', 'ports/esp32', ...boardArgs(resolution)]];
+  const { ask, make } = splitSubmodules(plan, step);
+  if (ask) {
     containers.push({
       role: 'submodules',
       title: 'The submodules the port needs',
       then: 'git submodule sync and update --init of the paths it names, on this machine (no fsmonitor, no hooks, no file:// unless the tree is a local clone)',
-      spec: submodulesContainer(buildPlanOf(plan, paths), cwd, args, 'esp32-build-submodules-<run>')
+      spec: submodulesContainer(buildPlanOf(plan, paths), ask.cwd, ask.args, 'esp32-build-submodules-<run>')
     });
   }
   if (goal.kind === 'build') {
@@ -293,13 +314,11 @@ export function plannedContainers(plan: PlanCore, paths: ResourcePaths): Planned
       spec: buildContainer(buildPlanOf(plan, paths), 'esp32-build-make-<run>')
     });
   }
-  // `make submodules` is done above; make runs for whatever else was asked.
-  const rest = stepAsks ? makeArgs.filter((arg, i) => arg !== 'submodules' || !goals.includes(i)) : makeArgs;
-  if (step && (!stepAsks || goals.some((i) => makeArgs[i] !== 'submodules'))) {
+  if (step && make) {
     containers.push({
       role: 'make',
       title: step.title,
-      spec: makeContainer(buildPlanOf(plan, paths, step.serial), step.cwd, rest, 'esp32-build-make-<run>')
+      spec: makeContainer(buildPlanOf(plan, paths, step.serial), step.cwd, make, 'esp32-build-make-<run>')
     });
   }
   return containers.map((c) => {
