@@ -17,6 +17,8 @@ export interface RunOptions {
   allowFailure?: boolean;
   /** Debug log for the argv; defaults to nothing. */
   debug?: (message: string) => void;
+  /** Run as this user (this process must be root): its uid and gid, no supplementary groups. */
+  user?: { uid: number; gid: number };
   /**
    * Cancels the command: SIGTERM to its whole process group (SIGKILL after
    * {@link ABORT_GRACE_MS}), then an {@link AbortError}, even with allowFailure.
@@ -233,7 +235,9 @@ export function run(command: string, args: readonly string[], options: RunOption
       cwd: options.cwd,
       env: options.env ?? process.env,
       stdio: ['ignore', 'pipe', 'pipe'],
-      detached
+      detached,
+      uid: options.user?.uid,
+      gid: options.user?.gid
     });
     // A detached child leads a process group of its own, whose id is its pid.
     const pgid = detached ? child.pid : undefined;
@@ -278,4 +282,14 @@ export function run(command: string, args: readonly string[], options: RunOption
       else resolve(result);
     });
   });
+}
+
+/** Whether a process of this machine is alive (one of another user's counts: it cannot be signalled, but it is there). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

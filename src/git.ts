@@ -26,6 +26,12 @@ export interface GitOptions {
   credentials?: RepoCredentials;
   /** Cancels the command, and whatever git started for it (see RunOptions.signal). */
   signal?: AbortSignal;
+  /**
+   * Run git as this user (this process being root): the owner of the
+   * repository, whose config root must not run. Root's own git config is
+   * not read then (nor readable by that user).
+   */
+  user?: { uid: number; gid: number };
 }
 
 /** `--progress` when someone listens, else `--quiet`. */
@@ -192,8 +198,13 @@ export async function git(args: string[], options: GitOptions): Promise<RunResul
   try {
     return await run('git', argv, {
       cwd: options.cwd,
-      env: gitEnvironment(process.env, options.credentials),
+      env: {
+        ...gitEnvironment(process.env, options.credentials),
+        // Run as the repository's owner: root's own git config is neither read nor readable.
+        ...(options.user ? { GIT_CONFIG_GLOBAL: '/dev/null', XDG_CONFIG_HOME: '/nonexistent' } : {})
+      },
       debug: options.debug,
+      user: options.user,
       signal,
       onLine: onGitLine ? (line) => onGitLine(line) : undefined,
       splitOnCarriageReturn: onGitLine !== undefined

@@ -6,7 +6,7 @@ import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(728);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(183);
 
 process.exitCode = await (0,_run_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2));
 
@@ -15,7 +15,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 728:
+/***/ 183:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -1130,7 +1130,9 @@ function run(command, args, options = {}) {
             cwd: options.cwd,
             env: options.env ?? process.env,
             stdio: ['ignore', 'pipe', 'pipe'],
-            detached
+            detached,
+            uid: options.user?.uid,
+            gid: options.user?.gid
         });
         // A detached child leads a process group of its own, whose id is its pid.
         const pgid = detached ? child.pid : undefined;
@@ -1181,10 +1183,34 @@ function run(command, args, options = {}) {
         });
     });
 }
+/** Whether a process of this machine is alive (one of another user's counts: it cannot be signalled, but it is there). */
+function processAlive(pid) {
+    try {
+        process.kill(pid, 0);
+        return true;
+    }
+    catch (error) {
+        return error.code === 'EPERM';
+    }
+}
 
 ;// CONCATENATED MODULE: ./src/pipeline/docker.ts
 
 
+/** More processes than any build needs (make -j and ninja on many cores stay in the hundreds), and a bound on a fork bomb. */
+const PIDS_LIMIT = 4096;
+/**
+ * Every container runs the tree's own code: no capability (not even as
+ * root), nothing gained through setuid binaries, a bound on its processes.
+ */
+const HARDENING = [
+    '--cap-drop',
+    'ALL',
+    '--security-opt',
+    'no-new-privileges',
+    '--pids-limit',
+    String(PIDS_LIMIT)
+];
 class DockerError extends Error {
     constructor(message) {
         super(message);
@@ -1203,13 +1229,22 @@ function checkMountPath(p) {
 }
 /** The argv (after `docker`) of a build container. Pure. */
 function dockerRunArgs(spec) {
-    const args = ['run', '--rm', '--init', '--name', spec.name];
+    const args = ['run', '--rm', '--init', '--name', spec.name, ...HARDENING];
+    for (const [name, value] of Object.entries(spec.labels ?? {})) {
+        if (!/^[a-z0-9][a-z0-9.-]*$/.test(name) || /[\n\r]/.test(value))
+            throw new DockerError(`Not a container label: ${name}=${value}`);
+        args.push('--label', `${name}=${value}`);
+    }
     if (spec.user)
         args.push('--user', `${spec.user.uid}:${spec.user.gid}`);
     if (spec.network)
         args.push('--network', spec.network);
-    for (const gid of spec.groupAdd ?? [])
+    for (const gid of spec.groupAdd ?? []) {
+        // Group root would open every root-group file the mounts hold.
+        if (gid === 0)
+            throw new DockerError('The container is never given group root (GID 0).');
         args.push('--group-add', String(gid));
+    }
     for (const host of spec.loopbackHosts ?? []) {
         if (!/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(host))
             throw new DockerError(`Not a host name: ${host}`);
@@ -1331,7 +1366,405 @@ const CONTAINER = {
     home: '/tmp/esp32-home'
 };
 
+;// CONCATENATED MODULE: ./src/pipeline/git-entries.ts
+
+
+async function entriesOf(dir) {
+    try {
+        return await (0,promises_namespaceObject.readdir)(dir, { withFileTypes: true });
+    }
+    catch {
+        return []; // gone, or not ours to read
+    }
+}
+/**
+ * Every entry named `.git` under `roots`: not inside a `.git` itself, and
+ * never through a symbolic link. A root that does not exist has none.
+ */
+async function findGitEntries(roots) {
+    const found = [];
+    const pending = [...roots];
+    for (let dir = pending.pop(); dir !== undefined; dir = pending.pop()) {
+        for (const entry of await entriesOf(dir)) {
+            const full = external_node_path_default().join(dir, entry.name);
+            if (entry.name === '.git') {
+                const info = await (0,promises_namespaceObject.lstat)(full).catch(() => undefined);
+                if (!info)
+                    continue;
+                const kind = info.isSymbolicLink() ? 'link' : info.isDirectory() ? 'dir' : 'file';
+                found.push({ path: full, kind, dev: info.dev, ino: info.ino });
+            }
+            else if (entry.isDirectory()) {
+                pending.push(full);
+            }
+        }
+    }
+    return found.sort((a, b) => a.path.localeCompare(b.path));
+}
+/** What to mount read-only: the files and directories (a link cannot be mounted over). Pure. */
+function protectedPaths(entries) {
+    return entries.filter((e) => e.kind !== 'link').map((e) => e.path);
+}
+/** The `.git` mounts inside the tree, each read-only over itself. Pure. */
+function gitMounts(tree, paths) {
+    return paths
+        .filter((p) => !external_node_path_default().relative(tree, p).startsWith('..') && !external_node_path_default().isAbsolute(external_node_path_default().relative(tree, p)))
+        .map((p) => ({ host: p, container: p, readonly: true }));
+}
+/** The entries found after a container that were not there before it. Pure. */
+function plantedEntries(before, after) {
+    const known = new Set(before.map((e) => `${e.dev}:${e.ino}`));
+    return after.filter((e) => !known.has(`${e.dev}:${e.ino}`));
+}
+/**
+ * After a container that could write `roots`: remove each `.git` it created
+ * (a link is removed, not followed), with a warning that names it.
+ */
+async function removePlantedGit(before, roots, log) {
+    const planted = plantedEntries(before, await findGitEntries(roots));
+    for (const entry of planted) {
+        await (0,promises_namespaceObject.rm)(entry.path, { recursive: true, force: true });
+        log.warning(`The build created ${entry.path} (a ${entry.kind === 'dir' ? 'directory' : entry.kind === 'file' ? 'file' : 'link'}): removed it. git would run what such a repository's config names on this machine.`);
+    }
+    return planted.map((e) => e.path);
+}
+
+;// CONCATENATED MODULE: ./src/git.ts
+
+
+/** How long `git ls-remote` may take. */
+const LS_REMOTE_TIMEOUT_MS = 60_000;
+/** How long one clone (with its submodules, and any fallback fetch) may take in all. */
+const CLONE_TIMEOUT_MS = 60 * 60_000;
+/** A local path or file:// URL: its submodules are local too, which git blocks unless told. */
+function isLocalRepo(repo) {
+    return external_node_path_default().isAbsolute(repo) || repo.startsWith('file://');
+}
+/** `--progress` when someone listens, else `--quiet`. */
+function progressArgs(options) {
+    return options.onGitLine ? ['--progress'] : ['--quiet'];
+}
+/** Lines that say what went wrong. */
+const FAILURE = /^(fatal|error|warning):|^remote: (fatal|error)\b/i;
+/** Lines that only say how far git has got. */
+const PROGRESS = [
+    /\d+(\.\d+)?%/,
+    /^remote: (Counting|Compressing|Enumerating|Total|Finding sources)\b/,
+    /^(Receiving objects|Resolving deltas|Updating files|Checking out files|Filtering content|Unpacking objects)\b/,
+    /^Cloning into\b/,
+    /^Submodule '.*' \(.*\) registered for path '.*'$/,
+    /^Submodule '.*' registered\b/,
+    /^Submodule path '.*': checked out\b/,
+    /^(remote: )?done\.?$/
+];
+/** Lines that advise rather than report: hints, and the detached-HEAD advice (a block, see below). */
+const ADVICE_LINE = /^hint:|\badvice\.\w+\b|^HEAD is now at\b/;
+const ADVICE_START = /^Note: (switching to|checking out) '/;
+const ADVICE_END = /^Turn off this advice by setting config variable advice\./;
+/** How many lines of a failure a message keeps (the last ones). */
+const FAILURE_LINES = 25;
+/**
+ * What went wrong, from a failed git command's stderr: its fatal:, error:,
+ * warning: and `remote: error` lines (each once), or else its last line that
+ * is not progress or advice. Progress meters, whether their updates are
+ * separated by \r or \n, and advice never appear.
+ */
+function gitFailure(stderr) {
+    const lines = [];
+    let inAdvice = false;
+    for (const raw of stderr.split(/\r\n|\r|\n/)) {
+        const line = raw.trimEnd();
+        if (ADVICE_START.test(line))
+            inAdvice = true;
+        if (inAdvice) {
+            if (ADVICE_END.test(line))
+                inAdvice = false;
+            continue;
+        }
+        if (!line.trim() || ADVICE_LINE.test(line))
+            continue;
+        if (!FAILURE.test(line) && PROGRESS.some((p) => p.test(line)))
+            continue;
+        lines.push(line);
+    }
+    const failures = [...new Set(lines.filter((l) => FAILURE.test(l)))];
+    if (failures.length > 0)
+        return failures.slice(-FAILURE_LINES).join('\n');
+    return lines.at(-1) ?? '';
+}
+/** Options of git itself that take the next argument as their value. */
+const GLOBAL_WITH_VALUE = new Set(['-C', '-c', '--git-dir', '--work-tree', '--namespace', '--config-env']);
+/** The subcommand of a git argv, after git's own options: `clone` for `-C dir -c a=b clone …`. */
+function gitSubcommand(args) {
+    for (let i = 0; i < args.length; i++) {
+        if (GLOBAL_WITH_VALUE.has(args[i]))
+            i++;
+        else if (!args[i].startsWith('-'))
+            return args[i];
+    }
+    return '';
+}
+/**
+ * The same failure said the way git users need it:
+ * `git <subcommand> failed (exit code N): <what went wrong>`. Still an ExecError,
+ * with the same argv, code and output.
+ */
+function gitError(error) {
+    const subcommand = gitSubcommand(error.args);
+    const name = subcommand ? `git ${subcommand}` : 'git';
+    const what = gitFailure(error.stderr) || gitFailure(error.stdout);
+    let head;
+    if (error.code !== null) {
+        head = `${name} failed (exit code ${error.code})`;
+    }
+    else {
+        // Not started, timed out or killed: run() said which on its first line.
+        const first = error.message.split('\n')[0].replace(/:$/, '');
+        head = first.startsWith('git ') ? `${name} ${first.slice('git '.length)}` : `${name} failed: ${first}`;
+    }
+    return new ExecError(what ? `${head}: ${what}` : head, error.command, error.args, error.code, error.stdout, error.stderr);
+}
+/**
+ * Settings every git command gets on its command line (they reach the git
+ * processes it starts for submodules too): no detached-HEAD advice; no hook
+ * and no fsmonitor, which a repository's own config could otherwise make run
+ * on this machine; and a transfer that stalls (nothing, or only keep-alives,
+ * for five minutes) fails instead of hanging.
+ */
+const git_HARDENING = [
+    '-c',
+    'advice.detachedHead=false',
+    '-c',
+    'core.fsmonitor=false',
+    '-c',
+    'core.hooksPath=/dev/null',
+    '-c',
+    'http.lowSpeedLimit=1',
+    '-c',
+    'http.lowSpeedTime=300'
+];
+/** ssh as git runs it: never a prompt (for a password, a passphrase or an unknown host key), and a dead link noticed. */
+const SSH_COMMAND = 'ssh -oBatchMode=yes -oConnectTimeout=30 -oServerAliveInterval=15 -oServerAliveCountMax=4';
+/**
+ * The environment of a git command. Nothing prompts: not git (a CI job or a
+ * script would hang), not ssh, unless the user chose an ssh command of their
+ * own. Credentials go into GIT_CONFIG_KEY_n/VALUE_n, after any the caller
+ * already had: so they never appear on a command line, in .git/config, or in
+ * a container, and git's trace output masks them. Pure.
+ */
+function gitEnvironment(base, credentials) {
+    const env = {
+        ...base,
+        GIT_TERMINAL_PROMPT: '0',
+        GIT_ASKPASS: 'true',
+        GIT_TRACE_REDACT: '1'
+    };
+    if (!base.GIT_SSH_COMMAND && !base.GIT_SSH)
+        env.GIT_SSH_COMMAND = SSH_COMMAND;
+    if (credentials) {
+        const count = /^\d+$/.test(base.GIT_CONFIG_COUNT ?? '') ? Number(base.GIT_CONFIG_COUNT) : 0;
+        const { key, value } = credentials.gitConfig();
+        env[`GIT_CONFIG_KEY_${count}`] = key;
+        env[`GIT_CONFIG_VALUE_${count}`] = value;
+        env.GIT_CONFIG_COUNT = String(count + 1);
+    }
+    return env;
+}
+/** The caller's signal and a deadline, as one signal: the exec wrapper stops git's whole process group on either. */
+function withDeadline(signal, timeoutMs) {
+    const deadline = timeoutMs !== undefined ? AbortSignal.timeout(Math.max(1, timeoutMs)) : undefined;
+    const signals = [signal, deadline].filter((s) => s !== undefined);
+    return { deadline, signal: signals.length > 1 ? AbortSignal.any(signals) : signals[0] };
+}
+/**
+ * git through the one exec wrapper, hardened (HARDENING, gitEnvironment),
+ * allowing file-transport submodules only for a repository that is itself
+ * local. A failure throws an ExecError whose message is git's own account of
+ * it (see gitError), and so does a command past its timeoutMs; a
+ * cancellation throws exec's AbortError.
+ */
+async function git(args, options) {
+    const onGitLine = options.onGitLine;
+    const config = [...git_HARDENING];
+    if (isLocalRepo(options.repo))
+        config.push('-c', 'protocol.file.allow=always');
+    const { deadline, signal } = withDeadline(options.signal, options.timeoutMs);
+    const argv = [...config, ...args];
+    try {
+        return await run('git', argv, {
+            cwd: options.cwd,
+            env: {
+                ...gitEnvironment(process.env, options.credentials),
+                // Run as the repository's owner: root's own git config is neither read nor readable.
+                ...(options.user ? { GIT_CONFIG_GLOBAL: '/dev/null', XDG_CONFIG_HOME: '/nonexistent' } : {})
+            },
+            debug: options.debug,
+            user: options.user,
+            signal,
+            onLine: onGitLine ? (line) => onGitLine(line) : undefined,
+            splitOnCarriageReturn: onGitLine !== undefined
+        });
+    }
+    catch (error) {
+        if (error instanceof AbortError && deadline?.aborted && !options.signal?.aborted) {
+            const seconds = Math.round((options.timeoutMs ?? 0) / 1000);
+            throw gitError(new ExecError(`git timed out after ${seconds} s`, 'git', argv, null, '', ''));
+        }
+        throw error instanceof ExecError ? gitError(error) : error;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/submodules.ts
+/**
+ * `make submodules` writes the tree's .git (its config and .git/modules), and
+ * no container may: so the port is asked, in a container like the build's,
+ * which submodules it would update, and git on this machine updates those.
+ * The port is asked the way it computes them: its own `make submodules` runs
+ * with a `git` whose `submodule update` only names the paths (every other
+ * git command is git itself), which serves every era alike: the GIT_SUBMODULES
+ * of the legacy Makefile, the ECHO_SUBMODULES pass of v1.22–v1.24, the
+ * UPDATE_SUBMODULES reconfigure of v1.25 on. What it names is the tree's
+ * word, so only paths inside the tree are taken, and git runs hardened.
+ */
+
+
+
+
+/** How the container names a path `git submodule update` was asked for. */
+const SUBMODULE_MARK = 'esp32-build-submodule';
+/** git as `make submodules` meets it in that container (POSIX sh; the real git is $ESP32_BUILD_GIT). */
+const GIT_FOR_SUBMODULES = String.raw `#!/bin/sh
+# git submodule update only names its paths; any other git command runs.
+dir=$PWD state=global action=
+for a in "$@"; do
+  case $state in
+    global)
+      case $a in
+        -C) state=dir ;;
+        -c|--git-dir|--work-tree|--namespace|--config-env) state=skip ;;
+        -*) ;;
+        submodule) state=sub ;;
+        *) exec "$ESP32_BUILD_GIT" "$@" ;;
+      esac ;;
+    dir) dir=$(cd "$dir" 2>/dev/null && cd "$a" 2>/dev/null && pwd) || dir=$a; state=global ;;
+    skip) state=global ;;
+    sub) case $a in -*) ;; *) action=$a state=args ;; esac ;;
+    value) state=args ;;
+    args|paths)
+      [ "$action" = update ] || continue
+      case $state:$a in
+        args:--) state=paths ;;
+        args:--reference|args:--depth|args:--jobs|args:-j|args:--filter) state=value ;;
+        args:-*) ;;
+        *) printf '%s\t%s\t%s\n' esp32-build-submodule "$dir" "$a" ;;
+      esac ;;
+  esac
+done
+[ "$state" = global ] && exec "$ESP32_BUILD_GIT" "$@"
+exit 0
+`;
+/** `make submodules` with that git first on PATH; make's other arguments (-C ports/esp32, the board) follow the script. */
+const SUBMODULES_SCRIPT = [
+    'set -e',
+    'ESP32_BUILD_GIT=$(command -v git); export ESP32_BUILD_GIT',
+    'shim=$(mktemp -d)',
+    `cat > "$shim/git" <<'ESP32_BUILD_GIT_EOF'`,
+    GIT_FOR_SUBMODULES + 'ESP32_BUILD_GIT_EOF',
+    'chmod +x "$shim/git"',
+    'PATH="$shim:$PATH" make "$@" submodules'
+].join('\n');
+/** A submodule path as MicroPython names them (lib/berkeley-db-1.xx). */
+const PATH_WORDS = /^[A-Za-z0-9_.@+-]+(\/[A-Za-z0-9_.@+-]+)*$/;
+/**
+ * The submodules the port named, relative to the tree, and the names refused
+ * (outside the tree, into a .git, or not a plain path). Pure.
+ */
+function requestedSubmodules(output, tree) {
+    const paths = [];
+    const refused = [];
+    for (const line of output.split('\n')) {
+        const fields = line.replace(/\r$/, '').split('\t');
+        if (fields[0] !== SUBMODULE_MARK)
+            continue;
+        const [, dir = '', name = ''] = fields;
+        const relative = external_node_path_default().isAbsolute(dir) ? external_node_path_default().relative(tree, external_node_path_default().resolve(dir, name)) : '';
+        const plain = fields.length === 3 &&
+            PATH_WORDS.test(relative) &&
+            !relative.startsWith('..') &&
+            !relative.split('/').some((part) => part === '.git' || part === '.' || part === '..');
+        if (!plain)
+            refused.push(name || line);
+        else if (!paths.includes(relative))
+            paths.push(relative);
+    }
+    return { paths, refused };
+}
+/**
+ * git's settings for a tree's submodules: no fsmonitor, no hooks, no ext::
+ * transport, and no file:// one unless the tree itself was cloned from a
+ * local path (its submodules are then local too, as for ESP-IDF's). The
+ * tree's origin is in its .git/config, which no build can write. Pure.
+ */
+function submoduleGitConfig(origin) {
+    const config = ['core.fsmonitor=false', 'core.hooksPath=/dev/null', 'protocol.ext.allow=never'];
+    if (!origin || !isLocalRepo(origin))
+        config.push('protocol.file.allow=never');
+    return config.flatMap((setting) => ['-c', setting]);
+}
+/** Longer than any submodule clone needs; a stalled one must not hold the job for hours. */
+const SUBMODULE_TIMEOUT_MS = 30 * 60_000;
+/** Whether a directory on the way to `relative` is a link (git would write where it points). */
+async function throughLink(tree, relative) {
+    let at = tree;
+    for (const part of relative.split('/')) {
+        at = external_node_path_default().join(at, part);
+        const info = await (0,promises_namespaceObject.lstat)(at).catch(() => undefined);
+        if (!info)
+            return false;
+        if (info.isSymbolicLink())
+            return true;
+    }
+    return false;
+}
+/**
+ * `git submodule sync` and `update --init` of `paths`, on this machine,
+ * hardened. The port's container could write the tree: a submodule's
+ * directory that it turned into a link is refused, not followed.
+ */
+async function updateSubmodules(tree, paths, ctx) {
+    if (paths.length === 0)
+        return;
+    for (const relative of paths) {
+        if (await throughLink(tree, relative)) {
+            throw new Error(`The port's make submodules names ${relative}, but in ${tree} that path goes through a symbolic link, which git would follow: not updating it. Check out the tree afresh.`);
+        }
+    }
+    const base = { cwd: tree, debug: ctx.log.debug, signal: ctx.signal, user: ctx.user };
+    const origin = await git([...submoduleGitConfig(undefined), 'config', '--get', 'remote.origin.url'], {
+        ...base,
+        repo: ''
+    }).then((r) => r.stdout.trim() || undefined, () => undefined);
+    const config = submoduleGitConfig(origin);
+    const options = {
+        ...base,
+        repo: origin && isLocalRepo(origin) ? origin : '',
+        timeoutMs: SUBMODULE_TIMEOUT_MS
+    };
+    ctx.log.info(`Updating submodules on this machine: ${paths.join(' ')}`);
+    try {
+        await git([...config, 'submodule', 'sync', '--quiet', '--', ...paths], options);
+        await git([...config, 'submodule', 'update', '--init', '--', ...paths], options);
+    }
+    catch (error) {
+        if (!(error instanceof ExecError))
+            throw error;
+        throw new ExecError(`The port's make submodules needs ${paths.join(', ')}, and updating them in ${tree} failed: ${error.message}`, error.command, error.args, error.code, error.stdout, error.stderr);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/pipeline/build.ts
+
+
 
 
 
@@ -1347,7 +1780,6 @@ const BUILD_SCRIPT = [
     'board=("${@:1:$nboard}"); shift "$nboard"',
     'start=$(date +%s%N)',
     'make -C mpy-cross -j"$jobs"',
-    'if [ "${ESP32_DEVEL_SUBMODULES:-0}" = 1 ]; then make -C ports/esp32 "${board[@]}" submodules; fi',
     'make -C ports/esp32 -j"$jobs" "${board[@]}" "$@"',
     'echo "esp32-build: make finished in $(( ($(date +%s%N) - start) / 1000000 )) ms"'
 ].join('\n');
@@ -1372,13 +1804,37 @@ function mountedRoot(plan) {
     const inside = external_node_path_default().relative(plan.mountRoot, plan.tree);
     return inside === '' || (!inside.startsWith('..') && !external_node_path_default().isAbsolute(inside)) ? plan.mountRoot : plan.tree;
 }
-/** The mounts and environment each era's build needs. Pure. */
+/**
+ * The workspace read-only, the tree in it writable, each `.git` in the tree
+ * read-only again: a build writes its own tree, nothing beside it, and no
+ * git config or hook that git on the host would run. Pure.
+ */
+function treeMounts(plan) {
+    const root = mountedRoot(plan);
+    const mounts = root === plan.tree
+        ? [{ host: root, container: root }]
+        : [
+            { host: root, container: root, readonly: true },
+            { host: plan.tree, container: plan.tree }
+        ];
+    return [...mounts, ...gitMounts(plan.tree, plan.gitEntries ?? [])];
+}
+/**
+ * The mounts and environment each era's build needs. ESP-IDF, its tools and
+ * the toolchain are read-only: a build writes nothing into them (Python
+ * writes no bytecode there either), so no tree can change what the next
+ * build, or a cache, gets. Pure.
+ */
 function buildEnvironment(plan) {
     const mounts = [
-        { host: mountedRoot(plan), container: mountedRoot(plan) },
-        { host: plan.idfPath, container: CONTAINER.idfPath }
+        ...treeMounts(plan),
+        { host: plan.idfPath, container: CONTAINER.idfPath, readonly: true }
     ];
-    const env = { HOME: CONTAINER.home, IDF_PATH: CONTAINER.idfPath };
+    const env = {
+        HOME: CONTAINER.home,
+        IDF_PATH: CONTAINER.idfPath,
+        PYTHONDONTWRITEBYTECODE: '1'
+    };
     if (plan.resolution.buildSystem === 'make') {
         env.ESPIDF = CONTAINER.idfPath;
         // v1.9.4 runs its partition tool with $(PYTHON2); the image has python3 only.
@@ -1389,7 +1845,7 @@ function buildEnvironment(plan) {
         }
     }
     else {
-        mounts.push({ host: plan.toolsPath, container: CONTAINER.idfToolsPath });
+        mounts.push({ host: plan.toolsPath, container: CONTAINER.idfToolsPath, readonly: true });
         env.IDF_TOOLS_PATH = CONTAINER.idfToolsPath;
         env.ESP32_DEVEL_EXPORT = '1';
         // Manager 2.x checks for newer component versions on every build by default: a
@@ -1414,8 +1870,6 @@ function buildEnvironment(plan) {
             Object.assign(env, { IDF_CCACHE_ENABLE: '1', CCACHE_DIR: CONTAINER.ccacheDir, CCACHE_MAXSIZE: '500M' });
         }
     }
-    if (plan.resolution.portSubmodules)
-        env.ESP32_DEVEL_SUBMODULES = '1';
     if (plan.serial?.kind === 'bind')
         mounts.push({ host: plan.serial.host, container: plan.serial.container });
     return { mounts, env };
@@ -1468,6 +1922,53 @@ function makeContainer(plan, cwd, args, name = containerName('make')) {
         ...serialArgs(plan.serial),
         loopbackHosts: plan.componentsOffline?.hosts,
         command: ['make', ...args]
+    };
+}
+/** Options of make that take the next argument as their value. */
+const MAKE_WITH_VALUE = new Set([
+    '-C',
+    '-f',
+    '-I',
+    '-o',
+    '-W',
+    '--directory',
+    '--file',
+    '--makefile',
+    '--include-dir',
+    '--old-file',
+    '--assume-old',
+    '--new-file',
+    '--assume-new',
+    '--what-if'
+]);
+/** Which of make's arguments are goals: not options, their values or variable assignments. Pure. */
+function makeGoalIndices(args) {
+    const goals = [];
+    for (let i = 0; i < args.length; i++) {
+        const arg = args[i];
+        const numberFollows = /^\d+(\.\d+)?$/.test(args[i + 1] ?? '');
+        if (MAKE_WITH_VALUE.has(arg) || (['-j', '-l', '--jobs', '--load-average'].includes(arg) && numberFollows))
+            i++;
+        else if (!arg.startsWith('-') && !arg.includes('='))
+            goals.push(i);
+    }
+    return goals;
+}
+/**
+ * The port's `make submodules`, answered without writing .git: its own
+ * make, with a git that only names the paths (submodules.ts). `args` are
+ * make's other arguments (the board, -C). Pure but for the name.
+ */
+function submodulesContainer(plan, cwd, args, name = containerName('submodules')) {
+    return {
+        image: plan.image,
+        name,
+        user: plan.user,
+        workdir: cwd,
+        network: plan.network,
+        ...buildEnvironment(plan),
+        loopbackHosts: plan.componentsOffline?.hosts,
+        command: ['bash', '-c', SUBMODULES_SCRIPT, 'esp32-build', ...args]
     };
 }
 /** ESP-IDF's install.sh for just the chips the build needs. Pure but for the name. */
@@ -3445,186 +3946,6 @@ async function obtainComponents(plan, ctx, tree) {
     return { ...kept, offline: await readyComponents(plan.dir, tree, plan.chips, plan.registry, ctx.log) };
 }
 
-;// CONCATENATED MODULE: ./src/git.ts
-
-
-/** How long `git ls-remote` may take. */
-const LS_REMOTE_TIMEOUT_MS = 60_000;
-/** How long one clone (with its submodules, and any fallback fetch) may take in all. */
-const CLONE_TIMEOUT_MS = 60 * 60_000;
-/** A local path or file:// URL: its submodules are local too, which git blocks unless told. */
-function isLocalRepo(repo) {
-    return external_node_path_default().isAbsolute(repo) || repo.startsWith('file://');
-}
-/** `--progress` when someone listens, else `--quiet`. */
-function progressArgs(options) {
-    return options.onGitLine ? ['--progress'] : ['--quiet'];
-}
-/** Lines that say what went wrong. */
-const FAILURE = /^(fatal|error|warning):|^remote: (fatal|error)\b/i;
-/** Lines that only say how far git has got. */
-const PROGRESS = [
-    /\d+(\.\d+)?%/,
-    /^remote: (Counting|Compressing|Enumerating|Total|Finding sources)\b/,
-    /^(Receiving objects|Resolving deltas|Updating files|Checking out files|Filtering content|Unpacking objects)\b/,
-    /^Cloning into\b/,
-    /^Submodule '.*' \(.*\) registered for path '.*'$/,
-    /^Submodule '.*' registered\b/,
-    /^Submodule path '.*': checked out\b/,
-    /^(remote: )?done\.?$/
-];
-/** Lines that advise rather than report: hints, and the detached-HEAD advice (a block, see below). */
-const ADVICE_LINE = /^hint:|\badvice\.\w+\b|^HEAD is now at\b/;
-const ADVICE_START = /^Note: (switching to|checking out) '/;
-const ADVICE_END = /^Turn off this advice by setting config variable advice\./;
-/** How many lines of a failure a message keeps (the last ones). */
-const FAILURE_LINES = 25;
-/**
- * What went wrong, from a failed git command's stderr: its fatal:, error:,
- * warning: and `remote: error` lines (each once), or else its last line that
- * is not progress or advice. Progress meters, whether their updates are
- * separated by \r or \n, and advice never appear.
- */
-function gitFailure(stderr) {
-    const lines = [];
-    let inAdvice = false;
-    for (const raw of stderr.split(/\r\n|\r|\n/)) {
-        const line = raw.trimEnd();
-        if (ADVICE_START.test(line))
-            inAdvice = true;
-        if (inAdvice) {
-            if (ADVICE_END.test(line))
-                inAdvice = false;
-            continue;
-        }
-        if (!line.trim() || ADVICE_LINE.test(line))
-            continue;
-        if (!FAILURE.test(line) && PROGRESS.some((p) => p.test(line)))
-            continue;
-        lines.push(line);
-    }
-    const failures = [...new Set(lines.filter((l) => FAILURE.test(l)))];
-    if (failures.length > 0)
-        return failures.slice(-FAILURE_LINES).join('\n');
-    return lines.at(-1) ?? '';
-}
-/** Options of git itself that take the next argument as their value. */
-const GLOBAL_WITH_VALUE = new Set(['-C', '-c', '--git-dir', '--work-tree', '--namespace', '--config-env']);
-/** The subcommand of a git argv, after git's own options: `clone` for `-C dir -c a=b clone …`. */
-function gitSubcommand(args) {
-    for (let i = 0; i < args.length; i++) {
-        if (GLOBAL_WITH_VALUE.has(args[i]))
-            i++;
-        else if (!args[i].startsWith('-'))
-            return args[i];
-    }
-    return '';
-}
-/**
- * The same failure said the way git users need it:
- * `git <subcommand> failed (exit code N): <what went wrong>`. Still an ExecError,
- * with the same argv, code and output.
- */
-function gitError(error) {
-    const subcommand = gitSubcommand(error.args);
-    const name = subcommand ? `git ${subcommand}` : 'git';
-    const what = gitFailure(error.stderr) || gitFailure(error.stdout);
-    let head;
-    if (error.code !== null) {
-        head = `${name} failed (exit code ${error.code})`;
-    }
-    else {
-        // Not started, timed out or killed: run() said which on its first line.
-        const first = error.message.split('\n')[0].replace(/:$/, '');
-        head = first.startsWith('git ') ? `${name} ${first.slice('git '.length)}` : `${name} failed: ${first}`;
-    }
-    return new ExecError(what ? `${head}: ${what}` : head, error.command, error.args, error.code, error.stdout, error.stderr);
-}
-/**
- * Settings every git command gets on its command line (they reach the git
- * processes it starts for submodules too): no detached-HEAD advice; no hook
- * and no fsmonitor, which a repository's own config could otherwise make run
- * on this machine; and a transfer that stalls (nothing, or only keep-alives,
- * for five minutes) fails instead of hanging.
- */
-const HARDENING = [
-    '-c',
-    'advice.detachedHead=false',
-    '-c',
-    'core.fsmonitor=false',
-    '-c',
-    'core.hooksPath=/dev/null',
-    '-c',
-    'http.lowSpeedLimit=1',
-    '-c',
-    'http.lowSpeedTime=300'
-];
-/** ssh as git runs it: never a prompt (for a password, a passphrase or an unknown host key), and a dead link noticed. */
-const SSH_COMMAND = 'ssh -oBatchMode=yes -oConnectTimeout=30 -oServerAliveInterval=15 -oServerAliveCountMax=4';
-/**
- * The environment of a git command. Nothing prompts: not git (a CI job or a
- * script would hang), not ssh, unless the user chose an ssh command of their
- * own. Credentials go into GIT_CONFIG_KEY_n/VALUE_n, after any the caller
- * already had: so they never appear on a command line, in .git/config, or in
- * a container, and git's trace output masks them. Pure.
- */
-function gitEnvironment(base, credentials) {
-    const env = {
-        ...base,
-        GIT_TERMINAL_PROMPT: '0',
-        GIT_ASKPASS: 'true',
-        GIT_TRACE_REDACT: '1'
-    };
-    if (!base.GIT_SSH_COMMAND && !base.GIT_SSH)
-        env.GIT_SSH_COMMAND = SSH_COMMAND;
-    if (credentials) {
-        const count = /^\d+$/.test(base.GIT_CONFIG_COUNT ?? '') ? Number(base.GIT_CONFIG_COUNT) : 0;
-        const { key, value } = credentials.gitConfig();
-        env[`GIT_CONFIG_KEY_${count}`] = key;
-        env[`GIT_CONFIG_VALUE_${count}`] = value;
-        env.GIT_CONFIG_COUNT = String(count + 1);
-    }
-    return env;
-}
-/** The caller's signal and a deadline, as one signal: the exec wrapper stops git's whole process group on either. */
-function withDeadline(signal, timeoutMs) {
-    const deadline = timeoutMs !== undefined ? AbortSignal.timeout(Math.max(1, timeoutMs)) : undefined;
-    const signals = [signal, deadline].filter((s) => s !== undefined);
-    return { deadline, signal: signals.length > 1 ? AbortSignal.any(signals) : signals[0] };
-}
-/**
- * git through the one exec wrapper, hardened (HARDENING, gitEnvironment),
- * allowing file-transport submodules only for a repository that is itself
- * local. A failure throws an ExecError whose message is git's own account of
- * it (see gitError), and so does a command past its timeoutMs; a
- * cancellation throws exec's AbortError.
- */
-async function git(args, options) {
-    const onGitLine = options.onGitLine;
-    const config = [...HARDENING];
-    if (isLocalRepo(options.repo))
-        config.push('-c', 'protocol.file.allow=always');
-    const { deadline, signal } = withDeadline(options.signal, options.timeoutMs);
-    const argv = [...config, ...args];
-    try {
-        return await run('git', argv, {
-            cwd: options.cwd,
-            env: gitEnvironment(process.env, options.credentials),
-            debug: options.debug,
-            signal,
-            onLine: onGitLine ? (line) => onGitLine(line) : undefined,
-            splitOnCarriageReturn: onGitLine !== undefined
-        });
-    }
-    catch (error) {
-        if (error instanceof AbortError && deadline?.aborted && !options.signal?.aborted) {
-            const seconds = Math.round((options.timeoutMs ?? 0) / 1000);
-            throw gitError(new ExecError(`git timed out after ${seconds} s`, 'git', argv, null, '', ''));
-        }
-        throw error instanceof ExecError ? gitError(error) : error;
-    }
-}
-
 ;// CONCATENATED MODULE: external "node:timers/promises"
 const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
 ;// CONCATENATED MODULE: ./src/pipeline/partials.ts
@@ -3646,7 +3967,7 @@ function hostName() {
     return external_node_os_default().hostname().replace(/[^A-Za-z0-9.-]/g, '_') || 'localhost';
 }
 /** Whether a process of this host is still running (EPERM: it is, as another user). */
-function processAlive(pid) {
+function partials_processAlive(pid) {
     try {
         process.kill(pid, 0);
         return true;
@@ -3853,7 +4174,7 @@ async function entry_lock_lockEntry(entryDir, options) {
         const found = await readHolder(file);
         if (!found)
             continue;
-        if (isStale(found.holder, found.ageMs, processAlive)) {
+        if (isStale(found.holder, found.ageMs, partials_processAlive)) {
             options.log?.info(`Taking over the lock of ${options.what} from ${describe(found.holder)}, which is gone`);
             await breakLock(file, found.holder, me);
             continue;
@@ -4194,7 +4515,7 @@ async function fetchRef(req, checkout, step, ctx) {
     }
     await step(['-C', checkout, 'checkout', '--quiet', '--detach', req.ref]);
 }
-async function updateSubmodules(checkout, step, ctx) {
+async function idf_clone_updateSubmodules(checkout, step, ctx) {
     const { progress } = ctx;
     ctx.log.info('Updating submodules (git submodule update --init --recursive)');
     const update = ['-C', checkout, 'submodule', 'update'];
@@ -4230,7 +4551,7 @@ async function cloneEntry(req, dir, ctx) {
     const stepCtx = { ...ctx, deadline, progress: progressArgs(options) };
     try {
         await fetchRef(req, checkout, step, stepCtx);
-        await updateSubmodules(checkout, step, stepCtx);
+        await idf_clone_updateSubmodules(checkout, step, stepCtx);
         await (0,promises_namespaceObject.mkdir)(external_node_path_default().join(staging, 'espressif'), { recursive: true });
         await replaceEntry(dir, staging);
     }
@@ -4781,6 +5102,9 @@ async function imagePython(ref, docker) {
     const probe = await docker.run([
         'run',
         '--rm',
+        ...HARDENING,
+        '--network',
+        'none',
         '--entrypoint',
         'python3',
         ref,
@@ -5043,6 +5367,93 @@ function describeResources(plan) {
     return views;
 }
 
+;// CONCATENATED MODULE: ./src/pipeline/stale-containers.ts
+/**
+ * Every container this tool starts is labelled with the run that started it.
+ * A run killed outright (kill -9, a runner that lost its machine) cannot
+ * remove its container, and a `docker run` client that dies leaves the
+ * container running: the next run removes those.
+ */
+
+/** The label every container of this tool carries; the others are `LABEL.<what>`. */
+const LABEL = 'esp32-micropython-build';
+/**
+ * How old a container of another machine (or of a process that may have been
+ * reused) must be to count as left behind: longer than any job runs on GitHub.
+ */
+const STALE_AFTER_MINUTES = 6 * 60;
+/** The labels of a container the run starts. Pure. */
+function containerLabels(run) {
+    return labelsOf({ run: run.run, pid: String(run.pid), host: run.host, started: String(run.started) });
+}
+/** The same labels, as a plan shows them before the run. Pure. */
+function plannedLabels() {
+    return labelsOf({ run: '<run>', pid: '<pid>', host: '<host>', started: '<start>' });
+}
+function labelsOf(values) {
+    const labels = { [LABEL]: '1' };
+    for (const [what, value] of Object.entries(values))
+        labels[`${LABEL}.${what}`] = value;
+    return labels;
+}
+const FIELDS = ['run', 'pid', 'host', 'started'];
+/** The `docker ps` that lists them, one tab-separated line each. */
+const LIST_ARGS = [
+    'ps',
+    '--all',
+    '--no-trunc',
+    '--filter',
+    `label=${LABEL}`,
+    '--format',
+    ['{{.ID}}', ...FIELDS.map((f) => `{{.Label "${LABEL}.${f}"}}`)].join('\t')
+];
+/** `docker ps` output, read. Pure. */
+function parseContainerList(stdout) {
+    const number = (text) => (text && /^\d+$/.test(text) ? Number(text) : undefined);
+    return stdout
+        .split('\n')
+        .filter((line) => line.trim())
+        .map((line) => {
+        const [id, run = '', pid, host = '', started] = line.split('\t');
+        return { id, run, pid: number(pid), host, started: number(started) };
+    });
+}
+/**
+ * Why a container is left behind, or undefined while its run may still be
+ * going: its process on this machine is gone, or it is older than any run.
+ * Pure.
+ */
+function staleReason(container, self, now, alive) {
+    const here = container.host === self.host;
+    if (here && container.pid === self.pid)
+        return undefined;
+    if (here && container.pid !== undefined && !alive(container.pid)) {
+        return `its process ${container.pid} is gone`;
+    }
+    if (container.started !== undefined && now - container.started > STALE_AFTER_MINUTES * 60_000) {
+        return `it started ${Math.round((now - container.started) / 60_000)} minutes ago`;
+    }
+    return undefined;
+}
+/** Remove the containers earlier runs left behind. A failure here is only a debug line. */
+async function removeStaleContainers(docker, self, log, alive = processAlive) {
+    const listed = await docker.run(LIST_ARGS, { allowFailure: true, debug: log.debug }).catch(() => undefined);
+    if (!listed || listed.code !== 0) {
+        log.debug(`Could not list this tool's containers: ${listed?.stderr.trim() ?? 'docker did not run'}`);
+        return [];
+    }
+    const removed = [];
+    for (const container of parseContainerList(listed.stdout)) {
+        const why = staleReason(container, self, Date.now(), alive);
+        if (!why)
+            continue;
+        await docker.remove(container.id);
+        log.info(`Removed container ${container.id.slice(0, 12)} of run ${container.run || '?'} on ${container.host || '?'}, left behind: ${why}`);
+        removed.push(container.id);
+    }
+    return removed;
+}
+
 ;// CONCATENATED MODULE: external "node:stream"
 const external_node_stream_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream");
 ;// CONCATENATED MODULE: external "node:stream/promises"
@@ -5236,7 +5647,61 @@ async function extract(archive, dest, ctx) {
         await run('tar', ['-x', tarCompression(archive), '-f', archive, '-C', dest], options);
 }
 
+;// CONCATENATED MODULE: ./src/pipeline/users.ts
+/**
+ * Who the containers run as. Files a build writes belong to the owner of the
+ * MicroPython tree, and no container runs as root when someone else owns the
+ * tree: under sudo, or on a runner whose agent is root, the build runs as the
+ * tree's owner. When both are root, it runs as root with every capability
+ * dropped (docker.ts), and the log says so.
+ */
+
+
+/** The users of the containers, from this process's and the tree owner's. Pure. */
+function containerUsers(caller, treeOwner) {
+    if (caller.uid !== 0)
+        return { install: caller, build: caller };
+    if (treeOwner && treeOwner.uid !== 0) {
+        return {
+            install: caller,
+            build: treeOwner,
+            note: `Running as root: the build runs as ${treeOwner.uid}:${treeOwner.gid}, the owner of the MicroPython tree, not as root (ESP-IDF's install.sh runs as root with every capability dropped).`
+        };
+    }
+    return {
+        install: caller,
+        build: caller,
+        note: 'The containers run as root, since this process and the owner of the MicroPython tree are both root: with every capability dropped (--cap-drop ALL) and no-new-privileges, so root in them cannot override file permissions or gain any.'
+    };
+}
+/** The owner of the tree; undefined while it is not there (a release about to be cloned). */
+async function treeOwner(tree) {
+    const info = await (0,promises_namespaceObject.lstat)(tree).catch(() => undefined);
+    return info ? { uid: info.uid, gid: info.gid } : undefined;
+}
+/**
+ * Give `dirs` (and everything in them) to `user`: the caches a build writes,
+ * made by this process as root, when the build runs as the tree's owner.
+ * Links are changed themselves, never followed.
+ */
+async function handOver(dirs, user) {
+    const pending = [...dirs];
+    for (let at = pending.pop(); at !== undefined; at = pending.pop()) {
+        const info = await (0,promises_namespaceObject.lstat)(at).catch(() => undefined);
+        if (!info)
+            continue;
+        if (info.uid !== user.uid || info.gid !== user.gid)
+            await (0,promises_namespaceObject.lchown)(at, user.uid, user.gid);
+        if (info.isDirectory())
+            for (const name of await (0,promises_namespaceObject.readdir)(at))
+                pending.push(external_node_path_default().join(at, name));
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/pipeline/plan.ts
+
+
+
 
 
 
@@ -5253,6 +5718,8 @@ async function extract(archive, dest, ctx) {
 /** The run-specific values a plan holds in place of the real ones. */
 const RUN_SPECIFIC = [
     'containers[].spec.name (each run names its containers afresh)',
+    'containers[].spec.labels (the run, its process, machine and start time)',
+    'the read-only .git mounts (looked for again before each container: a submodule updated on this machine brings one)',
     'the ccache save key (it ends in the run id)',
     'download and clone staging paths (under the scratch directory, and .partial-<host>-<pid> siblings)'
 ];
@@ -5289,17 +5756,7 @@ async function makePlan(inputs, resolution, goal, env) {
     }, image.python, env);
     const scope = cacheScope(inputs.buildCachePolicy, env.run ?? {});
     const { ccache, components } = await planBuildCaches(inputs, resolution, env.places.root, scope);
-    const settings = {
-        tree: inputs.micropythonPath,
-        mountRoot: env.mountRoot,
-        jobs: inputs.jobs,
-        makeArgs: inputs.makeArgs,
-        targets: inputs.targets,
-        user: env.user,
-        network: inputs.network,
-        mirrorEnv: mirrorEnv(inputs.mirrors, idfVersionOfRef(resolution.idf.ref)?.major),
-        componentEnv: componentEnv(inputs.mirrors)
-    };
+    const settings = await containerSettings(inputs, resolution, env);
     const cache = {
         use: inputs.cache,
         available: inputs.cache && env.cache.available,
@@ -5321,9 +5778,28 @@ async function makePlan(inputs, resolution, goal, env) {
             toolchainDir: toolchain?.dir,
             ccacheDir: ccache?.dir,
             componentsDir: components?.dir,
-            componentsOffline: components?.offline
+            componentsOffline: components?.offline,
+            gitEntries: protectedPaths(await findGitEntries([inputs.micropythonPath]))
         }),
         runSpecific: artifacts?.copyTo ? [...RUN_SPECIFIC, ARTIFACTS_COPY] : RUN_SPECIFIC
+    };
+}
+/** The containers' settings: the inputs', and their users (the log says who, when not simply this process's). */
+async function containerSettings(inputs, resolution, env) {
+    const users = containerUsers(env.user, await treeOwner(inputs.micropythonPath));
+    if (users.note)
+        env.log.info(users.note);
+    return {
+        tree: inputs.micropythonPath,
+        mountRoot: env.mountRoot,
+        jobs: inputs.jobs,
+        makeArgs: inputs.makeArgs,
+        targets: inputs.targets,
+        user: users.build,
+        installUser: users.install,
+        network: inputs.network,
+        mirrorEnv: mirrorEnv(inputs.mirrors, idfVersionOfRef(resolution.idf.ref)?.major),
+        componentEnv: componentEnv(inputs.mirrors)
     };
 }
 /** The image a resolved tree needs: its era's, built with the inputs' build arguments, or the one named. Pure. */
@@ -5352,6 +5828,30 @@ function makeStepArgs(step, resolution) {
     return step.board ? [...boardArgs(resolution), ...step.args] : step.args;
 }
 /**
+ * Where the port's `make submodules` is asked, if at all, and make's arguments
+ * for the make step after it (none: no make step). A build asks whenever the
+ * port has the target; a make (the esp32 alias) when `submodules` is among
+ * its goals, and then runs make only for the other goals. Pure.
+ */
+function splitSubmodules(plan, step) {
+    const { goal, resolution, settings } = plan;
+    const makeArgs = step ? makeStepArgs(step, resolution) : undefined;
+    if (goal.kind === 'build') {
+        const args = ['-C', 'ports/esp32', ...boardArgs(resolution)];
+        return { ask: resolution.portSubmodules ? { cwd: settings.tree, args } : undefined, make: makeArgs };
+    }
+    if (!step || !makeArgs)
+        return {};
+    const goals = makeGoalIndices(makeArgs);
+    if (!goals.some((i) => makeArgs[i] === 'submodules'))
+        return { make: makeArgs };
+    const others = goals.some((i) => makeArgs[i] !== 'submodules');
+    return {
+        ask: { cwd: step.cwd, args: makeArgs.filter((_, i) => !goals.includes(i)) },
+        make: others ? makeArgs.filter((arg, i) => arg !== 'submodules' || !goals.includes(i)) : undefined
+    };
+}
+/**
  * Every container the goal runs, in order, with its full argv. The plan
  * and the run both make them with this one function: the plan with what it
  * knows, the run with the paths it prepared. Pure.
@@ -5372,9 +5872,19 @@ function plannedContainers(plan, paths) {
                 toolsPath: paths.toolsPath,
                 chips: resolution.chips,
                 mirrorEnv: settings.mirrorEnv,
-                user: settings.user,
+                user: settings.installUser,
                 network: settings.network
             }, 'esp32-build-install-<run>')
+        });
+    }
+    const step = goal.kind === 'build' ? goal.then : goal.kind === 'make' ? goal.step : undefined;
+    const { ask, make } = splitSubmodules(plan, step);
+    if (ask) {
+        containers.push({
+            role: 'submodules',
+            title: 'The submodules the port needs',
+            then: 'git submodule sync and update --init of the paths it names, on this machine (no fsmonitor, no hooks, no file:// unless the tree is a local clone)',
+            spec: submodulesContainer(buildPlanOf(plan, paths), ask.cwd, ask.args, 'esp32-build-submodules-<run>')
         });
     }
     if (goal.kind === 'build') {
@@ -5384,16 +5894,17 @@ function plannedContainers(plan, paths) {
             spec: buildContainer(buildPlanOf(plan, paths), 'esp32-build-make-<run>')
         });
     }
-    const step = goal.kind === 'build' ? goal.then : goal.kind === 'make' ? goal.step : undefined;
-    if (step) {
-        const args = makeStepArgs(step, resolution);
+    if (step && make) {
         containers.push({
             role: 'make',
             title: step.title,
-            spec: makeContainer(buildPlanOf(plan, paths, step.serial), step.cwd, args, 'esp32-build-make-<run>')
+            spec: makeContainer(buildPlanOf(plan, paths, step.serial), step.cwd, make, 'esp32-build-make-<run>')
         });
     }
-    return containers.map((c) => ({ ...c, argv: ['docker', ...dockerRunArgs(c.spec)] }));
+    return containers.map((c) => {
+        const spec = { ...c.spec, labels: plannedLabels() };
+        return { ...c, spec, argv: ['docker', ...dockerRunArgs(spec)] };
+    });
 }
 
 ;// CONCATENATED MODULE: ./src/pipeline/execute.ts
@@ -5402,6 +5913,11 @@ function plannedContainers(plan, paths) {
  * as it goes (a restore's hit, a pulled image's Python, the commit a clone
  * got); it never reads the options again and never decides anew.
  */
+
+
+
+
+
 
 
 
@@ -5425,10 +5941,29 @@ async function timed(durations, name, fn) {
 }
 /** Runs the plan: prepares its resources, then runs its containers in order. */
 async function execute_execute(plan, env, durations = {}) {
+    const self = { run: env.runId, pid: process.pid, host: external_node_os_default().hostname(), started: Date.now() };
+    await removeStaleContainers(env.docker, self, env.progress.log);
     const prepared = await prepareResources(plan, env, durations);
-    // The containers as planned, with the paths the run prepared and the one
-    // thing the plan could not know: whether install.sh has to run.
-    const containers = plannedContainers({ ...plan, idf: { ...plan.idf, present: !prepared.idf.needsInstall } }, {
+    const { makeMs, artifacts } = await runContainers(plan, prepared, { ...env, self }, durations);
+    return { ...prepared, plan, artifacts, saves: pendingSaves(plan, prepared, env.runId), makeMs };
+}
+/** The caches the build writes into (mounted read-write). */
+function buildCaches(prepared) {
+    return [prepared.ccache?.dir, prepared.components?.dir].filter((d) => d !== undefined);
+}
+/** The host directories a container of this role may write besides its own scratch. */
+function writableRoots(role, plan, prepared) {
+    return role === 'install' ? [] : [plan.settings.tree, ...buildCaches(prepared)];
+}
+/**
+ * The containers as planned, with the paths the run prepared and what the
+ * plan could not know: whether install.sh has to run, and the `.git`
+ * entries in the tree just before each container (each is mounted
+ * read-only; one that a container created is removed after it).
+ */
+async function runContainers(plan, prepared, env, durations) {
+    const known = { ...plan, idf: { ...plan.idf, present: !prepared.idf.needsInstall } };
+    const paths = {
         idfPath: prepared.idf.idfPath,
         toolsPath: prepared.idf.toolsPath,
         idfEntry: { dir: prepared.idf.dir, key: prepared.idf.key },
@@ -5436,16 +5971,33 @@ async function execute_execute(plan, env, durations = {}) {
         ccacheDir: prepared.ccache?.dir,
         componentsDir: prepared.components?.dir,
         componentsOffline: prepared.components?.offline
-    });
+    };
+    // This process, as root, made or restored the caches the build writes: they must be the build
+    // user's, whoever wrote them last (root in a container has no capability to override permissions).
+    if (plan.settings.installUser.uid === 0)
+        await handOver(buildCaches(prepared), plan.settings.user);
     let makeMs;
     let artifacts;
+    const count = plannedContainers(known, paths).length;
     try {
-        for (const container of containers) {
-            const output = await runPlanned(container, prepared, env, durations);
+        for (let i = 0; i < count; i++) {
+            const gitBefore = await findGitEntries([plan.settings.tree]);
+            const container = plannedContainers(known, { ...paths, gitEntries: protectedPaths(gitBefore) })[i];
+            let output;
+            try {
+                output = await runPlanned(container, prepared, env, durations);
+            }
+            finally {
+                const roots = writableRoots(container.role, plan, prepared);
+                if (roots.length)
+                    await removePlantedGit(gitBefore, roots, env.progress.log);
+            }
             if (container.role === 'install') {
                 await pruneInstall(prepared.idf);
                 await markComplete(prepared.idf, plan.idf.chips);
             }
+            if (container.role === 'submodules')
+                await submodulesOnHost(output, plan, env);
             if (container.role === 'build') {
                 makeMs = makeDuration(output);
                 if (prepared.components) {
@@ -5460,15 +6012,33 @@ async function execute_execute(plan, env, durations = {}) {
         // Held while install.sh runs; given up by markComplete, or here when it failed.
         await prepared.idf.lock?.release();
     }
-    return { ...prepared, plan, artifacts, saves: pendingSaves(plan, prepared, env.runId), makeMs };
+    return { makeMs, artifacts };
+}
+/** The tree's owner, when the build runs as that user rather than as this process's. */
+function asOwner(plan) {
+    const { user, installUser } = plan.settings;
+    return user.uid !== installUser.uid || user.gid !== installUser.gid ? user : undefined;
+}
+/** The submodules the port named in its container, updated on this machine. */
+async function submodulesOnHost(output, plan, env) {
+    const tree = plan.settings.tree;
+    const { paths, refused } = requestedSubmodules(output, tree);
+    await env.progress.phase('Update the submodules', async (log) => {
+        for (const name of refused)
+            log.warning(`Ignored a submodule the port named outside the tree or not as a plain path: ${name}`);
+        if (paths.length === 0)
+            log.info('The port names no submodule to update.');
+        await updateSubmodules(tree, paths, { log, signal: env.signal, user: asOwner(plan) });
+    });
 }
 async function runPlanned(container, prepared, env, durations) {
-    const spec = { ...container.spec, name: containerName(container.role) };
-    const what = container.role === 'install'
-        ? 'ESP-IDF install.sh'
-        : container.role === 'build'
-            ? 'The build'
-            : `make ${spec.command.slice(1).join(' ')}`;
+    const spec = { ...container.spec, name: containerName(container.role), labels: containerLabels(env.self) };
+    const what = {
+        install: 'ESP-IDF install.sh',
+        submodules: "The port's make submodules",
+        build: 'The build',
+        make: `make ${spec.command.slice(1).join(' ')}`
+    }[container.role];
     return timed(durations, container.role, () => env.progress.phase(container.title, async (log) => {
         if (container.role === 'install')
             await (0,promises_namespaceObject.mkdir)(prepared.idf.toolsPath, { recursive: true });
@@ -5942,6 +6512,7 @@ function table(rows, indent = 2) {
 
 
 
+
 /** /etc/group, parsed. Pure. */
 function parseEtcGroup(text) {
     const groups = [];
@@ -6093,6 +6664,20 @@ function descendants(root) {
 function majorOf(rdev) {
     return ((rdev >> 8) & 0xfff) | (Math.floor(rdev / 2 ** 32) & ~0xfff);
 }
+/** The minor number, from the same encoding. */
+function minorOf(rdev) {
+    const dev = BigInt(rdev);
+    return Number((dev & 0xffn) | ((dev >> 12n) & ~0xffn));
+}
+/** Whether the kernel lists a character device in its tty class. */
+async function inTtyClass(major, minor) {
+    try {
+        return external_node_path_default().basename(await (0,promises_namespaceObject.realpath)(`/sys/dev/char/${major}:${minor}/subsystem`)) === 'tty';
+    }
+    catch {
+        return undefined;
+    }
+}
 /** Everything serial.ts needs to decide about a port. */
 async function portFacts(port) {
     const facts = { path: port, exists: false, holders: [] };
@@ -6113,6 +6698,9 @@ async function portFacts(port) {
     facts.exists = true;
     facts.isCharDevice = info.isCharacterDevice();
     facts.major = majorOf(info.rdev);
+    facts.minor = minorOf(info.rdev);
+    if (facts.isCharDevice)
+        facts.ttyClass = await inTtyClass(facts.major, facts.minor);
     facts.mode = info.mode & 0o777;
     facts.uid = info.uid;
     facts.gid = info.gid;
@@ -6125,6 +6713,11 @@ async function portFacts(port) {
 }
 
 ;// CONCATENATED MODULE: ./src/cli/serial.ts
+/**
+ * The board's serial port: which one, whether this user may open it, and how
+ * it reaches the container. Pure decisions over facts gathered by host.ts.
+ */
+
 class SerialError extends Error {
     constructor(message) {
         super(message);
@@ -6154,6 +6747,33 @@ function choosePort(explicit, devNames) {
 /** Unix98 pseudo-terminal slaves: /dev/pts/N, major numbers 136–143. */
 function isPseudoTerminal(realPath, major) {
     return /^\/dev\/pts\/\d+$/.test(realPath) || (major !== undefined && major >= 136 && major <= 143);
+}
+/**
+ * What kind of serial port a device is, from its device numbers and the name
+ * it really has (devices.txt: ttyUSB 188, ttyACM 166, ttyS 4 from minor 64,
+ * low-density UARTs 204, pty slaves 136–143; a UART driver with a dynamic
+ * major is in the kernel's tty class). Undefined for anything else: a
+ * console, /dev/tty, a disk. Pure.
+ */
+function portKind(facts) {
+    const real = facts.realPath ?? facts.path;
+    const { major, minor } = facts;
+    if (major === undefined)
+        return undefined;
+    if (major >= 136 && major <= 143)
+        return /^\/dev\/pts\/\d+$/.test(real) ? 'pseudo-terminal' : undefined;
+    if (!/^\/dev\/tty[A-Za-z]/.test(real))
+        return undefined;
+    if (major === 188)
+        return 'USB serial adapter';
+    if (major === 166)
+        return 'USB modem (CDC-ACM)';
+    if ((major === 4 && minor !== undefined && minor >= 64) || major === 204)
+        return 'UART';
+    // 4 below minor 64 are virtual consoles; 5 is /dev/tty, /dev/console, /dev/ptmx.
+    if (major !== 4 && major !== 5 && facts.ttyClass)
+        return 'UART';
+    return undefined;
 }
 /** Docker Desktop (macOS, Windows) runs containers in a VM: no USB devices reach them. */
 function platformProblem(platform, port) {
@@ -6190,6 +6810,14 @@ function portProblem(facts, user) {
     }
     if (facts.isCharDevice === false) {
         return `${facts.path} is not a serial port (not a character device). Name the board's port with --port, e.g. /dev/ttyUSB0.`;
+    }
+    if (!portKind(facts)) {
+        const numbers = facts.major !== undefined ? `, device ${facts.major}:${facts.minor ?? '?'}` : '';
+        return `${facts.path}${facts.realPath && facts.realPath !== facts.path ? ` (${facts.realPath})` : ''} is not a serial port${numbers}: only a USB serial adapter (/dev/ttyUSB*), a USB modem (/dev/ttyACM*), a UART (/dev/ttyS*, /dev/ttyAMA*) or a pseudo-terminal (/dev/pts/*) is passed to the container. Name the board's port with --port.`;
+    }
+    if (facts.gid === 0) {
+        const port = facts.realPath ?? facts.path;
+        return `Serial port ${facts.path} belongs to group root (GID 0), and the container is never given group root. Give the port a serial group: sudo chgrp dialout ${port} (uucp on Arch), and make it last with a udev rule, e.g. KERNEL=="${external_node_path_default().basename(port)}", GROUP="dialout", MODE="0660" in /etc/udev/rules.d/50-serial.rules.`;
     }
     if (facts.accessible === false) {
         const group = facts.groupName ?? String(facts.gid ?? '?');
@@ -6725,7 +7353,7 @@ async function gatherFacts(options) {
         user,
         docker,
         port,
-        store: await storeState(options.root, processAlive)
+        store: await storeState(options.root, partials_processAlive)
     };
 }
 
@@ -6865,6 +7493,8 @@ function planText(plan) {
     lines.push('#', plan.containers.length ? '# Containers, in order:' : '# No container runs beyond the above.');
     plan.containers.forEach((c, i) => {
         lines.push(`# ${i + 1}. ${c.title}${c.when ? ` (${c.when})` : ''}`, formatArgv(c.argv[0], c.argv.slice(1)));
+        if (c.then)
+            lines.push(`#    then: ${c.then}`);
     });
     if (plan.artifacts)
         lines.push('#', artifactsLine(plan.artifacts));
@@ -7131,7 +7761,7 @@ function printSummary(ctx, rows) {
     ctx.out(table(rows).join('\n'));
 }
 function sweepOldRuns(ctx) {
-    const removed = removeLeftovers(ctx.root, (pid) => pid !== process.pid && !processAlive(pid));
+    const removed = removeLeftovers(ctx.root, (pid) => pid !== process.pid && !partials_processAlive(pid));
     for (const dir of removed)
         ctx.terminal.log.info(`Removed ${dir}, left half-written by an interrupted run`);
 }
@@ -7320,7 +7950,7 @@ function handleInterrupts(options) {
     let backstop;
     const cleanUp = async () => {
         const children = stopDescendants();
-        for (let i = 0; i < 50 && children.some(processAlive); i++)
+        for (let i = 0; i < 50 && children.some(partials_processAlive); i++)
             await sleep(100);
         removeLeftovers(options.root, (pid) => pid === process.pid);
     };

@@ -41805,7 +41805,9 @@ function run(command, args, options = {}) {
             cwd: options.cwd,
             env: options.env ?? process.env,
             stdio: ['ignore', 'pipe', 'pipe'],
-            detached
+            detached,
+            uid: options.user?.uid,
+            gid: options.user?.gid
         });
         // A detached child leads a process group of its own, whose id is its pid.
         const pgid = detached ? child.pid : undefined;
@@ -41856,10 +41858,34 @@ function run(command, args, options = {}) {
         });
     });
 }
+/** Whether a process of this machine is alive (one of another user's counts: it cannot be signalled, but it is there). */
+function processAlive(pid) {
+    try {
+        process.kill(pid, 0);
+        return true;
+    }
+    catch (error) {
+        return error.code === 'EPERM';
+    }
+}
 
 ;// CONCATENATED MODULE: ./src/pipeline/docker.ts
 
 
+/** More processes than any build needs (make -j and ninja on many cores stay in the hundreds), and a bound on a fork bomb. */
+const PIDS_LIMIT = 4096;
+/**
+ * Every container runs the tree's own code: no capability (not even as
+ * root), nothing gained through setuid binaries, a bound on its processes.
+ */
+const HARDENING = [
+    '--cap-drop',
+    'ALL',
+    '--security-opt',
+    'no-new-privileges',
+    '--pids-limit',
+    String(PIDS_LIMIT)
+];
 class DockerError extends Error {
     constructor(message) {
         super(message);
@@ -41878,13 +41904,22 @@ function checkMountPath(p) {
 }
 /** The argv (after `docker`) of a build container. Pure. */
 function dockerRunArgs(spec) {
-    const args = ['run', '--rm', '--init', '--name', spec.name];
+    const args = ['run', '--rm', '--init', '--name', spec.name, ...HARDENING];
+    for (const [name, value] of Object.entries(spec.labels ?? {})) {
+        if (!/^[a-z0-9][a-z0-9.-]*$/.test(name) || /[\n\r]/.test(value))
+            throw new DockerError(`Not a container label: ${name}=${value}`);
+        args.push('--label', `${name}=${value}`);
+    }
     if (spec.user)
         args.push('--user', `${spec.user.uid}:${spec.user.gid}`);
     if (spec.network)
         args.push('--network', spec.network);
-    for (const gid of spec.groupAdd ?? [])
+    for (const gid of spec.groupAdd ?? []) {
+        // Group root would open every root-group file the mounts hold.
+        if (gid === 0)
+            throw new DockerError('The container is never given group root (GID 0).');
         args.push('--group-add', String(gid));
+    }
     for (const host of spec.loopbackHosts ?? []) {
         if (!/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(host))
             throw new DockerError(`Not a host name: ${host}`);
@@ -42133,7 +42168,7 @@ function gitError(error) {
  * on this machine; and a transfer that stalls (nothing, or only keep-alives,
  * for five minutes) fails instead of hanging.
  */
-const HARDENING = [
+const git_HARDENING = [
     '-c',
     'advice.detachedHead=false',
     '-c',
@@ -42187,7 +42222,7 @@ function withDeadline(signal, timeoutMs) {
  */
 async function git_git(args, options) {
     const onGitLine = options.onGitLine;
-    const config = [...HARDENING];
+    const config = [...git_HARDENING];
     if (isLocalRepo(options.repo))
         config.push('-c', 'protocol.file.allow=always');
     const { deadline, signal } = withDeadline(options.signal, options.timeoutMs);
@@ -42195,8 +42230,13 @@ async function git_git(args, options) {
     try {
         return await run('git', argv, {
             cwd: options.cwd,
-            env: gitEnvironment(process.env, options.credentials),
+            env: {
+                ...gitEnvironment(process.env, options.credentials),
+                // Run as the repository's owner: root's own git config is neither read nor readable.
+                ...(options.user ? { GIT_CONFIG_GLOBAL: '/dev/null', XDG_CONFIG_HOME: '/nonexistent' } : {})
+            },
             debug: options.debug,
+            user: options.user,
             signal,
             onLine: onGitLine ? (line) => onGitLine(line) : undefined,
             splitOnCarriageReturn: onGitLine !== undefined
@@ -42235,7 +42275,7 @@ function hostName() {
     return external_node_os_default().hostname().replace(/[^A-Za-z0-9.-]/g, '_') || 'localhost';
 }
 /** Whether a process of this host is still running (EPERM: it is, as another user). */
-function processAlive(pid) {
+function partials_processAlive(pid) {
     try {
         process.kill(pid, 0);
         return true;
@@ -42442,7 +42482,7 @@ async function lockEntry(entryDir, options) {
         const found = await readHolder(file);
         if (!found)
             continue;
-        if (isStale(found.holder, found.ageMs, processAlive)) {
+        if (isStale(found.holder, found.ageMs, partials_processAlive)) {
             options.log?.info(`Taking over the lock of ${options.what} from ${describe(found.holder)}, which is gone`);
             await breakLock(file, found.holder, me);
             continue;

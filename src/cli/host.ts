@@ -6,6 +6,7 @@
 import { constants, existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { access, lstat, realpath, stat } from 'node:fs/promises';
 import os from 'node:os';
+import path from 'node:path';
 import type { PortFacts, UserFacts } from './serial.js';
 
 export interface GroupEntry {
@@ -167,6 +168,21 @@ function majorOf(rdev: number): number {
   return ((rdev >> 8) & 0xfff) | (Math.floor(rdev / 2 ** 32) & ~0xfff);
 }
 
+/** The minor number, from the same encoding. */
+function minorOf(rdev: number): number {
+  const dev = BigInt(rdev);
+  return Number((dev & 0xffn) | ((dev >> 12n) & ~0xffn));
+}
+
+/** Whether the kernel lists a character device in its tty class. */
+async function inTtyClass(major: number, minor: number): Promise<boolean | undefined> {
+  try {
+    return path.basename(await realpath(`/sys/dev/char/${major}:${minor}/subsystem`)) === 'tty';
+  } catch {
+    return undefined;
+  }
+}
+
 /** Everything serial.ts needs to decide about a port. */
 export async function portFacts(port: string): Promise<PortFacts> {
   const facts: PortFacts = { path: port, exists: false, holders: [] };
@@ -185,6 +201,8 @@ export async function portFacts(port: string): Promise<PortFacts> {
   facts.exists = true;
   facts.isCharDevice = info.isCharacterDevice();
   facts.major = majorOf(info.rdev);
+  facts.minor = minorOf(info.rdev);
+  if (facts.isCharDevice) facts.ttyClass = await inTtyClass(facts.major, facts.minor);
   facts.mode = info.mode & 0o777;
   facts.uid = info.uid;
   facts.gid = info.gid;

@@ -48,6 +48,7 @@ export function planText(plan: Plan): string {
       `# ${i + 1}. ${c.title}${c.when ? ` (${c.when})` : ''}`,
       formatArgv(c.argv[0], c.argv.slice(1))
     );
+    if (c.then) lines.push(`#    then: ${c.then}`);
   });
   if (plan.artifacts) lines.push('#', artifactsLine(plan.artifacts));
   lines.push('#', `# Differs from run to run: ${plan.runSpecific.join('; ')}`);

@@ -2,6 +2,7 @@
  * The board's serial port: which one, whether this user may open it, and how
  * it reaches the container. Pure decisions over facts gathered by host.ts.
  */
+import path from 'node:path';
 import type { SerialAttachment } from '../pipeline/build.js';
 
 /** What the host says about a port. */
@@ -12,8 +13,11 @@ export interface PortFacts {
   /** After symlinks. */
   realPath?: string;
   isCharDevice?: boolean;
-  /** Major device number. */
+  /** Major and minor device numbers. */
   major?: number;
+  minor?: number;
+  /** Whether the kernel lists the device in its tty class (/sys/dev/char/MAJOR:MINOR/subsystem). */
+  ttyClass?: boolean;
   mode?: number;
   uid?: number;
   gid?: number;
@@ -67,6 +71,31 @@ export function isPseudoTerminal(realPath: string, major?: number): boolean {
   return /^\/dev\/pts\/\d+$/.test(realPath) || (major !== undefined && major >= 136 && major <= 143);
 }
 
+export type PortKind = 'USB serial adapter' | 'USB modem (CDC-ACM)' | 'UART' | 'pseudo-terminal';
+
+/**
+ * What kind of serial port a device is, from its device numbers and the name
+ * it really has (devices.txt: ttyUSB 188, ttyACM 166, ttyS 4 from minor 64,
+ * low-density UARTs 204, pty slaves 136–143; a UART driver with a dynamic
+ * major is in the kernel's tty class). Undefined for anything else: a
+ * console, /dev/tty, a disk. Pure.
+ */
+export function portKind(
+  facts: Pick<PortFacts, 'path' | 'realPath' | 'major' | 'minor' | 'ttyClass'>
+): PortKind | undefined {
+  const real = facts.realPath ?? facts.path;
+  const { major, minor } = facts;
+  if (major === undefined) return undefined;
+  if (major >= 136 && major <= 143) return /^\/dev\/pts\/\d+$/.test(real) ? 'pseudo-terminal' : undefined;
+  if (!/^\/dev\/tty[A-Za-z]/.test(real)) return undefined;
+  if (major === 188) return 'USB serial adapter';
+  if (major === 166) return 'USB modem (CDC-ACM)';
+  if ((major === 4 && minor !== undefined && minor >= 64) || major === 204) return 'UART';
+  // 4 below minor 64 are virtual consoles; 5 is /dev/tty, /dev/console, /dev/ptmx.
+  if (major !== 4 && major !== 5 && facts.ttyClass) return 'UART';
+  return undefined;
+}
+
 /** Docker Desktop (macOS, Windows) runs containers in a VM: no USB devices reach them. */
 export function platformProblem(platform: NodeJS.Platform, port: string | undefined): string | undefined {
   if (platform !== 'darwin' && platform !== 'win32') return undefined;
@@ -104,6 +133,14 @@ export function portProblem(facts: PortFacts, user: UserFacts): string | undefin
   }
   if (facts.isCharDevice === false) {
     return `${facts.path} is not a serial port (not a character device). Name the board's port with --port, e.g. /dev/ttyUSB0.`;
+  }
+  if (!portKind(facts)) {
+    const numbers = facts.major !== undefined ? `, device ${facts.major}:${facts.minor ?? '?'}` : '';
+    return `${facts.path}${facts.realPath && facts.realPath !== facts.path ? ` (${facts.realPath})` : ''} is not a serial port${numbers}: only a USB serial adapter (/dev/ttyUSB*), a USB modem (/dev/ttyACM*), a UART (/dev/ttyS*, /dev/ttyAMA*) or a pseudo-terminal (/dev/pts/*) is passed to the container. Name the board's port with --port.`;
+  }
+  if (facts.gid === 0) {
+    const port = facts.realPath ?? facts.path;
+    return `Serial port ${facts.path} belongs to group root (GID 0), and the container is never given group root. Give the port a serial group: sudo chgrp dialout ${port} (uucp on Arch), and make it last with a udev rule, e.g. KERNEL=="${path.basename(port)}", GROUP="dialout", MODE="0660" in /etc/udev/rules.d/50-serial.rules.`;
   }
   if (facts.accessible === false) {
     const group = facts.groupName ?? String(facts.gid ?? '?');

@@ -5,6 +5,8 @@ import { CONTAINER } from '../layout.js';
 import type { Log } from '../ports.js';
 import type { ComponentsOffline } from './component-cache.js';
 import { containerName, Docker, dockerRunArgs, type ContainerSpec, type Mount } from './docker.js';
+import { gitMounts } from './git-entries.js';
+import { SUBMODULES_SCRIPT } from './submodules.js';
 import type { Resolution } from './resolve/index.js';
 
 export interface User {
@@ -17,11 +19,13 @@ export interface BuildPlan {
   /** Absolute path of the MicroPython tree; mounted at the same path. */
   tree: string;
   /**
-   * A directory holding the tree (the runner's workspace), mounted at its own
-   * path instead of the tree alone, so make-args may name files beside the
-   * tree (FROZEN_MANIFEST, USER_C_MODULES).
+   * A directory holding the tree (the runner's workspace), mounted read-only
+   * at its own path, so make-args may name files beside the tree
+   * (FROZEN_MANIFEST, USER_C_MODULES); the tree alone is writable.
    */
   mountRoot?: string;
+  /** Every `.git` file or directory in the tree, each mounted read-only over itself (git-entries.ts). */
+  gitEntries?: string[];
   resolution: Pick<Resolution, 'buildSystem' | 'board' | 'boardVariant' | 'portSubmodules'>;
   jobs: number;
   makeArgs: string[];
@@ -70,7 +74,6 @@ export const BUILD_SCRIPT = [
   'board=("${@:1:$nboard}"); shift "$nboard"',
   'start=$(date +%s%N)',
   'make -C mpy-cross -j"$jobs"',
-  'if [ "${ESP32_DEVEL_SUBMODULES:-0}" = 1 ]; then make -C ports/esp32 "${board[@]}" submodules; fi',
   'make -C ports/esp32 -j"$jobs" "${board[@]}" "$@"',
   'echo "esp32-build: make finished in $(( ($(date +%s%N) - start) / 1000000 )) ms"'
 ].join('\n');
@@ -96,13 +99,39 @@ export function mountedRoot(plan: Pick<BuildPlan, 'tree' | 'mountRoot'>): string
   return inside === '' || (!inside.startsWith('..') && !path.isAbsolute(inside)) ? plan.mountRoot : plan.tree;
 }
 
-/** The mounts and environment each era's build needs. Pure. */
+/**
+ * The workspace read-only, the tree in it writable, each `.git` in the tree
+ * read-only again: a build writes its own tree, nothing beside it, and no
+ * git config or hook that git on the host would run. Pure.
+ */
+export function treeMounts(plan: Pick<BuildPlan, 'tree' | 'mountRoot' | 'gitEntries'>): Mount[] {
+  const root = mountedRoot(plan);
+  const mounts: Mount[] =
+    root === plan.tree
+      ? [{ host: root, container: root }]
+      : [
+          { host: root, container: root, readonly: true },
+          { host: plan.tree, container: plan.tree }
+        ];
+  return [...mounts, ...gitMounts(plan.tree, plan.gitEntries ?? [])];
+}
+
+/**
+ * The mounts and environment each era's build needs. ESP-IDF, its tools and
+ * the toolchain are read-only: a build writes nothing into them (Python
+ * writes no bytecode there either), so no tree can change what the next
+ * build, or a cache, gets. Pure.
+ */
 export function buildEnvironment(plan: BuildPlan): { mounts: Mount[]; env: Record<string, string> } {
   const mounts: Mount[] = [
-    { host: mountedRoot(plan), container: mountedRoot(plan) },
-    { host: plan.idfPath, container: CONTAINER.idfPath }
+    ...treeMounts(plan),
+    { host: plan.idfPath, container: CONTAINER.idfPath, readonly: true }
   ];
-  const env: Record<string, string> = { HOME: CONTAINER.home, IDF_PATH: CONTAINER.idfPath };
+  const env: Record<string, string> = {
+    HOME: CONTAINER.home,
+    IDF_PATH: CONTAINER.idfPath,
+    PYTHONDONTWRITEBYTECODE: '1'
+  };
   if (plan.resolution.buildSystem === 'make') {
     env.ESPIDF = CONTAINER.idfPath;
     // v1.9.4 runs its partition tool with $(PYTHON2); the image has python3 only.
@@ -112,7 +141,7 @@ export function buildEnvironment(plan: BuildPlan): { mounts: Mount[]; env: Recor
       env.ESP32_DEVEL_TOOLCHAIN = CONTAINER.toolchain;
     }
   } else {
-    mounts.push({ host: plan.toolsPath, container: CONTAINER.idfToolsPath });
+    mounts.push({ host: plan.toolsPath, container: CONTAINER.idfToolsPath, readonly: true });
     env.IDF_TOOLS_PATH = CONTAINER.idfToolsPath;
     env.ESP32_DEVEL_EXPORT = '1';
     // Manager 2.x checks for newer component versions on every build by default: a
@@ -136,7 +165,6 @@ export function buildEnvironment(plan: BuildPlan): { mounts: Mount[]; env: Recor
       Object.assign(env, { IDF_CCACHE_ENABLE: '1', CCACHE_DIR: CONTAINER.ccacheDir, CCACHE_MAXSIZE: '500M' });
     }
   }
-  if (plan.resolution.portSubmodules) env.ESP32_DEVEL_SUBMODULES = '1';
   if (plan.serial?.kind === 'bind') mounts.push({ host: plan.serial.host, container: plan.serial.container });
   return { mounts, env };
 }
@@ -195,6 +223,60 @@ export function makeContainer(
     ...serialArgs(plan.serial),
     loopbackHosts: plan.componentsOffline?.hosts,
     command: ['make', ...args]
+  };
+}
+
+/** Options of make that take the next argument as their value. */
+const MAKE_WITH_VALUE = new Set([
+  '-C',
+  '-f',
+  '-I',
+  '-o',
+  '-W',
+  '--directory',
+  '--file',
+  '--makefile',
+  '--include-dir',
+  '--old-file',
+  '--assume-old',
+  '--new-file',
+  '--assume-new',
+  '--what-if'
+]);
+
+/** Which of make's arguments are goals: not options, their values or variable assignments. Pure. */
+export function makeGoalIndices(args: readonly string[]): number[] {
+  const goals: number[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    const numberFollows = /^\d+(\.\d+)?$/.test(args[i + 1] ?? '');
+    if (MAKE_WITH_VALUE.has(arg) || (['-j', '-l', '--jobs', '--load-average'].includes(arg) && numberFollows))
+      i++;
+    else if (!arg.startsWith('-') && !arg.includes('=')) goals.push(i);
+  }
+  return goals;
+}
+
+/**
+ * The port's `make submodules`, answered without writing .git: its own
+ * make, with a git that only names the paths (submodules.ts). `args` are
+ * make's other arguments (the board, -C). Pure but for the name.
+ */
+export function submodulesContainer(
+  plan: BuildPlan,
+  cwd: string,
+  args: string[],
+  name = containerName('submodules')
+): ContainerSpec {
+  return {
+    image: plan.image,
+    name,
+    user: plan.user,
+    workdir: cwd,
+    network: plan.network,
+    ...buildEnvironment(plan),
+    loopbackHosts: plan.componentsOffline?.hosts,
+    command: ['bash', '-c', SUBMODULES_SCRIPT, 'esp32-build', ...args]
   };
 }
 

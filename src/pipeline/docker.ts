@@ -23,8 +23,26 @@ export interface ContainerSpec {
   groupAdd?: number[];
   /** Host names that resolve to loopback inside the container (hosts it must not reach). */
   loopbackHosts?: string[];
+  /** Labels that say which run started the container (see stale-containers.ts). */
+  labels?: Record<string, string>;
   command: string[];
 }
+
+/** More processes than any build needs (make -j and ninja on many cores stay in the hundreds), and a bound on a fork bomb. */
+export const PIDS_LIMIT = 4096;
+
+/**
+ * Every container runs the tree's own code: no capability (not even as
+ * root), nothing gained through setuid binaries, a bound on its processes.
+ */
+export const HARDENING = [
+  '--cap-drop',
+  'ALL',
+  '--security-opt',
+  'no-new-privileges',
+  '--pids-limit',
+  String(PIDS_LIMIT)
+] as const;
 
 export class DockerError extends Error {
   constructor(message: string) {
@@ -49,10 +67,19 @@ function checkMountPath(p: string): void {
 
 /** The argv (after `docker`) of a build container. Pure. */
 export function dockerRunArgs(spec: ContainerSpec): string[] {
-  const args = ['run', '--rm', '--init', '--name', spec.name];
+  const args = ['run', '--rm', '--init', '--name', spec.name, ...HARDENING];
+  for (const [name, value] of Object.entries(spec.labels ?? {})) {
+    if (!/^[a-z0-9][a-z0-9.-]*$/.test(name) || /[\n\r]/.test(value))
+      throw new DockerError(`Not a container label: ${name}=${value}`);
+    args.push('--label', `${name}=${value}`);
+  }
   if (spec.user) args.push('--user', `${spec.user.uid}:${spec.user.gid}`);
   if (spec.network) args.push('--network', spec.network);
-  for (const gid of spec.groupAdd ?? []) args.push('--group-add', String(gid));
+  for (const gid of spec.groupAdd ?? []) {
+    // Group root would open every root-group file the mounts hold.
+    if (gid === 0) throw new DockerError('The container is never given group root (GID 0).');
+    args.push('--group-add', String(gid));
+  }
   for (const host of spec.loopbackHosts ?? []) {
     if (!/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(host))
       throw new DockerError(`Not a host name: ${host}`);

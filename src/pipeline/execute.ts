@@ -4,9 +4,10 @@
  * got); it never reads the options again and never decides anew.
  */
 import { mkdir } from 'node:fs/promises';
+import os from 'node:os';
 import type { CacheStore, Places, Progress, ToolStore } from '../ports.js';
 import type { Artifacts } from './artifacts.js';
-import { BuildError, makeDuration, runContainer } from './build.js';
+import { BuildError, makeDuration, runContainer, type User } from './build.js';
 import { ccacheSaveKey, obtainCcache, type CcacheState } from './ccache.js';
 import { collectArtifacts } from './collect-artifacts.js';
 import { keepComponents } from './component-cache.js';
@@ -14,11 +15,15 @@ import { obtainComponents, type ComponentsState } from './components.js';
 import { containerName, type Docker } from './docker.js';
 import type { DownloadProgress } from './download.js';
 import { markComplete, obtainIdf, pruneInstall, withEntry, type PreparedIdf } from './idf.js';
+import { findGitEntries, protectedPaths, removePlantedGit } from './git-entries.js';
 import { obtainImage, type PreparedImage } from './image.js';
 import { componentFailureHint, downloadFailureHint } from './mirrors.js';
 import { plannedContainers, type Plan, type PlannedContainer } from './plan.js';
 import type { Resolution } from './resolve/index.js';
 import type { PendingSave } from './saves.js';
+import { requestedSubmodules, updateSubmodules } from './submodules.js';
+import { handOver } from './users.js';
+import { containerLabels, removeStaleContainers, type RunIdentity } from './stale-containers.js';
 import { obtainToolchain, type PreparedToolchain } from './toolchain.js';
 
 /** What the run needs besides the plan: the ports, and where its output goes. */
@@ -77,30 +82,69 @@ export async function execute(
   env: ExecuteEnv,
   durations: Record<string, number> = {}
 ): Promise<PipelineResult> {
+  const self: RunIdentity = { run: env.runId, pid: process.pid, host: os.hostname(), started: Date.now() };
+  await removeStaleContainers(env.docker, self, env.progress.log);
   const prepared = await prepareResources(plan, env, durations);
-  // The containers as planned, with the paths the run prepared and the one
-  // thing the plan could not know: whether install.sh has to run.
-  const containers = plannedContainers(
-    { ...plan, idf: { ...plan.idf, present: !prepared.idf.needsInstall } },
-    {
-      idfPath: prepared.idf.idfPath,
-      toolsPath: prepared.idf.toolsPath,
-      idfEntry: { dir: prepared.idf.dir, key: prepared.idf.key },
-      toolchainDir: prepared.toolchain?.dir,
-      ccacheDir: prepared.ccache?.dir,
-      componentsDir: prepared.components?.dir,
-      componentsOffline: prepared.components?.offline
-    }
-  );
+  const { makeMs, artifacts } = await runContainers(plan, prepared, { ...env, self }, durations);
+  return { ...prepared, plan, artifacts, saves: pendingSaves(plan, prepared, env.runId), makeMs };
+}
+
+type RunEnv = ExecuteEnv & { self: RunIdentity };
+
+/** The caches the build writes into (mounted read-write). */
+function buildCaches(prepared: Prepared): string[] {
+  return [prepared.ccache?.dir, prepared.components?.dir].filter((d): d is string => d !== undefined);
+}
+
+/** The host directories a container of this role may write besides its own scratch. */
+function writableRoots(role: PlannedContainer['role'], plan: Plan, prepared: Prepared): string[] {
+  return role === 'install' ? [] : [plan.settings.tree, ...buildCaches(prepared)];
+}
+
+/**
+ * The containers as planned, with the paths the run prepared and what the
+ * plan could not know: whether install.sh has to run, and the `.git`
+ * entries in the tree just before each container (each is mounted
+ * read-only; one that a container created is removed after it).
+ */
+async function runContainers(
+  plan: Plan,
+  prepared: Prepared,
+  env: RunEnv,
+  durations: Record<string, number>
+): Promise<{ makeMs?: number; artifacts?: Artifacts }> {
+  const known = { ...plan, idf: { ...plan.idf, present: !prepared.idf.needsInstall } };
+  const paths = {
+    idfPath: prepared.idf.idfPath,
+    toolsPath: prepared.idf.toolsPath,
+    idfEntry: { dir: prepared.idf.dir, key: prepared.idf.key },
+    toolchainDir: prepared.toolchain?.dir,
+    ccacheDir: prepared.ccache?.dir,
+    componentsDir: prepared.components?.dir,
+    componentsOffline: prepared.components?.offline
+  };
+  // This process, as root, made or restored the caches the build writes: they must be the build
+  // user's, whoever wrote them last (root in a container has no capability to override permissions).
+  if (plan.settings.installUser.uid === 0) await handOver(buildCaches(prepared), plan.settings.user);
   let makeMs: number | undefined;
   let artifacts: Artifacts | undefined;
+  const count = plannedContainers(known, paths).length;
   try {
-    for (const container of containers) {
-      const output = await runPlanned(container, prepared, env, durations);
+    for (let i = 0; i < count; i++) {
+      const gitBefore = await findGitEntries([plan.settings.tree]);
+      const container = plannedContainers(known, { ...paths, gitEntries: protectedPaths(gitBefore) })[i];
+      let output: string;
+      try {
+        output = await runPlanned(container, prepared, env, durations);
+      } finally {
+        const roots = writableRoots(container.role, plan, prepared);
+        if (roots.length) await removePlantedGit(gitBefore, roots, env.progress.log);
+      }
       if (container.role === 'install') {
         await pruneInstall(prepared.idf);
         await markComplete(prepared.idf, plan.idf.chips);
       }
+      if (container.role === 'submodules') await submodulesOnHost(output, plan, env);
       if (container.role === 'build') {
         makeMs = makeDuration(output);
         if (prepared.components) {
@@ -119,22 +163,40 @@ export async function execute(
     // Held while install.sh runs; given up by markComplete, or here when it failed.
     await prepared.idf.lock?.release();
   }
-  return { ...prepared, plan, artifacts, saves: pendingSaves(plan, prepared, env.runId), makeMs };
+  return { makeMs, artifacts };
+}
+
+/** The tree's owner, when the build runs as that user rather than as this process's. */
+function asOwner(plan: Plan): User | undefined {
+  const { user, installUser } = plan.settings;
+  return user.uid !== installUser.uid || user.gid !== installUser.gid ? user : undefined;
+}
+
+/** The submodules the port named in its container, updated on this machine. */
+async function submodulesOnHost(output: string, plan: Plan, env: RunEnv): Promise<void> {
+  const tree = plan.settings.tree;
+  const { paths, refused } = requestedSubmodules(output, tree);
+  await env.progress.phase('Update the submodules', async (log) => {
+    for (const name of refused)
+      log.warning(`Ignored a submodule the port named outside the tree or not as a plain path: ${name}`);
+    if (paths.length === 0) log.info('The port names no submodule to update.');
+    await updateSubmodules(tree, paths, { log, signal: env.signal, user: asOwner(plan) });
+  });
 }
 
 async function runPlanned(
   container: PlannedContainer,
   prepared: Prepared,
-  env: ExecuteEnv,
+  env: RunEnv,
   durations: Record<string, number>
 ): Promise<string> {
-  const spec = { ...container.spec, name: containerName(container.role) };
-  const what =
-    container.role === 'install'
-      ? 'ESP-IDF install.sh'
-      : container.role === 'build'
-        ? 'The build'
-        : `make ${spec.command.slice(1).join(' ')}`;
+  const spec = { ...container.spec, name: containerName(container.role), labels: containerLabels(env.self) };
+  const what = {
+    install: 'ESP-IDF install.sh',
+    submodules: "The port's make submodules",
+    build: 'The build',
+    make: `make ${spec.command.slice(1).join(' ')}`
+  }[container.role];
   return timed(durations, container.role, () =>
     env.progress.phase(container.title, async (log) => {
       if (container.role === 'install') await mkdir(prepared.idf.toolsPath, { recursive: true });

@@ -4,7 +4,7 @@ import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CacheStore, Log, Places } from '../ports.js';
-import { Docker, DockerError } from './docker.js';
+import { Docker, DockerError, HARDENING } from './docker.js';
 import { describeRange, ERA_IMAGES, pythonFits, type ImageEra, type PythonRange } from './era.js';
 import { imageKey } from './keys.js';
 import type { PendingSave } from './saves.js';
@@ -260,6 +260,9 @@ async function imagePython(ref: string, docker: Docker): Promise<string> {
   const probe = await docker.run([
     'run',
     '--rm',
+    ...HARDENING,
+    '--network',
+    'none',
     '--entrypoint',
     'python3',
     ref,

@@ -13,6 +13,8 @@ import {
   buildContainer,
   installContainer,
   makeContainer,
+  makeGoalIndices,
+  submodulesContainer,
   type BuildPlan,
   type User
 } from './build.js';
@@ -21,6 +23,7 @@ import { cacheScope, type CacheScope, type RunContext } from './cache-scope.js';
 import { planCcache, type CcachePlan } from './ccache.js';
 import type { ContainerSpec, Docker } from './docker.js';
 import { dockerRunArgs } from './docker.js';
+import { findGitEntries, protectedPaths } from './git-entries.js';
 import type { Goal, MakeStep } from './goal.js';
 import { entryPaths, planIdf, type IdfPlan } from './idf.js';
 import { componentEnv, mirrorEnv } from './mirrors.js';
@@ -30,7 +33,9 @@ import { imageEra, pythonRange } from './era.js';
 import { planImage, type ImagePlan, type ImageRequest } from './image.js';
 import { describeResources, type ResourceView } from './resources.js';
 import type { Resolution } from './resolve/index.js';
+import { plannedLabels } from './stale-containers.js';
 import { planToolchain, type ToolchainPlan } from './toolchain.js';
+import { containerUsers, treeOwner } from './users.js';
 
 /** Settings of the containers, fixed when the plan is made. */
 export interface ContainerSettings {
@@ -39,7 +44,10 @@ export interface ContainerSettings {
   jobs: number;
   makeArgs: string[];
   targets: string[];
+  /** Who the containers that run the tree's code run as (users.ts). */
   user: User;
+  /** Who install.sh runs as. */
+  installUser: User;
   network?: string;
   /** The environment that points install.sh at mirrors. */
   mirrorEnv: Record<string, string>;
@@ -48,10 +56,12 @@ export interface ContainerSettings {
 }
 
 export interface PlannedContainer {
-  role: 'install' | 'build' | 'make';
+  role: 'install' | 'submodules' | 'build' | 'make';
   title: string;
   /** Set when the container runs only if something known at run time holds. */
   when?: string;
+  /** What this machine does with what the container said. */
+  then?: string;
   spec: ContainerSpec;
   /** `docker` and its arguments, as they will run. */
   argv: string[];
@@ -96,6 +106,8 @@ export interface PlanEnv {
 /** The run-specific values a plan holds in place of the real ones. */
 export const RUN_SPECIFIC = [
   'containers[].spec.name (each run names its containers afresh)',
+  'containers[].spec.labels (the run, its process, machine and start time)',
+  'the read-only .git mounts (looked for again before each container: a submodule updated on this machine brings one)',
   'the ccache save key (it ends in the run id)',
   'download and clone staging paths (under the scratch directory, and .partial-<host>-<pid> siblings)'
 ];
@@ -159,17 +171,7 @@ export async function makePlan(
   );
   const scope = cacheScope(inputs.buildCachePolicy, env.run ?? {});
   const { ccache, components } = await planBuildCaches(inputs, resolution, env.places.root, scope);
-  const settings: ContainerSettings = {
-    tree: inputs.micropythonPath,
-    mountRoot: env.mountRoot,
-    jobs: inputs.jobs,
-    makeArgs: inputs.makeArgs,
-    targets: inputs.targets,
-    user: env.user,
-    network: inputs.network,
-    mirrorEnv: mirrorEnv(inputs.mirrors, idfVersionOfRef(resolution.idf.ref)?.major),
-    componentEnv: componentEnv(inputs.mirrors)
-  };
+  const settings = await containerSettings(inputs, resolution, env);
   const cache = {
     use: inputs.cache,
     available: inputs.cache && env.cache.available,
@@ -192,9 +194,32 @@ export async function makePlan(
       toolchainDir: toolchain?.dir,
       ccacheDir: ccache?.dir,
       componentsDir: components?.dir,
-      componentsOffline: components?.offline
+      componentsOffline: components?.offline,
+      gitEntries: protectedPaths(await findGitEntries([inputs.micropythonPath]))
     }),
     runSpecific: artifacts?.copyTo ? [...RUN_SPECIFIC, ARTIFACTS_COPY] : RUN_SPECIFIC
+  };
+}
+
+/** The containers' settings: the inputs', and their users (the log says who, when not simply this process's). */
+async function containerSettings(
+  inputs: Inputs,
+  resolution: Resolution,
+  env: PlanEnv
+): Promise<ContainerSettings> {
+  const users = containerUsers(env.user, await treeOwner(inputs.micropythonPath));
+  if (users.note) env.log.info(users.note);
+  return {
+    tree: inputs.micropythonPath,
+    mountRoot: env.mountRoot,
+    jobs: inputs.jobs,
+    makeArgs: inputs.makeArgs,
+    targets: inputs.targets,
+    user: users.build,
+    installUser: users.install,
+    network: inputs.network,
+    mirrorEnv: mirrorEnv(inputs.mirrors, idfVersionOfRef(resolution.idf.ref)?.major),
+    componentEnv: componentEnv(inputs.mirrors)
   };
 }
 
@@ -217,7 +242,14 @@ export function imageRequest(
 /** Where the prepared resources are on this machine: the build container's host paths. */
 export type ResourcePaths = Pick<
   BuildPlan,
-  'idfPath' | 'toolsPath' | 'idfEntry' | 'toolchainDir' | 'ccacheDir' | 'componentsDir' | 'componentsOffline'
+  | 'idfPath'
+  | 'toolsPath'
+  | 'idfEntry'
+  | 'toolchainDir'
+  | 'ccacheDir'
+  | 'componentsDir'
+  | 'componentsOffline'
+  | 'gitEntries'
 >;
 
 type PlanCore = Pick<Plan, 'goal' | 'resolution' | 'image' | 'idf' | 'settings'>;
@@ -242,6 +274,32 @@ export function makeStepArgs(
 }
 
 /**
+ * Where the port's `make submodules` is asked, if at all, and make's arguments
+ * for the make step after it (none: no make step). A build asks whenever the
+ * port has the target; a make (the esp32 alias) when `submodules` is among
+ * its goals, and then runs make only for the other goals. Pure.
+ */
+function splitSubmodules(
+  plan: PlanCore,
+  step: MakeStep | undefined
+): { ask?: { cwd: string; args: string[] }; make?: string[] } {
+  const { goal, resolution, settings } = plan;
+  const makeArgs = step ? makeStepArgs(step, resolution) : undefined;
+  if (goal.kind === 'build') {
+    const args = ['-C', 'ports/esp32', ...boardArgs(resolution)];
+    return { ask: resolution.portSubmodules ? { cwd: settings.tree, args } : undefined, make: makeArgs };
+  }
+  if (!step || !makeArgs) return {};
+  const goals = makeGoalIndices(makeArgs);
+  if (!goals.some((i) => makeArgs[i] === 'submodules')) return { make: makeArgs };
+  const others = goals.some((i) => makeArgs[i] !== 'submodules');
+  return {
+    ask: { cwd: step.cwd, args: makeArgs.filter((_, i) => !goals.includes(i)) },
+    make: others ? makeArgs.filter((arg, i) => arg !== 'submodules' || !goals.includes(i)) : undefined
+  };
+}
+
+/**
  * Every container the goal runs, in order, with its full argv. The plan
  * and the run both make them with this one function: the plan with what it
  * knows, the run with the paths it prepared. Pure.
@@ -263,11 +321,21 @@ export function plannedContainers(plan: PlanCore, paths: ResourcePaths): Planned
           toolsPath: paths.toolsPath,
           chips: resolution.chips,
           mirrorEnv: settings.mirrorEnv,
-          user: settings.user,
+          user: settings.installUser,
           network: settings.network
         },
         'esp32-build-install-<run>'
       )
+    });
+  }
+  const step = goal.kind === 'build' ? goal.then : goal.kind === 'make' ? goal.step : undefined;
+  const { ask, make } = splitSubmodules(plan, step);
+  if (ask) {
+    containers.push({
+      role: 'submodules',
+      title: 'The submodules the port needs',
+      then: 'git submodule sync and update --init of the paths it names, on this machine (no fsmonitor, no hooks, no file:// unless the tree is a local clone)',
+      spec: submodulesContainer(buildPlanOf(plan, paths), ask.cwd, ask.args, 'esp32-build-submodules-<run>')
     });
   }
   if (goal.kind === 'build') {
@@ -277,14 +345,15 @@ export function plannedContainers(plan: PlanCore, paths: ResourcePaths): Planned
       spec: buildContainer(buildPlanOf(plan, paths), 'esp32-build-make-<run>')
     });
   }
-  const step = goal.kind === 'build' ? goal.then : goal.kind === 'make' ? goal.step : undefined;
-  if (step) {
-    const args = makeStepArgs(step, resolution);
+  if (step && make) {
     containers.push({
       role: 'make',
       title: step.title,
-      spec: makeContainer(buildPlanOf(plan, paths, step.serial), step.cwd, args, 'esp32-build-make-<run>')
+      spec: makeContainer(buildPlanOf(plan, paths, step.serial), step.cwd, make, 'esp32-build-make-<run>')
     });
   }
-  return containers.map((c) => ({ ...c, argv: ['docker', ...dockerRunArgs(c.spec)] }));
+  return containers.map((c) => {
+    const spec = { ...c.spec, labels: plannedLabels() };
+    return { ...c, spec, argv: ['docker', ...dockerRunArgs(spec)] };
+  });
 }

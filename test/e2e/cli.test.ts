@@ -541,6 +541,22 @@ describe('a developer with a board (modern tree, ESP-IDF v5.2.2)', () => {
     expect(pty.received().length).toBe(0);
   });
 
+  it('deploy is refused for a port of group root: the container never gets group root', async () => {
+    pty = await openPseudoTerminal({ group: 0, mode: 0o666 });
+    const result = await cli(['deploy', ...modernOptions(), '--port', pty.path], { home, cwd: tree.root });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`Serial port ${pty.path} belongs to group root (GID 0)`);
+    expect(result.stderr).toContain(`sudo chgrp dialout ${pty.path}`);
+    expect(result.stderr).not.toContain('Resolve the MicroPython tree');
+    expect(pty.received().length).toBe(0);
+  });
+
+  it('deploy refuses a device that is no serial port', async () => {
+    const result = await cli(['deploy', ...modernOptions(), '--port', '/dev/null'], { home, cwd: tree.root });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('/dev/null is not a serial port, device 1:3');
+  });
+
   it('deploy to a busy port names the process that has it open', async () => {
     pty = await openPseudoTerminal({ group: 'dialout', mode: 0o660, hold: true, user: developer });
     const result = await cli(['deploy', ...modernOptions(), '--port', pty.path], { home, cwd: tree.root });
@@ -557,11 +573,15 @@ describe('a developer with a board (modern tree, ESP-IDF v5.2.2)', () => {
     expectSuccess(result);
     const lines = result.stdout.trim().split('\n');
     const runs = lines.filter((line) => line.startsWith('docker run '));
-    expect(runs).toHaveLength(2);
-    expect(runs[1]).toContain(`-v ${pty.path}:/dev/ttyUSB0`);
-    expect(runs[1]).toContain(`--group-add ${dialout}`);
-    expect(runs[1]).toContain('PORT=/dev/ttyUSB0');
-    expect(runs[1]).not.toContain('--device');
+    // The port's make submodules (answered in a container, done on the host), the build, the deploy.
+    expect(runs).toHaveLength(3);
+    expect(result.stdout).toContain('#    then: git submodule sync and update --init of the paths it names');
+    expect(runs[2]).toContain(`-v ${pty.path}:/dev/ttyUSB0`);
+    expect(runs[2]).toContain(`--group-add ${dialout}`);
+    expect(runs[2]).toContain('PORT=/dev/ttyUSB0');
+    expect(runs[2]).not.toContain('--device');
+    for (const run of runs)
+      expect(run).toContain('--cap-drop ALL --security-opt no-new-privileges --pids-limit 4096');
     expect(result.stdout).toContain('# esp-idf: v5.2.2 (tag at ');
     expect(result.stdout).toMatch(/^# Plan: build, then Deploy to /m);
 
@@ -576,9 +596,9 @@ describe('a developer with a board (modern tree, ESP-IDF v5.2.2)', () => {
       containers: { role: string; argv: string[]; spec: { groupAdd: number[] } }[];
     };
     expect(plan.resources.find((r) => r.name === 'esp-idf')?.presence).toBe('present');
-    expect(plan.containers.map((c) => c.role)).toEqual(['build', 'make']);
-    expect(plan.containers[1].spec.groupAdd).toEqual([dialout]);
-    expect(plan.containers[1].argv.slice(-2)).toEqual(['PORT=/dev/ttyUSB0', 'deploy']);
+    expect(plan.containers.map((c) => c.role)).toEqual(['submodules', 'build', 'make']);
+    expect(plan.containers[2].spec.groupAdd).toEqual([dialout]);
+    expect(plan.containers[2].argv.slice(-2)).toEqual(['PORT=/dev/ttyUSB0', 'deploy']);
     expect(pty.received().length).toBe(0);
   });
 });
@@ -866,11 +886,12 @@ describe('a newcomer with no MicroPython tree', () => {
     expect(result.stdout).toContain(`# micropython: v1.24.0, the latest release of ${upstream.root}`);
     expect(result.stdout).toContain('# esp-idf: v5.2.2 (tag at ');
     const runs = result.stdout.split('\n').filter((line) => line.startsWith('docker run '));
-    // install.sh (ESP-IDF is not here yet), then the build in the tree the run would clone.
-    expect(runs).toHaveLength(2);
+    // install.sh (ESP-IDF is not here yet), the port's make submodules, then the build in the tree the run would clone.
+    expect(runs).toHaveLength(3);
     expect(runs[1]).toContain(`--workdir ${clone}`);
+    expect(runs[2]).toContain(`--workdir ${clone}`);
     // The build script spans lines (quoted); its arguments follow it.
-    const build = result.stdout.slice(result.stdout.indexOf(runs[1]));
+    const build = result.stdout.slice(result.stdout.indexOf(runs[2]));
     expect(build).toMatch(/' esp32-build \d+ 1 BOARD=ESP32_GENERIC$/m);
     expect(existsSync(path.join(home, 'esp32-devel', 'micropython'))).toBe(false);
   });
@@ -885,5 +906,47 @@ describe('a newcomer with no MicroPython tree', () => {
       statSync(path.join(clone, 'ports', 'esp32', 'build-ESP32_GENERIC', 'firmware.bin')).size
     ).toBeGreaterThan(0);
     expect(readdirSync(path.join(home, 'esp32-devel', 'micropython'))).toEqual(['v1.24.0']);
+  });
+});
+
+describe('run by root (sudo)', () => {
+  const root: Who = { uid: 0, gid: 0, groups: [0] };
+  let home: string;
+  /** The fixture repositories belong to the developer, and root's git refuses to clone them: root gets a copy of its own. */
+  let rootOptions: () => string[];
+  beforeAll(async () => {
+    home = await newHome('as-root');
+    const git = path.join(scratch, 'root-git');
+    await run('cp', ['-r', path.join(upstreams.root, 'git'), git]);
+    const repo = `file://${path.join(git, path.relative(path.join(upstreams.root, 'git'), upstreams.idfRepoUrl))}`;
+    rootOptions = () =>
+      modernOptions().map((option, i, all) => (all[i - 1] === '--idf-repo' ? repo : option));
+  });
+
+  it('on a developer’s tree: the build runs as the developer, and writes the developer’s files', async () => {
+    const tree = await newTree(home, 'v1.24', 'v5.2.2', false);
+    const result = await cli(['build', ...rootOptions()], { home, cwd: tree.root, user: root });
+    expectSuccess(result);
+    expect(result.stderr).toContain(
+      `the build runs as ${developer.uid}:${developer.gid}, the owner of the MicroPython tree, not as root`
+    );
+    const firmware = path.join(tree.buildDir('ESP32_GENERIC'), 'firmware.bin');
+    expect(statSync(firmware).uid).toBe(developer.uid);
+    // ccache, written by the build, is the developer's too.
+    const ccache = path.join(home, 'esp32-devel', 'ccache');
+    for (const entry of readdirSync(ccache))
+      expect(statSync(path.join(ccache, entry)).uid).toBe(developer.uid);
+  });
+
+  it('on a tree root owns: as root with every capability dropped, and it says so', async () => {
+    const tree = await createMicroPythonTree(path.join(home, 'src', 'root-owned'), {
+      shape: 'v1.24',
+      idfPin: 'v5.2.2'
+    });
+    const result = await cli(['build', ...rootOptions()], { home, cwd: tree.root, user: root });
+    expectSuccess(result);
+    expect(result.stderr).toContain('The containers run as root');
+    expect(result.stderr).toContain('every capability dropped (--cap-drop ALL)');
+    expect(statSync(path.join(tree.buildDir('ESP32_GENERIC'), 'firmware.bin')).uid).toBe(0);
   });
 });

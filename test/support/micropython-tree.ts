@@ -30,6 +30,12 @@ export interface TreeOptions {
    * with the build directory as $1. Written to ports/esp32/fixture-after-build.sh.
    */
   afterBuild?: string;
+  /**
+   * A shell script (ports/esp32/hostile.sh) that the port's `all` runs first,
+   * inside the build container, its failures ignored: what a hostile pull
+   * request's build tries, for tests of the build's isolation.
+   */
+  hostile?: string;
 }
 
 export interface FixtureTree {
@@ -273,6 +279,7 @@ export async function createMicroPythonTree(dir: string, options: TreeOptions): 
     if (facts.era !== 'modern') throw new Error(`afterBuild needs a modern tree shape, not ${shape}`);
     flags.add('after_build');
   }
+  if (options.hostile !== undefined) flags.add('hostile');
   const [major, minor, micro] = facts.version.split('.');
   const vars: Record<string, string> = {
     MAJOR: major,
@@ -332,6 +339,7 @@ export async function createMicroPythonTree(dir: string, options: TreeOptions): 
     await put(root, `${port}/fixture-after-build.sh`, `#!/bin/sh\nset -e\n${options.afterBuild}\n`);
   }
   await writeVersionData(root, shape, options.idfPin);
+  if (options.hostile !== undefined) await put(root, `${port}/hostile.sh`, options.hostile);
 
   const tree: FixtureTree = {
     root,

@@ -6,6 +6,7 @@ import {
   isPseudoTerminal,
   needsSerial,
   platformProblem,
+  portKind,
   portProblem,
   SerialError,
   serialAttachment,
@@ -22,6 +23,7 @@ const usb: PortFacts = {
   realPath: '/dev/ttyUSB0',
   isCharDevice: true,
   major: 188,
+  minor: 0,
   mode: 0o660,
   uid: 0,
   gid: DIALOUT,
@@ -90,6 +92,53 @@ describe('portProblem', () => {
   it('not a character device', () => {
     expect(portProblem({ ...usb, path: '/tmp/file', isCharDevice: false }, alice)).toContain(
       'is not a serial port'
+    );
+  });
+  it('a character device that is no serial port: a console, /dev/tty, a disk', () => {
+    for (const device of [
+      { realPath: '/dev/tty0', major: 4, minor: 0, ttyClass: true },
+      { realPath: '/dev/tty', major: 5, minor: 0, ttyClass: true },
+      { realPath: '/dev/console', major: 5, minor: 1, ttyClass: true },
+      { realPath: '/dev/ttyprintk', major: 5, minor: 3, ttyClass: true },
+      { realPath: '/dev/sda', major: 8, minor: 0, ttyClass: false },
+      { realPath: '/dev/ttyUSB0', major: 8, minor: 0, ttyClass: false },
+      { realPath: '/dev/pts/ptmx', major: 5, minor: 2 },
+      { realPath: '/dev/null', major: 1, minor: 3 },
+      { realPath: '/dev/ttyUSB0', major: undefined }
+    ]) {
+      const text = portProblem({ ...usb, path: '/dev/serial/by-id/x', ...device }, alice);
+      expect({ device, text }).toEqual({ device, text: expect.stringContaining('is not a serial port') });
+    }
+    expect(portProblem({ ...usb, realPath: '/dev/sda', major: 8, minor: 0 }, alice)).toContain(
+      '(/dev/sda) is not a serial port, device 8:0: only a USB serial adapter (/dev/ttyUSB*)'
+    );
+  });
+  it('a USB adapter, a USB modem, a UART or a pseudo-terminal is one', () => {
+    const kinds = [
+      [{ realPath: '/dev/ttyUSB3', major: 188, minor: 3 }, 'USB serial adapter'],
+      [{ realPath: '/dev/ttyACM0', major: 166, minor: 0 }, 'USB modem (CDC-ACM)'],
+      [{ realPath: '/dev/ttyS0', major: 4, minor: 64 }, 'UART'],
+      [{ realPath: '/dev/ttyAMA0', major: 204, minor: 64 }, 'UART'],
+      [{ realPath: '/dev/ttyTHS1', major: 238, minor: 1, ttyClass: true }, 'UART'],
+      [{ realPath: '/dev/pts/4', major: 136, minor: 4 }, 'pseudo-terminal']
+    ] as const;
+    for (const [device, kind] of kinds) {
+      expect(portKind({ path: '/dev/x', ...device })).toBe(kind);
+      expect(portProblem({ ...usb, ...device }, alice)).toBeUndefined();
+    }
+    // A dynamic major outside the tty class is not taken on its name alone.
+    expect(
+      portKind({ path: '/dev/ttyTHS1', realPath: '/dev/ttyTHS1', major: 238, minor: 1 })
+    ).toBeUndefined();
+  });
+  it('a port of group root is refused with the fix: the container never gets group root', () => {
+    const text = portProblem({ ...usb, gid: 0, groupName: 'root' }, alice)!;
+    expect(text).toContain('Serial port /dev/ttyUSB0 belongs to group root (GID 0)');
+    expect(text).toContain('sudo chgrp dialout /dev/ttyUSB0');
+    expect(text).toContain('KERNEL=="ttyUSB0", GROUP="dialout", MODE="0660"');
+    // Even for root, who could open it.
+    expect(portProblem({ ...usb, gid: 0, uid: 0, accessible: true }, { ...alice, uid: 0 })).toMatch(
+      /group root/
     );
   });
   it('no access: names the owning group and the usermod fix (and uucp for Arch)', () => {

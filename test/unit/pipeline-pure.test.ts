@@ -16,10 +16,13 @@ import {
   buildContainer,
   installContainer,
   makeDuration,
+  makeGoalIndices,
   mountedRoot,
+  treeMounts,
   type BuildPlan
 } from '../../src/pipeline/build.js';
-import { dockerRunArgs, explainDockerFailure } from '../../src/pipeline/docker.js';
+import { dockerRunArgs, explainDockerFailure, HARDENING, PIDS_LIMIT } from '../../src/pipeline/docker.js';
+import { containerLabels } from '../../src/pipeline/stale-containers.js';
 import { classifyRef, suggestTags } from '../../src/pipeline/idf.js';
 import { declaredPython } from '../../src/pipeline/image.js';
 import { cacheScope } from '../../src/pipeline/cache-scope.js';
@@ -153,12 +156,18 @@ describe('docker argv', () => {
 
   it('runs a modern build as the caller, tree at its own path, export.sh sourced, ccache mounted', () => {
     const args = dockerRunArgs(buildContainer(plan, 'esp32-build-make-1'));
-    expect(args.slice(0, 7)).toEqual([
+    expect(args.slice(0, 13)).toEqual([
       'run',
       '--rm',
       '--init',
       '--name',
       'esp32-build-make-1',
+      '--cap-drop',
+      'ALL',
+      '--security-opt',
+      'no-new-privileges',
+      '--pids-limit',
+      '4096',
       '--user',
       '1001:118'
     ]);
@@ -166,13 +175,13 @@ describe('docker argv', () => {
       expect.arrayContaining([
         '-v',
         `${plan.tree}:${plan.tree}`,
-        `/cache/idf/v5.2.2/esp-idf:${CONTAINER.idfPath}`,
-        `/cache/idf/v5.2.2/espressif:${CONTAINER.idfToolsPath}`,
+        `/cache/idf/v5.2.2/esp-idf:${CONTAINER.idfPath}:ro`,
+        `/cache/idf/v5.2.2/espressif:${CONTAINER.idfToolsPath}:ro`,
         `/cache/ccache/x:${CONTAINER.ccacheDir}`,
+        'PYTHONDONTWRITEBYTECODE=1',
         'ESP32_DEVEL_EXPORT=1',
         `IDF_TOOLS_PATH=${CONTAINER.idfToolsPath}`,
         'IDF_CCACHE_ENABLE=1',
-        'ESP32_DEVEL_SUBMODULES=1',
         `HOME=${CONTAINER.home}`,
         '--workdir',
         plan.tree
@@ -193,6 +202,9 @@ describe('docker argv', () => {
       'all'
     ]);
     expect(args).not.toContain('ESPIDF=' + CONTAINER.idfPath);
+    // make submodules is no longer the build's: it writes .git (see submodules.ts).
+    expect(BUILD_SCRIPT).not.toContain('submodules');
+    expect(args.some((a) => a.startsWith('ESP32_DEVEL_SUBMODULES='))).toBe(false);
     expect(args.some((a) => a.startsWith('CCACHE_BASEDIR='))).toBe(false);
   });
 
@@ -208,6 +220,7 @@ describe('docker argv', () => {
     expect(legacy.env).toEqual({
       HOME: CONTAINER.home,
       IDF_PATH: CONTAINER.idfPath,
+      PYTHONDONTWRITEBYTECODE: '1',
       ESPIDF: CONTAINER.idfPath,
       PYTHON2: 'python3',
       ESP32_DEVEL_TOOLCHAIN: CONTAINER.toolchain
@@ -220,18 +233,55 @@ describe('docker argv', () => {
     expect(legacy.command.slice(4, 6)).toEqual(['4', '0']);
   });
 
-  it('mounts the workspace holding the tree, so make-args can name files beside it', () => {
+  it('mounts the workspace holding the tree read-only, so make-args can name files beside it', () => {
     const withRoot = buildContainer({ ...plan, mountRoot: '/home/runner/work/app/app' }, 'n');
-    expect(withRoot.mounts[0]).toEqual({
-      host: '/home/runner/work/app/app',
-      container: '/home/runner/work/app/app'
-    });
+    expect(withRoot.mounts.slice(0, 2)).toEqual([
+      { host: '/home/runner/work/app/app', container: '/home/runner/work/app/app', readonly: true },
+      { host: plan.tree, container: plan.tree }
+    ]);
     expect(withRoot.workdir).toBe(plan.tree);
     expect(mountedRoot({ tree: '/elsewhere/mp', mountRoot: '/home/runner/work/app/app' })).toBe(
       '/elsewhere/mp'
     );
     expect(mountedRoot({ tree: '/w/app-other', mountRoot: '/w/app' })).toBe('/w/app-other');
     expect(mountedRoot({ tree: '/w/app', mountRoot: '/w/app' })).toBe('/w/app');
+  });
+
+  it('writes only the tree and the caches the build fills: ESP-IDF, its tools, the toolchain and every .git read-only', () => {
+    const gitEntries = [
+      `${plan.tree}/.git`,
+      `${plan.tree}/lib/micropython-lib/.git`,
+      '/home/runner/work/app/app/other/.git'
+    ];
+    const spec = buildContainer({ ...plan, mountRoot: '/home/runner/work/app/app', gitEntries }, 'n');
+    const mounts = dockerRunArgs(spec).flatMap((a, i, all) => (all[i - 1] === '-v' ? [a] : []));
+    expect(mounts).toEqual([
+      '/home/runner/work/app/app:/home/runner/work/app/app:ro',
+      `${plan.tree}:${plan.tree}`,
+      `${plan.tree}/.git:${plan.tree}/.git:ro`,
+      `${plan.tree}/lib/micropython-lib/.git:${plan.tree}/lib/micropython-lib/.git:ro`,
+      `/cache/idf/v5.2.2/esp-idf:${CONTAINER.idfPath}:ro`,
+      `/cache/idf/v5.2.2/espressif:${CONTAINER.idfToolsPath}:ro`,
+      `/cache/ccache/x:${CONTAINER.ccacheDir}`
+    ]);
+    // Without a workspace around it, the tree is the mount, its .git still read-only.
+    expect(treeMounts({ tree: plan.tree, gitEntries })).toEqual([
+      { host: plan.tree, container: plan.tree },
+      { host: `${plan.tree}/.git`, container: `${plan.tree}/.git`, readonly: true },
+      {
+        host: `${plan.tree}/lib/micropython-lib/.git`,
+        container: `${plan.tree}/lib/micropython-lib/.git`,
+        readonly: true
+      }
+    ]);
+    expect(spec.env.PYTHONDONTWRITEBYTECODE).toBe('1');
+  });
+
+  it('tells make goals from options, their values and variables', () => {
+    expect(
+      makeGoalIndices(['-C', 'x', '-j', '4', '-j8', 'V=1', 'all', '--file', 'f', 'deploy', '-k'])
+    ).toEqual([6, 9]);
+    expect(makeGoalIndices(['-j', 'all'])).toEqual([1]);
   });
 
   it('passes no BOARD when the tree has no boards', () => {
@@ -275,6 +325,7 @@ describe('docker argv', () => {
       '--init',
       '--name',
       'n',
+      ...HARDENING,
       '--network',
       'host',
       '--group-add',
@@ -292,6 +343,42 @@ describe('docker argv', () => {
         command: []
       })
     ).toThrow(/contains ':'/);
+  });
+
+  it('hardens every container: no capability, no new privileges, a pids limit; never group root', () => {
+    const base = { image: 'i', name: 'n', mounts: [], env: {}, command: ['true'] };
+    const args = dockerRunArgs({ ...base, user: { uid: 0, gid: 0 } });
+    expect(args.slice(5, 11)).toEqual([
+      '--cap-drop',
+      'ALL',
+      '--security-opt',
+      'no-new-privileges',
+      '--pids-limit',
+      String(PIDS_LIMIT)
+    ]);
+    expect(args.slice(11, 13)).toEqual(['--user', '0:0']);
+    expect(() => dockerRunArgs({ ...base, groupAdd: [20, 0] })).toThrow(/never given group root/);
+  });
+
+  it('labels the container with the run that starts it', () => {
+    const labels = containerLabels({
+      run: '4242-1-9',
+      pid: 77,
+      host: 'runner-1',
+      started: 1_700_000_000_000
+    });
+    const args = dockerRunArgs({ image: 'i', name: 'n', mounts: [], env: {}, labels, command: [] });
+    const given = args.flatMap((a, i) => (args[i - 1] === '--label' ? [a] : []));
+    expect(given).toEqual([
+      'esp32-micropython-build=1',
+      'esp32-micropython-build.run=4242-1-9',
+      'esp32-micropython-build.pid=77',
+      'esp32-micropython-build.host=runner-1',
+      'esp32-micropython-build.started=1700000000000'
+    ]);
+    expect(() =>
+      dockerRunArgs({ image: 'i', name: 'n', mounts: [], env: {}, labels: { x: 'a\nb' }, command: [] })
+    ).toThrow(/Not a container label/);
   });
 
   it('explains engine and permission failures', () => {

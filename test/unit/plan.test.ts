@@ -3,11 +3,12 @@
  * empty cache, plain tool directories): no Docker engine. Then the run of
  * each plan, whose containers must be the plan's, field by field.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { planText } from '../../src/cli/plan-text.js';
 import { DirectoryToolStore, layout } from '../../src/cli/store.js';
+import { run } from '../../src/exec.js';
 import type { Inputs } from '../../src/inputs.js';
 import { NoCache, type CacheStore } from '../../src/ports.js';
 import { execute } from '../../src/pipeline/execute.js';
@@ -15,6 +16,7 @@ import type { Goal } from '../../src/pipeline/goal.js';
 import { findDockerDir, planImage } from '../../src/pipeline/image.js';
 import { resolveInputs, type PipelineEnv } from '../../src/pipeline/index.js';
 import { imageRequest, makePlan, UNKNOWN_IDF_DIR, type Plan } from '../../src/pipeline/plan.js';
+import { SUBMODULES_SCRIPT } from '../../src/pipeline/submodules.js';
 import { TOOL_ARCH, TOOL_NAME } from '../../src/pipeline/toolchain.js';
 import { createMicroPythonTree, type FixtureTree } from '../support/micropython-tree.js';
 import {
@@ -114,9 +116,18 @@ describe('planning', () => {
     expect(plan.image).toMatchObject({ era: 'bookworm', python: '3.11' });
     expect(steps(plan)).toMatch(/clone .* at v5\.2\.2 with its submodules/);
     expect(steps(plan)).toMatch(/run install\.sh for esp32/);
-    expect(plan.containers.map((c) => c.role)).toEqual(['install', 'build']);
+    // The port's make submodules is answered in a container, and done on this machine, before the build.
+    expect(plan.containers.map((c) => c.role)).toEqual(['install', 'submodules', 'build']);
     expect(plan.containers[0].argv.slice(-2)).toEqual(['/opt/esp32-devel/esp-idf/install.sh', 'esp32']);
-    expect(plan.containers[1].argv).toEqual(
+    expect(plan.containers[1].argv.slice(-5)).toEqual([
+      SUBMODULES_SCRIPT,
+      'esp32-build',
+      '-C',
+      'ports/esp32',
+      'BOARD=ESP32_GENERIC'
+    ]);
+    expect(plan.containers[1].then).toMatch(/^git submodule sync and update --init .*on this machine/);
+    expect(plan.containers[2].argv).toEqual(
       expect.arrayContaining(['--network', 'host', '--user', '1001:121'])
     );
     // Planning wrote nothing and ran nothing.
@@ -180,7 +191,8 @@ describe('planning', () => {
     const { env } = machine();
     const hostile = new RecordingDocker((args) => {
       fakeBuild(dir)(args);
-      if (!args.includes('esp32-build')) return;
+      // The build container only (not the one that asks the port for its submodules).
+      if (!args.some((arg) => arg.startsWith('esp32-build-build-'))) return;
       rmSync(path.join(dir, 'firmware.bin'));
       symlinkSync('/proc/self/environ', path.join(dir, 'firmware.bin'));
     });
@@ -190,13 +202,48 @@ describe('planning', () => {
     };
     const inputs = inputsFor(tree.root, { 'idf-repo': idf.url, board: 'ESP32_GENERIC' });
     const plan = await planFor(inputs, deploy, { ...env, docker: hostile });
-    expect(plan.containers.map((c) => c.role)).toEqual(['install', 'build', 'make']);
+    expect(plan.containers.map((c) => c.role)).toEqual(['install', 'submodules', 'build', 'make']);
     await expect(execute(plan, { ...env, docker: hostile })).rejects.toThrow(
       `${path.join(dir, 'firmware.bin')} is a symbolic link to "/proc/self/environ"`
     );
-    // install and build ran; the deploy did not.
-    expect(hostile.runs).toHaveLength(2);
+    // install, the port's submodule list and the build ran; the deploy did not.
+    expect(hostile.runs).toHaveLength(3);
   });
+
+  (process.getuid?.() === 0 ? it : it.skip)(
+    'run by root on a tree someone else owns: install.sh as root, the tree’s code as its owner, the caches handed over',
+    async () => {
+      const owned = await createMicroPythonTree(path.join(scratch, 'mp-owned'), { shape: 'v1.24' });
+      await run('chown', ['-R', '1001:121', owned.root]);
+      const { env, docker } = machine({ buildDir: owned.buildDir('ESP32_GENERIC') });
+      const asRoot = { ...env, user: { uid: 0, gid: 0 } };
+      const lines: string[] = [];
+      const inputs = inputsFor(owned.root, { 'idf-repo': idf.url, board: 'ESP32_GENERIC' });
+      const plan = await makePlan(
+        inputs,
+        await resolveInputs(inputs),
+        { kind: 'build' },
+        {
+          ...asRoot,
+          log: { ...quietLog, info: (line) => lines.push(line) }
+        }
+      );
+      expect(lines).toContainEqual(
+        expect.stringMatching(/the build runs as 1001:121, the owner of the MicroPython tree/)
+      );
+      const users = Object.fromEntries(plan.containers.map((c) => [c.role, c.spec.user]));
+      expect(users).toEqual({
+        install: { uid: 0, gid: 0 },
+        submodules: { uid: 1001, gid: 121 },
+        build: { uid: 1001, gid: 121 }
+      });
+      await execute(plan, asRoot);
+      expect(docker.runs.map((r) => r[r.indexOf('--user') + 1])).toEqual(['0:0', '1001:121', '1001:121']);
+      for (const dir of [plan.ccache!.dir, plan.components!.dir]) {
+        expect(statSync(dir)).toMatchObject({ uid: 1001, gid: 121 });
+      }
+    }
+  );
 
   it('setup runs no container but install.sh; make runs one make with the board first', async () => {
     const { env } = machine();
@@ -211,6 +258,25 @@ describe('planning', () => {
     expect(erase.containers[1].argv.slice(-3)).toEqual(['make', 'BOARD=ESP32_GENERIC', 'erase']);
   });
 
+  it('make submodules (the esp32 alias) is answered in a container and done on this machine; the rest is made', async () => {
+    const { env } = machine();
+    const cwd = path.join(modern.root, 'ports', 'esp32');
+    const step = (args: string[]) => ({
+      kind: 'make' as const,
+      step: { title: 'make', cwd, args, board: true }
+    });
+    const only = await planFor(modernInputs(), step(['-j', '4', 'submodules']), env);
+    expect(only.containers.map((c) => c.role)).toEqual(['install', 'submodules']);
+    expect(only.containers[1].spec.workdir).toBe(cwd);
+    expect(only.containers[1].argv.slice(-4)).toEqual(['esp32-build', 'BOARD=ESP32_GENERIC', '-j', '4']);
+    const more = await planFor(modernInputs(), step(['submodules', 'all', 'V=1']), env);
+    expect(more.containers.map((c) => c.role)).toEqual(['install', 'submodules', 'make']);
+    expect(more.containers[2].argv.slice(-4)).toEqual(['make', 'BOARD=ESP32_GENERIC', 'all', 'V=1']);
+    // A variable or an option's value named submodules is not the goal.
+    const not = await planFor(modernInputs(), step(['-C', 'submodules', 'X=submodules']), env);
+    expect(not.containers.map((c) => c.role)).toEqual(['install', 'make']);
+  });
+
   it('legacy era: the toolchain from the tool store, ESP-IDF by commit with no install', async () => {
     const { env } = machine();
     const inputs = inputsFor(legacy.root, { 'idf-repo': idf.url });
@@ -218,12 +284,12 @@ describe('planning', () => {
     expect(presence(cold)).toEqual({ image: 'absent', toolchain: 'absent', 'esp-idf': 'absent' });
     expect(steps(cold)).toMatch(/download https:\/\/dl\.espressif\.com\/.*check its SHA-256/);
     expect(cold.idf.remote).toEqual({ kind: 'commit', commit: idf.commit });
-    expect(cold.containers.map((c) => c.role)).toEqual(['build']);
+    expect(cold.containers.map((c) => c.role)).toEqual(['submodules', 'build']);
 
     await storeToolchain(env, cold);
     const warmer = await planFor(inputs, { kind: 'build' }, env);
     expect(presence(warmer).toolchain).toBe('present');
-    expect(warmer.containers[0].argv).toContain(
+    expect(warmer.containers[1].argv).toContain(
       `${warmer.toolchain!.dir}:/opt/esp32-devel/xtensa-esp32-elf:ro`
     );
   });
@@ -319,7 +385,7 @@ describe('planning', () => {
     expect(plan.image).toMatchObject({ mode: 'pull', present: false, python: undefined });
     expect(presence(plan)['esp-idf']).toBe('unknown');
     expect(plan.resources.find((r) => r.name === 'esp-idf')!.unknown).toMatch(/pulled image's Python/);
-    expect(plan.containers[1].argv.join(' ')).toContain(UNKNOWN_IDF_DIR);
+    expect(plan.containers[2].argv.join(' ')).toContain(UNKNOWN_IDF_DIR);
   });
 
   it('an unreachable repository: planned offline, from the caches only', async () => {
@@ -351,6 +417,8 @@ function containerFields(args: string[]) {
     mounts: [] as string[],
     devices: [] as string[],
     groups: [] as string[],
+    hardening: [] as string[],
+    labels: {} as Record<string, string>,
     env: {} as Record<string, string>,
     image: '',
     command: [] as string[]
@@ -364,6 +432,10 @@ function containerFields(args: string[]) {
     '-v': (v) => fields.mounts.push(v),
     '--device': (v) => fields.devices.push(v),
     '--group-add': (v) => fields.groups.push(v),
+    '--cap-drop': (v) => fields.hardening.push(`cap-drop ${v}`),
+    '--security-opt': (v) => fields.hardening.push(`security-opt ${v}`),
+    '--pids-limit': (v) => fields.hardening.push(`pids-limit ${v}`),
+    '--label': (v) => (fields.labels[v.slice(0, v.indexOf('='))] = v.slice(v.indexOf('=') + 1)),
     '-e': (v) => (fields.env[v.slice(0, v.indexOf('='))] = v.slice(v.indexOf('=') + 1))
   };
   for (; i < args.length && args[i].startsWith('-'); i++) {
@@ -417,9 +489,21 @@ describe('the run executes the plan: its containers are the plan’s, field by f
         plan.containers.forEach((planned, i) => {
           const ran = containerFields(docker.runs[i]);
           const expected = containerFields(planned.argv.slice(1));
-          // Only the name is the run's own, as the plan says.
-          expect(plan.runSpecific.join(' ')).toMatch(/spec\.name/);
+          // Only the name and the labels' values are the run's own, as the plan says.
+          expect(plan.runSpecific.join(' ')).toMatch(/spec\.name.*spec\.labels/);
           expect(ran.name).toMatch(new RegExp(`^esp32-build-${planned.role}-\\d+-[0-9a-f]{6}$`));
+          expect(Object.keys(ran.labels)).toEqual(Object.keys(expected.labels));
+          expect(ran.labels).toMatchObject({
+            'esp32-micropython-build': '1',
+            'esp32-micropython-build.run': 'run-1',
+            'esp32-micropython-build.pid': String(process.pid),
+            'esp32-micropython-build.host': os.hostname()
+          });
+          expect(ran.hardening).toEqual([
+            'cap-drop ALL',
+            'security-opt no-new-privileges',
+            'pids-limit 4096'
+          ]);
           for (const field of [
             'image',
             'user',
@@ -429,6 +513,7 @@ describe('the run executes the plan: its containers are the plan’s, field by f
             'env',
             'workdir',
             'network',
+            'hardening',
             'command'
           ] as const) {
             expect({ field, value: ran[field] }).toEqual({ field, value: expected[field] });
