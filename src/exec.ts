@@ -283,13 +283,3 @@ export function run(command: string, args: readonly string[], options: RunOption
     });
   });
 }
-
-/** Whether a process of this machine is alive (one of another user's counts: it cannot be signalled, but it is there). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}

@@ -41561,6 +41561,82 @@ function getIDToken(aud) {
 //# sourceMappingURL=core.js.map
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/pipeline/keys.ts
+
+/**
+ * Cache keys and directory names: pure functions of what makes an entry
+ * different. Bump KEY_EPOCH when the layout of a cached entry changes.
+ */
+const KEY_EPOCH = 'v1';
+function shortHash(text, length = 12) {
+    return (0,external_node_crypto_.createHash)('sha256').update(text).digest('hex').slice(0, length);
+}
+/** Keys may not contain commas and are at most 512 characters. */
+function safe(text) {
+    return text.replace(/[^A-Za-z0-9._+-]/g, '_');
+}
+function idfStem(id) {
+    const chips = [...id.chips].sort().join('+');
+    return `esp32-idf-${KEY_EPOCH}-${shortHash(id.repo, 8)}-${safe(chips)}-py${safe(id.python)}-${id.kind}-${safe(id.ref)}`;
+}
+/** The primary key of an ESP-IDF checkout with its installed tools. */
+function idfKey(id) {
+    const stem = idfStem(id);
+    return id.kind === 'branch' ? `${stem}-${id.commit ?? 'unknown'}` : stem;
+}
+/** For a branch: any cached commit of it (the newest wins). */
+function idfRestoreKeys(id) {
+    return id.kind === 'branch' ? [`${idfStem(id)}-`] : [];
+}
+/**
+ * The directory of a checkout. It must not depend on a branch's commit: the
+ * Actions cache only restores an entry to the paths it was saved from.
+ */
+function idfDirName(id) {
+    const readable = safe(id.ref).slice(0, 40);
+    return `${readable}-${shortHash(idfStem(id), 10)}`;
+}
+function toolchainKey(version, sha256) {
+    return `esp32-toolchain-${KEY_EPOCH}-xtensa-esp32-elf-${safe(version)}-${sha256.slice(0, 16)}-linux-x64`;
+}
+/**
+ * The version under which the toolchain sits in the runner's tool cache. The
+ * checksum is part of it, so two archives of one version never collide; the
+ * result stays valid semver, which the tool cache requires.
+ */
+function toolCacheVersion(version, sha256) {
+    const tag = `sha${sha256.slice(0, 12)}`;
+    if (/^\d+\.\d+\.\d+(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$/.test(version)) {
+        return version.includes('-') ? `${version}.${tag}` : `${version}-${tag}`;
+    }
+    return `0.0.0-${tag}`;
+}
+function imageKey(inputsHash) {
+    return `esp32-devel-image-${KEY_EPOCH}-${inputsHash}`;
+}
+function ccacheStem(id) {
+    return `esp32-ccache-${KEY_EPOCH}-${shortHash(id.idfKey, 12)}-${safe(id.board || 'default')}-${safe(id.variant ?? '')}`;
+}
+const scoped = (tag) => (tag ? `${tag}-` : '');
+function ccacheKey(id, scope = { tag: '' }) {
+    return `${ccacheStem(id)}-${scoped(scope.tag)}${safe(id.run)}`;
+}
+/** This scope's newest entry first, then the fallback scope's; unscoped, anyone's newest. */
+function ccacheRestoreKeys(id, scope = { tag: '' }) {
+    const keys = [`${ccacheStem(id)}-${scoped(scope.tag)}`];
+    if (scope.tag && scope.fallbackTag)
+        keys.push(`${ccacheStem(id)}-${scoped(scope.fallbackTag)}`);
+    return keys;
+}
+/**
+ * The component manager's download cache: one entry per ESP-IDF and per set
+ * of the tree's component manifests and lock files, so it holds what those
+ * need and nothing that other trees brought.
+ */
+function componentsKey(idfRef, manifestsHash, scopeTag = '') {
+    return `esp32-components-${KEY_EPOCH}-${safe(idfRef)}-${manifestsHash.slice(0, 16)}${scopeTag ? `-${scopeTag}` : ''}`;
+}
+
 ;// CONCATENATED MODULE: ./src/pipeline/cache-scope.ts
 /**
  * Who may read what a build wrote. ccache and the component manager's cache
@@ -41585,7 +41661,7 @@ const BUILD_CACHE_POLICIES = ['scoped', 'shared', 'read-only'];
 /** Events whose runs get the base branch's cache scope while they may build other code. */
 const BASE_SCOPED_EVENTS = ['pull_request_target', 'workflow_run'];
 function tagOf(name) {
-    return `s${(0,external_node_crypto_.createHash)('sha256').update(name).digest('hex').slice(0, 10)}`;
+    return `s${shortHash(name, 10)}`;
 }
 function scopeName(ref) {
     const pull = /^refs\/pull\/(\d+)\//.exec(ref);
@@ -42303,16 +42379,6 @@ function run(command, args, options = {}) {
         });
     });
 }
-/** Whether a process of this machine is alive (one of another user's counts: it cannot be signalled, but it is there). */
-function processAlive(pid) {
-    try {
-        process.kill(pid, 0);
-        return true;
-    }
-    catch (error) {
-        return error.code === 'EPERM';
-    }
-}
 
 ;// CONCATENATED MODULE: ./src/pipeline/docker.ts
 
@@ -42736,82 +42802,6 @@ function describeRange(range) {
     return range.min ? `Python ${range.min} or later` : `Python up to ${range.max}`;
 }
 
-;// CONCATENATED MODULE: ./src/pipeline/keys.ts
-
-/**
- * Cache keys and directory names: pure functions of what makes an entry
- * different. Bump KEY_EPOCH when the layout of a cached entry changes.
- */
-const KEY_EPOCH = 'v1';
-function shortHash(text, length = 12) {
-    return (0,external_node_crypto_.createHash)('sha256').update(text).digest('hex').slice(0, length);
-}
-/** Keys may not contain commas and are at most 512 characters. */
-function safe(text) {
-    return text.replace(/[^A-Za-z0-9._+-]/g, '_');
-}
-function idfStem(id) {
-    const chips = [...id.chips].sort().join('+');
-    return `esp32-idf-${KEY_EPOCH}-${shortHash(id.repo, 8)}-${safe(chips)}-py${safe(id.python)}-${id.kind}-${safe(id.ref)}`;
-}
-/** The primary key of an ESP-IDF checkout with its installed tools. */
-function idfKey(id) {
-    const stem = idfStem(id);
-    return id.kind === 'branch' ? `${stem}-${id.commit ?? 'unknown'}` : stem;
-}
-/** For a branch: any cached commit of it (the newest wins). */
-function idfRestoreKeys(id) {
-    return id.kind === 'branch' ? [`${idfStem(id)}-`] : [];
-}
-/**
- * The directory of a checkout. It must not depend on a branch's commit: the
- * Actions cache only restores an entry to the paths it was saved from.
- */
-function idfDirName(id) {
-    const readable = safe(id.ref).slice(0, 40);
-    return `${readable}-${shortHash(idfStem(id), 10)}`;
-}
-function toolchainKey(version, sha256) {
-    return `esp32-toolchain-${KEY_EPOCH}-xtensa-esp32-elf-${safe(version)}-${sha256.slice(0, 16)}-linux-x64`;
-}
-/**
- * The version under which the toolchain sits in the runner's tool cache. The
- * checksum is part of it, so two archives of one version never collide; the
- * result stays valid semver, which the tool cache requires.
- */
-function toolCacheVersion(version, sha256) {
-    const tag = `sha${sha256.slice(0, 12)}`;
-    if (/^\d+\.\d+\.\d+(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$/.test(version)) {
-        return version.includes('-') ? `${version}.${tag}` : `${version}-${tag}`;
-    }
-    return `0.0.0-${tag}`;
-}
-function imageKey(inputsHash) {
-    return `esp32-devel-image-${KEY_EPOCH}-${inputsHash}`;
-}
-function ccacheStem(id) {
-    return `esp32-ccache-${KEY_EPOCH}-${shortHash(id.idfKey, 12)}-${safe(id.board || 'default')}-${safe(id.variant ?? '')}`;
-}
-const scoped = (tag) => (tag ? `${tag}-` : '');
-function ccacheKey(id, scope = { tag: '' }) {
-    return `${ccacheStem(id)}-${scoped(scope.tag)}${safe(id.run)}`;
-}
-/** This scope's newest entry first, then the fallback scope's; unscoped, anyone's newest. */
-function ccacheRestoreKeys(id, scope = { tag: '' }) {
-    const keys = [`${ccacheStem(id)}-${scoped(scope.tag)}`];
-    if (scope.tag && scope.fallbackTag)
-        keys.push(`${ccacheStem(id)}-${scoped(scope.fallbackTag)}`);
-    return keys;
-}
-/**
- * The component manager's download cache: one entry per ESP-IDF and per set
- * of the tree's component manifests and lock files, so it holds what those
- * need and nothing that other trees brought.
- */
-function componentsKey(idfRef, manifestsHash, scopeTag = '') {
-    return `esp32-components-${KEY_EPOCH}-${safe(idfRef)}-${manifestsHash.slice(0, 16)}${scopeTag ? `-${scopeTag}` : ''}`;
-}
-
 ;// CONCATENATED MODULE: ./src/pipeline/image.ts
 
 
@@ -43040,7 +43030,7 @@ function hostName() {
     return external_node_os_default().hostname().replace(/[^A-Za-z0-9.-]/g, '_') || 'localhost';
 }
 /** Whether a process of this host is still running (EPERM: it is, as another user). */
-function partials_processAlive(pid) {
+function processAlive(pid) {
     try {
         process.kill(pid, 0);
         return true;
@@ -43048,6 +43038,10 @@ function partials_processAlive(pid) {
     catch (error) {
         return error.code === 'EPERM';
     }
+}
+/** Whether a pid in a partial name is a run of this host that is over (not this one). */
+function runGone(pid) {
+    return pid !== process.pid && !processAlive(pid);
 }
 /** Where a run stages `target` before renaming it into place. Pure. */
 function partialName(target, pid = process.pid, host = hostName()) {
@@ -45176,6 +45170,7 @@ const RECORD = '.esp32-devel-contents.json';
 /** The lock a tree without committed lock files generated (MicroPython v1.21 to v1.26.0). */
 const KEPT_LOCK = '.esp32-devel-dependencies.lock';
 const GENERATED_LOCK = external_node_path_default().join(PORT_DIR, 'dependencies.lock');
+/** A directory's entries, sorted; none when it cannot be read. */
 async function names(dir) {
     try {
         return (await (0,promises_namespaceObject.readdir)(dir)).sort();
@@ -45368,28 +45363,20 @@ async function keepComponents(dir, tree, chips, log) {
 
 
 
-async function components_names(dir) {
-    try {
-        return await (0,promises_namespaceObject.readdir)(dir);
-    }
-    catch {
-        return [];
-    }
-}
 /** The tree's component manifests and lock files, relative to the tree, sorted. */
 async function componentFiles(tree) {
     const port = external_node_path_default().join(tree, PORT_DIR);
     const files = [];
     // v1.21 to v1.24 keep a manifest per chip (main_esp32/…), v1.25 and later one in main/.
-    for (const name of await components_names(port)) {
+    for (const name of await names(port)) {
         if (name !== 'main' && !name.startsWith('main_'))
             continue;
-        if ((await components_names(external_node_path_default().join(port, name))).includes('idf_component.yml')) {
+        if ((await names(external_node_path_default().join(port, name))).includes('idf_component.yml')) {
             files.push(`${PORT_DIR}/${name}/idf_component.yml`);
         }
     }
     // v1.26.1 and later commit a lock file per chip.
-    for (const name of await components_names(external_node_path_default().join(port, 'lockfiles'))) {
+    for (const name of await names(external_node_path_default().join(port, 'lockfiles'))) {
         if (name.startsWith('dependencies.lock.'))
             files.push(`${PORT_DIR}/lockfiles/${name}`);
     }
@@ -45560,7 +45547,7 @@ async function entry_lock_lockEntry(entryDir, options) {
         const found = await readHolder(file);
         if (!found)
             continue;
-        if (isStale(found.holder, found.ageMs, partials_processAlive)) {
+        if (isStale(found.holder, found.ageMs, processAlive)) {
             options.log?.info(`Taking over the lock of ${options.what} from ${describe(found.holder)}, which is gone`);
             await breakLock(file, found.holder, me);
             continue;
@@ -105157,8 +105144,7 @@ function runContext() {
 }
 /** What runs of this host that are gone left half-written or set aside in the tool cache (self-hosted runners keep it). */
 function sweepStore(root) {
-    const gone = (pid) => pid !== process.pid && !partials_processAlive(pid);
-    for (const dir of sweepLeftovers([external_node_path_default().join(root, 'idf')], gone)) {
+    for (const dir of sweepLeftovers([external_node_path_default().join(root, 'idf')], runGone)) {
         info(`Removed ${dir}, left half-written by an interrupted run`);
     }
 }

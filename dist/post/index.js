@@ -41858,16 +41858,6 @@ function run(command, args, options = {}) {
         });
     });
 }
-/** Whether a process of this machine is alive (one of another user's counts: it cannot be signalled, but it is there). */
-function processAlive(pid) {
-    try {
-        process.kill(pid, 0);
-        return true;
-    }
-    catch (error) {
-        return error.code === 'EPERM';
-    }
-}
 
 ;// CONCATENATED MODULE: ./src/pipeline/docker.ts
 
@@ -42275,7 +42265,7 @@ function hostName() {
     return external_node_os_default().hostname().replace(/[^A-Za-z0-9.-]/g, '_') || 'localhost';
 }
 /** Whether a process of this host is still running (EPERM: it is, as another user). */
-function partials_processAlive(pid) {
+function processAlive(pid) {
     try {
         process.kill(pid, 0);
         return true;
@@ -42283,6 +42273,10 @@ function partials_processAlive(pid) {
     catch (error) {
         return error.code === 'EPERM';
     }
+}
+/** Whether a pid in a partial name is a run of this host that is over (not this one). */
+function runGone(pid) {
+    return pid !== process.pid && !processAlive(pid);
 }
 /** Where a run stages `target` before renaming it into place. Pure. */
 function partialName(target, pid = process.pid, host = hostName()) {
@@ -42482,7 +42476,7 @@ async function lockEntry(entryDir, options) {
         const found = await readHolder(file);
         if (!found)
             continue;
-        if (isStale(found.holder, found.ageMs, partials_processAlive)) {
+        if (isStale(found.holder, found.ageMs, processAlive)) {
             options.log?.info(`Taking over the lock of ${options.what} from ${describe(found.holder)}, which is gone`);
             await breakLock(file, found.holder, me);
             continue;

@@ -6,7 +6,7 @@ import { maskCredentials, redact } from '../secrets.js';
 import { Docker } from '../pipeline/docker.js';
 import { findDockerDir } from '../pipeline/image.js';
 import type { RunContext } from '../pipeline/cache-scope.js';
-import { processAlive, sweepLeftovers } from '../pipeline/partials.js';
+import { runGone, sweepLeftovers } from '../pipeline/partials.js';
 import { resolveInputs, runPipeline, type BuildResult } from '../pipeline/index.js';
 import type { Resolution } from '../pipeline/resolve/index.js';
 import { cacheHits, summaryRows } from '../pipeline/summary.js';
@@ -63,8 +63,7 @@ function runContext(): RunContext {
 
 /** What runs of this host that are gone left half-written or set aside in the tool cache (self-hosted runners keep it). */
 function sweepStore(root: string): void {
-  const gone = (pid: number) => pid !== process.pid && !processAlive(pid);
-  for (const dir of sweepLeftovers([path.join(root, 'idf')], gone)) {
+  for (const dir of sweepLeftovers([path.join(root, 'idf')], runGone)) {
     core.info(`Removed ${dir}, left half-written by an interrupted run`);
   }
 }

@@ -19,7 +19,7 @@ import { summaryRows } from '../pipeline/summary.js';
 import { flag, inputSource, stringOption, type ParsedArgs } from './args.js';
 import { gatherFacts, doctorFindings, renderFindings } from './doctor.js';
 import { formatBytes, table, type Paint } from './format.js';
-import { currentUser, devNames, portFacts, processAlive } from './host.js';
+import { currentUser, devNames, portFacts, runGone } from './host.js';
 import {
   DEFAULT_MICROPYTHON_REPO,
   findTreeAbove,
@@ -247,7 +247,7 @@ function printSummary(ctx: CommandContext, rows: [string, string][]): void {
 }
 
 function sweepOldRuns(ctx: CommandContext): void {
-  const removed = removeLeftovers(ctx.root, (pid) => pid !== process.pid && !processAlive(pid));
+  const removed = removeLeftovers(ctx.root, runGone);
   for (const dir of removed) ctx.terminal.log.info(`Removed ${dir}, left half-written by an interrupted run`);
 }
 

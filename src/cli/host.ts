@@ -161,7 +161,7 @@ export function descendants(root: number): number[] {
   return found;
 }
 
-export { processAlive } from '../pipeline/partials.js';
+export { processAlive, runGone } from '../pipeline/partials.js';
 
 /** Linux encodes the major number in bits 8–19 (and 32+) of st_rdev. */
 function majorOf(rdev: number): number {

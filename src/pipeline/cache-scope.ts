@@ -16,7 +16,7 @@
  * and stops `pull_request_target` from mixing its objects into the base's.
  * Pure.
  */
-import { createHash } from 'node:crypto';
+import { shortHash } from './keys.js';
 
 export const BUILD_CACHE_POLICIES = ['scoped', 'shared', 'read-only'] as const;
 export type BuildCachePolicy = (typeof BUILD_CACHE_POLICIES)[number];
@@ -45,7 +45,7 @@ export interface CacheScope {
 const BASE_SCOPED_EVENTS = ['pull_request_target', 'workflow_run'];
 
 function tagOf(name: string): string {
-  return `s${createHash('sha256').update(name).digest('hex').slice(0, 10)}`;
+  return `s${shortHash(name, 10)}`;
 }
 
 function scopeName(ref: string): string {

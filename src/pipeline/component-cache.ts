@@ -32,7 +32,8 @@ export interface ComponentsOffline {
   hosts: string[];
 }
 
-async function names(dir: string): Promise<string[]> {
+/** A directory's entries, sorted; none when it cannot be read. */
+export async function names(dir: string): Promise<string[]> {
   try {
     return (await readdir(dir)).sort();
   } catch {

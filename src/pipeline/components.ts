@@ -7,11 +7,11 @@
  * lock files, on this machine and in the Actions cache.
  */
 import { createHash } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CacheStore, Log } from '../ports.js';
 import { hasAnyFile } from './fingerprint.js';
-import { offlineIfCovered, readyComponents, type ComponentsOffline } from './component-cache.js';
+import { names, offlineIfCovered, readyComponents, type ComponentsOffline } from './component-cache.js';
 import { obtainKeptDir, scopedContents, type KeptDir } from './kept-dir.js';
 import { componentsKey, shortHash, type ScopeTags } from './keys.js';
 import { PORT_DIR } from './resolve/index.js';
@@ -37,14 +37,6 @@ export interface ComponentsPlan {
 
 /** The component manager's cache, ready for the build. */
 export type ComponentsState = KeptDir & { offline?: ComponentsOffline };
-
-async function names(dir: string): Promise<string[]> {
-  try {
-    return await readdir(dir);
-  } catch {
-    return [];
-  }
-}
 
 /** The tree's component manifests and lock files, relative to the tree, sorted. */
 export async function componentFiles(tree: string): Promise<string[]> {

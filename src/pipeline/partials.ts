@@ -27,6 +27,11 @@ export function processAlive(pid: number): boolean {
   }
 }
 
+/** Whether a pid in a partial name is a run of this host that is over (not this one). */
+export function runGone(pid: number): boolean {
+  return pid !== process.pid && !processAlive(pid);
+}
+
 /** Where a run stages `target` before renaming it into place. Pure. */
 export function partialName(target: string, pid = process.pid, host = hostName()): string {
   return `${target}.partial-${host}-${pid}`;

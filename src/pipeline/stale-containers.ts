@@ -4,7 +4,7 @@
  * remove its container, and a `docker run` client that dies leaves the
  * container running: the next run removes those.
  */
-import { processAlive } from '../exec.js';
+import { processAlive } from './partials.js';
 import type { Log } from '../ports.js';
 import type { Docker } from './docker.js';
 
