@@ -1416,6 +1416,22 @@ function lastCompilerErrors(output, count = 10) {
         .filter((line) => COMPILER_DIAGNOSTIC.exec(line)?.[DIAGNOSTIC_GROUPS.severity] === 'error')
         .slice(-count);
 }
+const DISK_FULL = /No space left on device|ENOSPC|Disk quota exceeded|EDQUOT/;
+/**
+ * What to do about a full disk, when a failure's message says the disk was
+ * full; `where` names the directory being written, when known. Pure.
+ */
+function diskFullHint(message, where) {
+    if (!DISK_FULL.test(message))
+        return undefined;
+    const place = where ? ` holding ${where}` : '';
+    return `The disk${place} is full. Free space there (df -h shows what is left; docker system prune frees the engine's unused images) and re-run: what was cached before is intact, and the half-written part is removed on the next run.`;
+}
+/** A failure's message, with what to do appended when it says so itself (a full disk) and does not yet. Pure. */
+function withFaultHints(message) {
+    const hint = diskFullHint(message);
+    return hint && !message.includes('The disk') ? `${message}\n${hint}` : message;
+}
 
 ;// CONCATENATED MODULE: ./src/layout.ts
 /**
@@ -2070,6 +2086,18 @@ class BuildError extends Error {
     }
 }
 /**
+ * What an exit code of 128 + a signal says about a container that was
+ * stopped rather than failing by itself; undefined for any other code. Pure.
+ */
+function stoppedFromOutside(code) {
+    if (code === 137) {
+        return 'killed (SIGKILL), most often because the machine or the container ran out of memory; try fewer parallel jobs (jobs: 1) or a machine with more memory';
+    }
+    if (code === 143)
+        return 'stopped (SIGTERM) from outside the build: docker stop, a shutdown, or a cancelled job';
+    return undefined;
+}
+/**
  * Run a container to completion, streaming its output. Cancelled through
  * `signal`, the container is removed rather than left running.
  */
@@ -2092,11 +2120,18 @@ async function runContainer(docker, spec, log, what, signal) {
         if (!(error instanceof ExecError))
             throw error;
         const output = lines.join('\n');
+        if (signal?.aborted)
+            throw error;
+        const engine = await docker.run(['version', '--format', '{{.Server.Version}}'], { allowFailure: true });
+        if (engine.code !== 0) {
+            throw new BuildError(`The Docker engine stopped during this step (${what}, exit code ${error.code ?? 'none'}). Start it again (sudo systemctl start docker) and re-run: the caches are as they were before this step, and whatever it left half-made is set aside on the next run.`, output);
+        }
         const errors = lastCompilerErrors(output);
         const detail = errors.length
             ? `Last compiler errors:\n${errors.join('\n')}`
             : `Last lines of output:\n${output.split('\n').slice(-20).join('\n')}`;
-        throw new BuildError(`${what} failed (exit code ${error.code ?? 'none'}).\n${detail}`, output);
+        const why = stoppedFromOutside(error.code);
+        throw new BuildError(`${what} failed (exit code ${error.code ?? 'none'}${why ? `: ${why}` : ''}).\n${detail}`, output);
     }
     finally {
         signal?.removeEventListener('abort', stop);
@@ -4560,6 +4595,7 @@ async function cloneEntry(req, dir, ctx) {
 
 
 
+
 class IdfError extends Error {
     constructor(message) {
         super(message);
@@ -4761,7 +4797,9 @@ async function clone(req, dir, ctx) {
     }
     catch (error) {
         if (error instanceof ExecError) {
-            throw new IdfError(`Could not check out ESP-IDF ${req.ref} from ${req.repo}: ${error.message}\nIf the repository is unreachable from here, set idf-repo to a mirror or fork.`);
+            const hint = diskFullHint(error.message, external_node_path_default().dirname(dir)) ??
+                'If the repository is unreachable from here, set idf-repo to a mirror or fork.';
+            throw new IdfError(`Could not check out ESP-IDF ${req.ref} from ${req.repo}: ${error.message}\n${hint}`);
         }
         throw error;
     }
@@ -6142,14 +6180,23 @@ function pendingSaves(plan, prepared, runId) {
 
 
 
+
 const VARIANT_FILE = /^mpconfigvariant_([A-Za-z0-9_]+)\.cmake$/;
-async function readText(file) {
+/**
+ * A file of the tree, as text; undefined when it is missing, or is not a
+ * regular file inside the tree (a link out of it, which could make a runner
+ * file part of the resolution; a FIFO, which would block the read forever).
+ */
+async function readText(file, root) {
     try {
-        return await (0,promises_namespaceObject.readFile)(file, 'utf8');
+        const [real, realRoot] = await Promise.all([(0,promises_namespaceObject.realpath)(file), (0,promises_namespaceObject.realpath)(root)]);
+        if (!real.startsWith(realRoot + (external_node_path_default()).sep) || !(await (0,promises_namespaceObject.stat)(real)).isFile())
+            return undefined;
+        return await (0,promises_namespaceObject.readFile)(real, 'utf8');
     }
     catch (error) {
         const code = error.code;
-        if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR')
+        if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR' || code === 'ELOOP')
             return undefined;
         throw error;
     }
@@ -6181,7 +6228,7 @@ async function gitDescribe(root) {
     if (!(await tree_exists(external_node_path_default().join(root, '.git'))))
         return undefined;
     try {
-        const result = await run('git', ['-C', root, 'describe', '--tags'], {
+        const result = await run('git', [...git_HARDENING, '-C', root, 'describe', '--tags'], {
             allowFailure: true,
             timeoutMs: 15000
         });
@@ -6211,7 +6258,7 @@ async function readTreeSnapshot(root) {
         throw new Error(`MicroPython tree ${root} is not a directory.`);
     const files = {};
     const read = async (relative) => {
-        files[relative] = await readText(external_node_path_default().join(root, ...relative.split('/')));
+        files[relative] = await readText(external_node_path_default().join(root, ...relative.split('/')), root);
     };
     await Promise.all(Object.values(TREE_FILES).map(read));
     const lockDir = LOCKFILE_PREFIX.slice(0, LOCKFILE_PREFIX.lastIndexOf('/'));
@@ -6243,7 +6290,7 @@ async function readTreeSnapshot(root) {
                 variants.push(m[1]);
                 await read(`${dir}/${file.name}`);
             }
-            const cmake = await readText(external_node_path_default().join(boardsDir, entry.name, 'mpconfigboard.cmake'));
+            const cmake = await readText(external_node_path_default().join(boardsDir, entry.name, 'mpconfigboard.cmake'), root);
             boards[entry.name] = { variants: variants.sort(), ...(cmake !== undefined ? { cmake } : {}) };
         }));
     }
@@ -8145,6 +8192,7 @@ class TerminalProgress {
 
 
 
+
 /**
  * The user's directory. Under this package's own `npm run local-build` /
  * `local-deploy` that is INIT_CWD, since npm changes into the package first;
@@ -8217,7 +8265,7 @@ async function main(argv) {
             stderr.write(`\n${commandHelp(parsed.command)}\n`);
             return 2;
         }
-        terminal.error(redact(error.message));
+        terminal.error(redact(withFaultHints(error.message)));
         // A stack helps only with what nobody anticipated (our own errors say what to do).
         const unexpected = ['Error', 'TypeError', 'RangeError', 'ReferenceError', 'SyntaxError'].includes(error.name);
         if (verbose && unexpected && error.stack)

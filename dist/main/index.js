@@ -41559,6 +41559,38 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
+;// CONCATENATED MODULE: ./src/diagnostics.ts
+/**
+ * A gcc/clang diagnostic: `file:line:col: error|warning: message`. The one
+ * pattern behind the action's problem matcher and the build's error tails.
+ */
+const COMPILER_DIAGNOSTIC = /^(.+?):(\d+):(\d+):\s+(?:fatal\s+)?(error|warning):\s+(.*)$/;
+/** The groups of {@link COMPILER_DIAGNOSTIC}, by what they hold. */
+const DIAGNOSTIC_GROUPS = { file: 1, line: 2, column: 3, severity: 4, message: 5 };
+/** The last compiler errors in a build's output, for the failure message. Pure. */
+function lastCompilerErrors(output, count = 10) {
+    return output
+        .split('\n')
+        .filter((line) => COMPILER_DIAGNOSTIC.exec(line)?.[DIAGNOSTIC_GROUPS.severity] === 'error')
+        .slice(-count);
+}
+const DISK_FULL = /No space left on device|ENOSPC|Disk quota exceeded|EDQUOT/;
+/**
+ * What to do about a full disk, when a failure's message says the disk was
+ * full; `where` names the directory being written, when known. Pure.
+ */
+function diskFullHint(message, where) {
+    if (!DISK_FULL.test(message))
+        return undefined;
+    const place = where ? ` holding ${where}` : '';
+    return `The disk${place} is full. Free space there (df -h shows what is left; docker system prune frees the engine's unused images) and re-run: what was cached before is intact, and the half-written part is removed on the next run.`;
+}
+/** A failure's message, with what to do appended when it says so itself (a full disk) and does not yet. Pure. */
+function withFaultHints(message) {
+    const hint = diskFullHint(message);
+    return hint && !message.includes('The disk') ? `${message}\n${hint}` : message;
+}
+
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./src/pipeline/keys.ts
@@ -43114,22 +43146,6 @@ function sweepLeftovers(parents, remove) {
     return removed;
 }
 
-;// CONCATENATED MODULE: ./src/diagnostics.ts
-/**
- * A gcc/clang diagnostic: `file:line:col: error|warning: message`. The one
- * pattern behind the action's problem matcher and the build's error tails.
- */
-const COMPILER_DIAGNOSTIC = /^(.+?):(\d+):(\d+):\s+(?:fatal\s+)?(error|warning):\s+(.*)$/;
-/** The groups of {@link COMPILER_DIAGNOSTIC}, by what they hold. */
-const DIAGNOSTIC_GROUPS = { file: 1, line: 2, column: 3, severity: 4, message: 5 };
-/** The last compiler errors in a build's output, for the failure message. Pure. */
-function lastCompilerErrors(output, count = 10) {
-    return output
-        .split('\n')
-        .filter((line) => COMPILER_DIAGNOSTIC.exec(line)?.[DIAGNOSTIC_GROUPS.severity] === 'error')
-        .slice(-count);
-}
-
 ;// CONCATENATED MODULE: ./src/layout.ts
 /**
  * Where things live inside the build container. Fixed paths, whatever the host
@@ -43783,6 +43799,18 @@ class BuildError extends Error {
     }
 }
 /**
+ * What an exit code of 128 + a signal says about a container that was
+ * stopped rather than failing by itself; undefined for any other code. Pure.
+ */
+function stoppedFromOutside(code) {
+    if (code === 137) {
+        return 'killed (SIGKILL), most often because the machine or the container ran out of memory; try fewer parallel jobs (jobs: 1) or a machine with more memory';
+    }
+    if (code === 143)
+        return 'stopped (SIGTERM) from outside the build: docker stop, a shutdown, or a cancelled job';
+    return undefined;
+}
+/**
  * Run a container to completion, streaming its output. Cancelled through
  * `signal`, the container is removed rather than left running.
  */
@@ -43805,11 +43833,18 @@ async function runContainer(docker, spec, log, what, signal) {
         if (!(error instanceof ExecError))
             throw error;
         const output = lines.join('\n');
+        if (signal?.aborted)
+            throw error;
+        const engine = await docker.run(['version', '--format', '{{.Server.Version}}'], { allowFailure: true });
+        if (engine.code !== 0) {
+            throw new BuildError(`The Docker engine stopped during this step (${what}, exit code ${error.code ?? 'none'}). Start it again (sudo systemctl start docker) and re-run: the caches are as they were before this step, and whatever it left half-made is set aside on the next run.`, output);
+        }
         const errors = lastCompilerErrors(output);
         const detail = errors.length
             ? `Last compiler errors:\n${errors.join('\n')}`
             : `Last lines of output:\n${output.split('\n').slice(-20).join('\n')}`;
-        throw new BuildError(`${what} failed (exit code ${error.code ?? 'none'}).\n${detail}`, output);
+        const why = stoppedFromOutside(error.code);
+        throw new BuildError(`${what} failed (exit code ${error.code ?? 'none'}${why ? `: ${why}` : ''}).\n${detail}`, output);
     }
     finally {
         signal?.removeEventListener('abort', stop);
@@ -45946,6 +45981,7 @@ async function cloneEntry(req, dir, ctx) {
 
 
 
+
 class IdfError extends Error {
     constructor(message) {
         super(message);
@@ -46147,7 +46183,9 @@ async function clone(req, dir, ctx) {
     }
     catch (error) {
         if (error instanceof ExecError) {
-            throw new IdfError(`Could not check out ESP-IDF ${req.ref} from ${req.repo}: ${error.message}\nIf the repository is unreachable from here, set idf-repo to a mirror or fork.`);
+            const hint = diskFullHint(error.message, external_node_path_default().dirname(dir)) ??
+                'If the repository is unreachable from here, set idf-repo to a mirror or fork.';
+            throw new IdfError(`Could not check out ESP-IDF ${req.ref} from ${req.repo}: ${error.message}\n${hint}`);
         }
         throw error;
     }
@@ -47262,14 +47300,23 @@ function pendingSaves(plan, prepared, runId) {
 
 
 
+
 const VARIANT_FILE = /^mpconfigvariant_([A-Za-z0-9_]+)\.cmake$/;
-async function readText(file) {
+/**
+ * A file of the tree, as text; undefined when it is missing, or is not a
+ * regular file inside the tree (a link out of it, which could make a runner
+ * file part of the resolution; a FIFO, which would block the read forever).
+ */
+async function readText(file, root) {
     try {
-        return await (0,promises_namespaceObject.readFile)(file, 'utf8');
+        const [real, realRoot] = await Promise.all([(0,promises_namespaceObject.realpath)(file), (0,promises_namespaceObject.realpath)(root)]);
+        if (!real.startsWith(realRoot + (external_node_path_default()).sep) || !(await (0,promises_namespaceObject.stat)(real)).isFile())
+            return undefined;
+        return await (0,promises_namespaceObject.readFile)(real, 'utf8');
     }
     catch (error) {
         const code = error.code;
-        if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR')
+        if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR' || code === 'ELOOP')
             return undefined;
         throw error;
     }
@@ -47301,7 +47348,7 @@ async function gitDescribe(root) {
     if (!(await tree_exists(external_node_path_default().join(root, '.git'))))
         return undefined;
     try {
-        const result = await run('git', ['-C', root, 'describe', '--tags'], {
+        const result = await run('git', [...git_HARDENING, '-C', root, 'describe', '--tags'], {
             allowFailure: true,
             timeoutMs: 15000
         });
@@ -47331,7 +47378,7 @@ async function readTreeSnapshot(root) {
         throw new Error(`MicroPython tree ${root} is not a directory.`);
     const files = {};
     const read = async (relative) => {
-        files[relative] = await readText(external_node_path_default().join(root, ...relative.split('/')));
+        files[relative] = await readText(external_node_path_default().join(root, ...relative.split('/')), root);
     };
     await Promise.all(Object.values(TREE_FILES).map(read));
     const lockDir = LOCKFILE_PREFIX.slice(0, LOCKFILE_PREFIX.lastIndexOf('/'));
@@ -47363,7 +47410,7 @@ async function readTreeSnapshot(root) {
                 variants.push(m[1]);
                 await read(`${dir}/${file.name}`);
             }
-            const cmake = await readText(external_node_path_default().join(boardsDir, entry.name, 'mpconfigboard.cmake'));
+            const cmake = await readText(external_node_path_default().join(boardsDir, entry.name, 'mpconfigboard.cmake'), root);
             boards[entry.name] = { variants: variants.sort(), ...(cmake !== undefined ? { cmake } : {}) };
         }));
     }
@@ -104973,9 +105020,15 @@ class ActionsCache {
             return undefined;
         }
     }
+    /**
+     * Throws when nothing was saved: the library reports most failures only in
+     * its own log lines (a reservation that failed after its retries as a mere
+     * info line) and returns -1.
+     */
     async save(paths, key) {
+        let id;
         try {
-            await cache_saveCache(paths, key);
+            id = await cache_saveCache(paths, key);
         }
         catch (error) {
             if (error instanceof ReserveCacheError) {
@@ -104983,6 +105036,10 @@ class ActionsCache {
                 return;
             }
             core_warning(`Saving the cache ${key} failed: ${error.message}`);
+            return;
+        }
+        if (id === -1) {
+            throw new Error(`the cache service did not take ${key} (see the lines above): another job may be saving the same key, or the service failed`);
         }
     }
 }
@@ -105087,6 +105144,7 @@ async function writeMatcher(dir) {
 const STATE_SAVES = 'saves';
 
 ;// CONCATENATED MODULE: ./src/action/run.ts
+
 
 
 
@@ -105206,7 +105264,7 @@ async function main() {
             info(`Firmware: ${result.artifacts.firmware}`);
     }
     catch (error) {
-        setFailed(redact(error.message));
+        setFailed(redact(withFaultHints(error.message)));
     }
 }
 

@@ -100300,9 +100300,15 @@ class ActionsCache {
             return undefined;
         }
     }
+    /**
+     * Throws when nothing was saved: the library reports most failures only in
+     * its own log lines (a reservation that failed after its retries as a mere
+     * info line) and returns -1.
+     */
     async save(paths, key) {
+        let id;
         try {
-            await cache_saveCache(paths, key);
+            id = await cache_saveCache(paths, key);
         }
         catch (error) {
             if (error instanceof ReserveCacheError) {
@@ -100310,6 +100316,10 @@ class ActionsCache {
                 return;
             }
             warning(`Saving the cache ${key} failed: ${error.message}`);
+            return;
+        }
+        if (id === -1) {
+            throw new Error(`the cache service did not take ${key} (see the lines above): another job may be saving the same key, or the service failed`);
         }
     }
 }

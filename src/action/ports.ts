@@ -21,15 +21,27 @@ export class ActionsCache implements CacheStore {
     }
   }
 
+  /**
+   * Throws when nothing was saved: the library reports most failures only in
+   * its own log lines (a reservation that failed after its retries as a mere
+   * info line) and returns -1.
+   */
   async save(paths: string[], key: string): Promise<void> {
+    let id: number;
     try {
-      await cache.saveCache(paths, key);
+      id = await cache.saveCache(paths, key);
     } catch (error) {
       if (error instanceof cache.ReserveCacheError) {
         core.info(`The cache ${key} already exists: ${error.message}`);
         return;
       }
       core.warning(`Saving the cache ${key} failed: ${(error as Error).message}`);
+      return;
+    }
+    if (id === -1) {
+      throw new Error(
+        `the cache service did not take ${key} (see the lines above): another job may be saving the same key, or the service failed`
+      );
     }
   }
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as core from '@actions/core';
+import { withFaultHints } from '../diagnostics.js';
 import { parseInputs, type Inputs } from '../inputs.js';
 import { maskCredentials, redact } from '../secrets.js';
 import { Docker } from '../pipeline/docker.js';
@@ -126,6 +127,6 @@ export async function main(): Promise<void> {
     await writeSummary(result);
     if (result.artifacts.firmware) core.info(`Firmware: ${result.artifacts.firmware}`);
   } catch (error) {
-    core.setFailed(redact((error as Error).message));
+    core.setFailed(redact(withFaultHints((error as Error).message)));
   }
 }

@@ -13,6 +13,7 @@ import {
 } from './commands.js';
 import { painter, useColour } from './format.js';
 import { handleInterrupts } from './interrupt.js';
+import { withFaultHints } from '../diagnostics.js';
 import { redact } from '../secrets.js';
 import { develRoot } from './store.js';
 import { TerminalProgress } from './terminal.js';
@@ -92,7 +93,7 @@ export async function main(argv: string[]): Promise<number> {
       stderr.write(`\n${commandHelp(parsed.command)}\n`);
       return 2;
     }
-    terminal.error(redact((error as Error).message));
+    terminal.error(redact(withFaultHints((error as Error).message)));
     // A stack helps only with what nobody anticipated (our own errors say what to do).
     const unexpected = ['Error', 'TypeError', 'RangeError', 'ReferenceError', 'SyntaxError'].includes(
       (error as Error).name

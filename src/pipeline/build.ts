@@ -326,6 +326,19 @@ export class BuildError extends Error {
 }
 
 /**
+ * What an exit code of 128 + a signal says about a container that was
+ * stopped rather than failing by itself; undefined for any other code. Pure.
+ */
+export function stoppedFromOutside(code: number | null | undefined): string | undefined {
+  if (code === 137) {
+    return 'killed (SIGKILL), most often because the machine or the container ran out of memory; try fewer parallel jobs (jobs: 1) or a machine with more memory';
+  }
+  if (code === 143)
+    return 'stopped (SIGTERM) from outside the build: docker stop, a shutdown, or a cancelled job';
+  return undefined;
+}
+
+/**
  * Run a container to completion, streaming its output. Cancelled through
  * `signal`, the container is removed rather than left running.
  */
@@ -352,11 +365,23 @@ export async function runContainer(
   } catch (error) {
     if (!(error instanceof ExecError)) throw error;
     const output = lines.join('\n');
+    if (signal?.aborted) throw error;
+    const engine = await docker.run(['version', '--format', '{{.Server.Version}}'], { allowFailure: true });
+    if (engine.code !== 0) {
+      throw new BuildError(
+        `The Docker engine stopped during this step (${what}, exit code ${error.code ?? 'none'}). Start it again (sudo systemctl start docker) and re-run: the caches are as they were before this step, and whatever it left half-made is set aside on the next run.`,
+        output
+      );
+    }
     const errors = lastCompilerErrors(output);
     const detail = errors.length
       ? `Last compiler errors:\n${errors.join('\n')}`
       : `Last lines of output:\n${output.split('\n').slice(-20).join('\n')}`;
-    throw new BuildError(`${what} failed (exit code ${error.code ?? 'none'}).\n${detail}`, output);
+    const why = stoppedFromOutside(error.code);
+    throw new BuildError(
+      `${what} failed (exit code ${error.code ?? 'none'}${why ? `: ${why}` : ''}).\n${detail}`,
+      output
+    );
   } finally {
     signal?.removeEventListener('abort', stop);
   }

@@ -5,6 +5,7 @@ import { git, LS_REMOTE_TIMEOUT_MS } from '../git.js';
 import { newestVersionTags } from '../idf-versions.js';
 import type { CacheStore, Log, Places } from '../ports.js';
 import type { RepoCredentials } from '../secrets.js';
+import { diskFullHint } from '../diagnostics.js';
 import { lockEntry, type HeldLock } from './entry-lock.js';
 import { cloneEntry, type CloneRequest } from './idf-clone.js';
 import {
@@ -304,8 +305,11 @@ async function clone(req: CloneRequest, dir: string, ctx: IdfContext): Promise<v
     await cloneEntry(req, dir, { ...ctx, timeoutMs: ctx.cloneTimeoutMs });
   } catch (error) {
     if (error instanceof ExecError) {
+      const hint =
+        diskFullHint(error.message, path.dirname(dir)) ??
+        'If the repository is unreachable from here, set idf-repo to a mirror or fork.';
       throw new IdfError(
-        `Could not check out ESP-IDF ${req.ref} from ${req.repo}: ${error.message}\nIf the repository is unreachable from here, set idf-repo to a mirror or fork.`
+        `Could not check out ESP-IDF ${req.ref} from ${req.repo}: ${error.message}\n${hint}`
       );
     }
     throw error;

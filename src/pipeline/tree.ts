@@ -3,19 +3,27 @@
  * needs. All the side effects of resolution live here; `resolveTree` then
  * decides from the snapshot alone.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { run } from '../exec.js';
+import { HARDENING } from '../git.js';
 import { BOARDS_DIR, LOCKFILE_PREFIX, TREE_FILES, type TreeSnapshot } from './resolve/index.js';
 
 const VARIANT_FILE = /^mpconfigvariant_([A-Za-z0-9_]+)\.cmake$/;
 
-async function readText(file: string): Promise<string | undefined> {
+/**
+ * A file of the tree, as text; undefined when it is missing, or is not a
+ * regular file inside the tree (a link out of it, which could make a runner
+ * file part of the resolution; a FIFO, which would block the read forever).
+ */
+async function readText(file: string, root: string): Promise<string | undefined> {
   try {
-    return await readFile(file, 'utf8');
+    const [real, realRoot] = await Promise.all([realpath(file), realpath(root)]);
+    if (!real.startsWith(realRoot + path.sep) || !(await stat(real)).isFile()) return undefined;
+    return await readFile(real, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return undefined;
+    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR' || code === 'ELOOP') return undefined;
     throw error;
   }
 }
@@ -45,7 +53,7 @@ async function gitDescribe(root: string): Promise<string | undefined> {
   // not borrow that checkout's tags.
   if (!(await exists(path.join(root, '.git')))) return undefined;
   try {
-    const result = await run('git', ['-C', root, 'describe', '--tags'], {
+    const result = await run('git', [...HARDENING, '-C', root, 'describe', '--tags'], {
       allowFailure: true,
       timeoutMs: 15000
     });
@@ -74,7 +82,7 @@ export async function readTreeSnapshot(root: string): Promise<TreeSnapshot> {
 
   const files: Record<string, string | undefined> = {};
   const read = async (relative: string): Promise<void> => {
-    files[relative] = await readText(path.join(root, ...relative.split('/')));
+    files[relative] = await readText(path.join(root, ...relative.split('/')), root);
   };
 
   await Promise.all(Object.values(TREE_FILES).map(read));
@@ -111,7 +119,7 @@ export async function readTreeSnapshot(root: string): Promise<TreeSnapshot> {
             variants.push(m[1]);
             await read(`${dir}/${file.name}`);
           }
-          const cmake = await readText(path.join(boardsDir, entry.name, 'mpconfigboard.cmake'));
+          const cmake = await readText(path.join(boardsDir, entry.name, 'mpconfigboard.cmake'), root);
           boards[entry.name] = { variants: variants.sort(), ...(cmake !== undefined ? { cmake } : {}) };
         })
     );

@@ -40,8 +40,17 @@ export interface CacheServer {
   requests: { method: string; path: string }[];
   /** While down, every request gets 503. */
   setDown(down: boolean): void;
+  /** A fault of one part of the service (see CacheFault); 'none' ends it. */
+  setFault(fault: CacheFault): void;
   close(): Promise<void>;
 }
+
+/**
+ * - restore-error: looking an entry up answers 500 (restores fail, saves work).
+ * - save-error: creating an entry answers 500 (saves fail, restores work).
+ * - upload-stall: an upload's bytes are taken and never answered (a save that hangs).
+ */
+export type CacheFault = 'none' | 'restore-error' | 'save-error' | 'upload-stall';
 
 export interface CacheServerOptions {
   /** Keep entries and blobs here (shared by servers given the same directory). */
@@ -149,6 +158,7 @@ export async function startCacheServer(options: CacheServerOptions = {}): Promis
   const token = `fixture-token-${randomBytes(8).toString('hex')}`;
   const requests: { method: string; path: string }[] = [];
   let down = false;
+  let fault: CacheFault = 'none';
   let url = '';
 
   const blobUrl = (entry: StoredEntry) =>
@@ -156,6 +166,7 @@ export async function startCacheServer(options: CacheServerOptions = {}): Promis
 
   const twirp: Record<string, (body: Record<string, unknown>) => Promise<Record<string, unknown>>> = {
     async CreateCacheEntry(body) {
+      if (fault === 'save-error') throw new TwirpError(500, 'internal', 'fixture fault: saving fails');
       const key = requireString(body, 'key');
       const version = requireString(body, 'version');
       return store.update((index) => {
@@ -203,6 +214,7 @@ export async function startCacheServer(options: CacheServerOptions = {}): Promis
       });
     },
     async GetCacheEntryDownloadURL(body) {
+      if (fault === 'restore-error') throw new TwirpError(500, 'internal', 'fixture fault: restoring fails');
       const key = requireString(body, 'key');
       const version = requireString(body, 'version');
       const restoreKeys = Array.isArray(body.restore_keys)
@@ -241,6 +253,11 @@ export async function startCacheServer(options: CacheServerOptions = {}): Promis
     }
     const comp = target.searchParams.get('comp');
     if (req.method === 'PUT') {
+      if (fault === 'upload-stall') {
+        // Every byte taken, no answer ever: the socket stays open until the client or close() ends it.
+        req.resume();
+        return;
+      }
       if (entry.finalized)
         return sendBlobError(res, 409, 'BlobImmutable', 'This cache entry is already finalized.');
       if (comp === 'block') {
@@ -361,6 +378,9 @@ export async function startCacheServer(options: CacheServerOptions = {}): Promis
     requests,
     setDown(value: boolean) {
       down = value;
+    },
+    setFault(value: CacheFault) {
+      fault = value;
     },
     async close() {
       server.closeAllConnections();

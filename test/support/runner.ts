@@ -91,6 +91,8 @@ export async function runStep(
     timeoutMs?: number;
     /** The step's process, once started (to stop it from outside, as a runner killed mid-step would). */
     onSpawn?: (child: ChildProcess) => void;
+    /** Each piece of output as it comes (stdout and stderr). */
+    onOutput?: (text: string) => void;
   } = {}
 ): Promise<StepResult> {
   const files = path.join(runner.dir, 'files', `${phase}-${++counter}`);
@@ -148,8 +150,12 @@ export async function runStep(
   const code = await new Promise<number>((resolve, reject) => {
     const child = spawn(command, args, { env, cwd: runner.workspace, stdio: ['ignore', 'pipe', 'pipe'] });
     options.onSpawn?.(child);
-    child.stdout.on('data', (d: Buffer) => chunks.push(d.toString()));
-    child.stderr.on('data', (d: Buffer) => chunks.push(d.toString()));
+    const take = (d: Buffer) => {
+      chunks.push(d.toString());
+      options.onOutput?.(d.toString());
+    };
+    child.stdout.on('data', take);
+    child.stderr.on('data', take);
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 15 * 60_000);
     child.on('error', reject);
     child.on('close', (c) => {

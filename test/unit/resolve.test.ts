@@ -1,4 +1,5 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { cp, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -76,6 +77,29 @@ describe('readTreeSnapshot', () => {
     expect(snap.files['tools/ci.sh']).toBeUndefined();
     expect(snap.hasBoardsDir).toBe(false);
     expect(snap.boards).toEqual({});
+  });
+
+  it('reads no file through a link out of the tree, nor a FIFO; a link inside the tree is read', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'tree-'));
+    try {
+      const root = path.join(dir, 'tree');
+      await cp(path.join(TREES, 'v1.28.0'), root, { recursive: true });
+      const outside = path.join(dir, 'runner-secret');
+      await writeFile(outside, 'version: v5.5.1\nsecret\n');
+      await rm(path.join(root, 'tools', 'ci.sh'));
+      await symlink(outside, path.join(root, 'tools', 'ci.sh'));
+      await rm(path.join(root, 'py', 'mkrules.mk'));
+      execFileSync('mkfifo', [path.join(root, 'py', 'mkrules.mk')]);
+      const cmake = path.join(root, 'ports', 'esp32', 'CMakeLists.txt');
+      await rename(cmake, `${cmake}.real`);
+      await symlink('CMakeLists.txt.real', cmake);
+      const snap = await readTreeSnapshot(root);
+      expect(snap.files['tools/ci.sh']).toBeUndefined();
+      expect(snap.files['py/mkrules.mk']).toBeUndefined();
+      expect(snap.files['ports/esp32/CMakeLists.txt']).toBeDefined();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('fails clearly when the root is missing or not a directory', async () => {
