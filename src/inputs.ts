@@ -48,6 +48,8 @@ export interface Inputs {
   buildCachePolicy: BuildCachePolicy;
   /** Only resolve the tree (versions, board, chips) and build nothing. */
   resolveOnly: boolean;
+  /** The post step's bound on saving caches, in minutes; what is not saved by then is left unsaved. */
+  cacheSaveTimeoutMinutes: number;
 }
 
 /** Mirrors of what ESP-IDF's install.sh downloads, each a base URL without a trailing slash. */
@@ -132,8 +134,23 @@ export function parseInputs(get: InputSource, context: InputContext): Inputs {
     cache: parseBoolean('cache', value('cache'), true),
     ccache: parseBoolean('ccache', value('ccache'), true),
     buildCachePolicy: parseBuildCachePolicy(value('build-cache-policy') || 'scoped'),
-    resolveOnly: parseBoolean('resolve-only', value('resolve-only'), false)
+    resolveOnly: parseBoolean('resolve-only', value('resolve-only'), false),
+    cacheSaveTimeoutMinutes: parseCacheSaveTimeout(value('cache-save-timeout'))
   };
+}
+
+export const DEFAULT_CACHE_SAVE_TIMEOUT_MINUTES = 20;
+
+/** cache-save-timeout: whole minutes (the post step reads it on its own, through this). */
+export function parseCacheSaveTimeout(raw: string): number {
+  const text = raw.trim();
+  if (text === '') return DEFAULT_CACHE_SAVE_TIMEOUT_MINUTES;
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 1440) {
+    throw new InputError(
+      `cache-save-timeout must be a whole number of minutes from 1 to 1440 (the post step's bound on saving caches; default ${DEFAULT_CACHE_SAVE_TIMEOUT_MINUTES}), got '${text}'.`
+    );
+  }
+  return Number(text);
 }
 
 function parseBuildCachePolicy(text: string): BuildCachePolicy {

@@ -7,6 +7,7 @@ import { maskCredentials, redact } from '../secrets.js';
 import { Docker } from '../pipeline/docker.js';
 import { findDockerDir } from '../pipeline/image.js';
 import type { RunContext } from '../pipeline/cache-scope.js';
+import type { Places } from '../ports.js';
 import { runGone, sweepLeftovers } from '../pipeline/partials.js';
 import { resolveInputs, runPipeline, type BuildResult } from '../pipeline/index.js';
 import type { Resolution } from '../pipeline/resolve/index.js';
@@ -62,9 +63,12 @@ function runContext(): RunContext {
   };
 }
 
-/** What runs of this host that are gone left half-written or set aside in the tool cache (self-hosted runners keep it). */
-function sweepStore(root: string): void {
-  for (const dir of sweepLeftovers([path.join(root, 'idf')], runGone)) {
+/**
+ * What runs of this host that are gone left half-written or set aside in the
+ * tool cache (self-hosted runners keep it), and their toolchain downloads.
+ */
+function sweepStore(places: Places): void {
+  for (const dir of sweepLeftovers([path.join(places.root, 'idf'), places.temp], runGone)) {
     core.info(`Removed ${dir}, left half-written by an interrupted run`);
   }
 }
@@ -93,7 +97,7 @@ export async function main(): Promise<void> {
       );
     }
     const places = actionPlaces();
-    sweepStore(places.root);
+    sweepStore(places);
     const matcher = await writeMatcher(path.dirname(places.temp));
     const docker = new Docker({ debug: (m) => core.debug(m) });
     core.info(`::add-matcher::${matcher}`);

@@ -1,6 +1,5 @@
 import path from 'node:path';
-import type { CacheStore, Log } from '../ports.js';
-import { obtainKeptDir, scopedPresence, type KeptDir } from './kept-dir.js';
+import { obtainKeptDir, scopedPresence, type KeptDir, type KeptDirContext } from './kept-dir.js';
 import { ccacheKey, ccacheRestoreKeys, shortHash, type ScopeTags } from './keys.js';
 
 /** Which ccache directory a CMake build uses, and whether it holds anything yet. */
@@ -40,11 +39,8 @@ export function ccacheSaveKey(plan: CcachePlan, runId: string): string {
   return ccacheKey({ ...plan.stem, run: runId }, plan.scope);
 }
 
-/** ccache's directory: kept on this machine, seeded from the newest cached one. */
-export function obtainCcache(
-  plan: CcachePlan,
-  ctx: { cache: CacheStore; useCache: boolean; log: Log }
-): Promise<CcacheState> {
+/** ccache's directory: kept on this machine, seeded from the newest cached one; locked (KeptDir.lock). */
+export function obtainCcache(plan: CcachePlan, ctx: KeptDirContext): Promise<CcacheState> {
   const restore = { key: plan.restoreKeys[0], restoreKeys: plan.restoreKeys, scopeTag: plan.scope.tag };
   return obtainKeptDir(plan.dir, restore, 'ccache', ctx);
 }

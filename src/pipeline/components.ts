@@ -9,10 +9,9 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { CacheStore, Log } from '../ports.js';
 import { hasAnyFile } from './fingerprint.js';
 import { names, offlineIfCovered, readyComponents, type ComponentsOffline } from './component-cache.js';
-import { obtainKeptDir, scopedContents, type KeptDir } from './kept-dir.js';
+import { obtainKeptDir, scopedContents, type KeptDir, type KeptDirContext } from './kept-dir.js';
 import { componentsKey, shortHash, type ScopeTags } from './keys.js';
 import { PORT_DIR } from './resolve/index.js';
 
@@ -90,10 +89,13 @@ export async function planComponents(
   };
 }
 
-/** The cache as planned: kept on this machine, else restored from the Actions cache under exactly its key. */
+/**
+ * The cache as planned: kept on this machine, else restored from the Actions
+ * cache under exactly its key; locked (KeptDir.lock).
+ */
 export async function obtainComponents(
   plan: ComponentsPlan,
-  ctx: { cache: CacheStore; useCache: boolean; log: Log },
+  ctx: KeptDirContext,
   tree: string
 ): Promise<ComponentsState> {
   const kept = await obtainKeptDir(
@@ -102,5 +104,10 @@ export async function obtainComponents(
     'managed components',
     ctx
   );
-  return { ...kept, offline: await readyComponents(plan.dir, tree, plan.chips, plan.registry, ctx.log) };
+  try {
+    return { ...kept, offline: await readyComponents(plan.dir, tree, plan.chips, plan.registry, ctx.log) };
+  } catch (error) {
+    await kept.lock?.release();
+    throw error;
+  }
 }

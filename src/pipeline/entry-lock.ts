@@ -38,6 +38,8 @@ export interface HeldLock {
 export interface LockOptions {
   /** What the entry is, for the waiting message. */
   what: string;
+  /** What the holder does with it, for the waiting message: 'preparing' unless told. */
+  doing?: string;
   log?: Log;
   signal?: AbortSignal;
 }
@@ -149,7 +151,9 @@ export async function lockEntry(entryDir: string, options: LockOptions): Promise
       continue;
     }
     if (!told) {
-      options.log?.info(`Waiting for ${describe(found.holder)}, which is preparing ${options.what}`);
+      options.log?.info(
+        `Waiting for ${describe(found.holder)}, which is ${options.doing ?? 'preparing'} ${options.what}`
+      );
       told = true;
     }
     await sleep(POLL_MS, undefined, { signal: options.signal }).catch(() => undefined);

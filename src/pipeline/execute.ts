@@ -5,7 +5,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
-import type { CacheStore, Places, Progress, ToolStore } from '../ports.js';
+import type { CacheStore, Log, Places, Progress, ToolStore } from '../ports.js';
 import type { Artifacts } from './artifacts.js';
 import { BuildError, makeDuration, runContainer, type User } from './build.js';
 import { ccacheSaveKey, obtainCcache, type CcacheState } from './ccache.js';
@@ -14,6 +14,8 @@ import { keepComponents } from './component-cache.js';
 import { obtainComponents, type ComponentsState } from './components.js';
 import { containerName, type Docker } from './docker.js';
 import type { DownloadProgress } from './download.js';
+import type { HeldLock } from './entry-lock.js';
+import { lockKeptDir } from './kept-dir.js';
 import { markComplete, obtainIdf, pruneInstall, withEntry, type PreparedIdf } from './idf.js';
 import { findGitEntries, protectedPaths, removePlantedGit } from './git-entries.js';
 import { obtainImage, type PreparedImage } from './image.js';
@@ -123,13 +125,13 @@ async function runContainers(
     componentsDir: prepared.components?.dir,
     componentsOffline: prepared.components?.offline
   };
-  // This process, as root, made or restored the caches the build writes: they must be the build
-  // user's, whoever wrote them last (root in a container has no capability to override permissions).
-  if (plan.settings.installUser.uid === 0) await handOver(buildCaches(prepared), plan.settings.user);
   let makeMs: number | undefined;
   let artifacts: Artifacts | undefined;
-  const count = plannedContainers(known, paths).length;
   try {
+    const count = plannedContainers(known, paths).length;
+    // This process, as root, made or restored the caches the build writes: they must be the build
+    // user's, whoever wrote them last (root in a container has no capability to override permissions).
+    if (plan.settings.installUser.uid === 0) await handOver(buildCaches(prepared), plan.settings.user);
     for (let i = 0; i < count; i++) {
       const gitBefore = await findGitEntries([plan.settings.tree]);
       const container = plannedContainers(known, { ...paths, gitEntries: protectedPaths(gitBefore) })[i];
@@ -160,10 +162,22 @@ async function runContainers(
       }
     }
   } finally {
-    // Held while install.sh runs; given up by markComplete, or here when it failed.
-    await prepared.idf.lock?.release();
+    await releaseLocks(prepared);
   }
   return { makeMs, artifacts };
+}
+
+/**
+ * The locks the resources hold: ESP-IDF's while install.sh runs (given up
+ * by markComplete, or here when it failed); ccache's and the component
+ * cache's while any container may write them.
+ */
+async function releaseLocks(prepared: Partial<Prepared>): Promise<void> {
+  await Promise.all([
+    prepared.idf?.lock?.release(),
+    prepared.ccache?.lock?.release(),
+    prepared.components?.lock?.release()
+  ]);
 }
 
 /** The tree's owner, when the build runs as that user rather than as this process's. */
@@ -228,6 +242,27 @@ async function builtFirmware(plan: Plan, env: ExecuteEnv): Promise<Artifacts | u
   return artifacts;
 }
 
+/**
+ * The locks of the directories the build writes, taken before ESP-IDF's: every run takes
+ * them in this one order (ccache's, the component cache's, then ESP-IDF's, which a run
+ * may hold until install.sh is over), so no two runs each hold a lock the other waits for.
+ */
+async function lockKeptDirs(
+  plan: Plan,
+  ctx: { log: Log; signal?: AbortSignal }
+): Promise<{ ccache?: HeldLock; components?: HeldLock }> {
+  const ccache = plan.ccache ? await lockKeptDir(plan.ccache.dir, 'ccache', ctx) : undefined;
+  try {
+    const components = plan.components
+      ? await lockKeptDir(plan.components.dir, 'managed components', ctx)
+      : undefined;
+    return { ccache, components };
+  } catch (error) {
+    await ccache?.release();
+    throw error;
+  }
+}
+
 /** The image, the toolchain, ESP-IDF and ccache at once, each as planned. */
 async function prepareResources(
   plan: Plan,
@@ -256,20 +291,28 @@ async function prepareResources(
         })
       )
     : Promise.resolve(undefined);
+  const kept = lockKeptDirs(plan, { log: progress.log, signal: env.signal });
   const idfReady = phase('idf', 'ESP-IDF', async (log) => {
     // A pulled image's Python is known only now; the entry depends on it.
     const idfPlan =
       plan.idf.python === undefined
         ? await withEntry(plan.idf, env.places.root, (await imageReady).python)
         : plan.idf;
+    await kept;
     return obtainIdf(idfPlan, { ...base, places: env.places, log, onGitLine: env.onGitLine });
   });
   const ccacheReady = plan.ccache
-    ? phase('ccache', 'ccache', (log) => obtainCcache(plan.ccache!, { ...base, log }))
+    ? phase('ccache', 'ccache', async (log) =>
+        obtainCcache(plan.ccache!, { ...base, log, lock: (await kept).ccache })
+      )
     : Promise.resolve(undefined);
   const componentsReady = plan.components
-    ? phase('components', 'Managed components', (log) =>
-        obtainComponents(plan.components!, { ...base, log }, plan.settings.tree)
+    ? phase('components', 'Managed components', async (log) =>
+        obtainComponents(
+          plan.components!,
+          { ...base, log, lock: (await kept).components },
+          plan.settings.tree
+        )
       )
     : Promise.resolve(undefined);
 
@@ -281,13 +324,8 @@ async function prepareResources(
     ccacheReady,
     componentsReady
   ]);
-  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-  if (failed) {
-    if (settled[2].status === 'fulfilled') await (settled[2].value as PreparedIdf).lock?.release();
-    throw failed.reason;
-  }
-  const [image, toolchain, idf, ccache, components] = settled.map(
-    (s) => (s as PromiseFulfilledResult<unknown>).value
+  const [image, toolchain, idf, ccache, components] = settled.map((s) =>
+    s.status === 'fulfilled' ? s.value : undefined
   ) as [
     PreparedImage,
     PreparedToolchain | undefined,
@@ -295,6 +333,11 @@ async function prepareResources(
     CcacheState | undefined,
     ComponentsState | undefined
   ];
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) {
+    await releaseLocks({ idf, ccache, components });
+    throw failed.reason;
+  }
   return { resolution: plan.resolution, image, toolchain, idf, ccache, components, durations };
 }
 

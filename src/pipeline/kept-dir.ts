@@ -6,6 +6,7 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CacheStore, Log } from '../ports.js';
+import { lockEntry, type HeldLock } from './entry-lock.js';
 import { fingerprint, hasAnyFile } from './fingerprint.js';
 
 /*
@@ -54,14 +55,62 @@ export interface KeptDir {
   hit?: string;
   /** What the directory held before the build; unchanged means nothing to save. */
   fingerprint: string;
+  /**
+   * Held from before the scope is checked out until the build that writes
+   * the directory is over: another run would swap or write it meanwhile.
+   * Whoever runs the build releases it.
+   */
+  lock?: HeldLock;
 }
 
-/** The directory, kept here or restored from `key` (or the newest entry starting with a restore key). */
+export interface KeptDirContext {
+  cache: CacheStore;
+  useCache: boolean;
+  log: Log;
+  signal?: AbortSignal;
+  /** The directory's lock, already taken (lockKeptDir); taken here when absent. */
+  lock?: HeldLock;
+}
+
+/** Take the lock of a kept directory, waiting while another run uses it. */
+export function lockKeptDir(
+  dir: string,
+  what: string,
+  ctx: { log?: Log; signal?: AbortSignal }
+): Promise<HeldLock> {
+  return lockEntry(dir, {
+    what: `the ${what} directory ${dir}`,
+    doing: 'using',
+    log: ctx.log,
+    signal: ctx.signal
+  });
+}
+
+/**
+ * The directory, kept here or restored from `key` (or the newest entry
+ * starting with a restore key), locked for this run: the lock comes back in
+ * KeptDir.lock, or is released when this fails.
+ */
 export async function obtainKeptDir(
   dir: string,
   restore: { key: string; restoreKeys?: string[]; scopeTag?: string },
   what: string,
-  ctx: { cache: CacheStore; useCache: boolean; log: Log }
+  ctx: KeptDirContext
+): Promise<KeptDir> {
+  const lock = ctx.lock ?? (await lockKeptDir(dir, what, ctx));
+  try {
+    return { ...(await obtainLocked(dir, restore, what, ctx)), lock };
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+}
+
+async function obtainLocked(
+  dir: string,
+  restore: { key: string; restoreKeys?: string[]; scopeTag?: string },
+  what: string,
+  ctx: KeptDirContext
 ): Promise<KeptDir> {
   if (restore.scopeTag) await checkOutScope(dir, restore.scopeTag);
   await mkdir(dir, { recursive: true });

@@ -25,47 +25,102 @@ export interface PendingSave {
   entry?: { dir: string; commit: string };
 }
 
+/** The post step's time bound passed with entries still to save; the one being saved is abandoned. */
+export class SavesTimedOut extends Error {
+  constructor(
+    message: string,
+    readonly unsaved: string[]
+  ) {
+    super(message);
+    this.name = 'SavesTimedOut';
+  }
+}
+
+/**
+ * What `work` resolves to, or `timedOut` once `ms` have passed (`work` is
+ * then left to itself). The timer is cleared either way, so it never keeps
+ * the process alive.
+ */
+export async function withDeadline<T>(
+  work: Promise<T>,
+  ms: number
+): Promise<{ timedOut: false; value: T } | { timedOut: true }> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<{ timedOut: true }>((resolve) => {
+    timer = setTimeout(() => resolve({ timedOut: true }), ms);
+  });
+  try {
+    return await Promise.race([work.then((value) => ({ timedOut: false as const, value })), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
  * Saves every pending entry; each failure is a warning, never a failed job,
- * and an entry without its completion proof is never saved.
+ * and an entry without its completion proof is never saved. With
+ * `deadlineMs`, rejects with SavesTimedOut, naming the entries not saved,
+ * once that time has passed.
  */
 export async function performSaves(
   saves: PendingSave[],
   cache: CacheStore,
   docker: Docker,
-  log: Log
+  log: Log,
+  options: { deadlineMs?: number } = {}
 ): Promise<string[]> {
   const saved: string[] = [];
-  for (const entry of saves) {
-    if (entry.ready && !existsSync(entry.ready)) {
-      log.warning(
-        `Not saving ${entry.kind} cache ${entry.key}: it was not completed (${entry.ready} is missing).`
-      );
-      continue;
+  const left = new Set(saves);
+  const work = (async () => {
+    for (const entry of saves) {
+      if (await saveOne(entry, cache, docker, log)) saved.push(entry.key);
+      left.delete(entry);
     }
-    if (entry.unchanged && (await fingerprint(entry.paths[0])).id === entry.unchanged) {
-      log.info(`Not saving ${entry.kind} cache: nothing changed since it was restored.`);
-      continue;
-    }
-    try {
-      if (entry.image) {
-        const file = entry.paths[0];
-        await rm(file, { force: true });
-        await mkdir(path.dirname(file), { recursive: true });
-        log.info(`Exporting image ${entry.image}`);
-        await docker.run(['save', '--output', file, entry.image]);
-      }
-      log.info(`Saving ${entry.kind} cache ${entry.key}`);
-      if (entry.entry) {
-        const save = () => cache.save(entry.paths, entry.key);
-        if (!(await saveFromTransfer(entry.entry.dir, entry.entry.commit, log, save))) continue;
-      } else {
-        await cache.save(entry.paths, entry.key);
-      }
-      saved.push(entry.key);
-    } catch (error) {
-      log.warning(`Saving the ${entry.kind} cache failed: ${(error as Error).message}`);
-    }
+    return saved;
+  })();
+  if (options.deadlineMs === undefined) return work;
+  const outcome = await withDeadline(work, options.deadlineMs);
+  if (!outcome.timedOut) return outcome.value;
+  const unsaved = [...left].map((entry) => `${entry.kind} ${entry.key}`);
+  throw new SavesTimedOut(
+    `Saving caches took longer than ${inWords(options.deadlineMs)} (cache-save-timeout); not saved: ${unsaved.join(', ')}. Raise cache-save-timeout if saves here are slow.`,
+    unsaved
+  );
+}
+
+function inWords(ms: number): string {
+  return ms >= 60_000 ? `${+(ms / 60_000).toFixed(1)} min` : `${+(ms / 1000).toFixed(1)} s`;
+}
+
+/** One entry: whether it was saved. */
+async function saveOne(entry: PendingSave, cache: CacheStore, docker: Docker, log: Log): Promise<boolean> {
+  if (entry.ready && !existsSync(entry.ready)) {
+    log.warning(
+      `Not saving ${entry.kind} cache ${entry.key}: it was not completed (${entry.ready} is missing).`
+    );
+    return false;
   }
-  return saved;
+  if (entry.unchanged && (await fingerprint(entry.paths[0])).id === entry.unchanged) {
+    log.info(`Not saving ${entry.kind} cache: nothing changed since it was restored.`);
+    return false;
+  }
+  try {
+    if (entry.image) {
+      const file = entry.paths[0];
+      await rm(file, { force: true });
+      await mkdir(path.dirname(file), { recursive: true });
+      log.info(`Exporting image ${entry.image}`);
+      await docker.run(['save', '--output', file, entry.image]);
+    }
+    log.info(`Saving ${entry.kind} cache ${entry.key}`);
+    if (entry.entry) {
+      const save = () => cache.save(entry.paths, entry.key);
+      return await saveFromTransfer(entry.entry.dir, entry.entry.commit, log, save);
+    }
+    await cache.save(entry.paths, entry.key);
+    return true;
+  } catch (error) {
+    log.warning(`Saving the ${entry.kind} cache failed: ${(error as Error).message}`);
+    return false;
+  }
 }

@@ -1,10 +1,12 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { run } from '../exec.js';
 import type { CacheStore, Log, Places, ToolStore } from '../ports.js';
-import { download, DownloadError, type DownloadProgress } from './download.js';
+import { download, DownloadError, type DownloadProgress, type RetryPolicy } from './download.js';
+import { lockEntry } from './entry-lock.js';
 import { toolCacheVersion, toolchainKey } from './keys.js';
+import { partialName } from './partials.js';
 import type { ToolchainSpec } from './resolve/index.js';
 import type { PendingSave } from './saves.js';
 
@@ -43,6 +45,8 @@ export interface ToolchainContext {
   log: Log;
   onProgress?: (p: DownloadProgress) => void;
   signal?: AbortSignal;
+  /** How a failed download is tried again (download.ts's default when absent). */
+  retry?: Partial<RetryPolicy>;
 }
 
 export class ToolchainError extends Error {
@@ -89,11 +93,23 @@ export function planToolchain(spec: ToolchainSpec, tools: ToolStore, arch = proc
 /**
  * The legacy Xtensa toolchain as planned: the tool store, then the Actions
  * cache, then a download whose SHA-256 must match before anything is stored.
+ * One run at a time per tool store entry: a run that waited looks again, and
+ * finds what the other one stored.
  */
 export async function obtainToolchain(
   plan: ToolchainPlan,
   ctx: ToolchainContext
 ): Promise<PreparedToolchain> {
+  const what = `the ${TOOL_NAME} ${plan.version} toolchain in the tool cache`;
+  const lock = await lockEntry(plan.dir, { what, log: ctx.log, signal: ctx.signal });
+  try {
+    return await obtainLocked(plan, ctx);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function obtainLocked(plan: ToolchainPlan, ctx: ToolchainContext): Promise<PreparedToolchain> {
   const { log, tools } = ctx;
   const base = { version: plan.version, sha256: plan.sha256 };
   log.info(`Looking for ${TOOL_NAME} ${plan.version} in the tool cache`);
@@ -123,29 +139,44 @@ export async function obtainToolchain(
   return { ...base, dir, source: 'download', save };
 }
 
-async function downloadToolchain(plan: ToolchainPlan, ctx: ToolchainContext): Promise<string> {
+/** The archive, downloaded (tried again on transient failures) and checked against its SHA-256. */
+async function fetchArchive(plan: ToolchainPlan, archive: string, ctx: ToolchainContext) {
   const { log } = ctx;
-  await mkdir(ctx.places.temp, { recursive: true });
-  const work = await mkdtemp(path.join(ctx.places.temp, 'toolchain-'));
+  log.info(`Downloading ${plan.url}`);
+  let got;
+  try {
+    got = await download(plan.url, archive, {
+      onProgress: ctx.onProgress,
+      signal: ctx.signal,
+      retry: ctx.retry,
+      onRetry: (attempt, reason, delayMs) =>
+        log.warning(
+          `Download attempt ${attempt} of ${plan.url} failed (${reason}); trying again in ${(delayMs / 1000).toFixed(1)} s`
+        )
+    });
+  } catch (error) {
+    if (!(error instanceof DownloadError)) throw error;
+    throw new ToolchainError(
+      `${error.message}. If this machine cannot reach it, put the archive on a server it can reach and set toolchain-url (and toolchain-sha256).`
+    );
+  }
+  log.info(`Verifying SHA-256 (${got.size} bytes)`);
+  if (got.sha256 !== plan.sha256) {
+    throw new ToolchainError(
+      `SHA-256 mismatch for ${plan.url}: expected ${plan.sha256}, got ${got.sha256}. The download is corrupt or the URL serves another file; nothing was cached. Check toolchain-url and toolchain-sha256.`
+    );
+  }
+}
+
+async function downloadToolchain(plan: ToolchainPlan, ctx: ToolchainContext): Promise<string> {
+  // A staging name (host, pid): what a killed run leaves here, the next run's sweep removes.
+  const work = partialName(path.join(ctx.places.temp, `toolchain-${plan.storeVersion}`));
+  await rm(work, { recursive: true, force: true });
+  await mkdir(work, { recursive: true });
   try {
     const archive = path.join(work, path.basename(new URL(plan.url).pathname) || 'toolchain.tar.gz');
-    log.info(`Downloading ${plan.url}`);
-    let got;
-    try {
-      got = await download(plan.url, archive, { onProgress: ctx.onProgress, signal: ctx.signal });
-    } catch (error) {
-      if (!(error instanceof DownloadError)) throw error;
-      throw new ToolchainError(
-        `${error.message}. If this machine cannot reach it, put the archive on a server it can reach and set toolchain-url (and toolchain-sha256).`
-      );
-    }
-    log.info(`Verifying SHA-256 (${got.size} bytes)`);
-    if (got.sha256 !== plan.sha256) {
-      throw new ToolchainError(
-        `SHA-256 mismatch for ${plan.url}: expected ${plan.sha256}, got ${got.sha256}. The download is corrupt or the URL serves another file; nothing was cached. Check toolchain-url and toolchain-sha256.`
-      );
-    }
-    log.info('Extracting');
+    await fetchArchive(plan, archive, ctx);
+    ctx.log.info('Extracting');
     const extracted = path.join(work, 'x');
     await extract(archive, extracted, ctx);
     const root = [path.join(extracted, TOOL_NAME), extracted].find(hasCompiler);

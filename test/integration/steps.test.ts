@@ -3,7 +3,7 @@
  * and the real @actions/cache talking to a loopback cache service.
  */
 import { jest } from '@jest/globals';
-import { existsSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -72,7 +72,7 @@ async function machine(name: string): Promise<Places> {
 /** Plan, then obtain: the toolchain as the pipeline has it, in the runner's tool cache. */
 function prepareToolchain(
   spec: ToolchainSpec,
-  ctx: { cache: CacheStore; useCache: boolean; places: Places; log: Log }
+  ctx: { cache: CacheStore; useCache: boolean; places: Places; log: Log; retry?: { baseDelayMs: number } }
 ) {
   const tools = new RunnerToolStore();
   return obtainToolchain(planToolchain(spec, tools), { ...ctx, tools });
@@ -122,26 +122,33 @@ describe('prepareToolchain', () => {
     await expect(
       prepareToolchain(bad, { cache: new NoCache(), useCache: true, places, log: recordingLog() })
     ).rejects.toThrow(/SHA-256 mismatch for .*expected f{64}, got [0-9a-f]{64}.*nothing was cached/s);
-    expect(existsSync(path.join(process.env.RUNNER_TOOL_CACHE!, 'xtensa-esp32-elf'))).toBe(false);
+    // Only the emptied directory its lock was taken in (<version>/x64.lock) is left: no entry, no marker.
+    const versions = path.join(process.env.RUNNER_TOOL_CACHE!, 'xtensa-esp32-elf');
+    expect(readdirSync(versions).flatMap((v) => readdirSync(path.join(versions, v)))).toEqual([]);
   });
 
   it('names the URL it cannot reach and suggests toolchain-url', async () => {
     const places = await machine('tc-c');
+    // The default number of attempts, with short waits.
+    const unreachable = {
+      cache: new NoCache(),
+      useCache: false,
+      log: recordingLog(),
+      retry: { baseDelayMs: 10 }
+    };
     upstreams.http.setDown(true);
     try {
-      await expect(
-        prepareToolchain(spec(), { cache: new NoCache(), useCache: false, places, log: recordingLog() })
-      ).rejects.toThrow(
-        new RegExp(`${upstreams.legacyToolchain.url.replace(/[.]/g, '\\.')}.*toolchain-url`, 's')
+      await expect(prepareToolchain(spec(), { ...unreachable, places })).rejects.toThrow(
+        new RegExp(
+          `${upstreams.legacyToolchain.url.replace(/[.]/g, '\\.')} failed after 4 attempts: HTTP 503.*toolchain-url`,
+          's'
+        )
       );
     } finally {
       upstreams.http.setDown(false);
     }
     await expect(
-      prepareToolchain(
-        { ...spec(), url: 'http://127.0.0.1:9/x.tar.gz' },
-        { cache: new NoCache(), useCache: false, places, log: recordingLog() }
-      )
+      prepareToolchain({ ...spec(), url: 'http://127.0.0.1:9/x.tar.gz' }, { ...unreachable, places })
     ).rejects.toBeInstanceOf(ToolchainError);
   });
 });

@@ -1,4 +1,10 @@
-import { InputError, parseInputs, parseList, DEFAULT_IDF_REPO } from '../../src/inputs.js';
+import {
+  InputError,
+  parseCacheSaveTimeout,
+  parseInputs,
+  parseList,
+  DEFAULT_IDF_REPO
+} from '../../src/inputs.js';
 
 const from = (values: Record<string, string>) => (name: string) => values[name] ?? '';
 const parse = (values: Record<string, string>) =>
@@ -25,8 +31,19 @@ describe('parseInputs', () => {
       cache: true,
       ccache: true,
       buildCachePolicy: 'scoped',
-      resolveOnly: false
+      resolveOnly: false,
+      cacheSaveTimeoutMinutes: 20
     });
+  });
+
+  it('reads cache-save-timeout as whole minutes, and says what to set when it is not', () => {
+    expect(parse({ 'cache-save-timeout': ' 45 ' }).cacheSaveTimeoutMinutes).toBe(45);
+    expect(parseCacheSaveTimeout('')).toBe(20);
+    for (const bad of ['0', '-5', '1.5', '20m', '1441', 'soon']) {
+      expect(() => parse({ 'cache-save-timeout': bad })).toThrow(
+        new RegExp(`cache-save-timeout must be a whole number of minutes from 1 to 1440.*got '${bad}'`)
+      );
+    }
   });
 
   it('resolves micropython-path against the workspace and keeps absolute paths', () => {
