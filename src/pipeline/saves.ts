@@ -65,6 +65,9 @@ export async function performSaves(
       saved.push(entry.key);
     } catch (error) {
       log.warning(`Saving the ${entry.kind} cache failed: ${(error as Error).message}`);
+    } finally {
+      // The exported image takes hundreds of megabytes, and the image itself stays.
+      if (entry.image) await rm(entry.paths[0], { force: true });
     }
   }
   return saved;
