@@ -3,7 +3,7 @@
  * refreshed every ISO week, a restored archive checked before and after
  * `docker load`, and the exported archive removed once saved.
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { run, type RunResult } from '../../src/exec.js';
@@ -260,6 +260,7 @@ describe('loadedImageProblem: what was loaded under the tag', () => {
 describe('loadCheckedImage, with a fake docker', () => {
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'image-load-'));
   const expected = { ref: REF, inputsHash: '0123456789abcdef' };
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
   async function archive(name: string, tags: string[]): Promise<string> {
     const dir = path.join(scratch, name);
@@ -333,6 +334,7 @@ describe('loadCheckedImage, with a fake docker', () => {
 
 describe('performSaves: the exported image archive', () => {
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'image-save-'));
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
   const exporting = fakeDocker((args) => {
     if (args[0] === 'save') writeFileSync(args[2], 'image archive');
     return {};
