@@ -38404,7 +38404,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8681);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1251);
 
 await (0,_run_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)();
 
@@ -38413,7 +38413,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8681:
+/***/ 1251:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -41643,6 +41643,22 @@ function toolCacheVersion(version, sha256) {
     }
     return `0.0.0-${tag}`;
 }
+/**
+ * How often the image is rebuilt so that security updates of its
+ * distribution arrive: the ISO 8601 week of `now` in UTC, e.g. 2026w48
+ * (weeks start on Monday; the week of a year's first Thursday is its week 1,
+ * so 2027-01-01 is in 2026w53). Part of the image's inputs hash.
+ */
+function imageRefreshPeriod(now) {
+    const day = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+    const weekday = day.getUTCDay() || 7;
+    // The Thursday of the same week decides both the year and the week.
+    day.setUTCDate(day.getUTCDate() + 4 - weekday);
+    const year = day.getUTCFullYear();
+    const week = Math.floor((day.getTime() - Date.UTC(year, 0, 1)) / 86_400_000 / 7) + 1;
+    return `${year}w${String(week).padStart(2, '0')}`;
+}
+/** The image's inputs hash covers its Dockerfile, build arguments and refresh period. */
 function imageKey(inputsHash) {
     return `esp32-devel-image-${KEY_EPOCH}-${inputsHash}`;
 }
@@ -42029,8 +42045,20 @@ function parseInputs(get, context) {
         cache: parseBoolean('cache', value('cache'), true),
         ccache: parseBoolean('ccache', value('ccache'), true),
         buildCachePolicy: parseBuildCachePolicy(value('build-cache-policy') || 'scoped'),
-        resolveOnly: parseBoolean('resolve-only', value('resolve-only'), false)
+        resolveOnly: parseBoolean('resolve-only', value('resolve-only'), false),
+        cacheSaveTimeoutMinutes: parseCacheSaveTimeout(value('cache-save-timeout'))
     };
+}
+const DEFAULT_CACHE_SAVE_TIMEOUT_MINUTES = 20;
+/** cache-save-timeout: whole minutes (the post step reads it on its own, through this). */
+function parseCacheSaveTimeout(raw) {
+    const text = raw.trim();
+    if (text === '')
+        return DEFAULT_CACHE_SAVE_TIMEOUT_MINUTES;
+    if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 1440) {
+        throw new InputError(`cache-save-timeout must be a whole number of minutes from 1 to 1440 (the post step's bound on saving caches; default ${DEFAULT_CACHE_SAVE_TIMEOUT_MINUTES}), got '${text}'.`);
+    }
+    return Number(text);
 }
 function parseBuildCachePolicy(text) {
     const policy = BUILD_CACHE_POLICIES.find((p) => p === text);
@@ -42834,7 +42862,156 @@ function describeRange(range) {
     return range.min ? `Python ${range.min} or later` : `Python up to ${range.max}`;
 }
 
+;// CONCATENATED MODULE: ./src/pipeline/image-load.ts
+/**
+ * An image archive restored from the Actions cache is loaded only when it
+ * holds our image and nothing else: an entry written by another run could
+ * otherwise retag images this machine runs (debian:bookworm-slim, or any
+ * other), or stand in for ours. Its manifests are checked before
+ * `docker load`, and what was loaded after it; anything amiss is a warning,
+ * the tag is removed and the image is built instead.
+ */
+
+/** The label that holds an image's inputs hash. */
+const INPUTS_LABEL = 'org.esp32-micropython-build.inputs';
+/** docker.io/library/x:t and docker.io/x:t are x:t. Pure. */
+function familiarRef(ref) {
+    return ref.replace(/^docker\.io\/(library\/)?/, '');
+}
+/** The tag after the repository: `abc` of esp32-devel:abc. Pure. */
+function image_load_tagOf(ref) {
+    const at = ref.lastIndexOf(':');
+    return at > ref.lastIndexOf('/') ? ref.slice(at + 1) : 'latest';
+}
+/**
+ * The image ID that a manifest.json `Config` names: `blobs/sha256/<hex>` in
+ * the OCI layout of Docker 25 and later, `<hex>.json` before. Pure.
+ */
+function configId(config) {
+    if (typeof config !== 'string')
+        return undefined;
+    const match = /^(?:blobs\/sha256\/([0-9a-f]{64})|([0-9a-f]{64})\.json)$/.exec(config);
+    return match ? `sha256:${match[1] ?? match[2]}` : undefined;
+}
+function parse(text) {
+    try {
+        return JSON.parse(text);
+    }
+    catch {
+        return undefined;
+    }
+}
+/**
+ * index.json (OCI layout): the containerd image store names what it loads by
+ * these annotations, so each name must be the expected one; the digests are
+ * the IDs that store gives. Pure.
+ */
+function checkIndex(ref, indexJson) {
+    const index = parse(indexJson);
+    if (!index || !Array.isArray(index.manifests))
+        return { problem: 'its index.json lists no manifests' };
+    const ids = [];
+    for (const descriptor of index.manifests) {
+        const annotations = (descriptor.annotations ?? {});
+        const name = annotations['io.containerd.image.name'];
+        if (name !== undefined && familiarRef(String(name)) !== familiarRef(ref))
+            return { problem: `its index.json names ${JSON.stringify(name)}, not ${ref}` };
+        const refName = annotations['org.opencontainers.image.ref.name'];
+        if (refName !== undefined && ![image_load_tagOf(ref), familiarRef(ref)].includes(familiarRef(String(refName))))
+            return { problem: `its index.json names ${JSON.stringify(refName)}, not ${ref}` };
+        if (typeof descriptor.digest === 'string' && /^sha256:[0-9a-f]{64}$/.test(descriptor.digest))
+            ids.push(descriptor.digest);
+    }
+    return { ids };
+}
+/**
+ * Whether an archive may be loaded: its manifest.json holds exactly one image,
+ * tagged exactly `ref`, and its index.json (when there is one) names nothing
+ * else. Pure.
+ */
+function checkImageArchive(ref, manifestJson, indexJson) {
+    const manifest = parse(manifestJson);
+    if (!Array.isArray(manifest))
+        return { problem: 'its manifest.json is not a list of images' };
+    if (manifest.length !== 1)
+        return { problem: `it holds ${manifest.length} images, not one` };
+    const entry = (manifest[0] ?? {});
+    const tags = Array.isArray(entry.RepoTags) ? entry.RepoTags.map(String) : [];
+    if (tags.length !== 1 || familiarRef(tags[0]) !== familiarRef(ref))
+        return { problem: `its image is tagged ${JSON.stringify(tags)}, not ["${ref}"]` };
+    const id = configId(entry.Config);
+    if (!id)
+        return { problem: `its manifest.json names no image configuration (${JSON.stringify(entry.Config)})` };
+    if (indexJson === undefined)
+        return { ids: [id] };
+    const index = checkIndex(ref, indexJson);
+    return 'problem' in index ? index : { ids: [id, ...index.ids] };
+}
+/** Why the image now tagged `ref` is not the archive's, or undefined when it is. Pure. */
+function loadedImageProblem(expected, ids, loaded) {
+    if (!loaded)
+        return `${expected.ref} is not in the Docker engine after loading it`;
+    if (!ids.includes(loaded.id))
+        return `${expected.ref} is ${loaded.id}, not the archive's ${ids[0]}`;
+    if (loaded.inputsHash !== expected.inputsHash)
+        return `its label ${INPUTS_LABEL} is '${loaded.inputsHash}', not ${expected.inputsHash}`;
+    return undefined;
+}
+/** One file of the archive, or undefined when it has none (or is not a tar). */
+async function archiveMember(tar, member, ctx) {
+    const read = await run('tar', ['-xOf', tar, member], {
+        allowFailure: true,
+        debug: ctx.log.debug,
+        signal: ctx.signal
+    });
+    return read.code === 0 ? read.stdout : undefined;
+}
+async function inspectLoaded(ref, docker) {
+    const format = `{{.Id}} {{index .Config.Labels "${INPUTS_LABEL}"}}`;
+    const inspect = await docker.run(['image', 'inspect', '--format', format, ref], { allowFailure: true });
+    if (inspect.code !== 0)
+        return undefined;
+    const [id, inputsHash = ''] = inspect.stdout.trim().split(' ');
+    return { id, inputsHash };
+}
+/**
+ * Loads the archive at `tar` when it holds the expected image and nothing
+ * else, and keeps what was loaded only when it is that image. Returns whether
+ * the image is now here; a refusal is a warning, never an error.
+ */
+async function loadCheckedImage(tar, expected, ctx) {
+    const { docker, log, signal } = ctx;
+    const refuse = (why) => {
+        log.warning(`The cached image archive was not used: ${why}; building instead.`);
+        return false;
+    };
+    let loadStarted = false;
+    try {
+        const manifest = await archiveMember(tar, 'manifest.json', ctx);
+        if (manifest === undefined)
+            return refuse('it has no readable manifest.json');
+        const verdict = checkImageArchive(expected.ref, manifest, await archiveMember(tar, 'index.json', ctx));
+        if ('problem' in verdict)
+            return refuse(verdict.problem);
+        loadStarted = true;
+        await docker.run(['load', '--input', tar], { debug: log.debug, signal });
+        const problem = loadedImageProblem(expected, verdict.ids, await inspectLoaded(expected.ref, docker));
+        if (!problem)
+            return true;
+        await docker.run(['image', 'rm', expected.ref], { allowFailure: true });
+        return refuse(problem);
+    }
+    catch (error) {
+        if (signal?.aborted)
+            throw error;
+        if (loadStarted)
+            await docker.run(['image', 'rm', expected.ref], { allowFailure: true });
+        return refuse(`loading it failed (${error.message})`);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/pipeline/image.ts
+
 
 
 
@@ -42861,8 +43038,12 @@ function findDockerDir(start = external_node_path_default().dirname((0,external_
 function imageRef(hash, era = 'bookworm') {
     return `${IMAGE_NAME}:${ERA_IMAGES[era].tagPrefix}${hash}`;
 }
-/** The image's identity: a hash of its Dockerfile, the files it copies and its build arguments. */
-async function imageInputsHash(dockerDir, era = 'bookworm', buildArgs = {}) {
+/**
+ * The image's identity: a hash of its Dockerfile, the files it copies, its
+ * build arguments and its refresh period (this week by default), so that it is
+ * rebuilt each week with its distribution's security updates.
+ */
+async function imageInputsHash(dockerDir, era = 'bookworm', buildArgs = {}, period = imageRefreshPeriod(new Date())) {
     const hash = (0,external_node_crypto_.createHash)('sha256');
     for (const name of [ERA_IMAGES[era].dockerfile, ...SHARED_INPUTS]) {
         hash.update(`${name}\0`);
@@ -42871,6 +43052,7 @@ async function imageInputsHash(dockerDir, era = 'bookworm', buildArgs = {}) {
     }
     for (const [name, value] of Object.entries(buildArgs).sort())
         hash.update(`--build-arg ${name}=${value}\0`);
+    hash.update(`period ${period}\0`);
     return hash.digest('hex').slice(0, 16);
 }
 /**
@@ -42891,8 +43073,12 @@ function declaredPython(dockerfile, buildArgs = {}) {
     }
     return match[1];
 }
-/** The argv (after `docker`) that builds an era's image. Pure. */
-function imageBuildArgs(ref, hash, req) {
+/**
+ * The argv (after `docker`) that builds an era's image. The refresh period is
+ * a build argument too: a new one runs the Dockerfile's apt step again rather
+ * than reusing its cached layer. Pure.
+ */
+function imageBuildArgs(ref, hash, req, period) {
     const args = [
         'build',
         '--force-rm',
@@ -42901,12 +43087,13 @@ function imageBuildArgs(ref, hash, req) {
         '--file',
         external_node_path_default().join(req.dockerDir, ERA_IMAGES[req.era].dockerfile),
         '--label',
-        `org.esp32-micropython-build.inputs=${hash}`,
+        `${INPUTS_LABEL}=${hash}`,
         '--label',
         `${ERA_LABEL}=${req.era}`
     ];
     for (const [name, value] of Object.entries(req.buildArgs).sort())
         args.push('--build-arg', `${name}=${value}`);
+    args.push('--build-arg', `ESP32_DEVEL_REFRESH=${period}`);
     if (req.network)
         args.push('--network', req.network);
     return [...args, req.dockerDir];
@@ -42920,7 +43107,8 @@ async function planImage(req, docker, places) {
             checkPython(req.image, python, req);
         return { mode: 'pull', era: req.era, ref: req.image, present, python, needs: req.python };
     }
-    const hash = await imageInputsHash(req.dockerDir, req.era, req.buildArgs);
+    const period = imageRefreshPeriod(req.now ?? new Date());
+    const hash = await imageInputsHash(req.dockerDir, req.era, req.buildArgs, period);
     const ref = imageRef(hash, req.era);
     const dockerfile = await (0,promises_namespaceObject.readFile)(external_node_path_default().join(req.dockerDir, ERA_IMAGES[req.era].dockerfile), 'utf8');
     return {
@@ -42930,10 +43118,12 @@ async function planImage(req, docker, places) {
         python: declaredPython(dockerfile, req.buildArgs),
         present: await docker.hasImage(ref),
         build: {
-            args: imageBuildArgs(ref, hash, req),
+            args: imageBuildArgs(ref, hash, req, period),
             cacheKey: imageKey(hash),
             tar: external_node_path_default().join(places.root, 'images', `${hash}.tar`),
-            era: req.era
+            era: req.era,
+            hash,
+            period
         }
     };
 }
@@ -42967,17 +43157,10 @@ async function loadOrBuild(plan, build, ctx) {
         log.info(`Restoring image from the Actions cache: ${build.cacheKey}`);
         if (await ctx.cache.restore([build.tar], build.cacheKey)) {
             try {
-                await docker.run(['load', '--input', build.tar], { debug: log.debug, signal });
-                if (await docker.hasImage(plan.ref)) {
+                if (await loadCheckedImage(build.tar, { ref: plan.ref, inputsHash: build.hash }, ctx)) {
                     log.info(`Loaded ${plan.ref}`);
                     return { ref: plan.ref, python, source: 'actions-cache' };
                 }
-                log.warning(`The cached image archive did not contain ${plan.ref}; building instead.`);
-            }
-            catch (error) {
-                if (signal?.aborted)
-                    throw error;
-                log.warning(`Loading the cached image failed (${error.message}); building instead.`);
             }
             finally {
                 await (0,promises_namespaceObject.rm)(build.tar, { force: true });
@@ -43851,6 +44034,148 @@ async function runContainer(docker, spec, log, what, signal) {
     }
 }
 
+;// CONCATENATED MODULE: external "node:timers/promises"
+const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
+;// CONCATENATED MODULE: ./src/pipeline/entry-lock.ts
+/**
+ * One run at a time per cache entry: `<entry>.lock`, created exclusively
+ * (O_EXCL) and holding its run's host, pid and a nonce. A run that finds it
+ * waits, then looks at the entry again (the other run may have made it). A
+ * lock whose run is gone (its pid, on this host) or that nobody has touched
+ * for STALE_MS (its holder refreshes it every HEARTBEAT_MS; on another host
+ * only this tells) is broken: renamed aside, so that of two runs breaking it
+ * at once only one succeeds, and checked, so that a lock taken meanwhile is
+ * put back.
+ */
+
+
+
+
+
+
+const HEARTBEAT_MS = 15_000;
+const STALE_MS = 120_000;
+const POLL_MS = 250;
+/** The lock file of an entry directory. Pure. */
+function lockFile(entryDir) {
+    return `${entryDir}.lock`;
+}
+/** Whether a holder's lock may be broken: its run is gone, or it has not been refreshed for too long. Pure. */
+function isStale(holder, ageMs, alive) {
+    if (ageMs > STALE_MS)
+        return true;
+    // A lock file just created holds nothing yet: give its run the time to write it.
+    if (!holder)
+        return false;
+    return holder.host === hostName() && !alive(holder.pid);
+}
+async function readHolder(file) {
+    try {
+        const [text, info] = await Promise.all([(0,promises_namespaceObject.readFile)(file, 'utf8'), (0,promises_namespaceObject.stat)(file)]);
+        let holder;
+        try {
+            holder = JSON.parse(text);
+        }
+        catch {
+            holder = undefined;
+        }
+        return { holder, ageMs: Date.now() - info.mtimeMs };
+    }
+    catch (error) {
+        if (error.code === 'ENOENT')
+            return undefined;
+        throw error;
+    }
+}
+/** Break a stale lock; if another run took the lock in the meantime, put its lock back. */
+async function breakLock(file, stale, me) {
+    const aside = `${file}.stale-${me.nonce}`;
+    try {
+        await (0,promises_namespaceObject.rename)(file, aside);
+    }
+    catch (error) {
+        if (error.code === 'ENOENT')
+            return;
+        throw error;
+    }
+    const taken = (await readHolder(aside))?.holder;
+    if (taken && taken.nonce !== stale?.nonce)
+        await (0,promises_namespaceObject.link)(aside, file).catch(() => undefined);
+    await (0,promises_namespaceObject.unlink)(aside).catch(() => undefined);
+}
+async function tryCreate(file, me) {
+    try {
+        const handle = await (0,promises_namespaceObject.open)(file, 'wx');
+        try {
+            await handle.writeFile(JSON.stringify(me));
+        }
+        finally {
+            await handle.close();
+        }
+        return true;
+    }
+    catch (error) {
+        if (error.code === 'EEXIST')
+            return false;
+        throw error;
+    }
+}
+function held(file, me) {
+    const heartbeat = setInterval(() => {
+        const now = new Date();
+        (0,promises_namespaceObject.utimes)(file, now, now).catch(() => undefined);
+    }, HEARTBEAT_MS);
+    heartbeat.unref();
+    let released;
+    return {
+        file,
+        release() {
+            released ??= (async () => {
+                clearInterval(heartbeat);
+                // Only our own: a lock broken as stale and taken by another run is theirs now.
+                if ((await readHolder(file))?.holder?.nonce === me.nonce)
+                    await (0,promises_namespaceObject.unlink)(file).catch(() => undefined);
+            })();
+            return released;
+        },
+        toJSON: () => undefined
+    };
+}
+function describe(holder) {
+    return holder ? `process ${holder.pid} on ${holder.host} (since ${holder.since})` : 'another run';
+}
+/** Take the lock of the entry at `entryDir`, waiting while a live run holds it. */
+async function entry_lock_lockEntry(entryDir, options) {
+    const file = lockFile(entryDir);
+    const me = {
+        host: hostName(),
+        pid: process.pid,
+        nonce: (0,external_node_crypto_.randomBytes)(8).toString('hex'),
+        since: new Date().toISOString()
+    };
+    await (0,promises_namespaceObject.mkdir)(external_node_path_default().dirname(file), { recursive: true });
+    let told = false;
+    for (;;) {
+        if (options.signal?.aborted)
+            throw new AbortError('Cancelled while waiting for a lock');
+        if (await tryCreate(file, me))
+            return held(file, me);
+        const found = await readHolder(file);
+        if (!found)
+            continue;
+        if (isStale(found.holder, found.ageMs, processAlive)) {
+            options.log?.info(`Taking over the lock of ${options.what} from ${describe(found.holder)}, which is gone`);
+            await breakLock(file, found.holder, me);
+            continue;
+        }
+        if (!told) {
+            options.log?.info(`Waiting for ${describe(found.holder)}, which is ${options.doing ?? 'preparing'} ${options.what}`);
+            told = true;
+        }
+        await (0,external_node_timers_promises_namespaceObject.setTimeout)(POLL_MS, undefined, { signal: options.signal }).catch(() => undefined);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/pipeline/fingerprint.ts
 
 
@@ -43909,6 +44234,7 @@ async function hasAnyFile(dir) {
 
 
 
+
 /*
  * A scoped directory (cache-scope.ts) lives at one path whatever its scope,
  * since the Actions cache only restores an entry into the paths it was saved
@@ -43946,8 +44272,31 @@ async function checkOutScope(dir, tag) {
     await (0,promises_namespaceObject.rename)(`${dir}.${tag}`, dir).catch(() => undefined);
     await (0,promises_namespaceObject.writeFile)(scopeFile(dir), `${tag}\n`);
 }
-/** The directory, kept here or restored from `key` (or the newest entry starting with a restore key). */
+/** Take the lock of a kept directory, waiting while another run uses it. */
+function lockKeptDir(dir, what, ctx) {
+    return entry_lock_lockEntry(dir, {
+        what: `the ${what} directory ${dir}`,
+        doing: 'using',
+        log: ctx.log,
+        signal: ctx.signal
+    });
+}
+/**
+ * The directory, kept here or restored from `key` (or the newest entry
+ * starting with a restore key), locked for this run: the lock comes back in
+ * KeptDir.lock, or is released when this fails.
+ */
 async function obtainKeptDir(dir, restore, what, ctx) {
+    const lock = ctx.lock ?? (await lockKeptDir(dir, what, ctx));
+    try {
+        return { ...(await obtainLocked(dir, restore, what, ctx)), lock };
+    }
+    catch (error) {
+        await lock.release();
+        throw error;
+    }
+}
+async function obtainLocked(dir, restore, what, ctx) {
     if (restore.scopeTag)
         await checkOutScope(dir, restore.scopeTag);
     await (0,promises_namespaceObject.mkdir)(dir, { recursive: true });
@@ -43981,7 +44330,7 @@ async function planCcache(id, root, scope) {
 function ccacheSaveKey(plan, runId) {
     return ccacheKey({ ...plan.stem, run: runId }, plan.scope);
 }
-/** ccache's directory: kept on this machine, seeded from the newest cached one. */
+/** ccache's directory: kept on this machine, seeded from the newest cached one; locked (KeptDir.lock). */
 function obtainCcache(plan, ctx) {
     const restore = { key: plan.restoreKeys[0], restoreKeys: plan.restoreKeys, scopeTag: plan.scope.tag };
     return obtainKeptDir(plan.dir, restore, 'ccache', ctx);
@@ -45447,151 +45796,18 @@ async function planComponents(tree, build, root, scope = { tag: '' }) {
         offline
     };
 }
-/** The cache as planned: kept on this machine, else restored from the Actions cache under exactly its key. */
+/**
+ * The cache as planned: kept on this machine, else restored from the Actions
+ * cache under exactly its key; locked (KeptDir.lock).
+ */
 async function obtainComponents(plan, ctx, tree) {
     const kept = await obtainKeptDir(plan.dir, { key: plan.key, restoreKeys: plan.restoreKeys, scopeTag: plan.scopeTag }, 'managed components', ctx);
-    return { ...kept, offline: await readyComponents(plan.dir, tree, plan.chips, plan.registry, ctx.log) };
-}
-
-;// CONCATENATED MODULE: external "node:timers/promises"
-const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
-;// CONCATENATED MODULE: ./src/pipeline/entry-lock.ts
-/**
- * One run at a time per cache entry: `<entry>.lock`, created exclusively
- * (O_EXCL) and holding its run's host, pid and a nonce. A run that finds it
- * waits, then looks at the entry again (the other run may have made it). A
- * lock whose run is gone (its pid, on this host) or that nobody has touched
- * for STALE_MS (its holder refreshes it every HEARTBEAT_MS; on another host
- * only this tells) is broken: renamed aside, so that of two runs breaking it
- * at once only one succeeds, and checked, so that a lock taken meanwhile is
- * put back.
- */
-
-
-
-
-
-
-const HEARTBEAT_MS = 15_000;
-const STALE_MS = 120_000;
-const POLL_MS = 250;
-/** The lock file of an entry directory. Pure. */
-function lockFile(entryDir) {
-    return `${entryDir}.lock`;
-}
-/** Whether a holder's lock may be broken: its run is gone, or it has not been refreshed for too long. Pure. */
-function isStale(holder, ageMs, alive) {
-    if (ageMs > STALE_MS)
-        return true;
-    // A lock file just created holds nothing yet: give its run the time to write it.
-    if (!holder)
-        return false;
-    return holder.host === hostName() && !alive(holder.pid);
-}
-async function readHolder(file) {
     try {
-        const [text, info] = await Promise.all([(0,promises_namespaceObject.readFile)(file, 'utf8'), (0,promises_namespaceObject.stat)(file)]);
-        let holder;
-        try {
-            holder = JSON.parse(text);
-        }
-        catch {
-            holder = undefined;
-        }
-        return { holder, ageMs: Date.now() - info.mtimeMs };
+        return { ...kept, offline: await readyComponents(plan.dir, tree, plan.chips, plan.registry, ctx.log) };
     }
     catch (error) {
-        if (error.code === 'ENOENT')
-            return undefined;
+        await kept.lock?.release();
         throw error;
-    }
-}
-/** Break a stale lock; if another run took the lock in the meantime, put its lock back. */
-async function breakLock(file, stale, me) {
-    const aside = `${file}.stale-${me.nonce}`;
-    try {
-        await (0,promises_namespaceObject.rename)(file, aside);
-    }
-    catch (error) {
-        if (error.code === 'ENOENT')
-            return;
-        throw error;
-    }
-    const taken = (await readHolder(aside))?.holder;
-    if (taken && taken.nonce !== stale?.nonce)
-        await (0,promises_namespaceObject.link)(aside, file).catch(() => undefined);
-    await (0,promises_namespaceObject.unlink)(aside).catch(() => undefined);
-}
-async function tryCreate(file, me) {
-    try {
-        const handle = await (0,promises_namespaceObject.open)(file, 'wx');
-        try {
-            await handle.writeFile(JSON.stringify(me));
-        }
-        finally {
-            await handle.close();
-        }
-        return true;
-    }
-    catch (error) {
-        if (error.code === 'EEXIST')
-            return false;
-        throw error;
-    }
-}
-function held(file, me) {
-    const heartbeat = setInterval(() => {
-        const now = new Date();
-        (0,promises_namespaceObject.utimes)(file, now, now).catch(() => undefined);
-    }, HEARTBEAT_MS);
-    heartbeat.unref();
-    let released;
-    return {
-        file,
-        release() {
-            released ??= (async () => {
-                clearInterval(heartbeat);
-                // Only our own: a lock broken as stale and taken by another run is theirs now.
-                if ((await readHolder(file))?.holder?.nonce === me.nonce)
-                    await (0,promises_namespaceObject.unlink)(file).catch(() => undefined);
-            })();
-            return released;
-        },
-        toJSON: () => undefined
-    };
-}
-function describe(holder) {
-    return holder ? `process ${holder.pid} on ${holder.host} (since ${holder.since})` : 'another run';
-}
-/** Take the lock of the entry at `entryDir`, waiting while a live run holds it. */
-async function entry_lock_lockEntry(entryDir, options) {
-    const file = lockFile(entryDir);
-    const me = {
-        host: hostName(),
-        pid: process.pid,
-        nonce: (0,external_node_crypto_.randomBytes)(8).toString('hex'),
-        since: new Date().toISOString()
-    };
-    await (0,promises_namespaceObject.mkdir)(external_node_path_default().dirname(file), { recursive: true });
-    let told = false;
-    for (;;) {
-        if (options.signal?.aborted)
-            throw new AbortError('Cancelled while waiting for a lock');
-        if (await tryCreate(file, me))
-            return held(file, me);
-        const found = await readHolder(file);
-        if (!found)
-            continue;
-        if (isStale(found.holder, found.ageMs, processAlive)) {
-            options.log?.info(`Taking over the lock of ${options.what} from ${describe(found.holder)}, which is gone`);
-            await breakLock(file, found.holder, me);
-            continue;
-        }
-        if (!told) {
-            options.log?.info(`Waiting for ${describe(found.holder)}, which is preparing ${options.what}`);
-            told = true;
-        }
-        await (0,external_node_timers_promises_namespaceObject.setTimeout)(POLL_MS, undefined, { signal: options.signal }).catch(() => undefined);
     }
 }
 
@@ -46131,7 +46347,7 @@ async function obtainIdf(plan, ctx) {
     }
     const lock = await entry_lock_lockEntry(entry.dir, { what: `ESP-IDF ${plan.ref}`, log: ctx.log, signal: ctx.signal });
     try {
-        const idf = await obtainLocked(plan, entry, ctx);
+        const idf = await idf_obtainLocked(plan, entry, ctx);
         if (idf.needsInstall)
             return { ...idf, lock };
         await lock.release();
@@ -46143,7 +46359,7 @@ async function obtainIdf(plan, ctx) {
     }
 }
 /** obtainIdf with the entry's lock held: look again (another run may have made it meanwhile), restore, clone. */
-async function obtainLocked(plan, entry, ctx) {
+async function idf_obtainLocked(plan, entry, ctx) {
     const { kind, commit } = plan.remote;
     const { log } = ctx;
     const here = await checkLocal(entry.dir, entry.key, ctx.signal);
@@ -46375,7 +46591,7 @@ function imageView(image, cached) {
     const view = {
         name: 'image',
         identity: image.mode === 'build'
-            ? `${image.ref} (built from docker/${ERA_IMAGES[image.era].dockerfile}, Python ${image.python})`
+            ? `${image.ref} (built from docker/${ERA_IMAGES[image.era].dockerfile}, Python ${image.python}${image.build ? `, rebuilt weekly: ${image.build.period}` : ''})`
             : image.ref,
         where: 'the Docker engine',
         presence: image.present ? 'present' : 'absent',
@@ -46387,7 +46603,7 @@ function imageView(image, cached) {
         const build = `build it (older images of its era are then removed): ${formatArgv('docker', image.build.args)}`;
         view.steps = cached
             ? [
-                `restore ${image.build.tar} from the Actions cache (key ${image.build.cacheKey}) and docker load it`,
+                `restore ${image.build.tar} from the Actions cache (key ${image.build.cacheKey}) and docker load it if it holds that image and no other tag`,
                 build
             ]
             : [build];
@@ -46610,6 +46826,10 @@ const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createR
 
 
 
+
+
+
+const DEFAULT_RETRY = { attempts: 4, baseDelayMs: 1000, maxDelayMs: 60_000 };
 /** A download that could not be completed; says which URL. */
 class DownloadError extends Error {
     constructor(message) {
@@ -46617,27 +46837,57 @@ class DownloadError extends Error {
         this.name = 'DownloadError';
     }
 }
+/** One failed attempt: why, whether another may succeed, and how long the server asked us to wait. */
+class AttemptFailure extends Error {
+    reason;
+    transient;
+    retryAfterMs;
+    constructor(reason, transient, retryAfterMs) {
+        super(reason);
+        this.reason = reason;
+        this.transient = transient;
+        this.retryAfterMs = retryAfterMs;
+    }
+}
+/** Whether an HTTP status may go away if asked again: server errors, a timeout, too many requests. Pure. */
+function isTransientStatus(status) {
+    return status >= 500 || status === 408 || status === 429;
+}
+/** A Retry-After header in seconds, as milliseconds (an HTTP date or anything else: undefined). Pure. */
+function retryAfterMs(header) {
+    return header !== null && /^\s*\d+\s*$/.test(header) ? Number(header) * 1000 : undefined;
+}
 /**
- * Downloads `url` to `file`, hashing as it streams. The bytes land in a
- * temporary sibling first and are renamed into place only when complete, so
- * an interrupted download never leaves a file that looks finished.
+ * The wait before attempt `attempt + 1`: what the server asked for, or
+ * baseDelayMs doubled per attempt with up to a quarter more at random (so
+ * runs that failed together do not come back together); never over
+ * maxDelayMs. Pure.
  */
-async function download(url, file, options = {}) {
-    await (0,promises_namespaceObject.mkdir)(external_node_path_default().dirname(file), { recursive: true });
-    const partial = `${file}.partial-${process.pid}`;
-    const signals = [AbortSignal.timeout(options.timeoutMs ?? 15 * 60_000)];
-    if (options.signal)
-        signals.push(options.signal);
+function retryDelay(attempt, policy, serverAskedMs, random) {
+    const backoff = policy.baseDelayMs * 2 ** (attempt - 1) * (1 + random / 4);
+    return Math.round(Math.min(serverAskedMs ?? backoff, policy.maxDelayMs));
+}
+function errorCode(error) {
+    const cause = error.cause;
+    return cause?.code ?? cause?.message ?? error.message ?? String(error);
+}
+/** One attempt: the response streamed into `partial`, hashed; renamed to `file` only when whole. */
+async function attempt(url, file, signal, options) {
+    const partial = partialName(file);
     let response;
     try {
-        response = await fetch(url, { signal: AbortSignal.any(signals), redirect: 'follow' });
+        response = await fetch(url, { signal, redirect: 'follow' });
     }
     catch (error) {
-        const cause = error.cause;
-        throw new DownloadError(`Could not reach ${url}: ${cause?.code ?? cause?.message ?? String(error)}`);
+        if (signal.aborted)
+            throw error;
+        throw new AttemptFailure(`could not connect: ${errorCode(error)}`, true);
     }
     if (!response.ok || !response.body) {
-        throw new DownloadError(`Downloading ${url} failed: HTTP ${response.status} ${response.statusText}`);
+        await response.body?.cancel().catch(() => undefined);
+        const status = `HTTP ${response.status} ${response.statusText}`.trim();
+        const asked = retryAfterMs(response.headers.get('retry-after'));
+        throw new AttemptFailure(status, isTransientStatus(response.status), asked);
     }
     const total = Number(response.headers.get('content-length')) || undefined;
     const hash = (0,external_node_crypto_.createHash)('sha256');
@@ -46651,22 +46901,74 @@ async function download(url, file, options = {}) {
         }
     });
     try {
-        await (0,external_node_stream_promises_namespaceObject.pipeline)(external_node_stream_.Readable.fromWeb(response.body), meter, (0,external_node_fs_namespaceObject.createWriteStream)(partial));
+        const body = external_node_stream_.Readable.fromWeb(response.body);
+        await (0,external_node_stream_promises_namespaceObject.pipeline)(body, meter, (0,external_node_fs_namespaceObject.createWriteStream)(partial));
         if (total !== undefined && received !== total) {
-            throw new DownloadError(`Downloading ${url} ended early: got ${received} of ${total} bytes`);
+            throw new AttemptFailure(`the body ended early: got ${received} of ${total} bytes`, true);
         }
-        await (0,promises_namespaceObject.rename)(partial, file);
     }
     catch (error) {
         await (0,promises_namespaceObject.rm)(partial, { force: true });
-        if (error instanceof DownloadError)
+        if (error instanceof AttemptFailure || signal.aborted)
             throw error;
-        throw new DownloadError(`Downloading ${url} failed: ${error.message}`);
+        throw new AttemptFailure(`the body broke off after ${received} bytes: ${errorCode(error)}`, true);
     }
+    await (0,promises_namespaceObject.rename)(partial, file).catch(async (error) => {
+        await (0,promises_namespaceObject.rm)(partial, { force: true });
+        throw error;
+    });
     return { file, sha256: hash.digest('hex'), size: received };
+}
+/**
+ * Downloads `url` to `file`, hashing as it streams. The bytes land in a
+ * staging sibling (partials.ts) and are renamed into place only when
+ * complete, so an interrupted download never leaves a file that looks
+ * finished. A transient failure (no connection, a body that breaks off,
+ * HTTP 5xx, 408, 429) is tried again, a bounded number of times with a
+ * growing wait; any other fails at once. Cancelling `signal` stops at once,
+ * waits included, with an AbortError.
+ */
+async function download(url, file, options = {}) {
+    const policy = { ...DEFAULT_RETRY, ...options.retry };
+    const timeoutMs = options.timeoutMs ?? 15 * 60_000;
+    const deadline = AbortSignal.timeout(timeoutMs);
+    const signal = options.signal ? AbortSignal.any([deadline, options.signal]) : deadline;
+    await (0,promises_namespaceObject.mkdir)(external_node_path_default().dirname(file), { recursive: true });
+    const stopped = (error) => {
+        if (options.signal?.aborted)
+            return new AbortError(`Downloading ${url} was cancelled`, { cause: error });
+        return new DownloadError(`Downloading ${url} took longer than ${Math.round(timeoutMs / 1000)} s`);
+    };
+    for (let n = 1;; n++) {
+        let failure;
+        try {
+            return await attempt(url, file, signal, options);
+        }
+        catch (error) {
+            if (signal.aborted)
+                throw stopped(error);
+            if (!(error instanceof AttemptFailure))
+                throw error;
+            failure = error;
+        }
+        const tries = n === 1 ? '1 attempt' : `${n} attempts`;
+        if (!failure.transient || n >= policy.attempts) {
+            throw new DownloadError(`Downloading ${url} failed after ${tries}: ${failure.reason}`);
+        }
+        const delayMs = retryDelay(n, policy, failure.retryAfterMs, Math.random());
+        options.onRetry?.(n, failure.reason, delayMs);
+        try {
+            await (0,external_node_timers_promises_namespaceObject.setTimeout)(delayMs, undefined, { signal });
+        }
+        catch (error) {
+            throw stopped(error);
+        }
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/pipeline/toolchain.ts
+
+
 
 
 
@@ -46712,8 +47014,20 @@ function planToolchain(spec, tools, arch = process.arch) {
 /**
  * The legacy Xtensa toolchain as planned: the tool store, then the Actions
  * cache, then a download whose SHA-256 must match before anything is stored.
+ * One run at a time per tool store entry: a run that waited looks again, and
+ * finds what the other one stored.
  */
 async function obtainToolchain(plan, ctx) {
+    const what = `the ${TOOL_NAME} ${plan.version} toolchain in the tool cache`;
+    const lock = await entry_lock_lockEntry(plan.dir, { what, log: ctx.log, signal: ctx.signal });
+    try {
+        return await toolchain_obtainLocked(plan, ctx);
+    }
+    finally {
+        await lock.release();
+    }
+}
+async function toolchain_obtainLocked(plan, ctx) {
     const { log, tools } = ctx;
     const base = { version: plan.version, sha256: plan.sha256 };
     log.info(`Looking for ${TOOL_NAME} ${plan.version} in the tool cache`);
@@ -46742,27 +47056,38 @@ async function obtainToolchain(plan, ctx) {
     };
     return { ...base, dir, source: 'download', save };
 }
-async function downloadToolchain(plan, ctx) {
+/** The archive, downloaded (tried again on transient failures) and checked against its SHA-256. */
+async function fetchArchive(plan, archive, ctx) {
     const { log } = ctx;
-    await (0,promises_namespaceObject.mkdir)(ctx.places.temp, { recursive: true });
-    const work = await (0,promises_namespaceObject.mkdtemp)(external_node_path_default().join(ctx.places.temp, 'toolchain-'));
+    log.info(`Downloading ${plan.url}`);
+    let got;
+    try {
+        got = await download(plan.url, archive, {
+            onProgress: ctx.onProgress,
+            signal: ctx.signal,
+            retry: ctx.retry,
+            onRetry: (attempt, reason, delayMs) => log.warning(`Download attempt ${attempt} of ${plan.url} failed (${reason}); trying again in ${(delayMs / 1000).toFixed(1)} s`)
+        });
+    }
+    catch (error) {
+        if (!(error instanceof DownloadError))
+            throw error;
+        throw new ToolchainError(`${error.message}. If this machine cannot reach it, put the archive on a server it can reach and set toolchain-url (and toolchain-sha256).`);
+    }
+    log.info(`Verifying SHA-256 (${got.size} bytes)`);
+    if (got.sha256 !== plan.sha256) {
+        throw new ToolchainError(`SHA-256 mismatch for ${plan.url}: expected ${plan.sha256}, got ${got.sha256}. The download is corrupt or the URL serves another file; nothing was cached. Check toolchain-url and toolchain-sha256.`);
+    }
+}
+async function downloadToolchain(plan, ctx) {
+    // A staging name (host, pid): what a killed run leaves here, the next run's sweep removes.
+    const work = partialName(external_node_path_default().join(ctx.places.temp, `toolchain-${plan.storeVersion}`));
+    await (0,promises_namespaceObject.rm)(work, { recursive: true, force: true });
+    await (0,promises_namespaceObject.mkdir)(work, { recursive: true });
     try {
         const archive = external_node_path_default().join(work, external_node_path_default().basename(new URL(plan.url).pathname) || 'toolchain.tar.gz');
-        log.info(`Downloading ${plan.url}`);
-        let got;
-        try {
-            got = await download(plan.url, archive, { onProgress: ctx.onProgress, signal: ctx.signal });
-        }
-        catch (error) {
-            if (!(error instanceof DownloadError))
-                throw error;
-            throw new ToolchainError(`${error.message}. If this machine cannot reach it, put the archive on a server it can reach and set toolchain-url (and toolchain-sha256).`);
-        }
-        log.info(`Verifying SHA-256 (${got.size} bytes)`);
-        if (got.sha256 !== plan.sha256) {
-            throw new ToolchainError(`SHA-256 mismatch for ${plan.url}: expected ${plan.sha256}, got ${got.sha256}. The download is corrupt or the URL serves another file; nothing was cached. Check toolchain-url and toolchain-sha256.`);
-        }
-        log.info('Extracting');
+        await fetchArchive(plan, archive, ctx);
+        ctx.log.info('Extracting');
         const extracted = external_node_path_default().join(work, 'x');
         await extract(archive, extracted, ctx);
         const root = [external_node_path_default().join(extracted, TOOL_NAME), extracted].find(hasCompiler);
@@ -47075,6 +47400,7 @@ function plannedContainers(plan, paths) {
 
 
 
+
 async function timed(durations, name, fn) {
     const start = performance.now();
     try {
@@ -47117,14 +47443,14 @@ async function runContainers(plan, prepared, env, durations) {
         componentsDir: prepared.components?.dir,
         componentsOffline: prepared.components?.offline
     };
-    // This process, as root, made or restored the caches the build writes: they must be the build
-    // user's, whoever wrote them last (root in a container has no capability to override permissions).
-    if (plan.settings.installUser.uid === 0)
-        await handOver(buildCaches(prepared), plan.settings.user);
     let makeMs;
     let artifacts;
-    const count = plannedContainers(known, paths).length;
     try {
+        const count = plannedContainers(known, paths).length;
+        // This process, as root, made or restored the caches the build writes: they must be the build
+        // user's, whoever wrote them last (root in a container has no capability to override permissions).
+        if (plan.settings.installUser.uid === 0)
+            await handOver(buildCaches(prepared), plan.settings.user);
         for (let i = 0; i < count; i++) {
             const gitBefore = await findGitEntries([plan.settings.tree]);
             const container = plannedContainers(known, { ...paths, gitEntries: protectedPaths(gitBefore) })[i];
@@ -47154,10 +47480,21 @@ async function runContainers(plan, prepared, env, durations) {
         }
     }
     finally {
-        // Held while install.sh runs; given up by markComplete, or here when it failed.
-        await prepared.idf.lock?.release();
+        await releaseLocks(prepared);
     }
     return { makeMs, artifacts };
+}
+/**
+ * The locks the resources hold: ESP-IDF's while install.sh runs (given up
+ * by markComplete, or here when it failed); ccache's and the component
+ * cache's while any container may write them.
+ */
+async function releaseLocks(prepared) {
+    await Promise.all([
+        prepared.idf?.lock?.release(),
+        prepared.ccache?.lock?.release(),
+        prepared.components?.lock?.release()
+    ]);
 }
 /** The tree's owner, when the build runs as that user rather than as this process's. */
 function asOwner(plan) {
@@ -47212,6 +47549,24 @@ async function builtFirmware(plan, env) {
     }
     return artifacts;
 }
+/**
+ * The locks of the directories the build writes, taken before ESP-IDF's: every run takes
+ * them in this one order (ccache's, the component cache's, then ESP-IDF's, which a run
+ * may hold until install.sh is over), so no two runs each hold a lock the other waits for.
+ */
+async function lockKeptDirs(plan, ctx) {
+    const ccache = plan.ccache ? await lockKeptDir(plan.ccache.dir, 'ccache', ctx) : undefined;
+    try {
+        const components = plan.components
+            ? await lockKeptDir(plan.components.dir, 'managed components', ctx)
+            : undefined;
+        return { ccache, components };
+    }
+    catch (error) {
+        await ccache?.release();
+        throw error;
+    }
+}
 /** The image, the toolchain, ESP-IDF and ccache at once, each as planned. */
 async function prepareResources(plan, env, durations) {
     const { progress } = env;
@@ -47230,18 +47585,20 @@ async function prepareResources(plan, env, durations) {
             onProgress: env.onDownloadProgress
         }))
         : Promise.resolve(undefined);
+    const kept = lockKeptDirs(plan, { log: progress.log, signal: env.signal });
     const idfReady = phase('idf', 'ESP-IDF', async (log) => {
         // A pulled image's Python is known only now; the entry depends on it.
         const idfPlan = plan.idf.python === undefined
             ? await withEntry(plan.idf, env.places.root, (await imageReady).python)
             : plan.idf;
+        await kept;
         return obtainIdf(idfPlan, { ...base, places: env.places, log, onGitLine: env.onGitLine });
     });
     const ccacheReady = plan.ccache
-        ? phase('ccache', 'ccache', (log) => obtainCcache(plan.ccache, { ...base, log }))
+        ? phase('ccache', 'ccache', async (log) => obtainCcache(plan.ccache, { ...base, log, lock: (await kept).ccache }))
         : Promise.resolve(undefined);
     const componentsReady = plan.components
-        ? phase('components', 'Managed components', (log) => obtainComponents(plan.components, { ...base, log }, plan.settings.tree))
+        ? phase('components', 'Managed components', async (log) => obtainComponents(plan.components, { ...base, log, lock: (await kept).components }, plan.settings.tree))
         : Promise.resolve(undefined);
     // Wait for every phase, so none is left running when one fails.
     const settled = await Promise.allSettled([
@@ -47251,13 +47608,12 @@ async function prepareResources(plan, env, durations) {
         ccacheReady,
         componentsReady
     ]);
+    const [image, toolchain, idf, ccache, components] = settled.map((s) => s.status === 'fulfilled' ? s.value : undefined);
     const failed = settled.find((s) => s.status === 'rejected');
     if (failed) {
-        if (settled[2].status === 'fulfilled')
-            await settled[2].value.lock?.release();
+        await releaseLocks({ idf, ccache, components });
         throw failed.reason;
     }
-    const [image, toolchain, idf, ccache, components] = settled.map((s) => s.value);
     return { resolution: plan.resolution, image, toolchain, idf, ccache, components, durations };
 }
 function pendingSaves(plan, prepared, runId) {
@@ -58401,7 +58757,7 @@ function shouldDeserializeResponse(parsedResponse) {
     return result;
 }
 async function deserializeResponseBody(jsonContentTypes, xmlContentTypes, response, options, parseXML) {
-    const parsedResponse = await parse(jsonContentTypes, xmlContentTypes, response, options, parseXML);
+    const parsedResponse = await deserializationPolicy_parse(jsonContentTypes, xmlContentTypes, response, options, parseXML);
     if (!shouldDeserializeResponse(parsedResponse)) {
         return parsedResponse;
     }
@@ -58526,7 +58882,7 @@ function handleErrorResponse(parsedResponse, operationSpec, responseSpec, option
     }
     return { error, shouldReturnResponse: false };
 }
-async function parse(jsonContentTypes, xmlContentTypes, operationResponse, opts, parseXML) {
+async function deserializationPolicy_parse(jsonContentTypes, xmlContentTypes, operationResponse, opts, parseXML) {
     if (!operationResponse.request.streamResponseStatusCodes?.has(operationResponse.status) &&
         operationResponse.bodyAsText) {
         const text = operationResponse.bodyAsText;
@@ -105200,9 +105556,12 @@ function runContext() {
         defaultBranch: typeof defaultBranch === 'string' && defaultBranch ? defaultBranch : undefined
     };
 }
-/** What runs of this host that are gone left half-written or set aside in the tool cache (self-hosted runners keep it). */
-function sweepStore(root) {
-    for (const dir of sweepLeftovers([external_node_path_default().join(root, 'idf')], runGone)) {
+/**
+ * What runs of this host that are gone left half-written or set aside in the
+ * tool cache (self-hosted runners keep it), and their toolchain downloads.
+ */
+function sweepStore(places) {
+    for (const dir of sweepLeftovers([external_node_path_default().join(places.root, 'idf'), places.temp], runGone)) {
         info(`Removed ${dir}, left half-written by an interrupted run`);
     }
 }
@@ -105227,7 +105586,7 @@ async function main() {
             throw new Error(`This action runs the build in a Linux container, which needs a Linux runner with Docker (runs-on: ubuntu-latest); this runner is ${process.platform}.`);
         }
         const places = actionPlaces();
-        sweepStore(places.root);
+        sweepStore(places);
         const matcher = await writeMatcher(external_node_path_default().dirname(places.temp));
         const docker = new Docker({ debug: (m) => core_debug(m) });
         info(`::add-matcher::${matcher}`);

@@ -38404,7 +38404,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _save_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6420);
+/* harmony import */ var _save_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5887);
 
 await (0,_save_js__WEBPACK_IMPORTED_MODULE_0__/* .post */ .b)();
 
@@ -38413,7 +38413,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6420:
+/***/ 5887:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -41569,7 +41569,7 @@ var external_node_util_ = __nccwpck_require__(7975);
 
 const MASK = '***';
 /** Credentials for the repositories of one origin (scheme://host[:port]/). */
-class RepoCredentials {
+class secrets_RepoCredentials {
     origin;
     #header;
     #secrets;
@@ -42000,13 +42000,557 @@ class Docker {
     }
 }
 
+;// CONCATENATED MODULE: ./src/pipeline/keys.ts
+
+/**
+ * Cache keys and directory names: pure functions of what makes an entry
+ * different. Bump KEY_EPOCH when the layout of a cached entry changes.
+ */
+const KEY_EPOCH = 'v1';
+function keys_shortHash(text, length = 12) {
+    return createHash('sha256').update(text).digest('hex').slice(0, length);
+}
+/** Keys may not contain commas and are at most 512 characters. */
+function safe(text) {
+    return text.replace(/[^A-Za-z0-9._+-]/g, '_');
+}
+function idfStem(id) {
+    const chips = [...id.chips].sort().join('+');
+    return `esp32-idf-${KEY_EPOCH}-${keys_shortHash(id.repo, 8)}-${safe(chips)}-py${safe(id.python)}-${id.kind}-${safe(id.ref)}`;
+}
+/** The primary key of an ESP-IDF checkout with its installed tools. */
+function idfKey(id) {
+    const stem = idfStem(id);
+    return id.kind === 'branch' ? `${stem}-${id.commit ?? 'unknown'}` : stem;
+}
+/** For a branch: any cached commit of it (the newest wins). */
+function idfRestoreKeys(id) {
+    return id.kind === 'branch' ? [`${idfStem(id)}-`] : [];
+}
+/**
+ * The directory of a checkout. It must not depend on a branch's commit: the
+ * Actions cache only restores an entry to the paths it was saved from.
+ */
+function idfDirName(id) {
+    const readable = safe(id.ref).slice(0, 40);
+    return `${readable}-${keys_shortHash(idfStem(id), 10)}`;
+}
+function toolchainKey(version, sha256) {
+    return `esp32-toolchain-${KEY_EPOCH}-xtensa-esp32-elf-${safe(version)}-${sha256.slice(0, 16)}-linux-x64`;
+}
+/**
+ * The version under which the toolchain sits in the runner's tool cache. The
+ * checksum is part of it, so two archives of one version never collide; the
+ * result stays valid semver, which the tool cache requires.
+ */
+function toolCacheVersion(version, sha256) {
+    const tag = `sha${sha256.slice(0, 12)}`;
+    if (/^\d+\.\d+\.\d+(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$/.test(version)) {
+        return version.includes('-') ? `${version}.${tag}` : `${version}-${tag}`;
+    }
+    return `0.0.0-${tag}`;
+}
+/**
+ * How often the image is rebuilt so that security updates of its
+ * distribution arrive: the ISO 8601 week of `now` in UTC, e.g. 2026w48
+ * (weeks start on Monday; the week of a year's first Thursday is its week 1,
+ * so 2027-01-01 is in 2026w53). Part of the image's inputs hash.
+ */
+function imageRefreshPeriod(now) {
+    const day = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+    const weekday = day.getUTCDay() || 7;
+    // The Thursday of the same week decides both the year and the week.
+    day.setUTCDate(day.getUTCDate() + 4 - weekday);
+    const year = day.getUTCFullYear();
+    const week = Math.floor((day.getTime() - Date.UTC(year, 0, 1)) / 86_400_000 / 7) + 1;
+    return `${year}w${String(week).padStart(2, '0')}`;
+}
+/** The image's inputs hash covers its Dockerfile, build arguments and refresh period. */
+function imageKey(inputsHash) {
+    return `esp32-devel-image-${KEY_EPOCH}-${inputsHash}`;
+}
+function ccacheStem(id) {
+    return `esp32-ccache-${KEY_EPOCH}-${keys_shortHash(id.idfKey, 12)}-${safe(id.board || 'default')}-${safe(id.variant ?? '')}`;
+}
+const scoped = (tag) => (tag ? `${tag}-` : '');
+function ccacheKey(id, scope = { tag: '' }) {
+    return `${ccacheStem(id)}-${scoped(scope.tag)}${safe(id.run)}`;
+}
+/** This scope's newest entry first, then the fallback scope's; unscoped, anyone's newest. */
+function ccacheRestoreKeys(id, scope = { tag: '' }) {
+    const keys = [`${ccacheStem(id)}-${scoped(scope.tag)}`];
+    if (scope.tag && scope.fallbackTag)
+        keys.push(`${ccacheStem(id)}-${scoped(scope.fallbackTag)}`);
+    return keys;
+}
+/**
+ * The component manager's download cache: one entry per ESP-IDF and per set
+ * of the tree's component manifests and lock files, so it holds what those
+ * need and nothing that other trees brought.
+ */
+function componentsKey(idfRef, manifestsHash, scopeTag = '') {
+    return `esp32-components-${KEY_EPOCH}-${safe(idfRef)}-${manifestsHash.slice(0, 16)}${scopeTag ? `-${scopeTag}` : ''}`;
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/cache-scope.ts
+/**
+ * Who may read what a build wrote. ccache and the component manager's cache
+ * are written by the build itself, that is by the tree's own code, which on a
+ * pull request is a stranger's: a build can plant objects there that a later
+ * trusted build would link. So under the default policy those caches are
+ * scoped to the ref that wrote them:
+ * - their keys (and, on a self-hosted runner, their directories) carry the
+ *   scope: the branch, the pull request or the tag;
+ * - a run restores its own scope first, then the default branch's, nothing
+ *   else: a pull request starts from the default branch's objects, and the
+ *   default branch never sees a pull request's;
+ * - nothing is saved from `pull_request_target` or `workflow_run`: those run
+ *   with the base branch's cache scope, whatever code they check out.
+ * The Actions cache itself keeps a pull request's entries from other
+ * branches; the scope in the key also separates them on self-hosted runners
+ * and stops `pull_request_target` from mixing its objects into the base's.
+ * Pure.
+ */
+
+const cache_scope_BUILD_CACHE_POLICIES = (/* unused pure expression or super */ null && (['scoped', 'shared', 'read-only']));
+/** Events whose runs get the base branch's cache scope while they may build other code. */
+const BASE_SCOPED_EVENTS = (/* unused pure expression or super */ null && (['pull_request_target', 'workflow_run']));
+function tagOf(name) {
+    return `s${shortHash(name, 10)}`;
+}
+function scopeName(ref) {
+    const pull = /^refs\/pull\/(\d+)\//.exec(ref);
+    if (pull)
+        return `pull request ${pull[1]}`;
+    if (ref.startsWith('refs/heads/'))
+        return `branch ${ref.slice('refs/heads/'.length)}`;
+    if (ref.startsWith('refs/tags/'))
+        return `tag ${ref.slice('refs/tags/'.length)}`;
+    return `ref ${ref}`;
+}
+/** The scope of the caches this run's build writes. Pure. */
+function cacheScope(policy, run) {
+    if (policy === 'shared')
+        return { name: '', tag: '', save: true };
+    // Outside GitHub Actions (the CLI on a developer's machine) there is one, trusted, user.
+    if (!run.ref) {
+        return policy === 'read-only'
+            ? { name: '', tag: '', save: false, why: 'build-cache-policy: read-only' }
+            : { name: '', tag: '', save: true };
+    }
+    const untrusted = BASE_SCOPED_EVENTS.includes(run.event ?? '');
+    // Such a run shares the base branch's ref, so it gets a scope of its own (on a self-hosted
+    // runner, its own directories) and reads the base branch's caches without writing them.
+    const name = untrusted ? `${run.event} on ${scopeName(run.ref)}` : scopeName(run.ref);
+    const fallback = run.defaultBranch ? `branch ${run.defaultBranch}` : undefined;
+    const scope = { name, tag: tagOf(name), save: true };
+    if (fallback && fallback !== name)
+        scope.fallbackTag = tagOf(fallback);
+    if (untrusted) {
+        Object.assign(scope, {
+            save: false,
+            why: `a ${run.event} run saves no build cache (build-cache-policy: scoped)`
+        });
+    }
+    else if (policy === 'read-only') {
+        Object.assign(scope, { save: false, why: 'build-cache-policy: read-only' });
+    }
+    return scope;
+}
+
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_namespaceObject);
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_namespaceObject);
+;// CONCATENATED MODULE: ./src/grammar.ts
+/**
+ * The grammar of the values that reach a command line: board names, ESP-IDF
+ * refs, image references, network names, make targets and checksums. Both
+ * the input parser and the resolver test against these, so they cannot
+ * disagree; each keeps its own error messages.
+ *
+ * Pure predicates: no messages, no normalising.
+ */
+/** Board and variant names reach make's command line: nothing but these characters. */
+const BOARD_NAME_RE = /^[A-Za-z0-9_]+$/;
+function grammar_isBoardName(name) {
+    return BOARD_NAME_RE.test(name);
+}
+/** The characters real ESP-IDF refs use; the first one is never '-', so a ref is never read as an option. */
+const IDF_REF_RE = /^[A-Za-z0-9][A-Za-z0-9._/+-]*$/;
+/** Longer refs are mistakes, and would make cache keys unwieldy. */
+const IDF_REF_MAX = 200;
+/**
+ * An ESP-IDF tag (v5.2.2), branch (release/v5.2) or commit hash, spelled as
+ * git allows a ref to be (`git check-ref-format`): no `..`, no empty or
+ * dot-led component, no component ending in `.lock`, no trailing `.`.
+ */
+function grammar_isIdfRef(ref) {
+    return (ref.length <= IDF_REF_MAX &&
+        IDF_REF_RE.test(ref) &&
+        !ref.includes('..') &&
+        !ref.endsWith('.') &&
+        ref
+            .split('/')
+            .every((component) => component !== '' && !component.startsWith('.') && !component.endsWith('.lock')));
+}
+// Docker's reference grammar (github.com/distribution/reference, regexp.go).
+const PATH_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*';
+const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
+const DOMAIN = `${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*(?::[0-9]+)?`;
+const NAME = `(?:${DOMAIN}/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*`;
+const TAG = '[\\w][\\w.-]{0,127}';
+const DIGEST = 'sha256:[0-9a-f]{64}';
+/** `[domain[:port]/]path[:tag][@sha256:digest]`; the first group is the name. */
+const IMAGE_REFERENCE_RE = new RegExp(`^(${NAME})(?::${TAG})?(?:@${DIGEST})?$`);
+/** Docker refuses names (domain and path) longer than this. */
+const IMAGE_NAME_MAX = 255;
+/** A Docker image reference such as ghcr.io/owner/esp32-devel:1.0 or registry:5000/a/b@sha256:…. */
+function grammar_isImageReference(reference) {
+    const m = IMAGE_REFERENCE_RE.exec(reference);
+    return m !== null && m[1].length <= IMAGE_NAME_MAX;
+}
+/** Docker network names: host, bridge, a user-defined network; never `container:<id>`. */
+const NETWORK_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+function grammar_isNetworkName(name) {
+    return NETWORK_NAME_RE.test(name);
+}
+/** A make target such as all or deploy: never an option, never a variable assignment. */
+const MAKE_TARGET_RE = /^[A-Za-z0-9_][A-Za-z0-9_.+-]*$/;
+function grammar_isMakeTarget(target) {
+    return MAKE_TARGET_RE.test(target);
+}
+const SHA256_RE = /^[0-9a-f]{64}$/;
+/** A SHA-256 checksum as sha256sum prints it: 64 lowercase hexadecimal digits. */
+function grammar_isSha256(value) {
+    return SHA256_RE.test(value);
+}
+/** A Docker build argument's name. */
+function grammar_isBuildArgName(name) {
+    return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name);
+}
+/**
+ * A mirror's base URL: http(s), and nothing that ESP-IDF's mirror map
+ * (`regex,replacement;…`) or a regex replacement would read as syntax.
+ */
+function grammar_isMirrorUrl(url) {
+    return /^https?:\/\/[A-Za-z0-9.-]+(:\d+)?(\/[A-Za-z0-9._~%/+=@-]*)?$/.test(url);
+}
+/**
+ * The host of a repository URL: a DNS name or IPv4 address, or an IPv6
+ * address in brackets. Never led by '-', so ssh cannot read it as an option
+ * (`ssh://-oProxyCommand=…`).
+ */
+function grammar_isRepoHost(host) {
+    return /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/.test(host) || /^\[[0-9A-Fa-f:.]+\]$/.test(host);
+}
+/** The user of an ssh URL (`git` in git@host:path): never led by '-' either. */
+function grammar_isRepoUser(user) {
+    return /^[A-Za-z0-9._][A-Za-z0-9._-]*$/.test(user);
+}
+
+;// CONCATENATED MODULE: ./src/repo-url.ts
+/**
+ * A repository as the user names it, taken apart: the credentials an http(s)
+ * URL may carry are split off, so that only the URL without them is ever
+ * given to git (which would write it into .git/config), logged, or hashed
+ * into a cache key. Pure.
+ */
+
+
+const URL_RE = /^(https?|ssh|git|file):\/\/([^/]*)(\/\S*)?$/;
+const HOST_PORT_RE = /^(\[[^\]]*\]|[^:[\]]*)(?::(\d{1,5}))?$/;
+/** scp-like `user@host:path`; git reads it as ssh. */
+const SCP_RE = /^([^@/\s]+)@(\[[^\]\s]*\]|[^:/\s[\]]+):(\S+)$/;
+function decode(text) {
+    try {
+        return decodeURIComponent(text);
+    }
+    catch {
+        return undefined;
+    }
+}
+function parseUrl(match) {
+    const [, scheme, authority, urlPath = ''] = match;
+    const at = authority.lastIndexOf('@');
+    const userinfo = at >= 0 ? authority.slice(0, at) : undefined;
+    const hostPort = HOST_PORT_RE.exec(authority.slice(at + 1));
+    if (!hostPort)
+        return 'syntax';
+    const host = hostPort[1];
+    if (host === '' ? scheme !== 'file' : !isRepoHost(host))
+        return 'host';
+    if (scheme === 'file' && urlPath === '')
+        return 'syntax';
+    if (userinfo === undefined)
+        return { url: match[0] };
+    if (scheme === 'ssh') {
+        if (userinfo.includes(':'))
+            return 'ssh-password';
+        const user = decode(userinfo);
+        return user !== undefined && isRepoUser(user) ? { url: match[0] } : 'user';
+    }
+    if (scheme !== 'http' && scheme !== 'https')
+        return 'userinfo';
+    const colon = userinfo.indexOf(':');
+    const written = colon >= 0 ? [userinfo.slice(0, colon), userinfo.slice(colon + 1)] : [userinfo, ''];
+    const [username, password] = written.map(decode);
+    if (username === undefined || password === undefined)
+        return 'syntax';
+    const origin = `${scheme}://${authority.slice(at + 1)}/`;
+    const url = `${scheme}://${authority.slice(at + 1)}${urlPath}`;
+    if (username === '' && password === '')
+        return { url };
+    return { url, credentials: { origin, username, password, written: written.filter((w) => w !== '') } };
+}
+/** A git URL (https, http, ssh, git, file), scp-like user@host:path, or an absolute local path. */
+function repo_url_parseRepoLocation(raw) {
+    // Neither spaces nor control characters belong in one, and git would refuse some only later.
+    if (/\s/.test(raw) || [...raw].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) {
+        return 'syntax';
+    }
+    const url = URL_RE.exec(raw);
+    if (url)
+        return parseUrl(url);
+    const scp = SCP_RE.exec(raw);
+    if (scp) {
+        if (!isRepoUser(scp[1]))
+            return 'user';
+        return isRepoHost(scp[2]) ? { url: raw } : 'host';
+    }
+    if (path.isAbsolute(raw))
+        return { url: raw };
+    return 'syntax';
+}
+/** The string with the userinfo of a URL in it replaced by ***, for a message. */
+function repo_url_maskUserinfo(raw) {
+    return raw.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/]*@/, '$1***@');
+}
+
+;// CONCATENATED MODULE: ./src/inputs.ts
+
+
+
+
+
+
+const DEFAULT_IDF_REPO = 'https://github.com/espressif/esp-idf.git';
+/** A user-facing problem with an input: names the input, says what is expected. */
+class InputError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'InputError';
+    }
+}
+/** Parse and validate every input into one typed object; throws InputError. */
+function parseInputs(get, context) {
+    const value = (name) => get(name).trim();
+    const optional = (name) => value(name) || undefined;
+    const board = optional('board');
+    if (board !== undefined)
+        checkName('board', board);
+    const boardVariant = optional('board-variant');
+    if (boardVariant !== undefined)
+        checkName('board-variant', boardVariant);
+    const toolchainSha256 = optional('toolchain-sha256')?.toLowerCase();
+    if (toolchainSha256 !== undefined && !isSha256(toolchainSha256)) {
+        throw new InputError(`toolchain-sha256 must be 64 hexadecimal characters (the output of sha256sum), got '${toolchainSha256}'.`);
+    }
+    const image = value('image') || 'build';
+    if (image !== 'build')
+        checkImageReference(image);
+    const network = optional('network');
+    if (network !== undefined && !isNetworkName(network)) {
+        throw new InputError(`network must be a Docker network name such as 'host' or 'bridge', got '${network}'.`);
+    }
+    const idfRepo = parseRepository(value('idf-repo') || DEFAULT_IDF_REPO);
+    return {
+        micropythonPath: path.resolve(context.workspace, value('micropython-path') || '.'),
+        board,
+        boardVariant,
+        makeArgs: parseList(get('make-args'), 'lines'),
+        targets: parseTargets(get('targets')),
+        jobs: parseJobs(value('jobs'), context.cpus ?? os.availableParallelism()),
+        idfVersion: checkIdfRef(value('idf-version') || 'auto'),
+        idfRepo: idfRepo.url,
+        ...(idfRepo.credentials ? { idfRepoCredentials: idfRepo.credentials } : {}),
+        toolchainUrl: parseToolchainUrl(optional('toolchain-url')),
+        toolchainSha256,
+        mirrors: parseMirrors(optional),
+        image,
+        imageBuildArgs: parseBuildArgs(get('image-build-args')),
+        network,
+        cache: parseBoolean('cache', value('cache'), true),
+        ccache: parseBoolean('ccache', value('ccache'), true),
+        buildCachePolicy: parseBuildCachePolicy(value('build-cache-policy') || 'scoped'),
+        resolveOnly: parseBoolean('resolve-only', value('resolve-only'), false),
+        cacheSaveTimeoutMinutes: parseCacheSaveTimeout(value('cache-save-timeout'))
+    };
+}
+const DEFAULT_CACHE_SAVE_TIMEOUT_MINUTES = 20;
+/** cache-save-timeout: whole minutes (the post step reads it on its own, through this). */
+function parseCacheSaveTimeout(raw) {
+    const text = raw.trim();
+    if (text === '')
+        return DEFAULT_CACHE_SAVE_TIMEOUT_MINUTES;
+    if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 1440) {
+        throw new InputError(`cache-save-timeout must be a whole number of minutes from 1 to 1440 (the post step's bound on saving caches; default ${DEFAULT_CACHE_SAVE_TIMEOUT_MINUTES}), got '${text}'.`);
+    }
+    return Number(text);
+}
+function parseBuildCachePolicy(text) {
+    const policy = BUILD_CACHE_POLICIES.find((p) => p === text);
+    if (!policy) {
+        throw new InputError(`build-cache-policy: '${text}' is not one of ${BUILD_CACHE_POLICIES.join(', ')} (scoped keeps a pull request's ccache and components out of other branches' builds).`);
+    }
+    return policy;
+}
+/**
+ * A list input: 'lines' keeps each non-empty line whole (a make argument may
+ * contain spaces); 'words' also splits on spaces and commas.
+ */
+function parseList(raw, mode) {
+    const lines = raw.split(/\r?\n/);
+    const items = mode === 'lines' ? lines : lines.flatMap((line) => line.split(/[\s,]+/));
+    return items.map((item) => item.trim()).filter((item) => item.length > 0);
+}
+function checkName(input, name) {
+    if (!isBoardName(name)) {
+        throw new InputError(`${input} '${name}' is not a valid name: use letters, digits and underscores, as in the directory names under ports/esp32/boards.`);
+    }
+}
+function parseTargets(raw) {
+    const targets = parseList(raw, 'words');
+    for (const target of targets) {
+        if (!isMakeTarget(target)) {
+            throw new InputError(`targets: '${target}' is not a make target name (letters, digits, '_', '.', '-'; not starting with '-'). Put make options and variables in make-args.`);
+        }
+    }
+    return targets;
+}
+function parseJobs(raw, cpus) {
+    if (raw === '')
+        return Math.max(1, cpus);
+    if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 1024) {
+        throw new InputError(`jobs must be a whole number from 1 to 1024, got '${raw}'.`);
+    }
+    return Number(raw);
+}
+function parseBoolean(name, raw, fallback) {
+    if (raw === '')
+        return fallback;
+    if (/^(true|yes|on|1)$/i.test(raw))
+        return true;
+    if (/^(false|no|off|0)$/i.test(raw))
+        return false;
+    throw new InputError(`${name} must be true or false, got '${raw}'.`);
+}
+/**
+ * An ESP-IDF tag, branch or commit. Only the characters real ESP-IDF refs use
+ * (so the value can never be read as an option, nor break a cache key).
+ */
+function checkIdfRef(raw) {
+    if (!isIdfRef(raw)) {
+        throw new InputError(`idf-version '${raw}' is not an ESP-IDF tag, branch or commit: use 'auto', a tag such as v5.2.2, a branch such as release/v5.2, or a full 40-character commit hash.`);
+    }
+    return raw;
+}
+/** What is wrong with a repository input, for each problem parseRepoLocation finds. */
+const REPO_PROBLEMS = {
+    syntax: 'is not a git repository URL: use https://…, ssh://…, git@host:path, file://… or an absolute path to a mirror or fork.',
+    host: "names no valid host: a host is a name or an address of letters, digits, '.' and '-', never starting with '-'.",
+    user: "names no valid user: a user is letters, digits, '.', '_' and '-', never starting with '-'.",
+    'ssh-password': 'carries a password, which ssh cannot use: use a key (ssh-agent, ~/.ssh/config), or an https:// URL with a token.',
+    userinfo: 'carries a user or password, which this kind of URL has no use for: remove the part before @.'
+};
+/**
+ * A git URL (https, http, ssh, git, file), scp-like user@host:path, or an
+ * absolute local path. An http(s) URL's user and password come back apart
+ * from the URL, as credentials that print as ***.
+ */
+function parseRepository(raw, input = 'idf-repo') {
+    const location = parseRepoLocation(raw);
+    if (typeof location === 'string') {
+        throw new InputError(`${input} '${maskUserinfo(raw)}' ${REPO_PROBLEMS[location]}`);
+    }
+    if (!location.credentials)
+        return { url: location.url };
+    return { url: location.url, credentials: new RepoCredentials(location.credentials) };
+}
+function parseToolchainUrl(raw) {
+    if (raw === undefined)
+        return undefined;
+    let url;
+    try {
+        url = new URL(raw);
+    }
+    catch {
+        throw new InputError(`toolchain-url '${raw}' is not a URL: give the full http(s):// address of the archive.`);
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+        throw new InputError(`toolchain-url must be an http:// or https:// URL, got '${raw}'.`);
+    }
+    return raw;
+}
+/**
+ * The mirror inputs. idf-tools-mirror may be host/path (ESP-IDF's own
+ * IDF_GITHUB_ASSETS form, https) or a URL (any scheme, as a mirror on the
+ * local network may be plain http).
+ */
+function parseMirrors(optional) {
+    const mirrors = {};
+    const tools = optional('idf-tools-mirror');
+    if (tools !== undefined) {
+        const url = /^[a-z]+:\/\//i.test(tools) ? tools : `https://${tools}`;
+        mirrors.github = parseMirrorUrl('idf-tools-mirror', url, 'dl.espressif.com/github_assets or https://mirror.example/github');
+        if (mirrors.github.startsWith('https://'))
+            mirrors.githubAssets = mirrors.github.slice('https://'.length);
+    }
+    const url = (input, example) => {
+        const raw = optional(input);
+        return raw === undefined ? undefined : parseMirrorUrl(input, raw, example);
+    };
+    mirrors.espressif = url('espressif-mirror', 'https://mirror.example/espressif');
+    mirrors.pipIndex = url('pip-index', 'https://pypi.example/simple');
+    mirrors.pipWheels = url('idf-pip-wheels', 'https://mirror.example/espressif/pypi');
+    mirrors.componentRegistry = url('component-registry-mirror', 'https://mirror.example/components');
+    for (const key of Object.keys(mirrors))
+        if (mirrors[key] === undefined)
+            delete mirrors[key];
+    return mirrors;
+}
+function parseMirrorUrl(input, raw, example) {
+    const url = raw.replace(/\/+$/, '');
+    if (!isMirrorUrl(url)) {
+        throw new InputError(`${input} '${raw}' is not a mirror's URL: give its base as http(s)://host[:port]/path, such as ${example}.`);
+    }
+    return url;
+}
+/** NAME=value lines for the image build. */
+function parseBuildArgs(raw) {
+    const args = {};
+    for (const line of parseList(raw, 'lines')) {
+        const eq = line.indexOf('=');
+        const name = eq > 0 ? line.slice(0, eq) : '';
+        if (!isBuildArgName(name)) {
+            throw new InputError(`image-build-args: '${line}' is not NAME=value (one per line, e.g. BASE=registry.example/debian:bookworm-slim).`);
+        }
+        args[name] = line.slice(eq + 1);
+    }
+    return args;
+}
+function checkImageReference(image) {
+    if (!isImageReference(image)) {
+        throw new InputError(`image '${image}' is neither 'build' nor a Docker image reference such as ghcr.io/owner/esp32-devel:1.0.`);
+    }
+}
+
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 ;// CONCATENATED MODULE: external "node:fs/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
-var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_namespaceObject);
 ;// CONCATENATED MODULE: ./src/pipeline/fingerprint.ts
 
 
@@ -42243,9 +42787,6 @@ async function git_git(args, options) {
 
 ;// CONCATENATED MODULE: external "node:timers/promises"
 const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_namespaceObject);
 ;// CONCATENATED MODULE: ./src/pipeline/partials.ts
 /**
  * What a run leaves beside an entry of a store (the action's tool cache, the
@@ -42482,7 +43023,7 @@ async function lockEntry(entryDir, options) {
             continue;
         }
         if (!told) {
-            options.log?.info(`Waiting for ${describe(found.holder)}, which is preparing ${options.what}`);
+            options.log?.info(`Waiting for ${describe(found.holder)}, which is ${options.doing ?? 'preparing'} ${options.what}`);
             told = true;
         }
         await (0,external_node_timers_promises_namespaceObject.setTimeout)(POLL_MS, undefined, { signal: options.signal }).catch(() => undefined);
@@ -42782,45 +43323,95 @@ async function saveFromTransfer(dir, commit, log, save) {
 
 
 
+/** The post step's time bound passed with entries still to save; the one being saved is abandoned. */
+class SavesTimedOut extends Error {
+    unsaved;
+    constructor(message, unsaved) {
+        super(message);
+        this.unsaved = unsaved;
+        this.name = 'SavesTimedOut';
+    }
+}
+/**
+ * What `work` resolves to, or `timedOut` once `ms` have passed (`work` is
+ * then left to itself). The timer is cleared either way, so it never keeps
+ * the process alive.
+ */
+async function saves_withDeadline(work, ms) {
+    let timer;
+    const deadline = new Promise((resolve) => {
+        timer = setTimeout(() => resolve({ timedOut: true }), ms);
+    });
+    try {
+        return await Promise.race([work.then((value) => ({ timedOut: false, value })), deadline]);
+    }
+    finally {
+        clearTimeout(timer);
+    }
+}
 /**
  * Saves every pending entry; each failure is a warning, never a failed job,
- * and an entry without its completion proof is never saved.
+ * and an entry without its completion proof is never saved. With
+ * `deadlineMs`, rejects with SavesTimedOut, naming the entries not saved,
+ * once that time has passed.
  */
-async function performSaves(saves, cache, docker, log) {
+async function performSaves(saves, cache, docker, log, options = {}) {
     const saved = [];
-    for (const entry of saves) {
-        if (entry.ready && !(0,external_node_fs_namespaceObject.existsSync)(entry.ready)) {
-            log.warning(`Not saving ${entry.kind} cache ${entry.key}: it was not completed (${entry.ready} is missing).`);
-            continue;
+    const left = new Set(saves);
+    const work = (async () => {
+        for (const entry of saves) {
+            if (await saveOne(entry, cache, docker, log))
+                saved.push(entry.key);
+            left.delete(entry);
         }
-        if (entry.unchanged && (await fingerprint(entry.paths[0])).id === entry.unchanged) {
-            log.info(`Not saving ${entry.kind} cache: nothing changed since it was restored.`);
-            continue;
-        }
-        try {
-            if (entry.image) {
-                const file = entry.paths[0];
-                await (0,promises_namespaceObject.rm)(file, { force: true });
-                await (0,promises_namespaceObject.mkdir)(external_node_path_default().dirname(file), { recursive: true });
-                log.info(`Exporting image ${entry.image}`);
-                await docker.run(['save', '--output', file, entry.image]);
-            }
-            log.info(`Saving ${entry.kind} cache ${entry.key}`);
-            if (entry.entry) {
-                const save = () => cache.save(entry.paths, entry.key);
-                if (!(await saveFromTransfer(entry.entry.dir, entry.entry.commit, log, save)))
-                    continue;
-            }
-            else {
-                await cache.save(entry.paths, entry.key);
-            }
-            saved.push(entry.key);
-        }
-        catch (error) {
-            log.warning(`Saving the ${entry.kind} cache failed: ${error.message}`);
-        }
+        return saved;
+    })();
+    if (options.deadlineMs === undefined)
+        return work;
+    const outcome = await saves_withDeadline(work, options.deadlineMs);
+    if (!outcome.timedOut)
+        return outcome.value;
+    const unsaved = [...left].map((entry) => `${entry.kind} ${entry.key}`);
+    throw new SavesTimedOut(`Saving caches took longer than ${inWords(options.deadlineMs)} (cache-save-timeout); not saved: ${unsaved.join(', ')}. Raise cache-save-timeout if saves here are slow.`, unsaved);
+}
+function inWords(ms) {
+    return ms >= 60_000 ? `${+(ms / 60_000).toFixed(1)} min` : `${+(ms / 1000).toFixed(1)} s`;
+}
+/** One entry: whether it was saved. */
+async function saveOne(entry, cache, docker, log) {
+    if (entry.ready && !(0,external_node_fs_namespaceObject.existsSync)(entry.ready)) {
+        log.warning(`Not saving ${entry.kind} cache ${entry.key}: it was not completed (${entry.ready} is missing).`);
+        return false;
     }
-    return saved;
+    if (entry.unchanged && (await fingerprint(entry.paths[0])).id === entry.unchanged) {
+        log.info(`Not saving ${entry.kind} cache: nothing changed since it was restored.`);
+        return false;
+    }
+    try {
+        if (entry.image) {
+            const file = entry.paths[0];
+            await (0,promises_namespaceObject.rm)(file, { force: true });
+            await (0,promises_namespaceObject.mkdir)(external_node_path_default().dirname(file), { recursive: true });
+            log.info(`Exporting image ${entry.image}`);
+            await docker.run(['save', '--output', file, entry.image]);
+        }
+        log.info(`Saving ${entry.kind} cache ${entry.key}`);
+        if (entry.entry) {
+            const save = () => cache.save(entry.paths, entry.key);
+            return await saveFromTransfer(entry.entry.dir, entry.entry.commit, log, save);
+        }
+        await cache.save(entry.paths, entry.key);
+        return true;
+    }
+    catch (error) {
+        log.warning(`Saving the ${entry.kind} cache failed: ${error.message}`);
+        return false;
+    }
+    finally {
+        // The exported image takes hundreds of megabytes, and the image itself stays.
+        if (entry.image)
+            await (0,promises_namespaceObject.rm)(entry.paths[0], { force: true });
+    }
 }
 
 ;// CONCATENATED MODULE: ./node_modules/@actions/glob/lib/internal-glob-options-helper.js
@@ -100403,6 +100994,7 @@ const STATE_SAVES = 'saves';
 
 
 
+
 /**
  * A saving problem is a warning, never a failed job: that holds too for an
  * exception the cache library throws outside the promise it returned (a
@@ -100416,7 +101008,15 @@ function guardUncaught() {
     process.on('uncaughtException', warn);
     process.on('unhandledRejection', warn);
 }
-/** The post step: runs only when the job succeeded, and saves what main prepared. */
+/** Everything written reaches the runner before the process ends. */
+function flushed() {
+    return new Promise((resolve) => process.stdout.write('', () => resolve()));
+}
+/**
+ * The post step: runs only when the job succeeded, and saves what main
+ * prepared, within cache-save-timeout: a cache service that stops answering
+ * once kept an orphaned post step spinning for over an hour.
+ */
 async function post() {
     guardUncaught();
     try {
@@ -100431,11 +101031,23 @@ async function post() {
             info('The Actions cache service is not available here: nothing saved.');
             return;
         }
-        const saved = await performSaves(saves, cache, new Docker({ debug: (m) => core_debug(m) }), actionLog);
+        const deadlineMs = parseCacheSaveTimeout(getInput('cache-save-timeout')) * 60_000;
+        const docker = new Docker({ debug: (m) => core_debug(m) });
+        const saved = await performSaves(saves, cache, docker, actionLog, { deadlineMs });
         info(`Saved ${saved.length} of ${saves.length} cache entries.`);
     }
     catch (error) {
-        warning(`Saving caches failed: ${error.message}`);
+        if (!(error instanceof SavesTimedOut)) {
+            warning(`Saving caches failed: ${error.message}`);
+            return;
+        }
+        warning(error.message);
+        // The save still running may hold sockets open, and would keep the process alive.
+        // @actions/cache makes an entry restorable only by its last request (commit in the
+        // v1 cache service, FinalizeCacheEntryUpload in v2), sent once the whole archive is
+        // uploaded: a save ended before that leaves no entry, never half of one.
+        await flushed();
+        process.exit(0);
     }
 }
 

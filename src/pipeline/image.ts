@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import type { CacheStore, Log, Places } from '../ports.js';
 import { Docker, DockerError, HARDENING } from './docker.js';
 import { describeRange, ERA_IMAGES, pythonFits, type ImageEra, type PythonRange } from './era.js';
-import { imageKey } from './keys.js';
+import { INPUTS_LABEL, loadCheckedImage } from './image-load.js';
+import { imageKey, imageRefreshPeriod } from './keys.js';
 import type { PendingSave } from './saves.js';
 
 export const IMAGE_NAME = 'esp32-devel';
@@ -26,6 +27,8 @@ export interface ImageRequest {
   buildArgs: Record<string, string>;
   /** The Python ESP-IDF's installer works with: an image given by name must have one. */
   python?: PythonRange;
+  /** The time that decides the image's refresh period (default: now). */
+  now?: Date;
 }
 
 /** Which image the containers run, and how it will be had. */
@@ -38,8 +41,11 @@ export interface ImagePlan {
   python?: string;
   /** Present in the Docker engine now. */
   present: boolean;
-  /** Building: the argv (after `docker`), the Actions cache key and the archive it is saved as. */
-  build?: { args: string[]; cacheKey: string; tar: string; era: ImageEra };
+  /**
+   * Building: the argv (after `docker`), the Actions cache key, the archive it
+   * is saved as, its inputs hash (its label) and its refresh period (the week).
+   */
+  build?: { args: string[]; cacheKey: string; tar: string; era: ImageEra; hash: string; period: string };
   /** The Python the build needs, checked against the image's own. */
   needs?: PythonRange;
 }
@@ -72,11 +78,16 @@ export function imageRef(hash: string, era: ImageEra = 'bookworm'): string {
   return `${IMAGE_NAME}:${ERA_IMAGES[era].tagPrefix}${hash}`;
 }
 
-/** The image's identity: a hash of its Dockerfile, the files it copies and its build arguments. */
+/**
+ * The image's identity: a hash of its Dockerfile, the files it copies, its
+ * build arguments and its refresh period (this week by default), so that it is
+ * rebuilt each week with its distribution's security updates.
+ */
 export async function imageInputsHash(
   dockerDir: string,
   era: ImageEra = 'bookworm',
-  buildArgs: Record<string, string> = {}
+  buildArgs: Record<string, string> = {},
+  period = imageRefreshPeriod(new Date())
 ): Promise<string> {
   const hash = createHash('sha256');
   for (const name of [ERA_IMAGES[era].dockerfile, ...SHARED_INPUTS]) {
@@ -85,6 +96,7 @@ export async function imageInputsHash(
     hash.update('\0');
   }
   for (const [name, value] of Object.entries(buildArgs).sort()) hash.update(`--build-arg ${name}=${value}\0`);
+  hash.update(`period ${period}\0`);
   return hash.digest('hex').slice(0, 16);
 }
 
@@ -109,11 +121,16 @@ export function declaredPython(dockerfile: string, buildArgs: Record<string, str
   return match[1];
 }
 
-/** The argv (after `docker`) that builds an era's image. Pure. */
+/**
+ * The argv (after `docker`) that builds an era's image. The refresh period is
+ * a build argument too: a new one runs the Dockerfile's apt step again rather
+ * than reusing its cached layer. Pure.
+ */
 export function imageBuildArgs(
   ref: string,
   hash: string,
-  req: Pick<ImageRequest, 'dockerDir' | 'network' | 'era' | 'buildArgs'>
+  req: Pick<ImageRequest, 'dockerDir' | 'network' | 'era' | 'buildArgs'>,
+  period: string
 ): string[] {
   const args = [
     'build',
@@ -123,12 +140,13 @@ export function imageBuildArgs(
     '--file',
     path.join(req.dockerDir, ERA_IMAGES[req.era].dockerfile),
     '--label',
-    `org.esp32-micropython-build.inputs=${hash}`,
+    `${INPUTS_LABEL}=${hash}`,
     '--label',
     `${ERA_LABEL}=${req.era}`
   ];
   for (const [name, value] of Object.entries(req.buildArgs).sort())
     args.push('--build-arg', `${name}=${value}`);
+  args.push('--build-arg', `ESP32_DEVEL_REFRESH=${period}`);
   if (req.network) args.push('--network', req.network);
   return [...args, req.dockerDir];
 }
@@ -141,7 +159,8 @@ export async function planImage(req: ImageRequest, docker: Docker, places: Place
     if (python !== undefined) checkPython(req.image, python, req);
     return { mode: 'pull', era: req.era, ref: req.image, present, python, needs: req.python };
   }
-  const hash = await imageInputsHash(req.dockerDir, req.era, req.buildArgs);
+  const period = imageRefreshPeriod(req.now ?? new Date());
+  const hash = await imageInputsHash(req.dockerDir, req.era, req.buildArgs, period);
   const ref = imageRef(hash, req.era);
   const dockerfile = await readFile(path.join(req.dockerDir, ERA_IMAGES[req.era].dockerfile), 'utf8');
   return {
@@ -151,10 +170,12 @@ export async function planImage(req: ImageRequest, docker: Docker, places: Place
     python: declaredPython(dockerfile, req.buildArgs),
     present: await docker.hasImage(ref),
     build: {
-      args: imageBuildArgs(ref, hash, req),
+      args: imageBuildArgs(ref, hash, req, period),
       cacheKey: imageKey(hash),
       tar: path.join(places.root, 'images', `${hash}.tar`),
-      era: req.era
+      era: req.era,
+      hash,
+      period
     }
   };
 }
@@ -196,15 +217,10 @@ async function loadOrBuild(
     log.info(`Restoring image from the Actions cache: ${build.cacheKey}`);
     if (await ctx.cache.restore([build.tar], build.cacheKey)) {
       try {
-        await docker.run(['load', '--input', build.tar], { debug: log.debug, signal });
-        if (await docker.hasImage(plan.ref)) {
+        if (await loadCheckedImage(build.tar, { ref: plan.ref, inputsHash: build.hash }, ctx)) {
           log.info(`Loaded ${plan.ref}`);
           return { ref: plan.ref, python, source: 'actions-cache' };
         }
-        log.warning(`The cached image archive did not contain ${plan.ref}; building instead.`);
-      } catch (error) {
-        if (signal?.aborted) throw error;
-        log.warning(`Loading the cached image failed (${(error as Error).message}); building instead.`);
       } finally {
         await rm(build.tar, { force: true });
       }

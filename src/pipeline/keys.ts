@@ -70,6 +70,23 @@ export function toolCacheVersion(version: string, sha256: string): string {
   return `0.0.0-${tag}`;
 }
 
+/**
+ * How often the image is rebuilt so that security updates of its
+ * distribution arrive: the ISO 8601 week of `now` in UTC, e.g. 2026w48
+ * (weeks start on Monday; the week of a year's first Thursday is its week 1,
+ * so 2027-01-01 is in 2026w53). Part of the image's inputs hash.
+ */
+export function imageRefreshPeriod(now: Date): string {
+  const day = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+  const weekday = day.getUTCDay() || 7;
+  // The Thursday of the same week decides both the year and the week.
+  day.setUTCDate(day.getUTCDate() + 4 - weekday);
+  const year = day.getUTCFullYear();
+  const week = Math.floor((day.getTime() - Date.UTC(year, 0, 1)) / 86_400_000 / 7) + 1;
+  return `${year}w${String(week).padStart(2, '0')}`;
+}
+
+/** The image's inputs hash covers its Dockerfile, build arguments and refresh period. */
 export function imageKey(inputsHash: string): string {
   return `esp32-devel-image-${KEY_EPOCH}-${inputsHash}`;
 }

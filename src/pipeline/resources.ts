@@ -41,7 +41,7 @@ export function imageView(image: ImagePlan, cached: boolean): ResourceView {
     name: 'image',
     identity:
       image.mode === 'build'
-        ? `${image.ref} (built from docker/${ERA_IMAGES[image.era].dockerfile}, Python ${image.python})`
+        ? `${image.ref} (built from docker/${ERA_IMAGES[image.era].dockerfile}, Python ${image.python}${image.build ? `, rebuilt weekly: ${image.build.period}` : ''})`
         : image.ref,
     where: 'the Docker engine',
     presence: image.present ? 'present' : 'absent',
@@ -52,7 +52,7 @@ export function imageView(image: ImagePlan, cached: boolean): ResourceView {
     const build = `build it (older images of its era are then removed): ${formatArgv('docker', image.build.args)}`;
     view.steps = cached
       ? [
-          `restore ${image.build.tar} from the Actions cache (key ${image.build.cacheKey}) and docker load it`,
+          `restore ${image.build.tar} from the Actions cache (key ${image.build.cacheKey}) and docker load it if it holds that image and no other tag`,
           build
         ]
       : [build];

@@ -122,5 +122,8 @@ async function saveOne(entry: PendingSave, cache: CacheStore, docker: Docker, lo
   } catch (error) {
     log.warning(`Saving the ${entry.kind} cache failed: ${(error as Error).message}`);
     return false;
+  } finally {
+    // The exported image takes hundreds of megabytes, and the image itself stays.
+    if (entry.image) await rm(entry.paths[0], { force: true });
   }
 }

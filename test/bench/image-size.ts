@@ -8,7 +8,12 @@
 import path from 'node:path';
 import { run } from '../../src/exec.js';
 import { imageInputsHash, imageRef } from '../../src/pipeline/image.js';
-import { BULLSEYE_BASE, buildIdf4TestImage } from '../support/docker.js';
+import {
+  BOOKWORM_BASE,
+  BOOKWORM_TEST_BUILD_ARGS,
+  BULLSEYE_BASE,
+  buildIdf4TestImage
+} from '../support/docker.js';
 import { PROJECT } from '../support/runner.js';
 
 export interface ImageSize {
@@ -47,11 +52,13 @@ async function measure(era: string, image: string, base: string): Promise<ImageS
 
 /** The bookworm image the action built (it must exist), and the ESP-IDF v4 image (built here when missing). */
 export async function imageSizes(): Promise<ImageSize[]> {
-  const bookworm = imageRef(await imageInputsHash(path.join(PROJECT, 'docker')));
+  const bookworm = imageRef(
+    await imageInputsHash(path.join(PROJECT, 'docker'), 'bookworm', BOOKWORM_TEST_BUILD_ARGS)
+  );
   const present = await run('docker', ['image', 'inspect', bookworm], { allowFailure: true });
   if (present.code !== 0) throw new Error(`${bookworm} is not here: measure after a run that built it.`);
   return [
-    await measure('bookworm', bookworm, 'debian:bookworm-slim'),
+    await measure('bookworm', bookworm, BOOKWORM_BASE),
     await measure('idf4', await buildIdf4TestImage(), BULLSEYE_BASE)
   ];
 }

@@ -28,7 +28,7 @@ import { run } from '../../src/exec.js';
 import { IMAGE_NAME, imageInputsHash, imageRef } from '../../src/pipeline/image.js';
 import type { PendingSave } from '../../src/pipeline/saves.js';
 import { startCacheServer, type CacheServer } from '../support/cache-server.js';
-import { requireDocker } from '../support/docker.js';
+import { BOOKWORM_TEST_BUILD_ARGS, requireDocker } from '../support/docker.js';
 import { createMicroPythonTree } from '../support/micropython-tree.js';
 import { makeRunner, PROJECT, runnerUser, runStep, type Runner } from '../support/runner.js';
 import { createUpstreams } from '../support/upstreams.js';
@@ -250,7 +250,10 @@ async function main(): Promise<void> {
   });
   // The runner user owns its mirror (git refuses repositories owned by others).
   await run('chown', ['-R', `${user.uid}:${user.gid}`, upstreams.root]);
-  const imageTag = imageRef(await imageInputsHash(path.join(PROJECT, 'docker')));
+  // The image runStep has the action build (see withTestImageInputs).
+  const imageTag = imageRef(
+    await imageInputsHash(path.join(PROJECT, 'docker'), 'bookworm', BOOKWORM_TEST_BUILD_ARGS)
+  );
   const bench: Bench = {
     scratch,
     user,

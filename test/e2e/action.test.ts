@@ -27,7 +27,7 @@ import { run } from '../../src/exec.js';
 import { imageInputsHash, IMAGE_NAME } from '../../src/pipeline/image.js';
 import { archivePaths, startCacheServer, unpackArchive, type CacheServer } from '../support/cache-server.js';
 import { startGitHttp, type GitHttpServer } from '../support/git-http.js';
-import { requireDocker } from '../support/docker.js';
+import { BOOKWORM_TEST_BUILD_ARGS, requireDocker } from '../support/docker.js';
 import { createMicroPythonTree } from '../support/micropython-tree.js';
 import { makeRunner, PROJECT, runnerUser, runStep, type Runner, type RunnerUser } from '../support/runner.js';
 import { createUpstreams, type FixtureUpstreams } from '../support/upstreams.js';
@@ -94,7 +94,8 @@ beforeAll(async () => {
   }
   await run('chmod', ['a+rx', scratch]);
   cache = await startCacheServer({ storageDir: path.join(scratch, 'cache-service') });
-  imageRef = `${IMAGE_NAME}:${await imageInputsHash(path.join(PROJECT, 'docker'))}`;
+  // The image the action builds when a test gives no build arguments (see runStep).
+  imageRef = `${IMAGE_NAME}:${await imageInputsHash(path.join(PROJECT, 'docker'), 'bookworm', BOOKWORM_TEST_BUILD_ARGS)}`;
 });
 
 afterAll(async () => {

@@ -26,7 +26,12 @@ import path from 'node:path';
 import { descendants } from '../../src/cli/host.js';
 import { run } from '../../src/exec.js';
 import { hostName } from '../../src/pipeline/partials.js';
-import { requireBullseyeBase, requireDocker } from '../support/docker.js';
+import {
+  BOOKWORM_TEST_BUILD_ARGS,
+  buildArgOptions,
+  requireBullseyeBase,
+  requireDocker
+} from '../support/docker.js';
 import { createMicroPythonTree, type FixtureTree } from '../support/micropython-tree.js';
 import { dockerGid, PROJECT } from '../support/runner.js';
 import { groupId, openPseudoTerminal, type PseudoTerminal } from '../support/serial.js';
@@ -188,7 +193,8 @@ const modernOptions = () => [
   '--component-registry-mirror',
   upstreams.registry.url,
   '--network',
-  'host'
+  'host',
+  ...buildArgOptions(BOOKWORM_TEST_BUILD_ARGS)
 ];
 
 describe('the command line itself', () => {
@@ -508,7 +514,8 @@ describe('a developer with a board (modern tree, ESP-IDF v5.2.2)', () => {
       `--groups=${developer.groups.join(',')}`
     ];
     const env = { PATH: process.env.PATH ?? '', HOME: home };
-    const image = await run('setpriv', [...user, path.join(PROJECT, 'docker', 'build.sh')], {
+    const buildSh = [path.join(PROJECT, 'docker', 'build.sh'), ...buildArgOptions(BOOKWORM_TEST_BUILD_ARGS)];
+    const image = await run('setpriv', [...user, ...buildSh], {
       env,
       allowFailure: true
     });
@@ -649,7 +656,8 @@ describe('an interrupted setup (legacy tree: toolchain download and ESP-IDF clon
     '--idf-repo',
     `file://${upstreams.idfRepoUrl}`,
     '--network',
-    'host'
+    'host',
+    ...buildArgOptions(BOOKWORM_TEST_BUILD_ARGS)
   ];
   const partials = () =>
     [...listAll(path.join(devel, 'idf')), ...listAll(path.join(devel, 'tmp'))].filter(

@@ -140,11 +140,22 @@ export function buildArgFlags(buildArgs: BuildArgs): string[] {
     .flatMap((name) => ['--build-arg', `${name}=${buildArgs[name]}`]);
 }
 
+/** `--image-build-args NAME=VALUE` for each argument, sorted by name: the CLI's options. */
+export function buildArgOptions(buildArgs: BuildArgs): string[] {
+  return buildArgFlags(buildArgs).map((flag) => (flag === '--build-arg' ? '--image-build-args' : flag));
+}
+
+/** The action's image-build-args input: one NAME=VALUE per line, sorted by name. */
+export function buildArgLines(buildArgs: BuildArgs): string {
+  return Object.keys(buildArgs)
+    .sort()
+    .map((name) => `${name}=${buildArgs[name]}`)
+    .join('\n');
+}
+
 /** The tag of a recipe: a hash of docker/ and of the build arguments. */
 async function recipeTag(recipe: ImageRecipe): Promise<string> {
   const flags = buildArgFlags(recipe.buildArgs);
-  if (recipe.dockerfile === 'Dockerfile' && flags.length === 0)
-    return `${recipe.repository}:test-${await dockerDirHash()}`;
   const hash = createHash('sha256')
     .update(`${await dockerDirHash()}\0${recipe.dockerfile}\0${flags.join('\0')}`)
     .digest('hex')
@@ -194,12 +205,23 @@ function once(build: () => Promise<string>): () => Promise<string> {
   };
 }
 
+/** The local image docker/Dockerfile is built on here (made by .ci/run): no registry is reachable. */
+export const BOOKWORM_BASE = 'debian:bookworm-slim';
+
 /**
- * Builds docker/Dockerfile into `esp32-devel:test-<hash of docker/>` unless
- * that image already exists, and returns the tag. Safe to call from every test file.
+ * The build arguments of every bookworm image the tests build or ask the
+ * action and the CLI to build: the Dockerfile's default BASE is pinned by
+ * digest, which only a registry has.
+ */
+export const BOOKWORM_TEST_BUILD_ARGS: BuildArgs = { BASE: BOOKWORM_BASE };
+
+/**
+ * Builds docker/Dockerfile on the local bookworm base into
+ * `esp32-devel:test-<hash of docker/ and the build args>` unless that image
+ * already exists, and returns the tag. Safe to call from every test file.
  */
 export const buildTestImage = once(() =>
-  buildRecipe({ repository: 'esp32-devel', dockerfile: 'Dockerfile', buildArgs: {} })
+  buildRecipe({ repository: 'esp32-devel', dockerfile: 'Dockerfile', buildArgs: BOOKWORM_TEST_BUILD_ARGS })
 );
 
 /** The local Debian bullseye image that stands in for Ubuntu 20.04 (Python 3.9 rather than 3.8). */

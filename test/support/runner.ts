@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { chownSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
+import { BOOKWORM_TEST_BUILD_ARGS, buildArgLines } from './docker.js';
 import { PROJECT } from './project.js';
 
 export { PROJECT };
@@ -81,6 +82,16 @@ export function parseCommandFile(text: string): Record<string, string> {
 
 let counter = 0;
 
+/**
+ * The inputs as a step gets them: a build of the image with no build
+ * arguments of the test's own gets the local bookworm base
+ * (docker/Dockerfile's default is pinned by digest, which only a registry has).
+ */
+export function withTestImageInputs(inputs: Record<string, string>): Record<string, string> {
+  if ((inputs.image ?? 'build') !== 'build' || 'image-build-args' in inputs) return inputs;
+  return { ...inputs, 'image-build-args': buildArgLines(BOOKWORM_TEST_BUILD_ARGS) };
+}
+
 export async function runStep(
   phase: 'main' | 'post',
   runner: Runner,
@@ -128,7 +139,7 @@ export async function runStep(
     GITHUB_EVENT_PATH: path.join(files, 'event.json'),
     ...options.env
   };
-  for (const [name, value] of Object.entries(inputs))
+  for (const [name, value] of Object.entries(withTestImageInputs(inputs)))
     env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
   for (const [name, value] of Object.entries(options.state ?? {})) env[`STATE_${name}`] = value;
 
