@@ -2484,6 +2484,10 @@ const scopeFile = (dir) => `${dir}.scope`;
 async function scopeInPlace(dir) {
     return (await (0,promises_namespaceObject.readFile)(scopeFile(dir), 'utf8').catch(() => '')).trim();
 }
+/** Whether this scope's contents are the ones in place (always, unscoped). */
+async function scopeInPlaceIs(dir, tag) {
+    return !tag || (await scopeInPlace(dir)) === tag;
+}
 /** Where this scope's contents are now: in place, or set aside. */
 async function scopedContents(dir, tag) {
     return !tag || (await scopeInPlace(dir)) === tag ? dir : `${dir}.${tag}`;
@@ -6512,7 +6516,8 @@ function pendingSaves(plan, prepared, runId) {
             kind: 'components',
             key: plan.components.key,
             paths: [prepared.components.dir],
-            unchanged: prepared.components.fingerprint
+            unchanged: prepared.components.fingerprint,
+            kept: { scopeTag: plan.components.scopeTag, what: 'managed components' }
         });
     }
     if (plan.ccache && prepared.ccache) {
@@ -6520,7 +6525,8 @@ function pendingSaves(plan, prepared, runId) {
             kind: 'ccache',
             key: ccacheSaveKey(plan.ccache, runId),
             paths: [prepared.ccache.dir],
-            unchanged: prepared.ccache.fingerprint
+            unchanged: prepared.ccache.fingerprint,
+            kept: { scopeTag: plan.ccache.scope.tag, what: 'ccache' }
         });
     }
     return saves;

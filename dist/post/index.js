@@ -38404,7 +38404,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _save_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5887);
+/* harmony import */ var _save_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5239);
 
 await (0,_save_js__WEBPACK_IMPORTED_MODULE_0__/* .post */ .b)();
 
@@ -38413,7 +38413,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5887:
+/***/ 5239:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -40061,7 +40061,7 @@ var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _
 };
 
 
-const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir: io_util_readdir, rename: io_util_rename, rm: io_util_rm, rmdir, stat, symlink, unlink } = external_fs_namespaceObject.promises;
+const { chmod, copyFile, lstat, mkdir: io_util_mkdir, open: io_util_open, readdir: io_util_readdir, rename: io_util_rename, rm: io_util_rm, rmdir, stat, symlink, unlink } = external_fs_namespaceObject.promises;
 // export const {open} = 'fs'
 const IS_WINDOWS = process.platform === 'win32';
 /**
@@ -40350,7 +40350,7 @@ function rmRF(inputPath) {
 function mkdirP(fsPath) {
     return io_awaiter(this, void 0, void 0, function* () {
         (0,external_assert_.ok)(fsPath, 'a path argument must be provided');
-        yield mkdir(fsPath, { recursive: true });
+        yield io_util_mkdir(fsPath, { recursive: true });
     });
 }
 /**
@@ -42555,7 +42555,7 @@ const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.ur
 
 
 /** A cheap identity of a directory's contents: file count, total size, newest change. */
-async function fingerprint(dir) {
+async function fingerprint_fingerprint(dir) {
     let files = 0;
     let bytes = 0;
     let newest = 0;
@@ -42583,7 +42583,7 @@ async function fingerprint(dir) {
     return { id: `${files}:${bytes}:${Math.round(newest)}`, files };
 }
 /** Whether a directory holds any file at all; stops at the first one found. */
-async function hasAnyFile(dir) {
+async function fingerprint_hasAnyFile(dir) {
     let entries;
     try {
         entries = await readdir(dir, { withFileTypes: true });
@@ -42594,7 +42594,7 @@ async function hasAnyFile(dir) {
     for (const e of entries) {
         if (e.isFile())
             return true;
-        if (e.isDirectory() && (await hasAnyFile(path.join(dir, e.name))))
+        if (e.isDirectory() && (await fingerprint_hasAnyFile(path.join(dir, e.name))))
             return true;
     }
     return false;
@@ -43317,7 +43317,102 @@ async function saveFromTransfer(dir, commit, log, save) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/pipeline/kept-dir.ts
+/**
+ * A directory that the build itself fills (ccache's objects, the component
+ * manager's downloads): kept on this machine from run to run, and on a
+ * machine where it is empty seeded from the Actions cache.
+ */
+
+
+
+
+/*
+ * A scoped directory (cache-scope.ts) lives at one path whatever its scope,
+ * since the Actions cache only restores an entry into the paths it was saved
+ * from. Each scope's contents are kept beside it, at <dir>.<scope>, and moved
+ * into place for a run of that scope; <dir>.scope says whose contents are in
+ * place. So a build never sees another scope's objects, on a self-hosted
+ * runner either.
+ */
+const scopeFile = (dir) => `${dir}.scope`;
+async function scopeInPlace(dir) {
+    return (await (0,promises_namespaceObject.readFile)(scopeFile(dir), 'utf8').catch(() => '')).trim();
+}
+/** Whether this scope's contents are the ones in place (always, unscoped). */
+async function scopeInPlaceIs(dir, tag) {
+    return !tag || (await scopeInPlace(dir)) === tag;
+}
+/** Where this scope's contents are now: in place, or set aside. */
+async function scopedContents(dir, tag) {
+    return !tag || (await scopeInPlace(dir)) === tag ? dir : `${dir}.${tag}`;
+}
+/** Whether this scope's contents are here, in place or set aside. */
+async function scopedPresence(dir, tag) {
+    return hasAnyFile(await scopedContents(dir, tag));
+}
+/** Puts this scope's contents (or nothing) in place, setting aside another scope's. */
+async function checkOutScope(dir, tag) {
+    const current = await scopeInPlace(dir);
+    if (current === tag)
+        return;
+    await mkdir(path.dirname(dir), { recursive: true });
+    if (await hasAnyFile(dir)) {
+        const aside = `${dir}.${current || 'unscoped'}`;
+        await rm(aside, { recursive: true, force: true });
+        await rename(dir, aside);
+    }
+    else {
+        await rm(dir, { recursive: true, force: true });
+    }
+    await rename(`${dir}.${tag}`, dir).catch(() => undefined);
+    await writeFile(scopeFile(dir), `${tag}\n`);
+}
+/** Take the lock of a kept directory, waiting while another run uses it. */
+function lockKeptDir(dir, what, ctx) {
+    return lockEntry(dir, {
+        what: `the ${what} directory ${dir}`,
+        doing: 'using',
+        log: ctx.log,
+        signal: ctx.signal
+    });
+}
+/**
+ * The directory, kept here or restored from `key` (or the newest entry
+ * starting with a restore key), locked for this run: the lock comes back in
+ * KeptDir.lock, or is released when this fails.
+ */
+async function obtainKeptDir(dir, restore, what, ctx) {
+    const lock = ctx.lock ?? (await lockKeptDir(dir, what, ctx));
+    try {
+        return { ...(await obtainLocked(dir, restore, what, ctx)), lock };
+    }
+    catch (error) {
+        await lock.release();
+        throw error;
+    }
+}
+async function obtainLocked(dir, restore, what, ctx) {
+    if (restore.scopeTag)
+        await checkOutScope(dir, restore.scopeTag);
+    await mkdir(dir, { recursive: true });
+    const before = await fingerprint(dir);
+    if (before.files > 0) {
+        ctx.log.info(`Using the ${what} on this machine (${before.files} files)`);
+        return { dir, hit: 'this machine', fingerprint: before.id };
+    }
+    if (ctx.useCache && ctx.cache.available) {
+        const hit = await ctx.cache.restore([dir], restore.key, restore.restoreKeys);
+        ctx.log.info(hit ? `Restored ${what} from ${hit}` : `No cached ${what} yet`);
+        // Only a restore changes the directory: otherwise what was read before still holds.
+        if (hit)
+            return { dir, hit, fingerprint: (await fingerprint(dir)).id };
+    }
+    return { dir, fingerprint: before.id };
+}
+
 ;// CONCATENATED MODULE: ./src/pipeline/saves.ts
+
 
 
 
@@ -43360,7 +43455,7 @@ async function performSaves(saves, cache, docker, log, options = {}) {
     const left = new Set(saves);
     const work = (async () => {
         for (const entry of saves) {
-            if (await saveOne(entry, cache, docker, log))
+            if (await saveLocked(entry, cache, docker, log))
                 saved.push(entry.key);
             left.delete(entry);
         }
@@ -43377,13 +43472,33 @@ async function performSaves(saves, cache, docker, log, options = {}) {
 function inWords(ms) {
     return ms >= 60_000 ? `${+(ms / 60_000).toFixed(1)} min` : `${+(ms / 1000).toFixed(1)} s`;
 }
+/**
+ * One entry; a directory the build writes is locked while it is read, and
+ * saved only if its scope's contents are still the ones in place.
+ */
+async function saveLocked(entry, cache, docker, log) {
+    if (!entry.kept)
+        return saveOne(entry, cache, docker, log);
+    const dir = entry.paths[0];
+    const lock = await lockKeptDir(dir, entry.kept.what, { log });
+    try {
+        if (!(await scopeInPlaceIs(dir, entry.kept.scopeTag))) {
+            log.warning(`Not saving ${entry.kind} cache ${entry.key}: another run has put its own contents in ${dir} since this build ran (a runner that runs several jobs); the next build of this scope saves it.`);
+            return false;
+        }
+        return await saveOne(entry, cache, docker, log);
+    }
+    finally {
+        await lock.release();
+    }
+}
 /** One entry: whether it was saved. */
 async function saveOne(entry, cache, docker, log) {
     if (entry.ready && !(0,external_node_fs_namespaceObject.existsSync)(entry.ready)) {
         log.warning(`Not saving ${entry.kind} cache ${entry.key}: it was not completed (${entry.ready} is missing).`);
         return false;
     }
-    if (entry.unchanged && (await fingerprint(entry.paths[0])).id === entry.unchanged) {
+    if (entry.unchanged && (await fingerprint_fingerprint(entry.paths[0])).id === entry.unchanged) {
         log.info(`Not saving ${entry.kind} cache: nothing changed since it was restored.`);
         return false;
     }

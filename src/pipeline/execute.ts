@@ -353,7 +353,8 @@ function pendingSaves(plan: Plan, prepared: Prepared, runId: string): PendingSav
       kind: 'components',
       key: plan.components.key,
       paths: [prepared.components.dir],
-      unchanged: prepared.components.fingerprint
+      unchanged: prepared.components.fingerprint,
+      kept: { scopeTag: plan.components.scopeTag, what: 'managed components' }
     });
   }
   if (plan.ccache && prepared.ccache) {
@@ -361,7 +362,8 @@ function pendingSaves(plan: Plan, prepared: Prepared, runId: string): PendingSav
       kind: 'ccache',
       key: ccacheSaveKey(plan.ccache, runId),
       paths: [prepared.ccache.dir],
-      unchanged: prepared.ccache.fingerprint
+      unchanged: prepared.ccache.fingerprint,
+      kept: { scopeTag: plan.ccache.scope.tag, what: 'ccache' }
     });
   }
   return saves;

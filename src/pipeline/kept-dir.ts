@@ -23,6 +23,11 @@ async function scopeInPlace(dir: string): Promise<string> {
   return (await readFile(scopeFile(dir), 'utf8').catch(() => '')).trim();
 }
 
+/** Whether this scope's contents are the ones in place (always, unscoped). */
+export async function scopeInPlaceIs(dir: string, tag: string): Promise<boolean> {
+  return !tag || (await scopeInPlace(dir)) === tag;
+}
+
 /** Where this scope's contents are now: in place, or set aside. */
 export async function scopedContents(dir: string, tag: string): Promise<string> {
   return !tag || (await scopeInPlace(dir)) === tag ? dir : `${dir}.${tag}`;

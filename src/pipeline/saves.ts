@@ -5,6 +5,7 @@ import type { CacheStore, Log } from '../ports.js';
 import type { Docker } from './docker.js';
 import { fingerprint } from './fingerprint.js';
 import { saveFromTransfer } from './idf-entry.js';
+import { lockKeptDir, scopeInPlaceIs } from './kept-dir.js';
 
 /** A cache entry the main step prepared, for the post step to save. */
 export interface PendingSave {
@@ -15,6 +16,12 @@ export interface PendingSave {
   ready?: string;
   /** For the image: the tag to `docker save` into paths[0] just before saving. */
   image?: string;
+  /**
+   * For a directory the build writes (kept-dir.ts): its scope, which must
+   * still be the one in place when the post step saves it (on a self-hosted
+   * runner another run may have swapped its own in meanwhile), and what it is.
+   */
+  kept?: { scopeTag: string; what: string };
   /** The directory's fingerprint when restored: still the same means nothing new to save. */
   unchanged?: string;
   /**
@@ -73,7 +80,7 @@ export async function performSaves(
   const left = new Set(saves);
   const work = (async () => {
     for (const entry of saves) {
-      if (await saveOne(entry, cache, docker, log)) saved.push(entry.key);
+      if (await saveLocked(entry, cache, docker, log)) saved.push(entry.key);
       left.delete(entry);
     }
     return saved;
@@ -90,6 +97,27 @@ export async function performSaves(
 
 function inWords(ms: number): string {
   return ms >= 60_000 ? `${+(ms / 60_000).toFixed(1)} min` : `${+(ms / 1000).toFixed(1)} s`;
+}
+
+/**
+ * One entry; a directory the build writes is locked while it is read, and
+ * saved only if its scope's contents are still the ones in place.
+ */
+async function saveLocked(entry: PendingSave, cache: CacheStore, docker: Docker, log: Log): Promise<boolean> {
+  if (!entry.kept) return saveOne(entry, cache, docker, log);
+  const dir = entry.paths[0];
+  const lock = await lockKeptDir(dir, entry.kept.what, { log });
+  try {
+    if (!(await scopeInPlaceIs(dir, entry.kept.scopeTag))) {
+      log.warning(
+        `Not saving ${entry.kind} cache ${entry.key}: another run has put its own contents in ${dir} since this build ran (a runner that runs several jobs); the next build of this scope saves it.`
+      );
+      return false;
+    }
+    return await saveOne(entry, cache, docker, log);
+  } finally {
+    await lock.release();
+  }
 }
 
 /** One entry: whether it was saved. */

@@ -1,9 +1,11 @@
 /** The post step's time bound on saving caches, with a cache service that stops answering. */
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { CacheStore, Log } from '../../src/ports.js';
 import type { Docker } from '../../src/pipeline/docker.js';
+import { lockKeptDir } from '../../src/pipeline/kept-dir.js';
 import { performSaves, SavesTimedOut, withDeadline, type PendingSave } from '../../src/pipeline/saves.js';
 
 const NO_DOCKER = undefined as unknown as Docker;
@@ -35,7 +37,9 @@ beforeEach(async () => {
     paths: [dir]
   }));
 });
-afterEach(() => rm(dir, { recursive: true, force: true }));
+afterEach(async () => {
+  for (const p of [dir, `${dir}.scope`, `${dir}.lock`]) await rm(p, { recursive: true, force: true });
+});
 
 describe('withDeadline', () => {
   it('gives what the work gives when it ends in time', async () => {
@@ -74,5 +78,46 @@ describe('performSaves with a deadline', () => {
       'idf-k',
       'ccache-k'
     ]);
+  });
+});
+
+describe('performSaves of a directory the build writes', () => {
+  const warnings: string[] = [];
+  const noting: Log = { ...log, warning: (m) => warnings.push(m) };
+  const kept = (tag: string): PendingSave => ({
+    kind: 'ccache',
+    key: `ccache-${tag}`,
+    paths: [dir],
+    kept: { scopeTag: tag, what: 'ccache' }
+  });
+
+  it('saves it while its scope is the one in place, and leaves no lock behind', async () => {
+    await writeFile(`${dir}.scope`, 'pr-7\n');
+    const cache = cacheThatHangs([]);
+    expect(await performSaves([kept('pr-7')], cache, NO_DOCKER, noting)).toEqual(['ccache-pr-7']);
+    expect(existsSync(`${dir}.lock`)).toBe(false);
+  });
+
+  it("skips it, with a warning, once another run's scope is in place", async () => {
+    await writeFile(`${dir}.scope`, 'main\n');
+    const cache = cacheThatHangs([]);
+    warnings.length = 0;
+    expect(await performSaves([kept('pr-7')], cache, NO_DOCKER, noting)).toEqual([]);
+    expect(cache.saved).toEqual([]);
+    expect(warnings.join('\n')).toMatch(
+      /Not saving ccache cache ccache-pr-7: another run has put its own contents/
+    );
+    expect(existsSync(`${dir}.lock`)).toBe(false);
+  });
+
+  it('waits for the run using it before reading it', async () => {
+    await writeFile(`${dir}.scope`, 'main\n');
+    const held = await lockKeptDir(dir, 'ccache', {});
+    const cache = cacheThatHangs([]);
+    const saving = performSaves([kept('main')], cache, NO_DOCKER, log);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(cache.saved).toEqual([]);
+    await held.release();
+    expect(await saving).toEqual(['ccache-main']);
   });
 });
