@@ -269,6 +269,29 @@ describe('the legacy toolchain download and the Actions cache (legacy tree)', ()
       await own.close();
     }
   });
+
+  it('a save that hangs: the post step gives up after cache-save-timeout, with a warning, and passes', async () => {
+    const own = await startCacheServer();
+    const image = { ...inputs, image: imageRef, 'cache-save-timeout': '1' };
+    try {
+      const runner = await legacyRunner('hung-save');
+      const main = await runStep('main', runner, image, { env: { ...own.env } });
+      ok(main);
+      own.setFault('upload-stall');
+      const started = Date.now();
+      const post = await runStep('post', runner, image, { env: { ...own.env }, state: main.state });
+      const seconds = (Date.now() - started) / 1000;
+      ok(post);
+      expect(seconds).toBeGreaterThanOrEqual(59);
+      expect(seconds).toBeLessThan(120);
+      expect(post.output).toMatch(
+        /::warning::Saving caches took longer than 1 min \(cache-save-timeout\); not saved: /
+      );
+      expect(own.entries()).toEqual([]);
+    } finally {
+      await own.close();
+    }
+  });
 });
 
 describe('ESP-IDF install, the disk, the Docker engine and a second run (modern tree)', () => {

@@ -8,12 +8,13 @@
  * the host: the tree's submodule is initialised there.
  */
 import { jest } from '@jest/globals';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { run } from '../../src/exec.js';
+import { startCacheServer } from '../support/cache-server.js';
 import { requireDocker } from '../support/docker.js';
 import { createMicroPythonTree, type FixtureTree } from '../support/micropython-tree.js';
 import { makeRunner, runnerUser, runStep, type Runner, type RunnerUser } from '../support/runner.js';
@@ -119,10 +120,16 @@ function hostileScript(runner: Runner, marker: string, extra: string[] = []): st
  * submodules) from a local upstream, with micropython-lib a real submodule
  * the port names, and an unused one left empty.
  */
-async function hostileCheckout(runner: Runner, shape: 'v1.24' | 'v1.12', script: string, idfPin: string) {
-  const upstream = path.join(scratch, shape, 'micropython.git');
+async function hostileCheckout(
+  runner: Runner,
+  shape: 'v1.24' | 'v1.12',
+  script: string,
+  idfPin: string,
+  name: string = shape
+) {
+  const upstream = path.join(scratch, name, 'micropython.git');
   await createMicroPythonTree(upstream, { shape, idfPin, git: true, hostile: script });
-  const lib = path.join(scratch, shape, 'micropython-lib.git');
+  const lib = path.join(scratch, name, 'micropython-lib.git');
   mkdirSync(lib);
   await git(lib, 'init', '-q', '-b', 'master');
   writeFileSync(path.join(lib, 'README.md'), '# micropython-lib (fixture submodule)\n');
@@ -142,7 +149,7 @@ async function hostileCheckout(runner: Runner, shape: 'v1.24' | 'v1.12', script:
   );
   await git(upstream, 'add', '-A');
   await git(upstream, 'commit', '-qm', 'submodules');
-  await chown(path.join(scratch, shape));
+  await chown(path.join(scratch, name));
   const tree = path.join(runner.workspace, 'micropython');
   await run(
     'setpriv',
@@ -299,5 +306,110 @@ describe('a hostile tree of the legacy era', () => {
     expect({ idf: idfFingerprint(runner), toolchain: fingerprint(toolchain) }).toEqual(before);
     expect(readFileSync(path.join(clean.root, 'ports', 'esp32', 'main.c'), 'utf8')).toBe(besideBefore);
     await expectNothingRan(runner, tree, marker);
+  });
+});
+
+describe('a hostile pull request, then a trusted build on a fresh runner with the same Actions cache', () => {
+  it('the pull request builds, reads no secret, and the trusted build restores nothing it touched', async () => {
+    const cache = await startCacheServer();
+    const secret = `ghs_${randomBytes(16).toString('hex')}`;
+    const inputs = {
+      'micropython-path': 'micropython',
+      board: 'ESP32_GENERIC',
+      'idf-version': 'v5.2.2',
+      'idf-repo': upstreams.idfRepoUrl,
+      'idf-tools-mirror': upstreams.assetsMirror,
+      'component-registry-mirror': upstreams.registry.url,
+      network: 'host'
+    };
+    // The step's environment as a workflow gives it: a token, the cache service's own token.
+    const stepEnv = (event: Record<string, string>) => ({ ...cache.env, GITHUB_TOKEN: secret, ...event });
+    const pullRequest = { GITHUB_EVENT_NAME: 'pull_request', GITHUB_REF: 'refs/pull/9/merge' };
+    // Both runners at one path, as hosted runners are: the Actions cache restores only into the paths it saved.
+    const dir = path.join(scratch, 'pull-request');
+    try {
+      const runner = makeRunner(dir, user);
+      const marker = path.join(scratch, 'fsmonitor-ran-pr');
+      const extra = [
+        'echo pwned > "$IDF_TOOLS_PATH/planted"',
+        '# The caches the build writes: poison them for the next build.',
+        'echo pwned > "$CCACHE_DIR/planted"',
+        'mkdir -p "$CCACHE_DIR/f/0" && echo pwned > "$CCACHE_DIR/f/0/poisoned.o"',
+        'echo pwned > "$IDF_COMPONENT_CACHE_PATH/planted"',
+        '# Every secret it can find, into the tree (and so into whatever the tree publishes).',
+        '{ env; tr "\\0" "\\n" < /proc/self/environ; tr "\\0" "\\n" < /proc/1/environ; } > ../../found.txt 2>&1'
+      ];
+      const tree = await hostileCheckout(
+        runner,
+        'v1.24',
+        hostileScript(runner, marker, extra),
+        'v5.2.2',
+        'pr'
+      );
+      const main = await runStep('main', runner, inputs, { env: stepEnv(pullRequest) });
+      expect({ code: main.code, errors: main.output.match(/::error::.*/g) }).toEqual({
+        code: 0,
+        errors: null
+      });
+      expect(main.output).toContain('hostile: done');
+      const found = readFileSync(path.join(tree, 'found.txt'), 'utf8');
+      expect(found).toContain('IDF_PATH=');
+      for (const value of [secret, cache.env.ACTIONS_RUNTIME_TOKEN]) expect(found).not.toContain(value);
+      for (const output of ['firmware', 'artifacts']) {
+        for (const file of main.outputs[output].split('\n').filter(Boolean)) {
+          expect(lstatSync(file).isFile()).toBe(true);
+          expect(readFileSync(file, 'utf8')).not.toContain(secret);
+        }
+      }
+      // Its writes into the caches it may write did land (in its own scope).
+      const planted = await run(
+        'grep',
+        ['-rl', 'pwned', path.join(runner.toolCache, 'esp32-micropython-build')],
+        {
+          allowFailure: true
+        }
+      );
+      expect(planted.stdout).toMatch(/ccache\/.*planted/);
+      expect(planted.stdout).toMatch(/components\/.*planted/);
+      const post = await runStep('post', runner, inputs, { env: stepEnv(pullRequest), state: main.state });
+      expect({ code: post.code, errors: post.output.match(/::error::.*/g) }).toEqual({
+        code: 0,
+        errors: null
+      });
+      // What the build wrote, saved under the pull request's scope.
+      const written = cache
+        .entries()
+        .map((e) => e.key)
+        .filter((k) => k.startsWith('esp32-ccache-') || k.startsWith('esp32-components-'));
+      expect(written.length).toBeGreaterThan(0);
+      await expectNothingRan(runner, tree, marker);
+
+      // The trusted build: a push to the default branch, on a fresh runner, with a clean tree.
+      await rm(dir, { recursive: true, force: true });
+      const trusted = makeRunner(dir, user);
+      const clean = await createMicroPythonTree(path.join(trusted.workspace, 'micropython'), {
+        shape: 'v1.24',
+        idfPin: 'v5.2.2'
+      });
+      await chown(clean.root);
+      const result = await runStep('main', trusted, inputs, { env: stepEnv({}) });
+      expect({ code: result.code, errors: result.output.match(/::error::.*/g) }).toEqual({
+        code: 0,
+        errors: null
+      });
+      // ESP-IDF came from the cache, verified; the pull request's ccache and components did not.
+      expect(JSON.parse(result.outputs['cache-hit']).idf).toBe(true);
+      const restored = [...result.output.matchAll(/Restored (?:ccache|managed components) from (\S+)/g)];
+      for (const [, key] of restored) expect(written).not.toContain(key);
+      const poisoned = await run('grep', ['-rl', 'pwned', trusted.toolCache], { allowFailure: true });
+      expect(poisoned.stdout).toBe('');
+      for (const output of ['firmware', 'artifacts']) {
+        for (const file of result.outputs[output].split('\n').filter(Boolean)) {
+          expect(lstatSync(file).isFile()).toBe(true);
+        }
+      }
+    } finally {
+      await cache.close();
+    }
   });
 });
