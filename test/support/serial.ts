@@ -2,7 +2,9 @@
  * A pseudo-terminal standing in for a board on a USB serial adapter: a small
  * python3 process opens a pty pair, gives the slave the group and mode a real
  * adapter has (dialout, 0660), and relays everything written to the slave to
- * this process, which the test reads back.
+ * this process, which the test reads back. With `relay`, it also writes what
+ * this process sends it to the master, so the board's side can answer (the
+ * fake ESP32 loader in fake-esp32.ts); Node has no openpty of its own.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
@@ -11,6 +13,7 @@ import { existsSync } from 'node:fs';
 const HELPER = String.raw`
 import errno, os, sys, threading, time, tty
 gid, mode, hold = int(sys.argv[1]), int(sys.argv[2], 8), sys.argv[3] == '1'
+relay = len(sys.argv) > 4 and sys.argv[4] == '1'
 master, slave = os.openpty()
 name = os.ttyname(slave)
 tty.setraw(slave)
@@ -21,10 +24,18 @@ if not hold:
     os.close(slave)
 os.write(1, (name + '\n').encode())
 
+def write_all(fd, data):
+    while data:
+        data = data[os.write(fd, data):]
+
 def watch_stdin():
-    while sys.stdin.buffer.read(1):
-        pass
-    os._exit(0)
+    # Without relay, stdin only tells when the test is done (EOF).
+    while True:
+        data = os.read(0, 65536)
+        if not data:
+            os._exit(0)
+        if relay:
+            write_all(master, data)
 
 threading.Thread(target=watch_stdin, daemon=True).start()
 while True:
@@ -37,7 +48,7 @@ while True:
         time.sleep(0.02)
         continue
     if data:
-        os.write(1, data)
+        write_all(1, data)
 `;
 
 export interface PseudoTerminal {
@@ -45,8 +56,12 @@ export interface PseudoTerminal {
   path: string;
   /** The helper process (it holds the slave open when `hold` was asked for). */
   pid: number;
-  /** Everything written to the slave so far. */
+  /** Everything written to the slave so far (not kept with `relay`: use `onData`). */
   received(): Buffer;
+  /** Calls `listener` with each chunk written to the slave from now on. */
+  onData(listener: (chunk: Buffer) => void): void;
+  /** Writes to the master: the slave's reader gets it (needs `relay`). */
+  write(data: Buffer): void;
   /** Resolves once `predicate` holds for what was received. */
   waitFor(predicate: (data: Buffer) => boolean, timeoutMs?: number): Promise<Buffer>;
   close(): Promise<void>;
@@ -59,6 +74,8 @@ export interface PseudoTerminalOptions {
   mode?: number;
   /** Keep the slave open in the helper: the port is busy. */
   hold?: boolean;
+  /** Two-way: what `write` sends comes out of the slave. */
+  relay?: boolean;
   /** Run the helper as this user (default: the test's own). */
   user?: { uid: number; gid: number; groups: number[] };
 }
@@ -73,7 +90,7 @@ export async function openPseudoTerminal(options: PseudoTerminalOptions = {}): P
   const mode = (options.mode ?? 0o660).toString(8);
   // The system python: one under root's home (pyenv) is out of another user's reach.
   const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-  const argv = [python, '-c', HELPER, String(gid), mode, options.hold ? '1' : '0'];
+  const argv = [python, '-c', HELPER, String(gid), mode, options.hold ? '1' : '0', options.relay ? '1' : '0'];
   const user = options.user;
   const [command, ...args] = user
     ? ['setpriv', `--reuid=${user.uid}`, `--regid=${user.gid}`, `--groups=${user.groups.join(',')}`, ...argv]
@@ -82,16 +99,21 @@ export async function openPseudoTerminal(options: PseudoTerminalOptions = {}): P
   let buffer = Buffer.alloc(0);
   let name: string | undefined;
   const waiters = new Set<() => void>();
+  const listeners: ((chunk: Buffer) => void)[] = [];
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   child.stdout.on('data', (chunk: Buffer) => {
-    buffer = Buffer.concat([buffer, chunk]);
     if (name === undefined) {
+      buffer = Buffer.concat([buffer, chunk]);
       const newline = buffer.indexOf(10);
       if (newline < 0) return;
       name = buffer.subarray(0, newline).toString('utf8');
-      buffer = buffer.subarray(newline + 1);
+      chunk = buffer.subarray(newline + 1);
+      buffer = Buffer.alloc(0);
     }
+    // A relay carries whole flash images: its listeners get the bytes, nothing accumulates.
+    if (!options.relay) buffer = Buffer.concat([buffer, chunk]);
+    if (chunk.length > 0) for (const listener of listeners) listener(chunk);
     for (const wake of waiters) wake();
   });
   const path = await new Promise<string>((resolve, reject) => {
@@ -114,6 +136,11 @@ export async function openPseudoTerminal(options: PseudoTerminalOptions = {}): P
     path,
     pid: child.pid!,
     received: () => buffer,
+    onData: (listener) => listeners.push(listener),
+    write(data) {
+      if (!options.relay) throw new Error('write needs a pty opened with relay');
+      child.stdin.write(data);
+    },
     waitFor(predicate, timeoutMs = 30_000) {
       return new Promise((resolve, reject) => {
         const check = () => {
