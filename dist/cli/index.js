@@ -6,7 +6,7 @@ import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(189);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(71);
 
 process.exitCode = await (0,_run_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2));
 
@@ -15,7 +15,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 189:
+/***/ 71:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -5909,6 +5909,27 @@ async function obtainToolchain(plan, ctx) {
     }
     finally {
         await lock.release();
+        // A failed run leaves no trace in the tool cache: not even the directories its lock made.
+        if (!hasCompiler(plan.dir))
+            await removeEmptyParents(plan.dir);
+    }
+}
+/**
+ * The entry's version and tool directories (<store>/<tool>/<version>/<arch>),
+ * each removed only if empty: another run may be filling them.
+ */
+async function removeEmptyParents(dir) {
+    const versionDir = external_node_path_default().dirname(dir);
+    const toolDir = external_node_path_default().dirname(versionDir);
+    if (external_node_path_default().basename(toolDir) !== TOOL_NAME)
+        return;
+    for (const candidate of [versionDir, toolDir]) {
+        try {
+            await (0,promises_namespaceObject.rmdir)(candidate);
+        }
+        catch {
+            return;
+        }
     }
 }
 async function toolchain_obtainLocked(plan, ctx) {
@@ -7197,10 +7218,30 @@ function modeString(mode) {
     return [...bits].map((c, i) => (mode & (1 << (8 - i)) ? c : '-')).join('');
 }
 /**
- * Why this user cannot use the port, with the fix; undefined when it can.
- * Checked on the host exactly as the device would refuse the container.
+ * Whether the container, given the port's group, may read and write it
+ * although this user may not: the group has rw, and is not root. Pure.
  */
-function portProblem(facts, user) {
+function groupGrants(facts) {
+    return (facts.mode !== undefined && (facts.mode & 0o060) === 0o060 && facts.gid !== undefined && facts.gid !== 0);
+}
+/**
+ * The line that says the container opens the port with its group, when this
+ * user could not open it themselves: what docker/build.sh always did, so
+ * that anyone allowed to use Docker may flash. Undefined otherwise. Pure.
+ */
+function groupGrantNote(facts, user, by) {
+    if (by !== 'container' || facts.accessible !== false || !groupGrants(facts))
+        return undefined;
+    const group = facts.groupName ?? String(facts.gid);
+    const who = user.name ?? `uid ${user.uid}`;
+    return `${who} is not in group ${group}: the container gets the port's group (--group-add ${facts.gid}), as the old scripts did; Docker access already allows it.`;
+}
+/**
+ * Why the port cannot be used, with the fix; undefined when it can. Checked
+ * on the host exactly as the device would refuse whoever opens it: the
+ * container, which gets the port's group, or this user on the host.
+ */
+function portProblem(facts, user, by = 'container') {
     if (!facts.exists) {
         return `Serial port ${facts.path} does not exist. Is the board plugged in? (dmesg | tail shows which port an adapter gets.) Name another with --port.`;
     }
@@ -7215,7 +7256,7 @@ function portProblem(facts, user) {
         const port = facts.realPath ?? facts.path;
         return `Serial port ${facts.path} belongs to group root (GID 0), and the container is never given group root. Give the port a serial group: sudo chgrp dialout ${port} (uucp on Arch), and make it last with a udev rule, e.g. KERNEL=="${external_node_path_default().basename(port)}", GROUP="dialout", MODE="0660" in /etc/udev/rules.d/50-serial.rules.`;
     }
-    if (facts.accessible === false) {
+    if (facts.accessible === false && !(by === 'container' && groupGrants(facts))) {
         const group = facts.groupName ?? String(facts.gid ?? '?');
         const mode = facts.mode !== undefined
             ? ` (${modeString(facts.mode)}, owner ${facts.ownerName ?? facts.uid}, group ${group})`
@@ -7574,7 +7615,7 @@ function portFindings(facts) {
     if (isNetworkPort(chosen))
         return [{ section, level: 'ok', message: `${chosen}: a network port, reached from the container` }];
     const port = facts.port.facts ?? { path: chosen, exists: false, holders: [] };
-    const problem = portProblem(port, facts.user);
+    const problem = portProblem(port, facts.user, 'container');
     if (problem) {
         const group = port.groupName ?? (port.gid !== undefined ? String(port.gid) : undefined);
         const needsGroup = port.exists && port.accessible === false && group !== undefined && ((port.mode ?? 0) & 0o060) === 0o060;
@@ -7585,13 +7626,26 @@ function portFindings(facts) {
         ? 'a pseudo-terminal, bind-mounted into the container'
         : 'passed to the container with --device';
     const group = port.groupName ?? port.gid;
-    return [
+    const granted = groupGrantNote(port, facts.user, 'container');
+    const access = granted
+        ? 'not read-write for this user (the container gets its group)'
+        : 'read-write for this user';
+    const found = [
         {
             section,
             level: 'ok',
-            message: `${chosen}${port.realPath && port.realPath !== chosen ? ` (${port.realPath})` : ''}: group ${group}, read-write for this user, not in use; ${via} with --group-add ${port.gid}`
+            message: `${chosen}${port.realPath && port.realPath !== chosen ? ` (${port.realPath})` : ''}: group ${group}, ${access}, not in use; ${via} with --group-add ${port.gid}`
         }
     ];
+    if (granted) {
+        found.push({
+            section,
+            level: 'warning',
+            message: `Flashing from this machine (--flasher host) needs ${facts.user.name ?? 'this user'} in group ${group}; the container flasher does not.`,
+            fix: groupFix(String(group))
+        });
+    }
+    return found;
 }
 function diskFindings(facts) {
     const section = 'Disk';
@@ -7911,6 +7965,36 @@ function treeCloneLines(clone) {
     ];
 }
 
+;// CONCATENATED MODULE: ./src/cli/board-port.ts
+/** The board's serial port, as the deploy and erase commands choose and check it (side effects: the host's devices). */
+
+
+
+/** The board's port, checked on the host as the device would check the container. */
+async function chooseSerial(ctx) {
+    const requested = stringOption(ctx.args.options, 'port') ?? (process.env.ESPPORT || undefined);
+    const chosen = choosePort(requested, process.platform === 'linux' ? devNames() : []);
+    const platform = platformProblem(process.platform, chosen ?? requested);
+    if (platform)
+        throw new SerialError(platform);
+    if (!chosen) {
+        throw new SerialError('No serial port found: no /dev/ttyUSB* or /dev/ttyACM*. Plug the board in (dmesg | tail names the port it gets) or give one with --port.');
+    }
+    if (isNetworkPort(chosen))
+        return { port: chosen, name: chosen };
+    const facts = await portFacts(chosen);
+    const user = currentUser();
+    const problem = portProblem(facts, user, 'container');
+    if (problem)
+        throw new SerialError(problem);
+    const note = groupGrantNote(facts, user, 'container');
+    if (note)
+        ctx.terminal.log.info(note);
+    const attachment = serialAttachment(facts);
+    ctx.terminal.log.info(`Board on ${chosen}${attachment.kind === 'bind' ? ` (a pseudo-terminal, mounted as ${attachment.container})` : ''}, group ${facts.groupName ?? facts.gid}`);
+    return { attachment, port: attachment.container, name: chosen };
+}
+
 ;// CONCATENATED MODULE: ./src/cli/goals.ts
 /**
  * What each command asks of the pipeline, as a goal: pure decisions over the
@@ -7975,6 +8059,7 @@ function aliasMakeArgs(rest, inputs, boardGiven, serial, baud) {
  * The commands: each one finds its tree, turns its options into the action's
  * Inputs, and drives the same pipeline as the action.
  */
+
 
 
 
@@ -8132,26 +8217,6 @@ async function buildingTree(ctx, dryRun) {
         ? `No MicroPython tree here: building ${release.tag}, the latest release, in ${release.root}`
         : `No MicroPython tree here: building ${release.tag} in ${release.root}`);
     return { root: release.root };
-}
-/** The board's port, checked on the host as the device would check the container. */
-async function chooseSerial(ctx) {
-    const requested = stringOption(ctx.args.options, 'port') ?? (process.env.ESPPORT || undefined);
-    const chosen = choosePort(requested, process.platform === 'linux' ? devNames() : []);
-    const platform = platformProblem(process.platform, chosen ?? requested);
-    if (platform)
-        throw new SerialError(platform);
-    if (!chosen) {
-        throw new SerialError('No serial port found: no /dev/ttyUSB* or /dev/ttyACM*. Plug the board in (dmesg | tail names the port it gets) or give one with --port.');
-    }
-    if (isNetworkPort(chosen))
-        return { port: chosen, name: chosen };
-    const facts = await portFacts(chosen);
-    const problem = portProblem(facts, currentUser());
-    if (problem)
-        throw new SerialError(problem);
-    const attachment = serialAttachment(facts);
-    ctx.terminal.log.info(`Board on ${chosen}${attachment.kind === 'bind' ? ` (a pseudo-terminal, mounted as ${attachment.container})` : ''}, group ${facts.groupName ?? facts.gid}`);
-    return { attachment, port: attachment.container, name: chosen };
 }
 function printSummary(ctx, rows) {
     ctx.out(table(rows).join('\n'));

@@ -47029,6 +47029,27 @@ async function obtainToolchain(plan, ctx) {
     }
     finally {
         await lock.release();
+        // A failed run leaves no trace in the tool cache: not even the directories its lock made.
+        if (!hasCompiler(plan.dir))
+            await removeEmptyParents(plan.dir);
+    }
+}
+/**
+ * The entry's version and tool directories (<store>/<tool>/<version>/<arch>),
+ * each removed only if empty: another run may be filling them.
+ */
+async function removeEmptyParents(dir) {
+    const versionDir = external_node_path_default().dirname(dir);
+    const toolDir = external_node_path_default().dirname(versionDir);
+    if (external_node_path_default().basename(toolDir) !== TOOL_NAME)
+        return;
+    for (const candidate of [versionDir, toolDir]) {
+        try {
+            await (0,promises_namespaceObject.rmdir)(candidate);
+        }
+        catch {
+            return;
+        }
     }
 }
 async function toolchain_obtainLocked(plan, ctx) {

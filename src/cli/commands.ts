@@ -19,7 +19,7 @@ import { summaryRows } from '../pipeline/summary.js';
 import { flag, inputSource, stringOption, type ParsedArgs } from './args.js';
 import { gatherFacts, doctorFindings, renderFindings } from './doctor.js';
 import { formatBytes, table, type Paint } from './format.js';
-import { currentUser, devNames, portFacts, runGone } from './host.js';
+import { runGone } from './host.js';
 import {
   DEFAULT_MICROPYTHON_REPO,
   findTreeAbove,
@@ -29,16 +29,8 @@ import {
   TreeError
 } from './micropython.js';
 import { imagePlanText, planText, treeCloneLines } from './plan-text.js';
-import {
-  checkBaud,
-  choosePort,
-  isNetworkPort,
-  needsSerial,
-  platformProblem,
-  portProblem,
-  SerialError,
-  serialAttachment
-} from './serial.js';
+import { checkBaud, needsSerial } from './serial.js';
+import { chooseSerial } from './board-port.js';
 import { DirectoryToolStore, layout, placesFor, removeLeftovers, removeScratch } from './store.js';
 import {
   aliasMakeArgs,
@@ -218,28 +210,6 @@ async function buildingTree(ctx: CommandContext, dryRun: boolean): Promise<TreeC
       : `No MicroPython tree here: building ${release.tag} in ${release.root}`
   );
   return { root: release.root };
-}
-
-/** The board's port, checked on the host as the device would check the container. */
-async function chooseSerial(ctx: CommandContext): Promise<SerialChoice> {
-  const requested = stringOption(ctx.args.options, 'port') ?? (process.env.ESPPORT || undefined);
-  const chosen = choosePort(requested, process.platform === 'linux' ? devNames() : []);
-  const platform = platformProblem(process.platform, chosen ?? requested);
-  if (platform) throw new SerialError(platform);
-  if (!chosen) {
-    throw new SerialError(
-      'No serial port found: no /dev/ttyUSB* or /dev/ttyACM*. Plug the board in (dmesg | tail names the port it gets) or give one with --port.'
-    );
-  }
-  if (isNetworkPort(chosen)) return { port: chosen, name: chosen };
-  const facts = await portFacts(chosen);
-  const problem = portProblem(facts, currentUser());
-  if (problem) throw new SerialError(problem);
-  const attachment = serialAttachment(facts);
-  ctx.terminal.log.info(
-    `Board on ${chosen}${attachment.kind === 'bind' ? ` (a pseudo-terminal, mounted as ${attachment.container})` : ''}, group ${facts.groupName ?? facts.gid}`
-  );
-  return { attachment, port: attachment.container, name: chosen };
 }
 
 function printSummary(ctx: CommandContext, rows: [string, string][]): void {

@@ -13,6 +13,7 @@ import {
   isNetworkPort,
   isPseudoTerminal,
   platformProblem,
+  groupGrantNote,
   portProblem,
   type PortFacts,
   type UserFacts
@@ -139,7 +140,7 @@ function portFindings(facts: DoctorFacts): Finding[] {
   if (isNetworkPort(chosen))
     return [{ section, level: 'ok', message: `${chosen}: a network port, reached from the container` }];
   const port = facts.port.facts ?? { path: chosen, exists: false, holders: [] };
-  const problem = portProblem(port, facts.user);
+  const problem = portProblem(port, facts.user, 'container');
   if (problem) {
     const group = port.groupName ?? (port.gid !== undefined ? String(port.gid) : undefined);
     const needsGroup =
@@ -151,13 +152,26 @@ function portFindings(facts: DoctorFacts): Finding[] {
     ? 'a pseudo-terminal, bind-mounted into the container'
     : 'passed to the container with --device';
   const group = port.groupName ?? port.gid;
-  return [
+  const granted = groupGrantNote(port, facts.user, 'container');
+  const access = granted
+    ? 'not read-write for this user (the container gets its group)'
+    : 'read-write for this user';
+  const found: Finding[] = [
     {
       section,
       level: 'ok',
-      message: `${chosen}${port.realPath && port.realPath !== chosen ? ` (${port.realPath})` : ''}: group ${group}, read-write for this user, not in use; ${via} with --group-add ${port.gid}`
+      message: `${chosen}${port.realPath && port.realPath !== chosen ? ` (${port.realPath})` : ''}: group ${group}, ${access}, not in use; ${via} with --group-add ${port.gid}`
     }
   ];
+  if (granted) {
+    found.push({
+      section,
+      level: 'warning',
+      message: `Flashing from this machine (--flasher host) needs ${facts.user.name ?? 'this user'} in group ${group}; the container flasher does not.`,
+      fix: groupFix(String(group))
+    });
+  }
+  return found;
 }
 
 function diskFindings(facts: DoctorFacts): Finding[] {

@@ -123,11 +123,41 @@ function modeString(mode: number): string {
   return [...bits].map((c, i) => (mode & (1 << (8 - i)) ? c : '-')).join('');
 }
 
+/** Who opens the port: the build container (given the port's group), or this process on the host. */
+export type PortUser = 'container' | 'host';
+
 /**
- * Why this user cannot use the port, with the fix; undefined when it can.
- * Checked on the host exactly as the device would refuse the container.
+ * Whether the container, given the port's group, may read and write it
+ * although this user may not: the group has rw, and is not root. Pure.
  */
-export function portProblem(facts: PortFacts, user: UserFacts): string | undefined {
+export function groupGrants(facts: PortFacts): boolean {
+  return (
+    facts.mode !== undefined && (facts.mode & 0o060) === 0o060 && facts.gid !== undefined && facts.gid !== 0
+  );
+}
+
+/**
+ * The line that says the container opens the port with its group, when this
+ * user could not open it themselves: what docker/build.sh always did, so
+ * that anyone allowed to use Docker may flash. Undefined otherwise. Pure.
+ */
+export function groupGrantNote(facts: PortFacts, user: UserFacts, by: PortUser): string | undefined {
+  if (by !== 'container' || facts.accessible !== false || !groupGrants(facts)) return undefined;
+  const group = facts.groupName ?? String(facts.gid);
+  const who = user.name ?? `uid ${user.uid}`;
+  return `${who} is not in group ${group}: the container gets the port's group (--group-add ${facts.gid}), as the old scripts did; Docker access already allows it.`;
+}
+
+/**
+ * Why the port cannot be used, with the fix; undefined when it can. Checked
+ * on the host exactly as the device would refuse whoever opens it: the
+ * container, which gets the port's group, or this user on the host.
+ */
+export function portProblem(
+  facts: PortFacts,
+  user: UserFacts,
+  by: PortUser = 'container'
+): string | undefined {
   if (!facts.exists) {
     return `Serial port ${facts.path} does not exist. Is the board plugged in? (dmesg | tail shows which port an adapter gets.) Name another with --port.`;
   }
@@ -142,7 +172,7 @@ export function portProblem(facts: PortFacts, user: UserFacts): string | undefin
     const port = facts.realPath ?? facts.path;
     return `Serial port ${facts.path} belongs to group root (GID 0), and the container is never given group root. Give the port a serial group: sudo chgrp dialout ${port} (uucp on Arch), and make it last with a udev rule, e.g. KERNEL=="${path.basename(port)}", GROUP="dialout", MODE="0660" in /etc/udev/rules.d/50-serial.rules.`;
   }
-  if (facts.accessible === false) {
+  if (facts.accessible === false && !(by === 'container' && groupGrants(facts))) {
     const group = facts.groupName ?? String(facts.gid ?? '?');
     const mode =
       facts.mode !== undefined

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { run } from '../exec.js';
 import type { CacheStore, Log, Places, ToolStore } from '../ports.js';
@@ -106,6 +106,25 @@ export async function obtainToolchain(
     return await obtainLocked(plan, ctx);
   } finally {
     await lock.release();
+    // A failed run leaves no trace in the tool cache: not even the directories its lock made.
+    if (!hasCompiler(plan.dir)) await removeEmptyParents(plan.dir);
+  }
+}
+
+/**
+ * The entry's version and tool directories (<store>/<tool>/<version>/<arch>),
+ * each removed only if empty: another run may be filling them.
+ */
+async function removeEmptyParents(dir: string): Promise<void> {
+  const versionDir = path.dirname(dir);
+  const toolDir = path.dirname(versionDir);
+  if (path.basename(toolDir) !== TOOL_NAME) return;
+  for (const candidate of [versionDir, toolDir]) {
+    try {
+      await rmdir(candidate);
+    } catch {
+      return;
+    }
   }
 }
 

@@ -533,17 +533,32 @@ describe('a developer with a board (modern tree, ESP-IDF v5.2.2)', () => {
     expect(setup.stdout).toContain('ESP-IDF dir');
   });
 
-  it('deploy is refused, before anything runs, for a user without the port group', async () => {
+  it('a user outside dialout deploys: the container gets the port group, as the old scripts did', async () => {
     pty = await openPseudoTerminal({ group: 'dialout', mode: 0o660 });
     const result = await cli(['deploy', ...modernOptions(), '--port', pty.path], {
       home,
       cwd: tree.root,
       user: noDialout
     });
+    expectSuccess(result);
+    expect(result.stderr).toContain(
+      `is not in group dialout: the container gets the port's group (--group-add ${dialout}), as the old scripts did`
+    );
+    const firmware = readFileSync(path.join(tree.buildDir('ESP32_GENERIC'), 'firmware.bin'));
+    const received = await pty.waitFor((data) => data.length >= firmware.length);
+    expect(received.includes(firmware)).toBe(true);
+  });
+
+  it('deploy is refused, before anything runs, for a port only its owner may open: the group would not help', async () => {
+    pty = await openPseudoTerminal({ group: 'dialout', mode: 0o600 });
+    const result = await cli(['deploy', ...modernOptions(), '--port', pty.path], {
+      home,
+      cwd: tree.root,
+      user: noDialout
+    });
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain(`Cannot open ${pty.path}`);
-    expect(result.stderr).toContain('not in group dialout');
-    expect(result.stderr).toContain('sudo usermod -aG dialout $USER');
+    expect(result.stderr).toContain(`Cannot open ${pty.path} (rw-------`);
+    expect(result.stderr).toContain('only its owner may read and write it');
     expect(result.stderr).not.toContain('Resolve the MicroPython tree');
     expect(pty.received().length).toBe(0);
   });
@@ -829,12 +844,13 @@ describe('doctor', () => {
     expect(result.stdout).toContain('equivalent to root');
   });
 
-  it('a port this user may not open names its group and the fix', async () => {
+  it('a port this user may not open: fine for the container flasher, and the group fix for the host flasher', async () => {
     pty = await openPseudoTerminal({ group: 'dialout', mode: 0o660 });
     const result = await cli(['doctor', '--port', pty.path], { home, user: noDialout });
-    expect(result.code).toBe(1);
-    expect(result.stdout).toContain(`✗ Cannot open ${pty.path}`);
-    expect(result.stdout).toContain('not in group dialout');
+    expect(result.stdout).toContain(
+      `✓ ${pty.path}: group dialout, not read-write for this user (the container gets its group)`
+    );
+    expect(result.stdout).toContain('(--flasher host) needs');
     expect(result.stdout).toContain('fix: sudo usermod -aG dialout $USER');
   });
 

@@ -156,9 +156,21 @@ describe('doctorFindings', () => {
       ),
       'Serial port'
     )[0];
-    expect(denied.level).toBe('problem');
-    expect(denied.message).toContain('alice is not in group dialout');
-    expect(denied.fix).toContain('sudo usermod -aG dialout $USER');
+    // The container flasher gets the port's group; only the host flasher needs the user in it.
+    expect(denied.level).toBe('ok');
+    expect(denied.message).toContain('not read-write for this user (the container gets its group)');
+    const forHost = of(
+      doctorFindings(
+        facts({
+          port: { chosen: '/dev/ttyUSB0', facts: { ...port, accessible: false } },
+          user: { uid: 1000, name: 'alice', groups: [1000], listedGroups: [] }
+        })
+      ),
+      'Serial port'
+    )[1];
+    expect(forHost.level).toBe('warning');
+    expect(forHost.message).toContain('(--flasher host) needs alice in group dialout');
+    expect(forHost.fix).toContain('sudo usermod -aG dialout $USER');
 
     const busy = of(
       doctorFindings(

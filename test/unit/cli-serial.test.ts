@@ -1,5 +1,6 @@
 import {
   checkBaud,
+  groupGrantNote,
   choosePort,
   groupFix,
   isNetworkPort,
@@ -141,19 +142,35 @@ describe('portProblem', () => {
       /group root/
     );
   });
-  it('no access: names the owning group and the usermod fix (and uucp for Arch)', () => {
-    const text = portProblem({ ...usb, accessible: false }, alice)!;
+  it('no access, through the container: no problem, the container gets the group, and one line says so', () => {
+    expect(portProblem({ ...usb, accessible: false }, alice, 'container')).toBeUndefined();
+    expect(groupGrantNote({ ...usb, accessible: false }, alice, 'container')).toBe(
+      `alice is not in group dialout: the container gets the port's group (--group-add ${DIALOUT}), as the old scripts did; Docker access already allows it.`
+    );
+    // Nothing to say when the user may open it, or for the host flasher.
+    expect(groupGrantNote(usb, alice, 'container')).toBeUndefined();
+    expect(groupGrantNote({ ...usb, accessible: false }, alice, 'host')).toBeUndefined();
+  });
+  it('no access, from the host: names the owning group and the usermod fix (and uucp for Arch)', () => {
+    const text = portProblem({ ...usb, accessible: false }, alice, 'host')!;
     expect(text).toContain('Cannot open /dev/ttyUSB0 (rw-rw----, owner root, group dialout)');
     expect(text).toContain('alice is not in group dialout');
     expect(text).toContain('sudo usermod -aG dialout $USER, then log out and back in');
     expect(text).toContain('uucp on Arch');
   });
   it('added to the group but not in this session yet: log in again', () => {
-    const text = portProblem({ ...usb, accessible: false }, { ...alice, listedGroups: [27, DIALOUT] })!;
+    const text = portProblem(
+      { ...usb, accessible: false },
+      { ...alice, listedGroups: [27, DIALOUT] },
+      'host'
+    )!;
     expect(text).toContain('was added to group dialout, but this session started before that');
     expect(text).toContain('newgrp dialout');
   });
-  it('only the owner may open it: the group fix would not help', () => {
+  it('only the owner may open it: refused either way, since the group would not help', () => {
+    expect(portProblem({ ...usb, mode: 0o600, accessible: false }, alice, 'host')).toBe(
+      portProblem({ ...usb, mode: 0o600, accessible: false }, alice, 'container')
+    );
     const text = portProblem({ ...usb, mode: 0o600, accessible: false }, alice)!;
     expect(text).toContain('only its owner may read and write it');
     expect(text).toContain('sudo chmod g+rw /dev/ttyUSB0');
