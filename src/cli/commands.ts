@@ -19,7 +19,7 @@ import { summaryRows } from '../pipeline/summary.js';
 import { flag, inputSource, stringOption, type ParsedArgs } from './args.js';
 import { gatherFacts, doctorFindings, renderFindings } from './doctor.js';
 import { formatBytes, table, type Paint } from './format.js';
-import { currentUser, devNames, portFacts, runGone } from './host.js';
+import { runGone } from './host.js';
 import {
   DEFAULT_MICROPYTHON_REPO,
   findTreeAbove,
@@ -29,16 +29,15 @@ import {
   TreeError
 } from './micropython.js';
 import { imagePlanText, planText, treeCloneLines } from './plan-text.js';
+import { checkBaud, needsSerial } from './serial.js';
+import { chooseBoard, type HostPort } from './board-port.js';
 import {
-  checkBaud,
-  choosePort,
-  isNetworkPort,
-  needsSerial,
-  platformProblem,
-  portProblem,
-  SerialError,
-  serialAttachment
-} from './serial.js';
+  hostEraseCommand,
+  hostFlashReport,
+  hostFlashText,
+  hostWritePlan,
+  runHostFlash
+} from './host-flash.js';
 import { DirectoryToolStore, layout, placesFor, removeLeftovers, removeScratch } from './store.js';
 import {
   aliasMakeArgs,
@@ -220,28 +219,6 @@ async function buildingTree(ctx: CommandContext, dryRun: boolean): Promise<TreeC
   return { root: release.root };
 }
 
-/** The board's port, checked on the host as the device would check the container. */
-async function chooseSerial(ctx: CommandContext): Promise<SerialChoice> {
-  const requested = stringOption(ctx.args.options, 'port') ?? (process.env.ESPPORT || undefined);
-  const chosen = choosePort(requested, process.platform === 'linux' ? devNames() : []);
-  const platform = platformProblem(process.platform, chosen ?? requested);
-  if (platform) throw new SerialError(platform);
-  if (!chosen) {
-    throw new SerialError(
-      'No serial port found: no /dev/ttyUSB* or /dev/ttyACM*. Plug the board in (dmesg | tail names the port it gets) or give one with --port.'
-    );
-  }
-  if (isNetworkPort(chosen)) return { port: chosen, name: chosen };
-  const facts = await portFacts(chosen);
-  const problem = portProblem(facts, currentUser());
-  if (problem) throw new SerialError(problem);
-  const attachment = serialAttachment(facts);
-  ctx.terminal.log.info(
-    `Board on ${chosen}${attachment.kind === 'bind' ? ` (a pseudo-terminal, mounted as ${attachment.container})` : ''}, group ${facts.groupName ?? facts.gid}`
-  );
-  return { attachment, port: attachment.container, name: chosen };
-}
-
 function printSummary(ctx: CommandContext, rows: [string, string][]): void {
   ctx.out(table(rows).join('\n'));
 }
@@ -313,12 +290,13 @@ export async function buildingCommand(ctx: CommandContext, command: BuildingComm
     command === 'deploy' ||
     command === 'erase' ||
     (command === 'make' && (needsSerial(rest) || options.port !== undefined));
-  const serial = serialWanted ? await chooseSerial(ctx) : undefined;
+  const board = serialWanted ? await chooseBoard(ctx, command) : undefined;
+  if (command === 'erase' && board?.host) return hostEraseCommand(ctx, board.host, baud);
 
   if (!dryRun) sweepOldRuns(ctx);
   const choice = tree ? { root: tree } : await buildingTree(ctx, dryRun);
   try {
-    return await planAndRun(ctx, command, choice, serial, baud);
+    return await planAndRun(ctx, command, choice, board?.serial, baud, board?.host);
   } finally {
     if (choice.clone) await rm(choice.clone.scratch, { recursive: true, force: true });
   }
@@ -329,7 +307,8 @@ async function planAndRun(
   command: BuildingCommand,
   choice: TreeChoice,
   serial: SerialChoice | undefined,
-  baud: string | undefined
+  baud: string | undefined,
+  host?: HostPort
 ): Promise<number> {
   const { options, rest } = ctx.args;
   const tree = choice.root;
@@ -340,23 +319,33 @@ async function planAndRun(
   const inputs = toInputs(ctx, tree, extra);
   ctx.terminal.log.debug(`Inputs: ${JSON.stringify(inputs)}`);
   const makeArgs = aliasMakeArgs(rest, inputs, options.board !== undefined, serial, baud);
-  const goal = goalFor(command, { tree, cwd: ctx.cwd }, makeArgs, serial, baud);
+  const goal = goalFor(command, { tree, cwd: ctx.cwd }, makeArgs, serial, baud, host ? 'host' : 'container');
   const env = pipelineEnv(ctx);
   try {
     const durations: Record<string, number> = {};
     const plan = await planGoal(inputs, goal, env, { durations, readFrom: choice.clone?.readFrom });
     if (flag(options, 'dry-run')) {
       const clone = choice.clone && { repo: choice.clone.repo, tag: choice.clone.tag, dir: tree };
+      const hostFlash = host && (await hostWritePlan(host, baud, plan.resolution, inputs, false));
       ctx.out(
         flag(options, 'json')
-          ? JSON.stringify(clone ? { micropython: { clone }, ...plan } : plan, null, 2)
-          : [...(clone ? treeCloneLines(clone) : []), planText(plan)].join('\n')
+          ? JSON.stringify({ ...(clone ? { micropython: { clone } } : {}), ...plan, hostFlash }, null, 2)
+          : [
+              ...(clone ? treeCloneLines(clone) : []),
+              planText(plan),
+              ...(hostFlash ? [hostFlashText(hostFlash, host.pty)] : [])
+            ].join('\n')
       );
       return 0;
     }
     const step = goal.kind === 'build' ? goal.then : goal.kind === 'make' ? goal.step : undefined;
     if (step) ctx.terminal.showOutputOf(step.title);
-    report(ctx, command, await execute(plan, env, durations));
+    const result = await execute(plan, env, durations);
+    if (!host) report(ctx, command, result);
+    else {
+      const flash = await hostWritePlan(host, baud, plan.resolution, inputs, true);
+      ctx.out(hostFlashReport(flash, await runHostFlash(ctx, flash, host.pty)));
+    }
     return 0;
   } finally {
     await removeScratch(env.places);
