@@ -32,6 +32,7 @@ export interface Loader {
 }
 export interface Transport {
   disconnect(): Promise<void>;
+  trace?: (message: string) => void;
 }
 export interface EsptoolModule {
   Transport: new (device: WebSerialPort, tracing?: boolean) => Transport;
@@ -66,6 +67,8 @@ export interface HostFlashEnv {
   signal?: AbortSignal;
   /** Processes holding a port (Linux), to name who keeps it busy. */
   holders?: (port: string) => { pid: number; command: string }[];
+  /** Whether the port is a pseudo-terminal; by default from its device. */
+  isPty?: (port: string) => Promise<boolean>;
   /** Replaced in tests; by default the optional packages. */
   loadEsptool?: () => Promise<EsptoolModule>;
   loadSerialport?: () => Promise<SerialportModule>;
@@ -150,7 +153,7 @@ export async function hostFlash(plan: HostFlashPlan, env: HostFlashEnv): Promise
   // Named without their types (`as string`), so that type checking needs neither optional package.
   const esptool = await load('esptool-js', env.loadEsptool ?? (() => import('esptool-js' as string)));
   const serialport = await load('serialport', env.loadSerialport ?? (() => import('serialport' as string)));
-  const pty = await isPseudoTerminalPath(plan.port);
+  const pty = await (env.isPty ?? isPseudoTerminalPath)(plan.port);
   const resets = resetsFor(plan, pty);
   if (resets.note) env.log.info(resets.note);
 
@@ -158,6 +161,8 @@ export async function hostFlash(plan: HostFlashPlan, env: HostFlashEnv): Promise
     new serialport.SerialPort({ path: portPath, baudRate, autoOpen: false });
   const device = new WebSerialPort(plan.port, factory, await usbInfo(serialport, plan.port));
   const transport = new esptool.Transport(device, false);
+  // Its trace goes to console.log (stdout, where results go) even untraced, as when the port closes.
+  transport.trace = (message: string) => env.log.debug(`esptool-js: ${message}`);
   const loader = new esptool.ESPLoader({
     transport,
     baudrate: plan.baud,

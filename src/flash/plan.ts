@@ -3,6 +3,7 @@
  * flasher executes. Pure.
  */
 import path from 'node:path';
+import { formatArgv } from '../exec.js';
 import { hex, type After, type Before, type WriteSettings } from './flash-args.js';
 
 /** The ROM loader's baud rate before the flasher changes it. */
@@ -59,6 +60,27 @@ export function writePlan(
   };
 }
 
+/**
+ * The esptool.py command line that writes (or erases) what the plan does:
+ * the same images, offsets, settings and resets. Pure.
+ */
+export function esptoolArgs(plan: HostFlashPlan, pty = false): string[] {
+  const { before, after } = resetsFor(plan, pty);
+  const head = ['--chip', plan.chip ?? 'auto', '--port', plan.port, '--baud', String(plan.baud)];
+  const resets = ['--before', before, '--after', after];
+  if (plan.kind === 'erase') return [...head, ...resets, 'erase_flash'];
+  if (!plan.write) return [...head, ...resets, 'write_flash', '-z'];
+  const w = plan.write;
+  return [
+    ...head,
+    ...resets,
+    'write_flash',
+    '-z',
+    ...['--flash_mode', w.flashMode, '--flash_freq', w.flashFreq, '--flash_size', w.flashSize],
+    ...w.images.flatMap((image) => [hex(image.offset), path.join(plan.buildDir ?? '', image.file)])
+  ];
+}
+
 /** The plan's lines, for a dry run (prefixed with '#') and for the run's log. Pure. */
 export function hostFlashLines(plan: HostFlashPlan, pty = false): string[] {
   const resets = resetsFor(plan, pty);
@@ -80,7 +102,8 @@ export function hostFlashLines(plan: HostFlashPlan, pty = false): string[] {
     ...w.images.map(
       (image) => `  ${hex(image.offset).padEnd(9)} ${path.join(plan.buildDir ?? '', image.file)}`
     ),
-    ...w.notes.map((note) => `  note: ${note}`)
+    ...w.notes.map((note) => `  note: ${note}`),
+    `  as esptool.py would: ${formatArgv('esptool.py', esptoolArgs(plan, pty))}`
   );
   return lines;
 }
