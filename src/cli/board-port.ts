@@ -58,29 +58,30 @@ export async function chooseBoard(
   platform: Platform = process.platform
 ): Promise<BoardChoice> {
   const { options } = ctx.args;
+  // Mistakes on the command line first, before the port is looked at.
+  const asked = command === 'make' ? 'container' : requestedFlasher(options, command);
+  const overrides = command === 'make' ? {} : flashOverrides(options, command);
   const requested = stringOption(options, 'port') ?? (process.env.ESPPORT || undefined);
   const chosen = choosePort(requested, platform === 'linux' ? devNames() : []);
   const local = chosen !== undefined && platform === 'linux' && !isNetworkPort(chosen);
   const facts = local ? await portFacts(chosen) : undefined;
-  const asked = command === 'make' ? 'container' : requestedFlasher(options, command);
   const fallback = defaultFlasher(platform, chosen, facts);
   const flasher = asked ?? fallback.flasher;
   if (!asked && fallback.why) ctx.terminal.log.info(`${fallback.why} (--flasher host).`);
   const conflict = containerConflict(options, flasher);
   if (conflict) throw new UsageError(conflict, command);
   if (flasher === 'host') {
-    return { flasher, host: hostPort(ctx, command, platform, chosen, facts) };
+    return { flasher, host: { ...hostPort(ctx, platform, chosen, facts), overrides } };
   }
   return { flasher, serial: await containerSerial(ctx, platform, requested, chosen, facts) };
 }
 
 function hostPort(
   ctx: PortContext,
-  command: CommandName,
   platform: Platform,
   chosen: string | undefined,
   facts: PortFacts | undefined
-): HostPort {
+): Omit<HostPort, 'overrides'> {
   if (!chosen) throw new SerialError(noPortMessage(platform));
   const problem = hostPortProblem(platform, chosen) ?? (facts && portProblem(facts, currentUser(), false));
   if (problem) throw new SerialError(problem);
@@ -88,7 +89,7 @@ function hostPort(
   if (note) ctx.terminal.warning(note);
   const pty = facts ? isPseudoTerminal(facts.realPath ?? chosen, facts.major) : false;
   ctx.terminal.log.info(`Board on ${chosen}${pty ? ' (a pseudo-terminal)' : ''}, flashed from this machine`);
-  return { port: chosen, pty, overrides: flashOverrides(ctx.args.options, command) };
+  return { port: chosen, pty };
 }
 
 /** The board's port, checked on the host as the device would check the container. */

@@ -61,7 +61,8 @@ export async function runHostFlash(
     plan.kind === 'erase' ? `Erase the flash on ${plan.port}` : `Write the firmware to ${plan.port}`;
   ctx.terminal.showOutputOf(title);
   return ctx.terminal.phase(title, async (log) => {
-    for (const line of hostFlashLines(plan, pty)) log.info(line);
+    // The flasher itself says why a pseudo-terminal gets no reset.
+    for (const line of hostFlashLines(plan, pty, false)) log.info(line);
     return hostFlash(plan, {
       log,
       signal: ctx.signal,

@@ -137,7 +137,7 @@ export function portProblem(facts: PortFacts, user: UserFacts, forContainer = tr
   }
   if (!portKind(facts)) {
     const numbers = facts.major !== undefined ? `, device ${facts.major}:${facts.minor ?? '?'}` : '';
-    return `${facts.path}${facts.realPath && facts.realPath !== facts.path ? ` (${facts.realPath})` : ''} is not a serial port${numbers}: only a USB serial adapter (/dev/ttyUSB*), a USB modem (/dev/ttyACM*), a UART (/dev/ttyS*, /dev/ttyAMA*) or a pseudo-terminal (/dev/pts/*) is passed to the container. Name the board's port with --port.`;
+    return `${facts.path}${facts.realPath && facts.realPath !== facts.path ? ` (${facts.realPath})` : ''} is not a serial port${numbers}: only a USB serial adapter (/dev/ttyUSB*), a USB modem (/dev/ttyACM*), a UART (/dev/ttyS*, /dev/ttyAMA*) or a pseudo-terminal (/dev/pts/*) ${forContainer ? 'is passed to the container' : 'is written to'}. Name the board's port with --port.`;
   }
   if (forContainer && facts.gid === 0) {
     const port = facts.realPath ?? facts.path;

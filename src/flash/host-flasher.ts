@@ -113,13 +113,16 @@ async function usbInfo(serialport: SerialportModule, port: string): Promise<Port
   }
 }
 
-/** esptool-js's lines into the log: its per-block "Writing at" lines become the progress instead. */
+/** esptool-js's lines into the log (shown with the phase's output). */
 function loaderTerminal(log: Log) {
   let partial = '';
   const line = (text: string) => {
     const full = (partial + text).trim();
     partial = '';
-    if (full && !/^Writing at 0x/.test(full)) log.output(full);
+    if (!full) return;
+    // Its banner and per-block lines say nothing the progress does not.
+    if (/^(Writing at 0x|esptool\.js$|Serial port\b)/.test(full)) log.debug(full);
+    else log.output(full);
   };
   return {
     clean: () => {},

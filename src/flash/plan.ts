@@ -82,14 +82,14 @@ export function esptoolArgs(plan: HostFlashPlan, pty = false): string[] {
 }
 
 /** The plan's lines, for a dry run (prefixed with '#') and for the run's log. Pure. */
-export function hostFlashLines(plan: HostFlashPlan, pty = false): string[] {
+export function hostFlashLines(plan: HostFlashPlan, pty = false, resetNote = true): string[] {
   const resets = resetsFor(plan, pty);
   const lines = [
     `${plan.kind === 'erase' ? 'Erase the whole flash' : 'Write the firmware'} from this machine (esptool-js over serialport), no container`,
     `  port ${plan.port}, ${plan.romBaud} baud to connect, then ${plan.baud}${plan.chip ? `; chip must be ${plan.chip}` : ''}`,
     `  reset before: ${resets.before}, after: ${resets.after}`
   ];
-  if (resets.note) lines.push(`  note: ${resets.note}`);
+  if (resets.note && resetNote) lines.push(`  note: ${resets.note}`);
   if (plan.kind === 'erase') return lines;
   if (!plan.write) {
     lines.push(`  images: ${plan.pending ?? 'unknown until the build'}`);
