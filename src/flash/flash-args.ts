@@ -189,7 +189,7 @@ export function planFromFlasherArgs(
     .sort((a, b) => a.offset - b.offset);
   if (images.length === 0) throw new FlashError(`${source} names no image to write. Build again.`);
   const chip = typeof extra.chip === 'string' && extra.chip ? extra.chip : buildChip;
-  const text_ = (value: unknown, fallback: string) => (typeof value === 'string' && value ? value : fallback);
+  const str = (value: unknown, fallback: string) => (typeof value === 'string' && value ? value : fallback);
   const notes: string[] = [];
   if (extra.stub === false) {
     notes.push('the build asks for no flasher stub (CONFIG_ESPTOOLPY_NO_STUB); esptool-js uploads its stub');
@@ -198,11 +198,11 @@ export function planFromFlasherArgs(
     chip,
     source,
     images,
-    flashMode: checked(text_(settings.flash_mode, 'keep'), FLASH_MODES, `${source} flash_mode`),
-    flashFreq: flashFreq(text_(settings.flash_freq, 'keep'), source),
-    flashSize: checked(text_(settings.flash_size, 'detect'), FLASH_SIZES, `${source} flash_size`),
-    before: checked(resetName(text_(extra.before, ESPTOOL_DEFAULTS.before)), BEFORE, `${source} before`),
-    after: checked(resetName(text_(extra.after, ESPTOOL_DEFAULTS.after)), AFTER, `${source} after`),
+    flashMode: checked(str(settings.flash_mode, 'keep'), FLASH_MODES, `${source} flash_mode`),
+    flashFreq: flashFreq(str(settings.flash_freq, 'keep'), source),
+    flashSize: checked(str(settings.flash_size, 'detect'), FLASH_SIZES, `${source} flash_size`),
+    before: checked(resetName(str(extra.before, ESPTOOL_DEFAULTS.before)), BEFORE, `${source} before`),
+    after: checked(resetName(str(extra.after, ESPTOOL_DEFAULTS.after)), AFTER, `${source} after`),
     compress: true,
     verify: 'md5',
     appOnly: false,
