@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
+import * as __WEBPACK_EXTERNAL_MODULE_esptool_js_16c3e1dc__ from "esptool-js";
+import * as __WEBPACK_EXTERNAL_MODULE_serialport__ from "serialport";
 /******/ var __webpack_modules__ = ({
 
 /***/ 957:
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(71);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(163);
 
 process.exitCode = await (0,_run_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2));
 
@@ -15,7 +17,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 71:
+/***/ 163:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -26,7 +28,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // UNUSED EXPORTS: userDirectory
 
-;// CONCATENATED MODULE: ./src/cli/args.ts
+;// CONCATENATED MODULE: ./src/cli/options.ts
+/** The command line's options: name, kind, value placeholder and help. Pure data. */
 const OPTIONS = Object.fromEntries([
     {
         name: 'micropython',
@@ -134,6 +137,41 @@ const OPTIONS = Object.fromEntries([
         value: 'RATE',
         help: "flashing speed (default: $ESPBAUD, else the port Makefile's)"
     },
+    {
+        name: 'flasher',
+        kind: 'string',
+        value: 'WHERE',
+        help: "'container' (the port's make deploy/erase in the container, the port passed in) or 'host' (esptool-js on this machine, no container); default: container on Linux when the port can be passed in, host on macOS and Windows"
+    },
+    {
+        name: 'flash-mode',
+        kind: 'string',
+        value: 'MODE',
+        help: "host flashing: qio, qout, dio, dout or keep (default: the build's)"
+    },
+    {
+        name: 'flash-size',
+        kind: 'string',
+        value: 'SIZE',
+        help: "host flashing: detect, keep, 1MB, 2MB, 4MB, 8MB, 16MB, 32MB, 64MB or 128MB (default: the build's)"
+    },
+    {
+        name: 'before',
+        kind: 'string',
+        value: 'RESET',
+        help: "host flashing: how to put the board in its bootloader: default_reset (DTR/RTS), usb_reset (a chip's own USB port) or no_reset (default: the build's, else default_reset; a pseudo-terminal gets none)"
+    },
+    {
+        name: 'after',
+        kind: 'string',
+        value: 'RESET',
+        help: "host flashing: hard_reset (RTS, the firmware starts) or no_reset (default: the build's, else hard_reset)"
+    },
+    {
+        name: 'app-only',
+        kind: 'boolean',
+        help: 'host flashing: write only the application image at its offset (the bootloader and partition table are already on the board)'
+    },
     { name: 'json', kind: 'boolean', help: 'print one JSON object (with --dry-run: the plan)' },
     {
         name: 'dry-run',
@@ -143,6 +181,10 @@ const OPTIONS = Object.fromEntries([
     { name: 'verbose', kind: 'boolean', short: 'v', help: 'show every command and its full output' },
     { name: 'help', kind: 'boolean', short: 'h', help: 'show this help' }
 ].map((spec) => [spec.name, spec]));
+
+;// CONCATENATED MODULE: ./src/cli/args.ts
+
+
 const BUILD = [
     'micropython',
     'micropython-repo',
@@ -211,14 +253,26 @@ const COMMANDS = {
         options: [...BUILD, ...COMMON]
     },
     deploy: {
-        usage: 'deploy [--port PORT] [--baud RATE] [options]',
-        summary: 'build if needed, then write the firmware to the board (make deploy)',
-        options: [...BUILD, ...SERIAL, ...COMMON]
+        usage: 'deploy [--port PORT] [--baud RATE] [--flasher host|container] [options]',
+        summary: 'build if needed, then write the firmware to the board (make deploy, or esptool-js on this machine)',
+        details: "With --flasher host the firmware is written from this machine with esptool-js over the serialport package: the images, offsets and flash settings of the build's flasher_args.json (what idf.py flash writes) or of the legacy Makefile's deploy line, compressed, each verified by MD5. It needs the optional packages esptool-js and serialport (npm ci in the clone installs them).",
+        options: [
+            ...BUILD,
+            ...SERIAL,
+            'flasher',
+            'flash-mode',
+            'flash-size',
+            'before',
+            'after',
+            'app-only',
+            ...COMMON
+        ]
     },
     erase: {
-        usage: 'erase [--port PORT] [--baud RATE] [options]',
-        summary: "erase the board's flash (make erase)",
-        options: [...BUILD, ...SERIAL, ...COMMON]
+        usage: 'erase [--port PORT] [--baud RATE] [--flasher host|container] [options]',
+        summary: "erase the board's flash (make erase, or esptool-js on this machine)",
+        details: 'With --flasher host nothing is built and no container runs.',
+        options: [...BUILD, ...SERIAL, 'flasher', 'before', 'after', ...COMMON]
     },
     make: {
         usage: 'make [options] [--] ARGS…',
@@ -7202,7 +7256,7 @@ function platformProblem(platform, port) {
     return [
         `Docker on ${platform === 'darwin' ? 'macOS' : 'Windows'} cannot pass USB serial devices into a container, so the board cannot be reached from the build container.`,
         'Either:',
-        `  - flash from this machine: build here (esp32-build build), then run esptool on the host, e.g. pip install esptool && esptool.py --port ${example} write_flash 0x1000 ports/esp32/build-<BOARD>/firmware.bin (0x0 for ESP32-S3/C3/C6), or`,
+        `  - flash from this machine, which is the default here: leave out --flasher container (or give --flasher host) with --port ${example}, or`,
         `  - bridge the port over the network: pip install esptool && esp_rfc2217_server -p 4000 ${example}, then run this command with --port 'rfc2217://host.docker.internal:4000?ign_set_control'.`
     ].join('\n');
 }
@@ -7239,9 +7293,11 @@ function groupGrantNote(facts, user, by) {
 /**
  * Why the port cannot be used, with the fix; undefined when it can. Checked
  * on the host exactly as the device would refuse whoever opens it: the
- * container, which gets the port's group, or this user on the host.
+ * container, which gets the port's group (never root's), or this process
+ * (host flashing).
  */
 function portProblem(facts, user, by = 'container') {
+    const forContainer = by === 'container';
     if (!facts.exists) {
         return `Serial port ${facts.path} does not exist. Is the board plugged in? (dmesg | tail shows which port an adapter gets.) Name another with --port.`;
     }
@@ -7250,9 +7306,9 @@ function portProblem(facts, user, by = 'container') {
     }
     if (!portKind(facts)) {
         const numbers = facts.major !== undefined ? `, device ${facts.major}:${facts.minor ?? '?'}` : '';
-        return `${facts.path}${facts.realPath && facts.realPath !== facts.path ? ` (${facts.realPath})` : ''} is not a serial port${numbers}: only a USB serial adapter (/dev/ttyUSB*), a USB modem (/dev/ttyACM*), a UART (/dev/ttyS*, /dev/ttyAMA*) or a pseudo-terminal (/dev/pts/*) is passed to the container. Name the board's port with --port.`;
+        return `${facts.path}${facts.realPath && facts.realPath !== facts.path ? ` (${facts.realPath})` : ''} is not a serial port${numbers}: only a USB serial adapter (/dev/ttyUSB*), a USB modem (/dev/ttyACM*), a UART (/dev/ttyS*, /dev/ttyAMA*) or a pseudo-terminal (/dev/pts/*) ${forContainer ? 'is passed to the container' : 'is written to'}. Name the board's port with --port.`;
     }
-    if (facts.gid === 0) {
+    if (forContainer && facts.gid === 0) {
         const port = facts.realPath ?? facts.path;
         return `Serial port ${facts.path} belongs to group root (GID 0), and the container is never given group root. Give the port a serial group: sudo chgrp dialout ${port} (uucp on Arch), and make it last with a udev rule, e.g. KERNEL=="${external_node_path_default().basename(port)}", GROUP="dialout", MODE="0660" in /etc/udev/rules.d/50-serial.rules.`;
     }
@@ -7965,34 +8021,1105 @@ function treeCloneLines(clone) {
     ];
 }
 
-;// CONCATENATED MODULE: ./src/cli/board-port.ts
-/** The board's serial port, as the deploy and erase commands choose and check it (side effects: the host's devices). */
+;// CONCATENATED MODULE: ./src/flash/flash-args.ts
+/**
+ * What host flashing writes and how, from the build: the images with their
+ * offsets, the flash mode, frequency and size, the chip and the resets. A
+ * CMake build says it in flasher_args.json (what `idf.py flash` passes to
+ * esptool); a legacy make build in the port Makefile's `deploy` recipe and
+ * its variables. Pure: text in, a plan out.
+ */
 
-
-
-/** The board's port, checked on the host as the device would check the container. */
-async function chooseSerial(ctx) {
-    const requested = stringOption(ctx.args.options, 'port') ?? (process.env.ESPPORT || undefined);
-    const chosen = choosePort(requested, process.platform === 'linux' ? devNames() : []);
-    const platform = platformProblem(process.platform, chosen ?? requested);
-    if (platform)
-        throw new SerialError(platform);
-    if (!chosen) {
-        throw new SerialError('No serial port found: no /dev/ttyUSB* or /dev/ttyACM*. Plug the board in (dmesg | tail names the port it gets) or give one with --port.');
+/** The values esptool-js accepts for each choice (esptool's own, less what esptool-js cannot do). */
+const BEFORE = ['default_reset', 'usb_reset', 'no_reset'];
+const AFTER = ['hard_reset', 'no_reset'];
+const FLASH_MODES = ['qio', 'qout', 'dio', 'dout', 'keep'];
+const FLASH_SIZES = [
+    'detect',
+    'keep',
+    '1MB',
+    '2MB',
+    '4MB',
+    '8MB',
+    '16MB',
+    '32MB',
+    '64MB',
+    '128MB'
+];
+const FLASH_FREQ = /^(keep|\d{2,3}m)$/;
+/** esptool's own defaults: `write_flash` with no --flash_size detects it; reset before and after. */
+const ESPTOOL_DEFAULTS = { flashSize: 'detect', before: 'default_reset', after: 'hard_reset' };
+class FlashError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'FlashError';
     }
-    if (isNetworkPort(chosen))
-        return { port: chosen, name: chosen };
-    const facts = await portFacts(chosen);
-    const user = currentUser();
-    const problem = portProblem(facts, user, 'container');
+}
+/** `0x1000` → 4096. */
+function parseOffset(text, where) {
+    if (typeof text !== 'string' || !/^0x[0-9a-f]+$/i.test(text.trim())) {
+        throw new FlashError(`${where}: '${String(text)}' is not a flash offset such as 0x10000.`);
+    }
+    return Number.parseInt(text.trim(), 16);
+}
+function hex(offset) {
+    return `0x${offset.toString(16)}`;
+}
+/** esptool v5 spells the resets with hyphens; esptool-js with underscores. */
+function resetName(value) {
+    return value.trim().replace(/-/g, '_');
+}
+/** Why a value is not one of `allowed`, or undefined. Pure. */
+function choiceProblem(option, value, allowed) {
+    return allowed.includes(value)
+        ? undefined
+        : `${option} must be one of ${allowed.join(', ')} (got '${value}').`;
+}
+function checked(value, allowed, where) {
+    const problem = choiceProblem(where, value, allowed);
+    if (problem)
+        throw new FlashError(problem);
+    return value;
+}
+/** A file the build names must stay inside its build directory. */
+function relativeFile(file, where) {
+    if (typeof file !== 'string' || !file.trim())
+        throw new FlashError(`${where}: no file named.`);
+    const normal = external_node_path_default().posix.normalize(file.trim().replace(/\\/g, '/'));
+    if (external_node_path_default().posix.isAbsolute(normal) || normal === '..' || normal.startsWith('../')) {
+        throw new FlashError(`${where}: '${file}' is outside the build directory; refusing to write it.`);
+    }
+    return normal;
+}
+function objectAt(json, key, source) {
+    const value = json[key];
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+        throw new FlashError(`${source} has no "${key}" object. Is it a flasher_args.json written by an ESP-IDF build? Build again.`);
+    }
+    return value;
+}
+/** The entries of flasher_args.json that name an image ("app", "bootloader", …), by offset. */
+function namedEntries(json) {
+    const names = new Map();
+    for (const [name, value] of Object.entries(json)) {
+        if (typeof value !== 'object' || value === null)
+            continue;
+        const entry = value;
+        if (typeof entry.offset !== 'string' || typeof entry.file !== 'string')
+            continue;
+        const offset = Number.parseInt(entry.offset, 16);
+        if (Number.isFinite(offset))
+            names.set(offset, { name, encrypted: String(entry.encrypted) === 'true' });
+    }
+    return names;
+}
+/** Overrides applied to what the build says; the notes say what changed. */
+function applyOverrides(base, overrides) {
+    const plan = { ...base, notes: [...base.notes] };
+    const change = (key, option, value) => {
+        if (value === undefined || value === plan[key])
+            return;
+        plan.notes.push(`${option} ${value} given (the build says ${plan[key]})`);
+        plan[key] = value;
+    };
+    change('flashMode', '--flash-mode', overrides.flashMode);
+    change('flashSize', '--flash-size', overrides.flashSize);
+    if (overrides.before)
+        plan.before = overrides.before;
+    if (overrides.after)
+        plan.after = overrides.after;
+    return plan;
+}
+/** The plan of a CMake build, from its flasher_args.json (what `idf.py flash` writes). Pure. */
+function planFromFlasherArgs(text, source, buildChip, overrides = {}) {
+    let json;
+    try {
+        json = JSON.parse(text);
+    }
+    catch (error) {
+        throw new FlashError(`${source} is not valid JSON (${error.message}). Build again.`);
+    }
+    const files = objectAt(json, 'flash_files', source);
+    const settings = objectAt(json, 'flash_settings', source);
+    const extra = (json.extra_esptool_args ?? {});
+    const names = namedEntries(json);
+    const images = Object.entries(files)
+        .map(([offset, file]) => {
+        const at = parseOffset(offset, `${source} flash_files`);
+        const entry = names.get(at);
+        if (entry?.encrypted) {
+            throw new FlashError(`${source}: ${entry.name} is to be written encrypted (flash encryption in development mode), which host flashing does not do. Use --flasher container.`);
+        }
+        return {
+            name: entry?.name ?? external_node_path_default().posix.basename(String(file)),
+            offset: at,
+            file: relativeFile(file, source)
+        };
+    })
+        .sort((a, b) => a.offset - b.offset);
+    if (images.length === 0)
+        throw new FlashError(`${source} names no image to write. Build again.`);
+    const chip = typeof extra.chip === 'string' && extra.chip ? extra.chip : buildChip;
+    const str = (value, fallback) => (typeof value === 'string' && value ? value : fallback);
+    const notes = [];
+    if (extra.stub === false) {
+        notes.push('the build asks for no flasher stub (CONFIG_ESPTOOLPY_NO_STUB); esptool-js uploads its stub');
+    }
+    const base = {
+        chip,
+        source,
+        images,
+        flashMode: checked(str(settings.flash_mode, 'keep'), FLASH_MODES, `${source} flash_mode`),
+        flashFreq: flashFreq(str(settings.flash_freq, 'keep'), source),
+        flashSize: checked(str(settings.flash_size, 'detect'), FLASH_SIZES, `${source} flash_size`),
+        before: checked(resetName(str(extra.before, ESPTOOL_DEFAULTS.before)), BEFORE, `${source} before`),
+        after: checked(resetName(str(extra.after, ESPTOOL_DEFAULTS.after)), AFTER, `${source} after`),
+        compress: true,
+        verify: 'md5',
+        appOnly: false,
+        notes
+    };
+    const plan = applyOverrides(base, overrides);
+    if (!overrides.appOnly)
+        return plan;
+    const app = json.app;
+    if (!app || typeof app !== 'object') {
+        throw new FlashError(`${source} has no "app" entry, so the application image is not known. Flash it whole.`);
+    }
+    const image = {
+        name: 'app',
+        offset: parseOffset(app.offset, `${source} app`),
+        file: relativeFile(app.file, source)
+    };
+    return { ...plan, images: [image], appOnly: true };
+}
+function flashFreq(value, source) {
+    if (!FLASH_FREQ.test(value))
+        throw new FlashError(`${source}: '${value}' is not a flash frequency such as 40m.`);
+    return value;
+}
+
+;// CONCATENATED MODULE: ./src/cli/flasher.ts
+/**
+ * Which flasher writes the board (the port's make deploy in the container, or
+ * esptool-js on this machine) and the host flashing options. Pure.
+ */
+
+
+
+/** The options only host flashing has. */
+const HOST_ONLY = ['flash-mode', 'flash-size', 'before', 'after', 'app-only'];
+/**
+ * The flasher when none is given: on Linux the container, when the port can
+ * be passed into it; elsewhere (Docker Desktop on macOS and Windows cannot
+ * pass USB devices) this machine. An RFC2217 port is reached from the
+ * container everywhere. Pure.
+ */
+function defaultFlasher(platform, port, facts) {
+    if (port && isNetworkPort(port))
+        return { flasher: 'container' };
+    if (platform !== 'linux') {
+        return {
+            flasher: 'host',
+            why: `Docker on ${platform === 'darwin' ? 'macOS' : platform === 'win32' ? 'Windows' : platform} cannot pass a USB serial port into a container: flashing from this machine`
+        };
+    }
+    if (facts?.gid === 0 && facts.accessible) {
+        return {
+            flasher: 'host',
+            why: 'the port belongs to group root, which the container is never given: flashing from this machine'
+        };
+    }
+    return { flasher: 'container' };
+}
+/** --flasher, checked. Pure. */
+function requestedFlasher(options, command) {
+    const value = stringOption(options, 'flasher');
+    if (value === undefined)
+        return undefined;
+    if (value !== 'host' && value !== 'container') {
+        throw new UsageError(`--flasher must be host or container (got '${value}').`, command);
+    }
+    return value;
+}
+/** The host flashing options, checked against what esptool-js accepts. Pure. */
+function flashOverrides(options, command) {
+    const check = (name, allowed) => {
+        const value = stringOption(options, name);
+        if (value === undefined)
+            return undefined;
+        const problem = choiceProblem(`--${name}`, value, allowed);
+        if (problem)
+            throw new UsageError(problem, command);
+        return value;
+    };
+    const overrides = {};
+    const flashMode = check('flash-mode', FLASH_MODES);
+    const flashSize = check('flash-size', FLASH_SIZES);
+    const before = check('before', BEFORE);
+    const after = check('after', AFTER);
+    if (flashMode)
+        overrides.flashMode = flashMode;
+    if (flashSize)
+        overrides.flashSize = flashSize;
+    if (before)
+        overrides.before = before;
+    if (after)
+        overrides.after = after;
+    if (options['app-only'] === true)
+        overrides.appOnly = true;
+    return overrides;
+}
+/** Host-only options given with the container flasher: say how to have them. Pure. */
+function containerConflict(options, flasher) {
+    if (flasher !== 'container')
+        return undefined;
+    const given = HOST_ONLY.filter((name) => options[name] !== undefined).map((name) => `--${name}`);
+    if (given.length === 0)
+        return undefined;
+    return `${given.join(', ')} ${given.length > 1 ? 'apply' : 'applies'} to flashing from this machine: add --flasher host (the container runs the port's own make deploy or erase).`;
+}
+/** Why a port name cannot be a serial port of this platform, or undefined. Pure. */
+function hostPortProblem(platform, port) {
+    if (isNetworkPort(port)) {
+        return `Host flashing does not reach ${port.split('?')[0]} (RFC2217 is not supported by it yet): use --flasher container, whose esptool.py does.`;
+    }
+    if (platform === 'win32' && !/^(\\\\\.\\)?COM\d+$/i.test(port)) {
+        return `On Windows a serial port is named COM1, COM3…, not '${port}' (Device Manager, Ports (COM & LPT), names the board's).`;
+    }
+    return undefined;
+}
+/** A note on a port name that works badly, or undefined (macOS's /dev/tty.* waits for carrier on open). Pure. */
+function hostPortNote(platform, port) {
+    if (platform === 'darwin' && /^\/dev\/tty\./.test(port)) {
+        return `On macOS use the call-out device ${port.replace('/dev/tty.', '/dev/cu.')} rather than ${port}, whose open waits for a carrier signal.`;
+    }
+    return undefined;
+}
+/** No port given or found: what to name, per platform. Pure. */
+function noPortMessage(platform) {
+    if (platform === 'darwin')
+        return "No serial port given: name the board's with --port, e.g. /dev/cu.usbserial-0001 (ls /dev/cu.* lists them).";
+    if (platform === 'win32')
+        return "No serial port given: name the board's with --port, e.g. COM3 (Device Manager, Ports (COM & LPT), lists them).";
+    return 'No serial port found: no /dev/ttyUSB* or /dev/ttyACM*. Plug the board in (dmesg | tail names the port it gets) or give one with --port.';
+}
+
+;// CONCATENATED MODULE: ./src/cli/board-port.ts
+
+
+
+
+/** The port and flasher of deploy and erase; `make` always uses the container. */
+async function board_port_chooseBoard(ctx, command, platform = process.platform) {
+    const { options } = ctx.args;
+    // Mistakes on the command line first, before the port is looked at.
+    const asked = command === 'make' ? 'container' : requestedFlasher(options, command);
+    const overrides = command === 'make' ? {} : flashOverrides(options, command);
+    const requested = stringOption(options, 'port') ?? (process.env.ESPPORT || undefined);
+    const chosen = choosePort(requested, platform === 'linux' ? devNames() : []);
+    const local = chosen !== undefined && platform === 'linux' && !isNetworkPort(chosen);
+    const facts = local ? await portFacts(chosen) : undefined;
+    const fallback = defaultFlasher(platform, chosen, facts);
+    const flasher = asked ?? fallback.flasher;
+    if (!asked && fallback.why)
+        ctx.terminal.log.info(`${fallback.why} (--flasher host).`);
+    const conflict = containerConflict(options, flasher);
+    if (conflict)
+        throw new UsageError(conflict, command);
+    if (flasher === 'host') {
+        return { flasher, host: { ...hostPort(ctx, platform, chosen, facts), overrides } };
+    }
+    return { flasher, serial: await containerSerial(ctx, platform, requested, chosen, facts) };
+}
+function hostPort(ctx, platform, chosen, facts) {
+    if (!chosen)
+        throw new SerialError(noPortMessage(platform));
+    const problem = hostPortProblem(platform, chosen) ?? (facts && portProblem(facts, currentUser(), 'host'));
     if (problem)
         throw new SerialError(problem);
-    const note = groupGrantNote(facts, user, 'container');
+    const note = hostPortNote(platform, chosen);
     if (note)
-        ctx.terminal.log.info(note);
-    const attachment = serialAttachment(facts);
-    ctx.terminal.log.info(`Board on ${chosen}${attachment.kind === 'bind' ? ` (a pseudo-terminal, mounted as ${attachment.container})` : ''}, group ${facts.groupName ?? facts.gid}`);
+        ctx.terminal.warning(note);
+    const pty = facts ? isPseudoTerminal(facts.realPath ?? chosen, facts.major) : false;
+    ctx.terminal.log.info(`Board on ${chosen}${pty ? ' (a pseudo-terminal)' : ''}, flashed from this machine`);
+    return { port: chosen, pty };
+}
+/** The board's port, checked on the host as the device would check the container. */
+async function containerSerial(ctx, platform, requested, chosen, facts) {
+    const problem = platformProblem(platform, chosen ?? requested);
+    if (problem)
+        throw new SerialError(problem);
+    if (!chosen)
+        throw new SerialError(noPortMessage(platform));
+    if (isNetworkPort(chosen))
+        return { port: chosen, name: chosen };
+    const known = facts ?? (await portFacts(chosen));
+    const user = currentUser();
+    const refusal = portProblem(known, user, 'container');
+    if (refusal)
+        throw new SerialError(refusal);
+    const granted = groupGrantNote(known, user, 'container');
+    if (granted)
+        ctx.terminal.log.info(granted);
+    const attachment = serialAttachment(known);
+    ctx.terminal.log.info(`Board on ${chosen}${attachment.kind === 'bind' ? ` (a pseudo-terminal, mounted as ${attachment.container})` : ''}, group ${known.groupName ?? known.gid}`);
     return { attachment, port: attachment.container, name: chosen };
+}
+
+;// CONCATENATED MODULE: ./src/flash/decisions.ts
+/**
+ * The host flasher's decisions over what esptool-js and serialport report:
+ * whether the chip is the build's, and what a failure means for the user.
+ * Pure.
+ */
+
+/** esptool-js's chip name ('ESP32-S3') as esptool's ('esp32s3'). */
+function chipId(chipName) {
+    return chipName.toLowerCase().replace(/[^a-z0-9]/g, '');
+}
+/** Why the board cannot take this build, or undefined. */
+function chipProblem(expected, chipName, port) {
+    if (!expected || chipId(chipName) === chipId(expected))
+        return undefined;
+    return `The board on ${port} is an ${chipName}, but the firmware was built for ${expected}. Connect an ${expected} board, or build for this one (--board names a board of its chip).`;
+}
+/** What opening the port failed on, from serialport's message. */
+function openProblem(message, port, holders) {
+    if (/no such file|ENOENT|cannot find the file|file not found/i.test(message)) {
+        return `Serial port ${port} does not exist. Is the board plugged in? Name its port with --port (Linux /dev/ttyUSB0, macOS /dev/cu.usbserial-…, Windows COM3).`;
+    }
+    if (/cannot lock|resource temporarily unavailable|busy|access denied|EBUSY/i.test(message)) {
+        const who = holders.length
+            ? `${holders.map((h) => `process ${h.pid} (${h.command})`).join(', ')} has it open`
+            : 'another program has it open';
+        return `Serial port ${port} is busy: ${who}. Close that program (a serial monitor such as screen, minicom, picocom or the Arduino IDE) and try again.`;
+    }
+    if (/permission denied|EACCES/i.test(message)) {
+        return `Cannot open ${port}: permission denied. On Linux, join the port's group (sudo usermod -aG dialout $USER, then log in again), or use --flasher container.`;
+    }
+    return undefined;
+}
+/** The board did not answer the sync: what to try. */
+function noSyncMessage(port, before, pty) {
+    const reset = before === 'no_reset'
+        ? pty
+            ? 'The board must already wait in its bootloader, since a pseudo-terminal cannot reset it.'
+            : 'Nothing reset it (--before no_reset): hold BOOT and press EN/RESET, or try --before default_reset.'
+        : before === 'usb_reset'
+            ? 'Hold BOOT and press EN/RESET, or try --before default_reset.'
+            : 'Hold BOOT and press EN/RESET (then release BOOT) and try again, or try --before usb_reset for a board on its own USB port (ESP32-S3, C3, C6), or a lower --baud.';
+    return `The board on ${port} did not answer the sync: it is not in its serial bootloader. ${reset}`;
+}
+/** An image whose MD5 on the board differs from the file's. */
+function md5Message(image, port) {
+    return `Verification failed: the flash at ${hex(image.offset)} does not hold ${image.file} (${image.name}) as written; its MD5 on the board differs from the file's. Nothing was wrong with the file: the data was corrupted on the way or in the flash. Try again, with a lower --baud or another cable; if it keeps failing, erase the flash (esp32-build erase --port ${port}) first.`;
+}
+/** The optional packages could not be loaded: how to get them. */
+function missingPackageMessage(name, error) {
+    if (/No native build was found|bindings|\.node\b/i.test(error.message)) {
+        return `serialport has no native binding for this platform (${process.platform}-${process.arch}): ${error.message.split('\n')[0]}. Build it: npm rebuild @serialport/bindings-cpp --build-from-source in the esp32-micropython-build clone (needs Python and a C++ compiler), or use --flasher container.`;
+    }
+    return `Host flashing needs the optional package ${name}, which is not installed (${error.message.split('\n')[0]}). In the esp32-micropython-build clone run npm ci (it installs esptool-js and serialport), or use --flasher container.`;
+}
+
+;// CONCATENATED MODULE: ./src/flash/plan.ts
+/**
+ * The host flash step as data: what a dry run prints and what the host
+ * flasher executes. Pure.
+ */
+
+
+
+/** The ROM loader's baud rate before the flasher changes it. */
+const ROM_BAUD = 115200;
+/** On a pseudo-terminal no reset can be done: it has no DTR and RTS lines. Pure. */
+function resetsFor(plan, pty) {
+    if (!pty)
+        return { before: plan.before, after: plan.after };
+    const asked = plan.before !== 'no_reset' || plan.after !== 'no_reset';
+    return {
+        before: 'no_reset',
+        after: 'no_reset',
+        note: asked
+            ? `${plan.port} is a pseudo-terminal, which cannot carry DTR/RTS: no reset before or after (--before no_reset --after no_reset); the board must already wait in its bootloader.`
+            : undefined
+    };
+}
+/** The plan of a write: the build's settings, with the resets the build asks for or the user chose. */
+function writePlan(base, buildDir, write) {
+    return {
+        kind: 'write',
+        ...base,
+        romBaud: ROM_BAUD,
+        chip: write.chip,
+        before: write.before,
+        after: write.after,
+        buildDir,
+        write
+    };
+}
+/**
+ * The esptool.py command line that writes (or erases) what the plan does:
+ * the same images, offsets, settings and resets. Pure.
+ */
+function esptoolArgs(plan, pty = false) {
+    const { before, after } = resetsFor(plan, pty);
+    const head = ['--chip', plan.chip ?? 'auto', '--port', plan.port, '--baud', String(plan.baud)];
+    const resets = ['--before', before, '--after', after];
+    if (plan.kind === 'erase')
+        return [...head, ...resets, 'erase_flash'];
+    if (!plan.write)
+        return [...head, ...resets, 'write_flash', '-z'];
+    const w = plan.write;
+    return [
+        ...head,
+        ...resets,
+        'write_flash',
+        '-z',
+        ...['--flash_mode', w.flashMode, '--flash_freq', w.flashFreq, '--flash_size', w.flashSize],
+        ...w.images.flatMap((image) => [hex(image.offset), external_node_path_default().join(plan.buildDir ?? '', image.file)])
+    ];
+}
+/** The plan's lines, for a dry run (prefixed with '#') and for the run's log. Pure. */
+function hostFlashLines(plan, pty = false, resetNote = true) {
+    const resets = resetsFor(plan, pty);
+    const lines = [
+        `${plan.kind === 'erase' ? 'Erase the whole flash' : 'Write the firmware'} from this machine (esptool-js over serialport), no container`,
+        `  port ${plan.port}, ${plan.romBaud} baud to connect, then ${plan.baud}${plan.chip ? `; chip must be ${plan.chip}` : ''}`,
+        `  reset before: ${resets.before}, after: ${resets.after}`
+    ];
+    if (resets.note && resetNote)
+        lines.push(`  note: ${resets.note}`);
+    if (plan.kind === 'erase')
+        return lines;
+    if (!plan.write) {
+        lines.push(`  images: ${plan.pending ?? 'unknown until the build'}`);
+        return lines;
+    }
+    const w = plan.write;
+    lines.push(`  from ${w.source}${w.appOnly ? ' (the application only)' : ''}`, `  flash mode ${w.flashMode}, frequency ${w.flashFreq}, size ${w.flashSize}; compressed; each image verified by MD5`, ...w.images.map((image) => `  ${hex(image.offset).padEnd(9)} ${external_node_path_default().join(plan.buildDir ?? '', image.file)}`), ...w.notes.map((note) => `  note: ${note}`), `  as esptool.py would: ${formatArgv('esptool.py', esptoolArgs(plan, pty))}`);
+    return lines;
+}
+
+;// CONCATENATED MODULE: ./src/flash/web-serial.ts
+/**
+ * A Node serial port (the `serialport` package) in the shape of a Web Serial
+ * `SerialPort`, which is what esptool-js's Transport drives: open/close,
+ * `readable`/`writable` web streams, setSignals, getInfo, and an in-place
+ * baud rate change (`setBaudRate`, which Transport prefers to reopening).
+ * Only this shape is assumed of the Node port, so a fake one tests it.
+ */
+function settle(run) {
+    return new Promise((resolve, reject) => {
+        run((error) => (error ? reject(error) : resolve()));
+    });
+}
+/** A Web Serial SerialPort over a Node serial port. */
+class WebSerialPort {
+    path;
+    factory;
+    info;
+    readable = null;
+    writable = null;
+    port;
+    // serialport's set() puts back DTR and RTS it is not given, so both are always sent.
+    signals = { dtr: true, rts: true, brk: false };
+    constructor(path, factory, info = {}) {
+        this.path = path;
+        this.factory = factory;
+        this.info = info;
+    }
+    getInfo() {
+        return { ...this.info };
+    }
+    async open(options) {
+        if (this.port)
+            throw new Error(`${this.path} is already open`);
+        const port = this.factory({ path: this.path, baudRate: options.baudRate });
+        await settle((cb) => port.open(cb));
+        this.port = port;
+        // Opening a port asserts DTR and RTS, as the operating system does.
+        this.signals = { dtr: true, rts: true, brk: false };
+        this.readable = this.readableOf(port);
+        this.writable = this.writableOf(port);
+    }
+    readableOf(port) {
+        let done = false;
+        return new ReadableStream({
+            start(controller) {
+                port.on('data', (chunk) => {
+                    if (!done)
+                        controller.enqueue(new Uint8Array(chunk));
+                });
+                port.on('error', (error) => {
+                    if (done)
+                        return;
+                    done = true;
+                    controller.error(error);
+                });
+                port.on('close', () => {
+                    if (done)
+                        return;
+                    done = true;
+                    controller.close();
+                });
+            },
+            cancel() {
+                done = true;
+            }
+        });
+    }
+    writableOf(port) {
+        return new WritableStream({
+            // Written and drained before the next write, signal change or baud change.
+            write: async (chunk) => {
+                await settle((cb) => port.write(Buffer.from(chunk), cb));
+                await settle((cb) => port.drain(cb));
+            }
+        });
+    }
+    async setSignals(signals) {
+        const port = this.opened();
+        if (signals.dataTerminalReady !== undefined)
+            this.signals.dtr = signals.dataTerminalReady;
+        if (signals.requestToSend !== undefined)
+            this.signals.rts = signals.requestToSend;
+        if (signals.break !== undefined)
+            this.signals.brk = signals.break;
+        const { dtr, rts, brk } = this.signals;
+        await settle((cb) => port.set({ dtr, rts, brk }, cb));
+    }
+    /** Transport.changeBaudrate uses this instead of closing and reopening the port. */
+    async setBaudRate(baudRate) {
+        const port = this.opened();
+        await settle((cb) => port.update({ baudRate }, cb));
+    }
+    async close() {
+        const port = this.port;
+        if (!port)
+            return;
+        this.port = undefined;
+        this.readable = null;
+        this.writable = null;
+        try {
+            await settle((cb) => port.close(cb));
+        }
+        finally {
+            port.removeAllListeners();
+        }
+    }
+    opened() {
+        if (!this.port)
+            throw new Error(`${this.path} is not open`);
+        return this.port;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/flash/host-flasher.ts
+/**
+ * Host flashing: the plan executed from this process with esptool-js over
+ * the `serialport` package, no container. Both packages are optional
+ * dependencies, loaded here only when host flashing runs. The serial port's
+ * path is all it needs, so a pseudo-terminal (a fake ROM loader) works.
+ */
+
+
+
+
+
+
+
+async function load(name, loader) {
+    try {
+        return await loader();
+    }
+    catch (error) {
+        throw new FlashError(missingPackageMessage(name, error));
+    }
+}
+/** Whether a port is a Unix98 pseudo-terminal (/dev/pts/N, majors 136–143). */
+async function isPseudoTerminalPath(port) {
+    if (process.platform === 'win32')
+        return false;
+    try {
+        const real = await (0,promises_namespaceObject.realpath)(port);
+        if (/^\/dev\/pts\/\d+$/.test(real))
+            return true;
+        const major = ((await (0,promises_namespaceObject.stat)(real)).rdev >> 8) & 0xfff;
+        return process.platform === 'linux' && major >= 136 && major <= 143;
+    }
+    catch {
+        return false;
+    }
+}
+/** The USB vendor and product of a port, when serialport lists it (esptool-js picks its reset from them). */
+async function usbInfo(serialport, port) {
+    try {
+        const real = await (0,promises_namespaceObject.realpath)(port).catch(() => port);
+        const found = (await serialport.SerialPort.list()).find((p) => p.path === port || p.path === real);
+        const number = (text) => text && /^[0-9a-f]+$/i.test(text) ? Number.parseInt(text, 16) : undefined;
+        return { usbVendorId: number(found?.vendorId), usbProductId: number(found?.productId) };
+    }
+    catch {
+        return {};
+    }
+}
+/** esptool-js's lines into the log (shown with the phase's output). */
+function loaderTerminal(log) {
+    let partial = '';
+    const line = (text) => {
+        const full = (partial + text).trim();
+        partial = '';
+        if (!full)
+            return;
+        // Its banner and per-block lines say nothing the progress does not.
+        if (/^(Writing at 0x|esptool\.js$|Serial port\b)/.test(full))
+            log.debug(full);
+        else
+            log.output(full);
+    };
+    return {
+        clean: () => { },
+        write: (data) => {
+            partial += data;
+        },
+        writeLine: line
+    };
+}
+async function readImages(plan) {
+    if (!plan.write || !plan.buildDir)
+        throw new FlashError('Nothing to write: the plan names no image.');
+    const buildDir = plan.buildDir;
+    return Promise.all(plan.write.images.map(async (image) => {
+        const file = external_node_path_default().join(buildDir, image.file);
+        try {
+            return { image, data: new Uint8Array(await (0,promises_namespaceObject.readFile)(file)) };
+        }
+        catch {
+            throw new FlashError(`${plan.write.source} names ${image.file}, which is not in ${buildDir}. Build again (esp32-build build).`);
+        }
+    }));
+}
+/** Executes a host flash plan: connect, check the chip, write (or erase), reset. */
+async function hostFlash(plan, env) {
+    const images = plan.kind === 'write' ? await readImages(plan) : [];
+    // Named without their types (`as string`), so that type checking needs neither optional package.
+    const esptool = await load('esptool-js', env.loadEsptool ?? (() => Promise.resolve(/* import() */).then(__nccwpck_require__.bind(__nccwpck_require__, 840))));
+    const serialport = await load('serialport', env.loadSerialport ?? (() => Promise.resolve(/* import() */).then(__nccwpck_require__.bind(__nccwpck_require__, 377))));
+    const pty = await (env.isPty ?? isPseudoTerminalPath)(plan.port);
+    const resets = resetsFor(plan, pty);
+    if (resets.note)
+        env.log.info(resets.note);
+    const factory = ({ path: portPath, baudRate }) => new serialport.SerialPort({ path: portPath, baudRate, autoOpen: false });
+    const device = new WebSerialPort(plan.port, factory, await usbInfo(serialport, plan.port));
+    const transport = new esptool.Transport(device, false);
+    // Its trace goes to console.log (stdout, where results go) even untraced, as when the port closes.
+    transport.trace = (message) => env.log.debug(`esptool-js: ${message}`);
+    const loader = new esptool.ESPLoader({
+        transport,
+        baudrate: plan.baud,
+        romBaudrate: plan.romBaud,
+        terminal: loaderTerminal(env.log)
+    });
+    const stop = () => void device.close().catch(() => { });
+    env.signal?.addEventListener('abort', stop, { once: true });
+    try {
+        await connect(loader, plan, resets.before, pty, env);
+        const chip = loader.chip.CHIP_NAME;
+        const problem = chipProblem(plan.chip, chip, plan.port);
+        if (problem)
+            throw new FlashError(problem);
+        env.log.info(`Connected to an ${chip} on ${plan.port}`);
+        const written = plan.kind === 'write' ? await writeImages(loader, plan, images, env) : [];
+        if (plan.kind === 'erase')
+            await loader.eraseFlash();
+        if (resets.after === 'hard_reset')
+            await loader.after('hard_reset');
+        else
+            env.log.info('Left the board in its bootloader (--after no_reset)');
+        return { chip, written };
+    }
+    finally {
+        env.signal?.removeEventListener('abort', stop);
+        await transport.disconnect().catch(() => device.close().catch(() => { }));
+    }
+}
+async function connect(loader, plan, before, pty, env) {
+    try {
+        await loader.main(before);
+    }
+    catch (error) {
+        if (env.signal?.aborted)
+            throw error;
+        const message = error.message ?? String(error);
+        const holders = /lock|busy|unavailable|access denied/i.test(message)
+            ? (env.holders?.(plan.port) ?? [])
+            : [];
+        const opening = openProblem(message, plan.port, holders);
+        if (opening)
+            throw new FlashError(opening);
+        if (/failed to connect/i.test(message))
+            throw new FlashError(noSyncMessage(plan.port, before, pty));
+        throw error;
+    }
+}
+async function writeImages(loader, plan, images, env) {
+    const settings = plan.write;
+    let current = 0;
+    try {
+        await loader.writeFlash({
+            fileArray: images.map(({ image, data }) => ({ data, address: image.offset })),
+            flashMode: settings.flashMode,
+            flashFreq: loaderFlashFreq(settings.flashFreq),
+            flashSize: settings.flashSize,
+            eraseAll: false,
+            compress: settings.compress,
+            reportProgress: (index, written, total) => {
+                current = index;
+                env.onProgress?.({ image: images[index].image.file, written, total });
+            },
+            calculateMD5Hash: (data) => (0,external_node_crypto_namespaceObject.createHash)('md5').update(data).digest('hex')
+        });
+    }
+    catch (error) {
+        if (/md5/i.test(error.message ?? '')) {
+            throw new FlashError(md5Message(images[current].image, plan.port));
+        }
+        throw error;
+    }
+    return images.map(({ image, data }) => ({ ...image, bytes: data.length }));
+}
+/**
+ * esptool-js rewrites a bootloader header's frequency only for 20m, 26m,
+ * 40m and 80m; any other it would write as garbage. The build put its
+ * frequency in the header already (elf2image was given the same value), so
+ * keeping it writes what esptool would.
+ */
+function loaderFlashFreq(freq) {
+    return ['20m', '26m', '40m', '80m', 'keep'].includes(freq) ? freq : 'keep';
+}
+
+;// CONCATENATED MODULE: ./src/flash/legacy-deploy.ts
+/**
+ * A legacy (GNU make, MicroPython ≤ v1.14) build's flash plan, read from the
+ * port's own `make deploy` recipe: `esptool.py --chip esp32 … write_flash -z
+ * --flash_mode $(FLASH_MODE) --flash_freq $(FLASH_FREQ) 0x1000 $^`, with the
+ * variables as make sees them. Pure.
+ */
+
+const ASSIGNMENT = /^\s*(?:override\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*(\?=|:=|\+=|=)\s*(.*?)\s*$/;
+/** Stands for $(BUILD) while expanding, so that files can be made relative to the build directory. */
+const legacy_deploy_BUILD = '\0BUILD\0';
+/**
+ * The variables as make sees them: the board's mpconfigboard.mk is included
+ * before the Makefile's `?=` defaults, and NAME=value on the command line
+ * wins over both. Only plain assignments are read (no conditionals). Pure.
+ */
+function makeVariables(makefile, boardMk, makeArgs = []) {
+    const vars = new Map();
+    for (const text of [boardMk, makefile]) {
+        for (const line of text.split('\n')) {
+            const m = ASSIGNMENT.exec(line);
+            if (!m || line.startsWith('\t'))
+                continue;
+            const [, name, op, value] = m;
+            if (op === '?=' && vars.has(name))
+                continue;
+            vars.set(name, op === '+=' && vars.has(name) ? `${vars.get(name)} ${value}` : value);
+        }
+    }
+    for (const arg of makeArgs) {
+        const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(arg);
+        if (m)
+            vars.set(m[1], m[2]);
+    }
+    return vars;
+}
+/** $(NAME) and ${NAME} expanded; $(BUILD) left as a marker. */
+function expand(text, vars, depth = 0) {
+    if (depth > 10)
+        return text;
+    return text.replace(/\$[({]([A-Za-z_][A-Za-z0-9_]*)[)}]/g, (_, name) => name === 'BUILD' ? legacy_deploy_BUILD : expand(vars.get(name) ?? '', vars, depth + 1));
+}
+/** A rule's prerequisites and recipe lines. Pure. */
+function makeRule(makefile, target) {
+    const lines = makefile.split('\n');
+    const escaped = target.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const start = lines.findIndex((line) => new RegExp(`^${escaped}\\s*:(?!=)`).test(line));
+    if (start < 0)
+        return undefined;
+    const prerequisites = lines[start]
+        .slice(lines[start].indexOf(':') + 1)
+        .trim()
+        .split(/\s+/)
+        .filter(Boolean);
+    const recipe = [];
+    for (const line of lines.slice(start + 1)) {
+        if (!line.startsWith('\t'))
+            break;
+        recipe.push(line.trim());
+    }
+    return { prerequisites, recipe };
+}
+/** A path under $(BUILD), relative to the build directory. */
+function buildRelative(word, where) {
+    if (!word.startsWith(`${legacy_deploy_BUILD}/`)) {
+        throw new FlashError(`${where}: '${word}' is not a file of the build directory ($(BUILD)/…).`);
+    }
+    return word.slice(legacy_deploy_BUILD.length + 1);
+}
+const VALUE_FLAGS = {
+    '--chip': 'chip',
+    '-c': 'chip',
+    '--before': 'before',
+    '--after': 'after',
+    '--flash_mode': 'flashMode',
+    '-fm': 'flashMode',
+    '--flash_freq': 'flashFreq',
+    '-ff': 'flashFreq',
+    '--flash_size': 'flashSize',
+    '-fs': 'flashSize'
+};
+/** esptool.py's arguments, as words. Pure. */
+function parseEsptoolLine(words) {
+    const line = { compress: false, images: [] };
+    for (let i = 0; i < words.length; i++) {
+        const word = words[i];
+        const [flag, inline] = word.startsWith('--') && word.includes('=') ? word.split(/=(.*)/) : [word];
+        const key = VALUE_FLAGS[flag];
+        if (key) {
+            line[key] = inline ?? words[++i];
+        }
+        else if (word === '-z' || word === '--compress') {
+            line.compress = true;
+        }
+        else if (/^0x[0-9a-f]+$/i.test(word) && words[i + 1] !== undefined) {
+            line.images.push({ offset: word, word: words[++i] });
+        }
+    }
+    return line;
+}
+function checkedValue(value, allowed, where) {
+    const problem = choiceProblem(where, value, allowed);
+    if (problem)
+        throw new FlashError(problem);
+    return value;
+}
+/** The deploy recipe's esptool.py line, its words expanded. */
+function deployLine(sources, vars) {
+    const rule = makeRule(sources.makefile, 'deploy');
+    const recipe = rule?.recipe.find((line) => /\bwrite_flash\b/.test(line));
+    if (!rule || !recipe) {
+        throw new FlashError(`${sources.source} has no deploy rule with esptool.py write_flash, so what to write is not known. Use --flasher container.`);
+    }
+    const prerequisites = rule.prerequisites.map((p) => expand(p, vars));
+    const words = expand(recipe, vars)
+        .split(/\s+/)
+        .flatMap((word) => (word === '$^' ? prerequisites : word === '$<' ? prerequisites.slice(0, 1) : [word]));
+    return { line: parseEsptoolLine(words), rule };
+}
+/** The plan of a legacy build, from the port Makefile's deploy recipe. Pure. */
+function planFromMakefile(sources, overrides = {}) {
+    const vars = makeVariables(sources.makefile, sources.boardMk, sources.makeArgs);
+    const { line } = deployLine(sources, vars);
+    const where = `${sources.source} deploy`;
+    const images = line.images.map(({ offset, word }) => {
+        const file = buildRelative(word, where);
+        return { name: file.replace(/\.bin$/, ''), offset: parseOffset(offset, where), file };
+    });
+    if (images.length === 0)
+        throw new FlashError(`${where}: write_flash names no image.`);
+    const plan = {
+        chip: line.chip ?? 'esp32',
+        source: sources.source,
+        images,
+        flashMode: checkedValue(overrides.flashMode ?? line.flashMode ?? 'keep', FLASH_MODES, `${where} flash mode`),
+        flashFreq: line.flashFreq ?? 'keep',
+        flashSize: checkedValue(overrides.flashSize ?? line.flashSize ?? 'detect', FLASH_SIZES, `${where} flash size`),
+        before: (overrides.before ??
+            checkedValue(line.before ?? 'default_reset', BEFORE, `${where} --before`)),
+        after: (overrides.after ??
+            checkedValue(line.after ?? 'hard_reset', AFTER, `${where} --after`)),
+        compress: true,
+        verify: 'md5',
+        appOnly: false,
+        notes: line.compress ? [] : ['compressed, though the deploy line has no -z']
+    };
+    if (overrides.flashMode && overrides.flashMode !== line.flashMode) {
+        plan.notes.push(`--flash-mode ${overrides.flashMode} given (the Makefile says ${line.flashMode ?? 'keep'})`);
+    }
+    if (overrides.flashSize && overrides.flashSize !== (line.flashSize ?? 'detect')) {
+        plan.notes.push(`--flash-size ${overrides.flashSize} given (the Makefile says ${line.flashSize ?? 'detect'})`);
+    }
+    return overrides.appOnly ? { ...plan, images: [legacyApp(sources, vars)], appOnly: true } : plan;
+}
+/**
+ * The application alone: the third file makeimg.py puts into firmware.bin,
+ * at its OFFSET_APPLICATION.
+ */
+function legacyApp(sources, vars) {
+    const offset = /^OFFSET_APPLICATION\s*=\s*(0x[0-9a-fA-F]+)\s*$/m.exec(sources.makeimg ?? '')?.[1];
+    const firmware = makeRule(sources.makefile, '$(BUILD)/firmware.bin');
+    const app = firmware?.prerequisites[2];
+    if (!offset || !app) {
+        throw new FlashError(`The application's offset in firmware.bin is not known (looked for OFFSET_APPLICATION in makeimg.py and the firmware.bin rule in ${sources.source}). Flash the whole firmware (without --app-only).`);
+    }
+    const file = buildRelative(expand(app, vars), `${sources.source} firmware.bin`);
+    return { name: 'app', offset: parseOffset(offset, 'makeimg.py'), file };
+}
+/** The baud rate `make deploy` would use: BAUD from the Makefile (and the command line). */
+function makefileBaud(makefile, makeArgs = []) {
+    const value = makeVariables(makefile, '', makeArgs).get('BAUD');
+    return value && /^\d+$/.test(value) ? Number(value) : undefined;
+}
+
+;// CONCATENATED MODULE: ./src/flash/read-build.ts
+/**
+ * The host flash plan from the files of a tree and its build: the CMake
+ * build's flasher_args.json, or the legacy port Makefile (with the board's
+ * mpconfigboard.mk and makeimg.py). Reads files; decides nothing itself.
+ */
+
+
+
+
+
+/** `make deploy`'s and `idf.py flash`'s speed when none is given. */
+const DEFAULT_BAUD = 460800;
+const read_build_PORT_DIR = 'ports/esp32';
+async function read_build_readText(file) {
+    try {
+        return await (0,promises_namespaceObject.readFile)(file, 'utf8');
+    }
+    catch {
+        return undefined;
+    }
+}
+/** The baud rate: given, else the port Makefile's BAUD, else 460800. */
+async function flashBaud(given, facts) {
+    if (given)
+        return Number(given);
+    const makefile = (await read_build_readText(external_node_path_default().join(facts.tree, read_build_PORT_DIR, 'Makefile'))) ?? '';
+    return makefileBaud(makefile, facts.makeArgs) ?? DEFAULT_BAUD;
+}
+/**
+ * The write plan of a build. `built`: the build has run, so its files must be
+ * there; a dry run before it says where the images will be read from.
+ */
+async function planHostWrite(base, facts, overrides, built) {
+    const buildDir = external_node_path_default().resolve(facts.tree, facts.buildDir);
+    if (facts.buildSystem === 'cmake') {
+        const file = external_node_path_default().join(buildDir, 'flasher_args.json');
+        const text = await read_build_readText(file);
+        if (text === undefined) {
+            if (built) {
+                throw new FlashError(`No flasher_args.json in ${buildDir}: build first (esp32-build build), then flash. An ESP-IDF build writes it beside the firmware.`);
+            }
+            return {
+                kind: 'write',
+                ...base,
+                romBaud: ROM_BAUD,
+                chip: facts.chip,
+                before: overrides.before ?? 'default_reset',
+                after: overrides.after ?? 'hard_reset',
+                buildDir,
+                pending: `as ${file} names them, read after the build (it does not exist yet)`
+            };
+        }
+        return writePlan(base, buildDir, planFromFlasherArgs(text, file, facts.chip, overrides));
+    }
+    const portDir = external_node_path_default().join(facts.tree, read_build_PORT_DIR);
+    const makefilePath = external_node_path_default().join(portDir, 'Makefile');
+    const makefile = await read_build_readText(makefilePath);
+    if (makefile === undefined)
+        throw new FlashError(`No ${makefilePath}: is ${facts.tree} a MicroPython tree?`);
+    const settings = planFromMakefile({
+        makefile,
+        boardMk: facts.board
+            ? ((await read_build_readText(external_node_path_default().join(portDir, 'boards', facts.board, 'mpconfigboard.mk'))) ?? '')
+            : '',
+        makeimg: await read_build_readText(external_node_path_default().join(portDir, 'makeimg.py')),
+        makeArgs: facts.makeArgs,
+        source: makefilePath
+    }, overrides);
+    return writePlan(base, buildDir, settings);
+}
+
+;// CONCATENATED MODULE: ./src/cli/host-flash.ts
+/**
+ * deploy and erase with --flasher host: the plan of the host flash step,
+ * printed by a dry run or run from this process after the build.
+ */
+
+
+
+
+
+
+
+
+/** The host write step of a build: from its flasher_args.json or Makefile; `built` once the build ran. */
+async function hostWritePlan(host, baud, resolution, inputs, built) {
+    const facts = {
+        tree: inputs.micropythonPath,
+        buildDir: resolution.buildDir,
+        buildSystem: resolution.buildSystem,
+        chip: resolution.chips[0],
+        board: resolution.board,
+        makeArgs: inputs.makeArgs
+    };
+    return planHostWrite({ port: host.port, baud: await flashBaud(baud, facts) }, facts, host.overrides, built);
+}
+/** The host erase step: no tree, no container. */
+function hostErasePlan(host, baud) {
+    return {
+        kind: 'erase',
+        port: host.port,
+        baud: baud ? Number(baud) : DEFAULT_BAUD,
+        romBaud: ROM_BAUD,
+        before: host.overrides.before ?? 'default_reset',
+        after: host.overrides.after ?? 'hard_reset'
+    };
+}
+/** The host step in a dry run's text: after the containers, as comments. Pure. */
+function hostFlashText(plan, pty) {
+    return ['#', '# Then on this machine:', ...hostFlashLines(plan, pty).map((line) => `# ${line}`)].join('\n');
+}
+/** Runs the plan's host step as one phase, esptool-js's lines shown, a bar per image. */
+async function runHostFlash(ctx, plan, pty) {
+    const title = plan.kind === 'erase' ? `Erase the flash on ${plan.port}` : `Write the firmware to ${plan.port}`;
+    ctx.terminal.showOutputOf(title);
+    return ctx.terminal.phase(title, async (log) => {
+        // The flasher itself says why a pseudo-terminal gets no reset.
+        for (const line of hostFlashLines(plan, pty, false))
+            log.info(line);
+        return hostFlash(plan, {
+            log,
+            signal: ctx.signal,
+            onProgress: ctx.terminal.flashing,
+            holders: (port) => (process.platform === 'linux' ? processesHolding((0,external_node_fs_namespaceObject.realpathSync)(port)) : [])
+        });
+    });
+}
+/** What a host flash prints on stdout. Pure. */
+function hostFlashReport(plan, result) {
+    if (plan.kind === 'erase')
+        return `Erased the flash of the ${result.chip} on ${plan.port}.`;
+    const images = result.written.map((image) => `  ${hex(image.offset).padEnd(9)} ${image.file} (${formatBytes(image.bytes)}), verified`);
+    return [`Wrote to the ${result.chip} on ${plan.port}:`, ...images].join('\n');
+}
+/** erase --flasher host: nothing to build, so no tree and no container. */
+async function hostEraseCommand(ctx, host, baud) {
+    const plan = hostErasePlan(host, baud);
+    if (flag(ctx.args.options, 'dry-run')) {
+        ctx.out(flag(ctx.args.options, 'json')
+            ? JSON.stringify({ hostFlash: plan }, null, 2)
+            : hostFlashText(plan, host.pty).replace(/^#\n# Then on this machine:\n/, '# Plan: erase\n'));
+        return 0;
+    }
+    ctx.out(hostFlashReport(plan, await runHostFlash(ctx, plan, host.pty)));
+    return 0;
 }
 
 ;// CONCATENATED MODULE: ./src/cli/goals.ts
@@ -8013,7 +9140,7 @@ function boardFromMakeArgs(args) {
     return { board: value('BOARD'), boardVariant: value('BOARD_VARIANT') };
 }
 /** What a command asks of the pipeline. Pure. */
-function goalFor(command, where, makeArgs, serial, baud) {
+function goalFor(command, where, makeArgs, serial, baud, flasher = 'container') {
     const portDir = external_node_path_default().join(where.tree, PORT_DIR);
     const onBoard = (target) => ({
         cwd: portDir,
@@ -8027,6 +9154,9 @@ function goalFor(command, where, makeArgs, serial, baud) {
         case 'build':
             return { kind: 'build' };
         case 'deploy':
+            // Flashed from this machine after the build, not by a container.
+            if (flasher === 'host')
+                return { kind: 'build' };
             return { kind: 'build', then: { title: `Deploy to ${serial?.name}`, ...onBoard('deploy') } };
         case 'erase':
             return { kind: 'make', step: { title: 'Erase the flash', ...onBoard('erase') } };
@@ -8059,6 +9189,7 @@ function aliasMakeArgs(rest, inputs, boardGiven, serial, baud) {
  * The commands: each one finds its tree, turns its options into the action's
  * Inputs, and drives the same pipeline as the action.
  */
+
 
 
 
@@ -8281,19 +9412,21 @@ async function buildingCommand(ctx, command) {
     const serialWanted = command === 'deploy' ||
         command === 'erase' ||
         (command === 'make' && (needsSerial(rest) || options.port !== undefined));
-    const serial = serialWanted ? await chooseSerial(ctx) : undefined;
+    const board = serialWanted ? await board_port_chooseBoard(ctx, command) : undefined;
+    if (command === 'erase' && board?.host)
+        return hostEraseCommand(ctx, board.host, baud);
     if (!dryRun)
         sweepOldRuns(ctx);
     const choice = tree ? { root: tree } : await buildingTree(ctx, dryRun);
     try {
-        return await planAndRun(ctx, command, choice, serial, baud);
+        return await planAndRun(ctx, command, choice, board?.serial, baud, board?.host);
     }
     finally {
         if (choice.clone)
             await (0,promises_namespaceObject.rm)(choice.clone.scratch, { recursive: true, force: true });
     }
 }
-async function planAndRun(ctx, command, choice, serial, baud) {
+async function planAndRun(ctx, command, choice, serial, baud, host) {
     const { options, rest } = ctx.args;
     const tree = choice.root;
     const fromMake = command === 'make' && options.board === undefined ? boardFromMakeArgs(rest) : {};
@@ -8305,22 +9438,33 @@ async function planAndRun(ctx, command, choice, serial, baud) {
     const inputs = toInputs(ctx, tree, extra);
     ctx.terminal.log.debug(`Inputs: ${JSON.stringify(inputs)}`);
     const makeArgs = aliasMakeArgs(rest, inputs, options.board !== undefined, serial, baud);
-    const goal = goalFor(command, { tree, cwd: ctx.cwd }, makeArgs, serial, baud);
+    const goal = goalFor(command, { tree, cwd: ctx.cwd }, makeArgs, serial, baud, host ? 'host' : 'container');
     const env = pipelineEnv(ctx);
     try {
         const durations = {};
         const plan = await planGoal(inputs, goal, env, { durations, readFrom: choice.clone?.readFrom });
         if (flag(options, 'dry-run')) {
             const clone = choice.clone && { repo: choice.clone.repo, tag: choice.clone.tag, dir: tree };
+            const hostFlash = host && (await hostWritePlan(host, baud, plan.resolution, inputs, false));
             ctx.out(flag(options, 'json')
-                ? JSON.stringify(clone ? { micropython: { clone }, ...plan } : plan, null, 2)
-                : [...(clone ? treeCloneLines(clone) : []), planText(plan)].join('\n'));
+                ? JSON.stringify({ ...(clone ? { micropython: { clone } } : {}), ...plan, hostFlash }, null, 2)
+                : [
+                    ...(clone ? treeCloneLines(clone) : []),
+                    planText(plan),
+                    ...(hostFlash ? [hostFlashText(hostFlash, host.pty)] : [])
+                ].join('\n'));
             return 0;
         }
         const step = goal.kind === 'build' ? goal.then : goal.kind === 'make' ? goal.step : undefined;
         if (step)
             ctx.terminal.showOutputOf(step.title);
-        report(ctx, command, await execute_execute(plan, env, durations));
+        const result = await execute_execute(plan, env, durations);
+        if (!host)
+            report(ctx, command, result);
+        else {
+            const flash = await hostWritePlan(host, baud, plan.resolution, inputs, true);
+            ctx.out(hostFlashReport(flash, await runHostFlash(ctx, flash, host.pty)));
+        }
         return 0;
     }
     finally {
@@ -8535,6 +9679,14 @@ class TerminalProgress {
         else
             this.setMeter('download', { label: 'Downloading', done: p.received, total: p.total, unit: 'bytes' });
     };
+    /** Host flashing's progress: the image being written, as a bar. */
+    flashing = (p) => {
+        // Each image starts its own bar (and its rate).
+        if (p.written === 0 || p.written >= p.total)
+            this.meters.delete('flash');
+        if (p.written < p.total)
+            this.setMeter('flash', { label: `Writing ${p.image}`, done: p.written, total: p.total, unit: 'bytes' });
+    };
     /** For PipelineEnv.onGitLine: git's --progress lines become a bar. */
     gitLine = (text) => {
         const progress = parseGitProgress(text);
@@ -8705,6 +9857,20 @@ async function main(argv) {
     }
 }
 
+
+/***/ }),
+
+/***/ 840:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_MODULE_esptool_js_16c3e1dc__;
+
+/***/ }),
+
+/***/ 377:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_MODULE_serialport__;
 
 /***/ })
 

@@ -3,138 +3,11 @@
  * options onto the action's input names. Pure: argv in, a plain object out.
  */
 import type { InputSource } from '../inputs.js';
+import { OPTIONS, type OptionSpec } from './options.js';
+
+export { OPTIONS, type OptionSpec } from './options.js';
 
 export type CommandName = 'resolve' | 'setup' | 'image' | 'build' | 'deploy' | 'erase' | 'make' | 'doctor';
-
-export interface OptionSpec {
-  name: string;
-  kind: 'string' | 'boolean' | 'list';
-  short?: string;
-  /** Placeholder of the value in the help. */
-  value?: string;
-  help: string;
-}
-
-export const OPTIONS: Record<string, OptionSpec> = Object.fromEntries(
-  (
-    [
-      {
-        name: 'micropython',
-        kind: 'string',
-        value: 'DIR',
-        help: 'the MicroPython tree (default: the one around the current directory)'
-      },
-      {
-        name: 'micropython-repo',
-        kind: 'string',
-        value: 'URL',
-        help: 'where to clone the latest MicroPython release from when there is no tree (default: https://github.com/micropython/micropython.git)'
-      },
-      {
-        name: 'board',
-        kind: 'string',
-        value: 'NAME',
-        help: "board under ports/esp32/boards (default: the tree's default board)"
-      },
-      {
-        name: 'board-variant',
-        kind: 'string',
-        value: 'NAME',
-        help: 'board variant, MicroPython v1.21 and later'
-      },
-      {
-        name: 'idf-version',
-        kind: 'string',
-        value: 'REF',
-        help: "'auto' (what the tree pins), or an ESP-IDF tag, branch or commit"
-      },
-      { name: 'idf-repo', kind: 'string', value: 'URL', help: 'ESP-IDF repository: a mirror or a fork' },
-      {
-        name: 'toolchain-url',
-        kind: 'string',
-        value: 'URL',
-        help: 'legacy builds: where to download the Xtensa toolchain'
-      },
-      {
-        name: 'toolchain-sha256',
-        kind: 'string',
-        value: 'HEX',
-        help: "legacy builds: the toolchain archive's SHA-256"
-      },
-      {
-        name: 'idf-tools-mirror',
-        kind: 'string',
-        value: 'URL',
-        help: "mirror of github.com's release assets that ESP-IDF's install.sh downloads (host/path for https, or a URL)"
-      },
-      {
-        name: 'espressif-mirror',
-        kind: 'string',
-        value: 'URL',
-        help: 'mirror of dl.espressif.com (ESP-IDF v4 tools, the v5 constraints file, Espressif wheels)'
-      },
-      { name: 'pip-index', kind: 'string', value: 'URL', help: 'Python package index for the ESP-IDF venv' },
-      {
-        name: 'idf-pip-wheels',
-        kind: 'string',
-        value: 'URL',
-        help: "Espressif's extra wheel index (default: ESPRESSIF-MIRROR/pypi)"
-      },
-      {
-        name: 'component-registry-mirror',
-        kind: 'string',
-        value: 'URL',
-        help: "mirror of ESP-IDF's component registry (components.espressif.com), for MicroPython v1.21 and later"
-      },
-      {
-        name: 'image-build-args',
-        kind: 'list',
-        value: 'NAME=VALUE',
-        help: 'a --build-arg for the image build, e.g. BASE=registry.example/debian:bookworm-slim (repeatable)'
-      },
-      {
-        name: 'image',
-        kind: 'string',
-        value: 'REF',
-        help: "'build' (from docker/Dockerfile, the default) or an image to pull"
-      },
-      { name: 'jobs', kind: 'string', value: 'N', help: 'parallel make jobs (default: the number of CPUs)' },
-      {
-        name: 'make-args',
-        kind: 'list',
-        value: 'ARG',
-        help: 'one more argument for make, e.g. FROZEN_MANIFEST=… (repeatable)'
-      },
-      {
-        name: 'network',
-        kind: 'string',
-        value: 'NAME',
-        help: "Docker network of the containers, e.g. 'host'"
-      },
-      { name: 'no-ccache', kind: 'boolean', help: 'build without ccache' },
-      {
-        name: 'port',
-        kind: 'string',
-        value: 'PORT',
-        help: 'serial port of the board (default: $ESPPORT, else the first /dev/ttyUSB*, then /dev/ttyACM*); also rfc2217://HOST:PORT'
-      },
-      {
-        name: 'baud',
-        kind: 'string',
-        value: 'RATE',
-        help: "flashing speed (default: $ESPBAUD, else the port Makefile's)"
-      },
-      { name: 'json', kind: 'boolean', help: 'print one JSON object (with --dry-run: the plan)' },
-      {
-        name: 'dry-run',
-        kind: 'boolean',
-        help: 'print the plan instead of running it: each resource, where it lives, whether it is here and how it would be had, then the exact docker commands; nothing is downloaded, cloned or built'
-      },
-      { name: 'verbose', kind: 'boolean', short: 'v', help: 'show every command and its full output' },
-      { name: 'help', kind: 'boolean', short: 'h', help: 'show this help' }
-    ] satisfies OptionSpec[]
-  ).map((spec) => [spec.name, spec])
-);
 
 const BUILD = [
   'micropython',
@@ -215,14 +88,28 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
     options: [...BUILD, ...COMMON]
   },
   deploy: {
-    usage: 'deploy [--port PORT] [--baud RATE] [options]',
-    summary: 'build if needed, then write the firmware to the board (make deploy)',
-    options: [...BUILD, ...SERIAL, ...COMMON]
+    usage: 'deploy [--port PORT] [--baud RATE] [--flasher host|container] [options]',
+    summary:
+      'build if needed, then write the firmware to the board (make deploy, or esptool-js on this machine)',
+    details:
+      "With --flasher host the firmware is written from this machine with esptool-js over the serialport package: the images, offsets and flash settings of the build's flasher_args.json (what idf.py flash writes) or of the legacy Makefile's deploy line, compressed, each verified by MD5. It needs the optional packages esptool-js and serialport (npm ci in the clone installs them).",
+    options: [
+      ...BUILD,
+      ...SERIAL,
+      'flasher',
+      'flash-mode',
+      'flash-size',
+      'before',
+      'after',
+      'app-only',
+      ...COMMON
+    ]
   },
   erase: {
-    usage: 'erase [--port PORT] [--baud RATE] [options]',
-    summary: "erase the board's flash (make erase)",
-    options: [...BUILD, ...SERIAL, ...COMMON]
+    usage: 'erase [--port PORT] [--baud RATE] [--flasher host|container] [options]',
+    summary: "erase the board's flash (make erase, or esptool-js on this machine)",
+    details: 'With --flasher host nothing is built and no container runs.',
+    options: [...BUILD, ...SERIAL, 'flasher', 'before', 'after', ...COMMON]
   },
   make: {
     usage: 'make [options] [--] ARGS…',

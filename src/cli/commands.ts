@@ -30,7 +30,14 @@ import {
 } from './micropython.js';
 import { imagePlanText, planText, treeCloneLines } from './plan-text.js';
 import { checkBaud, needsSerial } from './serial.js';
-import { chooseSerial } from './board-port.js';
+import { chooseBoard, type HostPort } from './board-port.js';
+import {
+  hostEraseCommand,
+  hostFlashReport,
+  hostFlashText,
+  hostWritePlan,
+  runHostFlash
+} from './host-flash.js';
 import { DirectoryToolStore, layout, placesFor, removeLeftovers, removeScratch } from './store.js';
 import {
   aliasMakeArgs,
@@ -283,12 +290,13 @@ export async function buildingCommand(ctx: CommandContext, command: BuildingComm
     command === 'deploy' ||
     command === 'erase' ||
     (command === 'make' && (needsSerial(rest) || options.port !== undefined));
-  const serial = serialWanted ? await chooseSerial(ctx) : undefined;
+  const board = serialWanted ? await chooseBoard(ctx, command) : undefined;
+  if (command === 'erase' && board?.host) return hostEraseCommand(ctx, board.host, baud);
 
   if (!dryRun) sweepOldRuns(ctx);
   const choice = tree ? { root: tree } : await buildingTree(ctx, dryRun);
   try {
-    return await planAndRun(ctx, command, choice, serial, baud);
+    return await planAndRun(ctx, command, choice, board?.serial, baud, board?.host);
   } finally {
     if (choice.clone) await rm(choice.clone.scratch, { recursive: true, force: true });
   }
@@ -299,7 +307,8 @@ async function planAndRun(
   command: BuildingCommand,
   choice: TreeChoice,
   serial: SerialChoice | undefined,
-  baud: string | undefined
+  baud: string | undefined,
+  host?: HostPort
 ): Promise<number> {
   const { options, rest } = ctx.args;
   const tree = choice.root;
@@ -310,23 +319,33 @@ async function planAndRun(
   const inputs = toInputs(ctx, tree, extra);
   ctx.terminal.log.debug(`Inputs: ${JSON.stringify(inputs)}`);
   const makeArgs = aliasMakeArgs(rest, inputs, options.board !== undefined, serial, baud);
-  const goal = goalFor(command, { tree, cwd: ctx.cwd }, makeArgs, serial, baud);
+  const goal = goalFor(command, { tree, cwd: ctx.cwd }, makeArgs, serial, baud, host ? 'host' : 'container');
   const env = pipelineEnv(ctx);
   try {
     const durations: Record<string, number> = {};
     const plan = await planGoal(inputs, goal, env, { durations, readFrom: choice.clone?.readFrom });
     if (flag(options, 'dry-run')) {
       const clone = choice.clone && { repo: choice.clone.repo, tag: choice.clone.tag, dir: tree };
+      const hostFlash = host && (await hostWritePlan(host, baud, plan.resolution, inputs, false));
       ctx.out(
         flag(options, 'json')
-          ? JSON.stringify(clone ? { micropython: { clone }, ...plan } : plan, null, 2)
-          : [...(clone ? treeCloneLines(clone) : []), planText(plan)].join('\n')
+          ? JSON.stringify({ ...(clone ? { micropython: { clone } } : {}), ...plan, hostFlash }, null, 2)
+          : [
+              ...(clone ? treeCloneLines(clone) : []),
+              planText(plan),
+              ...(hostFlash ? [hostFlashText(hostFlash, host.pty)] : [])
+            ].join('\n')
       );
       return 0;
     }
     const step = goal.kind === 'build' ? goal.then : goal.kind === 'make' ? goal.step : undefined;
     if (step) ctx.terminal.showOutputOf(step.title);
-    report(ctx, command, await execute(plan, env, durations));
+    const result = await execute(plan, env, durations);
+    if (!host) report(ctx, command, result);
+    else {
+      const flash = await hostWritePlan(host, baud, plan.resolution, inputs, true);
+      ctx.out(hostFlashReport(flash, await runHostFlash(ctx, flash, host.pty)));
+    }
     return 0;
   } finally {
     await removeScratch(env.places);

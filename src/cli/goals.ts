@@ -36,7 +36,8 @@ export function goalFor(
   where: { tree: string; cwd: string },
   makeArgs: string[],
   serial: SerialChoice | undefined,
-  baud: string | undefined
+  baud: string | undefined,
+  flasher: 'host' | 'container' = 'container'
 ): Goal {
   const portDir = path.join(where.tree, PORT_DIR);
   const onBoard = (target: string) => ({
@@ -51,6 +52,8 @@ export function goalFor(
     case 'build':
       return { kind: 'build' };
     case 'deploy':
+      // Flashed from this machine after the build, not by a container.
+      if (flasher === 'host') return { kind: 'build' };
       return { kind: 'build', then: { title: `Deploy to ${serial?.name}`, ...onBoard('deploy') } };
     case 'erase':
       return { kind: 'make', step: { title: 'Erase the flash', ...onBoard('erase') } };

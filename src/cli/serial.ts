@@ -104,7 +104,7 @@ export function platformProblem(platform: NodeJS.Platform, port: string | undefi
   return [
     `Docker on ${platform === 'darwin' ? 'macOS' : 'Windows'} cannot pass USB serial devices into a container, so the board cannot be reached from the build container.`,
     'Either:',
-    `  - flash from this machine: build here (esp32-build build), then run esptool on the host, e.g. pip install esptool && esptool.py --port ${example} write_flash 0x1000 ports/esp32/build-<BOARD>/firmware.bin (0x0 for ESP32-S3/C3/C6), or`,
+    `  - flash from this machine, which is the default here: leave out --flasher container (or give --flasher host) with --port ${example}, or`,
     `  - bridge the port over the network: pip install esptool && esp_rfc2217_server -p 4000 ${example}, then run this command with --port 'rfc2217://host.docker.internal:4000?ign_set_control'.`
   ].join('\n');
 }
@@ -151,13 +151,15 @@ export function groupGrantNote(facts: PortFacts, user: UserFacts, by: PortUser):
 /**
  * Why the port cannot be used, with the fix; undefined when it can. Checked
  * on the host exactly as the device would refuse whoever opens it: the
- * container, which gets the port's group, or this user on the host.
+ * container, which gets the port's group (never root's), or this process
+ * (host flashing).
  */
 export function portProblem(
   facts: PortFacts,
   user: UserFacts,
   by: PortUser = 'container'
 ): string | undefined {
+  const forContainer = by === 'container';
   if (!facts.exists) {
     return `Serial port ${facts.path} does not exist. Is the board plugged in? (dmesg | tail shows which port an adapter gets.) Name another with --port.`;
   }
@@ -166,9 +168,9 @@ export function portProblem(
   }
   if (!portKind(facts)) {
     const numbers = facts.major !== undefined ? `, device ${facts.major}:${facts.minor ?? '?'}` : '';
-    return `${facts.path}${facts.realPath && facts.realPath !== facts.path ? ` (${facts.realPath})` : ''} is not a serial port${numbers}: only a USB serial adapter (/dev/ttyUSB*), a USB modem (/dev/ttyACM*), a UART (/dev/ttyS*, /dev/ttyAMA*) or a pseudo-terminal (/dev/pts/*) is passed to the container. Name the board's port with --port.`;
+    return `${facts.path}${facts.realPath && facts.realPath !== facts.path ? ` (${facts.realPath})` : ''} is not a serial port${numbers}: only a USB serial adapter (/dev/ttyUSB*), a USB modem (/dev/ttyACM*), a UART (/dev/ttyS*, /dev/ttyAMA*) or a pseudo-terminal (/dev/pts/*) ${forContainer ? 'is passed to the container' : 'is written to'}. Name the board's port with --port.`;
   }
-  if (facts.gid === 0) {
+  if (forContainer && facts.gid === 0) {
     const port = facts.realPath ?? facts.path;
     return `Serial port ${facts.path} belongs to group root (GID 0), and the container is never given group root. Give the port a serial group: sudo chgrp dialout ${port} (uucp on Arch), and make it last with a udev rule, e.g. KERNEL=="${path.basename(port)}", GROUP="dialout", MODE="0660" in /etc/udev/rules.d/50-serial.rules.`;
   }

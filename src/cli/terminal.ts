@@ -126,6 +126,14 @@ export class TerminalProgress implements Progress {
     else this.setMeter('download', { label: 'Downloading', done: p.received, total: p.total, unit: 'bytes' });
   };
 
+  /** Host flashing's progress: the image being written, as a bar. */
+  readonly flashing = (p: { image: string; written: number; total: number }): void => {
+    // Each image starts its own bar (and its rate).
+    if (p.written === 0 || p.written >= p.total) this.meters.delete('flash');
+    if (p.written < p.total)
+      this.setMeter('flash', { label: `Writing ${p.image}`, done: p.written, total: p.total, unit: 'bytes' });
+  };
+
   /** For PipelineEnv.onGitLine: git's --progress lines become a bar. */
   readonly gitLine = (text: string): void => {
     const progress = parseGitProgress(text);

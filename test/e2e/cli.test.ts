@@ -676,7 +676,7 @@ describe('an interrupted setup (legacy tree: toolchain download and ESP-IDF clon
   ];
   const partials = () =>
     [...listAll(path.join(devel, 'idf')), ...listAll(path.join(devel, 'tmp'))].filter(
-      (f) => /\.partial-\d+/.test(f) || !f.includes('/')
+      (f) => /\.partial-/.test(f) || !f.includes('/')
     );
   const toolchains = () => listAll(path.join(devel, 'toolcache'));
 
@@ -693,7 +693,7 @@ describe('an interrupted setup (legacy tree: toolchain download and ESP-IDF clon
       const scratchDir = path.join(devel, 'tmp', String(started.child.pid));
       await until('the download to be under way', () =>
         listAll(scratchDir).some(
-          (f) => /\.partial-\d+$/.test(f) && statSync(path.join(scratchDir, f)).size > 0
+          (f) => /\.partial-\S+-\d+$/.test(f) && statSync(path.join(scratchDir, f)).size > 0
         )
       );
       started.child.kill('SIGINT');

@@ -66,11 +66,11 @@ describe('platformProblem', () => {
   it('Linux passes devices through', () => {
     expect(platformProblem('linux', '/dev/ttyUSB0')).toBeUndefined();
   });
-  it('macOS and Windows cannot: say so, and offer esptool on the host and the RFC2217 bridge', () => {
+  it('macOS and Windows cannot: say so, and offer host flashing and the RFC2217 bridge', () => {
     for (const platform of ['darwin', 'win32'] as const) {
       const text = platformProblem(platform, '/dev/cu.usbserial-1')!;
       expect(text).toContain('cannot pass USB serial devices into a container');
-      expect(text).toContain('esptool.py --port');
+      expect(text).toContain('--flasher host');
       expect(text).toContain('esp_rfc2217_server');
       expect(text).toContain("--port 'rfc2217://host.docker.internal:4000?ign_set_control'");
     }
