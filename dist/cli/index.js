@@ -8,7 +8,7 @@ import * as __WEBPACK_EXTERNAL_MODULE_serialport__ from "serialport";
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(163);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(418);
 
 process.exitCode = await (0,_run_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2));
 
@@ -17,7 +17,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 163:
+/***/ 418:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -172,6 +172,17 @@ const OPTIONS = Object.fromEntries([
         kind: 'boolean',
         help: 'host flashing: write only the application image at its offset (the bootloader and partition table are already on the board)'
     },
+    {
+        name: 'monitor',
+        kind: 'boolean',
+        help: 'open the serial monitor on this machine once the board is written (exit: Ctrl-])'
+    },
+    {
+        name: 'eol',
+        kind: 'string',
+        value: 'CR|LF|CRLF',
+        help: 'monitor: what Enter sends (default CR, as mpremote sends it)'
+    },
     { name: 'json', kind: 'boolean', help: 'print one JSON object (with --dry-run: the plan)' },
     {
         name: 'dry-run',
@@ -265,6 +276,8 @@ const COMMANDS = {
             'before',
             'after',
             'app-only',
+            'monitor',
+            'eol',
             ...COMMON
         ]
     },
@@ -273,6 +286,12 @@ const COMMANDS = {
         summary: "erase the board's flash (make erase, or esptool-js on this machine)",
         details: 'With --flasher host nothing is built and no container runs.',
         options: [...BUILD, ...SERIAL, 'flasher', 'before', 'after', ...COMMON]
+    },
+    monitor: {
+        usage: 'monitor [--port PORT] [--baud RATE] [--eol CR|LF|CRLF]',
+        summary: 'a serial console to the board on this machine (exit: Ctrl-])',
+        details: "What the board writes is shown as it comes; what you type goes to it, Ctrl-C, Ctrl-D and Ctrl-E included (the terminal is raw), so MicroPython's REPL works as in mpremote. --baud is the console's speed (default 115200, MicroPython's). The port may be rfc2217://HOST:PORT. Needs the optional package serialport for a local port.",
+        options: ['port', 'baud', 'eol', ...COMMON]
     },
     make: {
         usage: 'make [options] [--] ARGS…',
@@ -7310,7 +7329,7 @@ function portProblem(facts, user, by = 'container') {
     }
     if (forContainer && facts.gid === 0) {
         const port = facts.realPath ?? facts.path;
-        return `Serial port ${facts.path} belongs to group root (GID 0), and the container is never given group root. Give the port a serial group: sudo chgrp dialout ${port} (uucp on Arch), and make it last with a udev rule, e.g. KERNEL=="${external_node_path_default().basename(port)}", GROUP="dialout", MODE="0660" in /etc/udev/rules.d/50-serial.rules.`;
+        return `Serial port ${facts.path} belongs to group root (GID 0), and the container is never given group root. Give the port a serial group: sudo chgrp dialout ${port} (uucp on Arch), and make it last with a udev rule, e.g. KERNEL=="${external_node_path_default().basename(port)}", GROUP="dialout", MODE="0660" in /etc/udev/rules.d/50-serial.rules. Or flash from this machine: --flasher host.`;
     }
     if (facts.accessible === false && !(by === 'container' && groupGrants(facts))) {
         const group = facts.groupName ?? String(facts.gid ?? '?');
@@ -8021,6 +8040,314 @@ function treeCloneLines(clone) {
     ];
 }
 
+;// CONCATENATED MODULE: external "node:events"
+const external_node_events_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events");
+;// CONCATENATED MODULE: external "node:net"
+const external_node_net_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
+var external_node_net_default = /*#__PURE__*/__nccwpck_require__.n(external_node_net_namespaceObject);
+;// CONCATENATED MODULE: ./src/flash/rfc2217.ts
+/**
+ * A serial port on another machine, over RFC 2217 (Telnet's COM-PORT-OPTION):
+ * what `esp_rfc2217_server` or pyserial's server offers for a board plugged
+ * into a Raspberry Pi or a Docker Desktop host. The same shape as a local
+ * port from the `serialport` package (write, set, update, close, 'data'), so
+ * the flasher and the monitor use either.
+ */
+
+
+const IAC = 0xff;
+const DONT = 0xfe;
+const DO = 0xfd;
+const WONT = 0xfc;
+const WILL = 0xfb;
+const SB = 0xfa;
+const SE = 0xf0;
+const BINARY = 0x00;
+const SGA = 0x03;
+const COM_PORT_OPTION = 0x2c;
+/** Options this client takes part in; any other is refused. */
+const AGREED = new Set([BINARY, SGA, COM_PORT_OPTION]);
+const SET_BAUDRATE = 1;
+const SET_DATASIZE = 2;
+const SET_PARITY = 3;
+const SET_STOPSIZE = 4;
+const SET_CONTROL = 5;
+/** A server's answer to a client's subcommand is the subcommand + 100. */
+const SERVER_OFFSET = 100;
+const CONTROL = { noFlowControl: 1, dtrOn: 8, dtrOff: 9, rtsOn: 11, rtsOff: 12 };
+class Rfc2217Error extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'Rfc2217Error';
+    }
+}
+/** rfc2217://host:port[?ign_set_control]; anything else is refused with what to write. Pure. */
+function parseRfc2217Url(url) {
+    const example = 'rfc2217://raspberrypi.local:4000';
+    let parsed;
+    try {
+        parsed = new URL(url);
+    }
+    catch {
+        throw new Rfc2217Error(`'${url}' is not an RFC 2217 URL such as ${example}.`);
+    }
+    if (parsed.protocol !== 'rfc2217:' || !parsed.hostname || !parsed.port) {
+        throw new Rfc2217Error(`'${url}' is not an RFC 2217 URL with a host and a port, such as ${example}.`);
+    }
+    const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
+    if (host.startsWith('-'))
+        throw new Rfc2217Error(`'${url}': a host name cannot start with '-'.`);
+    const options = [...parsed.searchParams.keys()];
+    const unknown = options.filter((name) => name !== 'ign_set_control');
+    if (unknown.length) {
+        throw new Rfc2217Error(`'${url}': unknown option ${unknown.join(', ')} (only ign_set_control is understood).`);
+    }
+    return { host, port: Number(parsed.port), ignoreControlAck: options.includes('ign_set_control') };
+}
+/** Data as it goes on the wire: every 0xFF doubled. Pure. */
+function escapeData(data) {
+    const count = data.reduce((n, byte) => n + (byte === IAC ? 1 : 0), 0);
+    if (count === 0)
+        return Buffer.from(data);
+    const out = Buffer.alloc(data.length + count);
+    let at = 0;
+    for (const byte of data) {
+        out[at++] = byte;
+        if (byte === IAC)
+            out[at++] = IAC;
+    }
+    return out;
+}
+/** A COM-PORT-OPTION subnegotiation from the client. Pure. */
+function subnegotiation(command, value) {
+    return Buffer.concat([
+        Buffer.from([IAC, SB, COM_PORT_OPTION, command]),
+        escapeData(value),
+        Buffer.from([IAC, SE])
+    ]);
+}
+/**
+ * Splits what a Telnet peer sends into data, option negotiations and
+ * subnegotiations, across chunk boundaries. Pure apart from its own state.
+ */
+class TelnetParser {
+    state = 'data';
+    verb = 0;
+    sub = [];
+    push(chunk) {
+        const events = [];
+        let data = [];
+        const flush = () => {
+            if (data.length)
+                events.push({ kind: 'data', data: Buffer.from(data) });
+            data = [];
+        };
+        for (const byte of chunk) {
+            switch (this.state) {
+                case 'data':
+                    if (byte === IAC)
+                        this.state = 'iac';
+                    else
+                        data.push(byte);
+                    break;
+                case 'iac':
+                    this.state = 'data';
+                    if (byte === IAC)
+                        data.push(IAC);
+                    else if (byte === SB) {
+                        this.sub = [];
+                        this.state = 'sb';
+                    }
+                    else if (byte >= WILL) {
+                        this.verb = byte;
+                        this.state = 'verb';
+                    }
+                    // Other commands (NOP, GA, …) carry nothing here.
+                    break;
+                case 'verb':
+                    flush();
+                    events.push({ kind: 'negotiate', verb: this.verb, option: byte });
+                    this.state = 'data';
+                    break;
+                case 'sb':
+                    if (byte === IAC)
+                        this.state = 'sb-iac';
+                    else
+                        this.sub.push(byte);
+                    break;
+                case 'sb-iac':
+                    if (byte === IAC) {
+                        this.sub.push(IAC);
+                        this.state = 'sb';
+                    }
+                    else {
+                        flush();
+                        if (byte === SE && this.sub.length) {
+                            events.push({
+                                kind: 'subnegotiation',
+                                option: this.sub[0],
+                                payload: Buffer.from(this.sub.slice(1))
+                            });
+                        }
+                        this.state = 'data';
+                    }
+                    break;
+            }
+        }
+        flush();
+        return events;
+    }
+}
+/** The reply to a peer's negotiation: agree to binary, SGA and COM-PORT-OPTION, refuse the rest. Pure. */
+function negotiationReply(verb, option) {
+    const agreed = AGREED.has(option);
+    if (verb === DO)
+        return Buffer.from([IAC, agreed ? WILL : WONT, option]);
+    if (verb === WILL)
+        return Buffer.from([IAC, agreed ? DO : DONT, option]);
+    return undefined;
+}
+const u32 = (n) => {
+    const b = Buffer.alloc(4);
+    b.writeUInt32BE(n);
+    return b;
+};
+/** A connected RFC 2217 port. Emits 'data' (Buffer), 'close' and 'error'. */
+class Rfc2217Port extends external_node_events_namespaceObject.EventEmitter {
+    socket;
+    address;
+    url;
+    parser = new TelnetParser();
+    waiting = new Map();
+    /** Options already answered, so that a repeated request gets no second reply. */
+    answered = new Set();
+    constructor(socket, address, url) {
+        super();
+        this.socket = socket;
+        this.address = address;
+        this.url = url;
+        socket.on('data', (chunk) => this.receive(chunk));
+        socket.on('close', () => this.emit('close'));
+        socket.on('error', (error) => this.emit('error', error));
+    }
+    /** Connects, agrees on the options and sets the line: baudRate, 8N1, no flow control. */
+    static async connect(url, options) {
+        const address = parseRfc2217Url(url);
+        const timeoutMs = options.timeoutMs ?? 10_000;
+        const socket = await openSocket(address, url, timeoutMs);
+        const port = new Rfc2217Port(socket, address, url);
+        socket.write(Buffer.from([
+            IAC,
+            WILL,
+            BINARY,
+            IAC,
+            DO,
+            BINARY,
+            IAC,
+            WILL,
+            SGA,
+            IAC,
+            DO,
+            SGA,
+            IAC,
+            WILL,
+            COM_PORT_OPTION
+        ]));
+        try {
+            await port.command(SET_BAUDRATE, u32(options.baudRate), timeoutMs);
+            socket.write(subnegotiation(SET_DATASIZE, Buffer.from([8])));
+            socket.write(subnegotiation(SET_PARITY, Buffer.from([1])));
+            socket.write(subnegotiation(SET_STOPSIZE, Buffer.from([1])));
+            socket.write(subnegotiation(SET_CONTROL, Buffer.from([CONTROL.noFlowControl])));
+        }
+        catch (error) {
+            socket.destroy();
+            throw error;
+        }
+        return port;
+    }
+    write(data) {
+        return new Promise((resolve, reject) => this.socket.write(escapeData(data), (error) => (error ? reject(error) : resolve())));
+    }
+    /** DTR and RTS, as far as the server's port carries them. */
+    async set(signals) {
+        const values = [];
+        if (signals.dtr !== undefined)
+            values.push(signals.dtr ? CONTROL.dtrOn : CONTROL.dtrOff);
+        if (signals.rts !== undefined)
+            values.push(signals.rts ? CONTROL.rtsOn : CONTROL.rtsOff);
+        for (const value of values) {
+            if (this.address.ignoreControlAck)
+                this.socket.write(subnegotiation(SET_CONTROL, Buffer.from([value])));
+            else
+                await this.command(SET_CONTROL, Buffer.from([value]), 3_000);
+        }
+    }
+    update(options) {
+        return this.command(SET_BAUDRATE, u32(options.baudRate), 3_000);
+    }
+    close() {
+        return new Promise((resolve) => {
+            if (this.socket.destroyed)
+                return resolve();
+            this.socket.once('close', () => resolve());
+            this.socket.end();
+            setTimeout(() => this.socket.destroy(), 1_000).unref();
+        });
+    }
+    /** Sends a subcommand and waits for the server's acknowledgement of it. */
+    command(code, value, timeoutMs) {
+        return new Promise((resolve, reject) => {
+            const timer = setTimeout(() => {
+                this.waiting.delete(code);
+                reject(new Rfc2217Error(`${this.url} did not acknowledge ${code === SET_BAUDRATE ? 'the baud rate' : 'a control change'} within ${timeoutMs / 1000} s: is it an RFC 2217 server (esp_rfc2217_server)?`));
+            }, timeoutMs);
+            this.waiting.set(code, () => {
+                clearTimeout(timer);
+                resolve();
+            });
+            this.socket.write(subnegotiation(code, value));
+        });
+    }
+    receive(chunk) {
+        for (const event of this.parser.push(chunk)) {
+            if (event.kind === 'data')
+                this.emit('data', event.data);
+            else if (event.kind === 'negotiate') {
+                const key = `${event.verb}:${event.option}`;
+                const reply = negotiationReply(event.verb, event.option);
+                if (reply && !this.answered.has(key)) {
+                    this.answered.add(key);
+                    this.socket.write(reply);
+                }
+            }
+            else if (event.option === COM_PORT_OPTION && event.payload.length) {
+                const done = this.waiting.get(event.payload[0] - SERVER_OFFSET);
+                this.waiting.delete(event.payload[0] - SERVER_OFFSET);
+                done?.();
+            }
+        }
+    }
+}
+function openSocket(address, url, timeoutMs) {
+    return new Promise((resolve, reject) => {
+        const socket = external_node_net_default().connect({ host: address.host, port: address.port });
+        socket.setNoDelay(true);
+        const timer = setTimeout(() => {
+            socket.destroy();
+            reject(new Rfc2217Error(`Could not reach ${url} within ${timeoutMs / 1000} s.`));
+        }, timeoutMs);
+        socket.once('connect', () => {
+            clearTimeout(timer);
+            resolve(socket);
+        });
+        socket.once('error', (error) => {
+            clearTimeout(timer);
+            reject(new Rfc2217Error(`Could not reach the RFC 2217 server ${url}: ${error.code ?? error.message}. Start one on the machine the board is plugged into, e.g. esp_rfc2217_server -p ${address.port} /dev/ttyUSB0, and check the host and port.`));
+        });
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/flash/flash-args.ts
 /**
  * What host flashing writes and how, from the build: the images with their
@@ -8207,27 +8534,23 @@ function flashFreq(value, source) {
 
 
 
+
 /** The options only host flashing has. */
 const HOST_ONLY = ['flash-mode', 'flash-size', 'before', 'after', 'app-only'];
 /**
  * The flasher when none is given: on Linux the container, when the port can
  * be passed into it; elsewhere (Docker Desktop on macOS and Windows cannot
  * pass USB devices) this machine. An RFC2217 port is reached from the
- * container everywhere. Pure.
+ * container everywhere. A port of group root is not a reason to switch: the
+ * container refuses it with the fix, which names --flasher host. Pure.
  */
-function defaultFlasher(platform, port, facts) {
+function defaultFlasher(platform, port) {
     if (port && isNetworkPort(port))
         return { flasher: 'container' };
     if (platform !== 'linux') {
         return {
             flasher: 'host',
             why: `Docker on ${platform === 'darwin' ? 'macOS' : platform === 'win32' ? 'Windows' : platform} cannot pass a USB serial port into a container: flashing from this machine`
-        };
-    }
-    if (facts?.gid === 0 && facts.accessible) {
-        return {
-            flasher: 'host',
-            why: 'the port belongs to group root, which the container is never given: flashing from this machine'
         };
     }
     return { flasher: 'container' };
@@ -8281,8 +8604,17 @@ function containerConflict(options, flasher) {
 }
 /** Why a port name cannot be a serial port of this platform, or undefined. Pure. */
 function hostPortProblem(platform, port) {
+    if (/^rfc2217:\/\//i.test(port)) {
+        try {
+            parseRfc2217Url(port);
+            return undefined;
+        }
+        catch (error) {
+            return error.message;
+        }
+    }
     if (isNetworkPort(port)) {
-        return `Host flashing does not reach ${port.split('?')[0]} (RFC2217 is not supported by it yet): use --flasher container, whose esptool.py does.`;
+        return `Host flashing reaches a network port over RFC 2217 only (rfc2217://host:port), not ${port.split('?')[0]}: use an RFC 2217 server, or --flasher container, whose esptool.py also takes socket://.`;
     }
     if (platform === 'win32' && !/^(\\\\\.\\)?COM\d+$/i.test(port)) {
         return `On Windows a serial port is named COM1, COM3…, not '${port}' (Device Manager, Ports (COM & LPT), names the board's).`;
@@ -8320,7 +8652,7 @@ async function board_port_chooseBoard(ctx, command, platform = process.platform)
     const chosen = choosePort(requested, platform === 'linux' ? devNames() : []);
     const local = chosen !== undefined && platform === 'linux' && !isNetworkPort(chosen);
     const facts = local ? await portFacts(chosen) : undefined;
-    const fallback = defaultFlasher(platform, chosen, facts);
+    const fallback = defaultFlasher(platform, chosen);
     const flasher = asked ?? fallback.flasher;
     if (!asked && fallback.why)
         ctx.terminal.log.info(`${fallback.why} (--flasher host).`);
@@ -8365,6 +8697,81 @@ async function containerSerial(ctx, platform, requested, chosen, facts) {
     const attachment = serialAttachment(known);
     ctx.terminal.log.info(`Board on ${chosen}${attachment.kind === 'bind' ? ` (a pseudo-terminal, mounted as ${attachment.container})` : ''}, group ${known.groupName ?? known.gid}`);
     return { attachment, port: attachment.container, name: chosen };
+}
+
+;// CONCATENATED MODULE: ./src/flash/monitor.ts
+const EXIT_KEY = 0x1d;
+const EXIT_KEY_NAME = 'Ctrl-]';
+const LINE_ENDINGS = { CR: '\r', LF: '\n', CRLF: '\r\n' };
+/** The first line: where, how fast, and how to leave. Pure. */
+function monitorBanner(port, baud) {
+    return `--- Monitor on ${port} at ${baud} baud. Exit: ${EXIT_KEY_NAME} ---`;
+}
+/**
+ * What typed bytes become on the wire, and whether the exit key ended them
+ * (what follows it is dropped). Enter (CR, or LF from a pipe) becomes `eol`. Pure.
+ */
+function translateInput(chunk, eol) {
+    const out = [];
+    const ending = [...Buffer.from(LINE_ENDINGS[eol])];
+    for (const byte of chunk) {
+        if (byte === EXIT_KEY)
+            return { send: Buffer.from(out), exit: true };
+        if (byte === 0x0d || byte === 0x0a)
+            out.push(...ending);
+        else
+            out.push(byte);
+    }
+    return { send: Buffer.from(out), exit: false };
+}
+/**
+ * Runs until the exit key (0), the end of the input (0), the port going away
+ * (1) or the signal (130). Restores the terminal whatever happens.
+ */
+async function runMonitor(port, io, options = {}) {
+    const eol = options.eol ?? 'CR';
+    const raw = io.input.isTTY === true && typeof io.input.setRawMode === 'function';
+    if (raw)
+        io.input.setRawMode(true);
+    let writing = Promise.resolve();
+    try {
+        return await new Promise((resolve) => {
+            let done = false;
+            const finish = (code) => {
+                done = true;
+                resolve(code);
+            };
+            port.on('data', (data) => {
+                if (!done)
+                    io.output.write(data);
+            });
+            port.on('close', () => {
+                if (done)
+                    return;
+                io.note('--- The port closed (the board unplugged or reset?) ---');
+                finish(1);
+            });
+            io.input.on('data', (chunk) => {
+                if (done)
+                    return;
+                const { send, exit } = translateInput(chunk, eol);
+                if (send.length)
+                    writing = writing.then(() => port.write(send)).catch(() => undefined);
+                if (exit)
+                    finish(0);
+            });
+            io.input.once('end', () => finish(0));
+            options.signal?.addEventListener('abort', () => finish(130), { once: true });
+            io.input.resume();
+        });
+    }
+    finally {
+        if (raw)
+            io.input.setRawMode(false);
+        io.input.pause();
+        await writing;
+        await port.close().catch(() => undefined);
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/flash/decisions.ts
@@ -8421,6 +8828,106 @@ function missingPackageMessage(name, error) {
         return `serialport has no native binding for this platform (${process.platform}-${process.arch}): ${error.message.split('\n')[0]}. Build it: npm rebuild @serialport/bindings-cpp --build-from-source in the esp32-micropython-build clone (needs Python and a C++ compiler), or use --flasher container.`;
     }
     return `Host flashing needs the optional package ${name}, which is not installed (${error.message.split('\n')[0]}). In the esp32-micropython-build clone run npm ci (it installs esptool-js and serialport), or use --flasher container.`;
+}
+
+;// CONCATENATED MODULE: ./src/flash/open-port.ts
+/**
+ * A serial port opened on this machine for the monitor: a local device
+ * through the optional `serialport` package (loaded only here), or an
+ * RFC 2217 port over the network.
+ */
+
+
+
+
+const settle = (run) => new Promise((resolve, reject) => run((error) => (error ? reject(error) : resolve())));
+/** A local port in the monitor's shape. */
+class LocalPort extends external_node_events_namespaceObject.EventEmitter {
+    port;
+    constructor(port) {
+        super();
+        this.port = port;
+        port.on('data', (data) => this.emit('data', data));
+        port.on('close', () => this.emit('close'));
+        port.on('error', () => this.emit('close'));
+    }
+    async write(data) {
+        await settle((cb) => this.port.write(Buffer.from(data), cb));
+        await settle((cb) => this.port.drain(cb));
+    }
+    async close() {
+        this.port.removeAllListeners('close');
+        await settle((cb) => this.port.close(cb)).catch(() => undefined);
+    }
+}
+/** Opens `port` at `baudRate`; a failure says what to do. */
+async function openMonitorPort(port, baudRate, load = () => Promise.resolve(/* import() */).then(__nccwpck_require__.bind(__nccwpck_require__, 377))) {
+    if (/^rfc2217:\/\//i.test(port))
+        return Rfc2217Port.connect(port, { baudRate });
+    let serialport;
+    try {
+        serialport = await load();
+    }
+    catch (error) {
+        throw new FlashError(missingPackageMessage('serialport', error));
+    }
+    const device = new serialport.SerialPort({ path: port, baudRate, autoOpen: false });
+    try {
+        await settle((cb) => device.open(cb));
+    }
+    catch (error) {
+        throw new FlashError(`Could not open ${port}: ${error.message}`);
+    }
+    return new LocalPort(device);
+}
+
+;// CONCATENATED MODULE: ./src/cli/monitor-command.ts
+/** esp32-build monitor, and deploy --monitor: the serial console on this machine. */
+
+
+
+
+
+/** MicroPython's REPL speed. */
+const MONITOR_BAUD = 115200;
+/** --eol, checked. Pure. */
+function lineEnding(value) {
+    if (value === undefined)
+        return 'CR';
+    const upper = value.toUpperCase();
+    if (upper in LINE_ENDINGS)
+        return upper;
+    throw new UsageError(`--eol must be CR, LF or CRLF (got '${value}').`, 'monitor');
+}
+/** The monitor's port: the one given or found, checked as this user opens it. */
+async function monitorPort(ctx) {
+    const requested = stringOption(ctx.args.options, 'port') ?? (process.env.ESPPORT || undefined);
+    const chosen = choosePort(requested, process.platform === 'linux' ? devNames() : []);
+    if (!chosen) {
+        throw new SerialError('No serial port found: no /dev/ttyUSB* or /dev/ttyACM*. Plug the board in or give one with --port.');
+    }
+    if (isNetworkPort(chosen) || process.platform !== 'linux')
+        return chosen;
+    const problem = portProblem(await portFacts(chosen), currentUser(), 'host');
+    if (problem)
+        throw new SerialError(problem);
+    return chosen;
+}
+/** Runs the monitor until its exit key; the exit code. */
+async function monitorCommand(ctx, baudOption = true) {
+    const port = await monitorPort(ctx);
+    const given = baudOption ? stringOption(ctx.args.options, 'baud') : undefined;
+    if (given !== undefined && !/^\d{3,8}$/.test(given)) {
+        throw new UsageError(`--baud must be a number of bits per second such as 115200, got '${given}'.`, 'monitor');
+    }
+    const baud = given ? Number(given) : MONITOR_BAUD;
+    const eol = lineEnding(stringOption(ctx.args.options, 'eol'));
+    const opened = await openMonitorPort(port, baud);
+    ctx.terminal.close();
+    process.stderr.write(`${monitorBanner(port, baud)}\n`);
+    const code = await runMonitor(opened, { input: process.stdin, output: process.stdout, note: (line) => process.stderr.write(`\n${line}\n`) }, { eol, signal: ctx.signal });
+    process.stderr.write(`\n--- Monitor closed (${code === 0 ? EXIT_KEY_NAME : `exit ${code}`}) ---\n`);
+    return code;
 }
 
 ;// CONCATENATED MODULE: ./src/flash/plan.ts
@@ -8502,6 +9009,67 @@ function hostFlashLines(plan, pty = false, resetNote = true) {
     return lines;
 }
 
+;// CONCATENATED MODULE: ./src/flash/rfc2217-serial-port.ts
+/** An RFC 2217 port in the callback shape of the `serialport` package (what the Web Serial adapter drives). */
+
+
+/**
+ * An RFC 2217 port with the callback API of the `serialport` package's
+ * SerialPort (open, write, drain, set, update, close, 'data'), so the Web
+ * Serial adapter that esptool-js drives takes it as it takes a local port.
+ */
+class Rfc2217SerialPort extends external_node_events_namespaceObject.EventEmitter {
+    url;
+    baudRate;
+    port;
+    pending = Promise.resolve();
+    constructor(url, baudRate) {
+        super();
+        this.url = url;
+        this.baudRate = baudRate;
+    }
+    open(callback) {
+        Rfc2217Port.connect(this.url, { baudRate: this.baudRate }).then((port) => {
+            this.port = port;
+            port.on('data', (data) => this.emit('data', data));
+            port.on('error', (error) => this.emit('error', error));
+            port.on('close', () => this.emit('close'));
+            callback(null);
+        }, (error) => callback(error));
+    }
+    write(data, callback) {
+        this.pending = this.pending.then(() => this.connected().write(data));
+        this.pending.then(() => callback(null), (error) => callback(error));
+        return true;
+    }
+    drain(callback) {
+        this.pending.then(() => callback(null), (error) => callback(error));
+    }
+    set(options, callback) {
+        this.connected()
+            .set(options)
+            .then(() => callback(null), (error) => callback(error));
+    }
+    update(options, callback) {
+        this.baudRate = options.baudRate;
+        this.connected()
+            .update(options)
+            .then(() => callback(null), (error) => callback(error));
+    }
+    close(callback) {
+        const port = this.port;
+        this.port = undefined;
+        if (!port)
+            return callback(null);
+        port.close().then(() => callback(null), (error) => callback(error));
+    }
+    connected() {
+        if (!this.port)
+            throw new Rfc2217Error(`${this.url} is not open`);
+        return this.port;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/flash/web-serial.ts
 /**
  * A Node serial port (the `serialport` package) in the shape of a Web Serial
@@ -8510,7 +9078,7 @@ function hostFlashLines(plan, pty = false, resetNote = true) {
  * baud rate change (`setBaudRate`, which Transport prefers to reopening).
  * Only this shape is assumed of the Node port, so a fake one tests it.
  */
-function settle(run) {
+function web_serial_settle(run) {
     return new Promise((resolve, reject) => {
         run((error) => (error ? reject(error) : resolve()));
     });
@@ -8537,7 +9105,7 @@ class WebSerialPort {
         if (this.port)
             throw new Error(`${this.path} is already open`);
         const port = this.factory({ path: this.path, baudRate: options.baudRate });
-        await settle((cb) => port.open(cb));
+        await web_serial_settle((cb) => port.open(cb));
         this.port = port;
         // Opening a port asserts DTR and RTS, as the operating system does.
         this.signals = { dtr: true, rts: true, brk: false };
@@ -8574,8 +9142,8 @@ class WebSerialPort {
         return new WritableStream({
             // Written and drained before the next write, signal change or baud change.
             write: async (chunk) => {
-                await settle((cb) => port.write(Buffer.from(chunk), cb));
-                await settle((cb) => port.drain(cb));
+                await web_serial_settle((cb) => port.write(Buffer.from(chunk), cb));
+                await web_serial_settle((cb) => port.drain(cb));
             }
         });
     }
@@ -8588,12 +9156,12 @@ class WebSerialPort {
         if (signals.break !== undefined)
             this.signals.brk = signals.break;
         const { dtr, rts, brk } = this.signals;
-        await settle((cb) => port.set({ dtr, rts, brk }, cb));
+        await web_serial_settle((cb) => port.set({ dtr, rts, brk }, cb));
     }
     /** Transport.changeBaudrate uses this instead of closing and reopening the port. */
     async setBaudRate(baudRate) {
         const port = this.opened();
-        await settle((cb) => port.update({ baudRate }, cb));
+        await web_serial_settle((cb) => port.update({ baudRate }, cb));
     }
     async close() {
         const port = this.port;
@@ -8603,7 +9171,7 @@ class WebSerialPort {
         this.readable = null;
         this.writable = null;
         try {
-            await settle((cb) => port.close(cb));
+            await web_serial_settle((cb) => port.close(cb));
         }
         finally {
             port.removeAllListeners();
@@ -8630,6 +9198,9 @@ class WebSerialPort {
 
 
 
+
+/** rfc2217://host:port: a port on another machine, through its RFC 2217 server. */
+const isRfc2217 = (port) => /^rfc2217:\/\//i.test(port);
 async function load(name, loader) {
     try {
         return await loader();
@@ -8706,13 +9277,19 @@ async function hostFlash(plan, env) {
     const images = plan.kind === 'write' ? await readImages(plan) : [];
     // Named without their types (`as string`), so that type checking needs neither optional package.
     const esptool = await load('esptool-js', env.loadEsptool ?? (() => Promise.resolve(/* import() */).then(__nccwpck_require__.bind(__nccwpck_require__, 840))));
-    const serialport = await load('serialport', env.loadSerialport ?? (() => Promise.resolve(/* import() */).then(__nccwpck_require__.bind(__nccwpck_require__, 377))));
-    const pty = await (env.isPty ?? isPseudoTerminalPath)(plan.port);
+    const network = isRfc2217(plan.port);
+    // A port over the network needs no native serial binding.
+    const serialport = network
+        ? undefined
+        : await load('serialport', env.loadSerialport ?? (() => Promise.resolve(/* import() */).then(__nccwpck_require__.bind(__nccwpck_require__, 377))));
+    const pty = network ? false : await (env.isPty ?? isPseudoTerminalPath)(plan.port);
     const resets = resetsFor(plan, pty);
     if (resets.note)
         env.log.info(resets.note);
-    const factory = ({ path: portPath, baudRate }) => new serialport.SerialPort({ path: portPath, baudRate, autoOpen: false });
-    const device = new WebSerialPort(plan.port, factory, await usbInfo(serialport, plan.port));
+    const factory = ({ path: portPath, baudRate }) => network
+        ? new Rfc2217SerialPort(portPath, baudRate)
+        : new serialport.SerialPort({ path: portPath, baudRate, autoOpen: false });
+    const device = new WebSerialPort(plan.port, factory, serialport ? await usbInfo(serialport, plan.port) : {});
     const transport = new esptool.Transport(device, false);
     // Its trace goes to console.log (stdout, where results go) even untraced, as when the port closes.
     transport.trace = (message) => env.log.debug(`esptool-js: ${message}`);
@@ -9213,6 +9790,7 @@ function aliasMakeArgs(rest, inputs, boardGiven, serial, baud) {
 
 
 
+
 /** The JSON `resolve --json` prints. Pure. */
 function resolutionJson(resolution, tree) {
     const json = {
@@ -9419,7 +9997,12 @@ async function buildingCommand(ctx, command) {
         sweepOldRuns(ctx);
     const choice = tree ? { root: tree } : await buildingTree(ctx, dryRun);
     try {
-        return await planAndRun(ctx, command, choice, board?.serial, baud, board?.host);
+        const code = await planAndRun(ctx, command, choice, board?.serial, baud, board?.host);
+        // The monitor opens the port on this machine once the flasher (container or host) has let it go.
+        if (code === 0 && command === 'deploy' && flag(options, 'monitor') && !dryRun) {
+            return await monitorCommand(ctx, false);
+        }
+        return code;
     }
     finally {
         if (choice.clone)
@@ -9772,6 +10355,7 @@ class TerminalProgress {
 
 
 
+
 /**
  * The user's directory. Under this package's own `npm run local-build` /
  * `local-deploy` that is INIT_CWD, since npm changes into the package first;
@@ -9829,6 +10413,8 @@ async function main(argv) {
                 return await imageCommand(ctx);
             case 'doctor':
                 return await doctorCommand(ctx);
+            case 'monitor':
+                return await monitorCommand(ctx);
             default:
                 return await buildingCommand(ctx, parsed.command);
         }

@@ -7,7 +7,8 @@ import { OPTIONS, type OptionSpec } from './options.js';
 
 export { OPTIONS, type OptionSpec } from './options.js';
 
-export type CommandName = 'resolve' | 'setup' | 'image' | 'build' | 'deploy' | 'erase' | 'make' | 'doctor';
+export type CommandName =
+  'resolve' | 'setup' | 'image' | 'build' | 'deploy' | 'erase' | 'monitor' | 'make' | 'doctor';
 
 const BUILD = [
   'micropython',
@@ -102,6 +103,8 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
       'before',
       'after',
       'app-only',
+      'monitor',
+      'eol',
       ...COMMON
     ]
   },
@@ -110,6 +113,13 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
     summary: "erase the board's flash (make erase, or esptool-js on this machine)",
     details: 'With --flasher host nothing is built and no container runs.',
     options: [...BUILD, ...SERIAL, 'flasher', 'before', 'after', ...COMMON]
+  },
+  monitor: {
+    usage: 'monitor [--port PORT] [--baud RATE] [--eol CR|LF|CRLF]',
+    summary: 'a serial console to the board on this machine (exit: Ctrl-])',
+    details:
+      "What the board writes is shown as it comes; what you type goes to it, Ctrl-C, Ctrl-D and Ctrl-E included (the terminal is raw), so MicroPython's REPL works as in mpremote. --baud is the console's speed (default 115200, MicroPython's). The port may be rfc2217://HOST:PORT. Needs the optional package serialport for a local port.",
+    options: ['port', 'baud', 'eol', ...COMMON]
   },
   make: {
     usage: 'make [options] [--] ARGS…',

@@ -66,7 +66,7 @@ export async function chooseBoard(
   const chosen = choosePort(requested, platform === 'linux' ? devNames() : []);
   const local = chosen !== undefined && platform === 'linux' && !isNetworkPort(chosen);
   const facts = local ? await portFacts(chosen) : undefined;
-  const fallback = defaultFlasher(platform, chosen, facts);
+  const fallback = defaultFlasher(platform, chosen);
   const flasher = asked ?? fallback.flasher;
   if (!asked && fallback.why) ctx.terminal.log.info(`${fallback.why} (--flasher host).`);
   const conflict = containerConflict(options, flasher);

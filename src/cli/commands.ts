@@ -31,6 +31,7 @@ import {
 import { imagePlanText, planText, treeCloneLines } from './plan-text.js';
 import { checkBaud, needsSerial } from './serial.js';
 import { chooseBoard, type HostPort } from './board-port.js';
+import { monitorCommand } from './monitor-command.js';
 import {
   hostEraseCommand,
   hostFlashReport,
@@ -296,7 +297,12 @@ export async function buildingCommand(ctx: CommandContext, command: BuildingComm
   if (!dryRun) sweepOldRuns(ctx);
   const choice = tree ? { root: tree } : await buildingTree(ctx, dryRun);
   try {
-    return await planAndRun(ctx, command, choice, board?.serial, baud, board?.host);
+    const code = await planAndRun(ctx, command, choice, board?.serial, baud, board?.host);
+    // The monitor opens the port on this machine once the flasher (container or host) has let it go.
+    if (code === 0 && command === 'deploy' && flag(options, 'monitor') && !dryRun) {
+      return await monitorCommand(ctx, false);
+    }
+    return code;
   } finally {
     if (choice.clone) await rm(choice.clone.scratch, { recursive: true, force: true });
   }

@@ -2,6 +2,7 @@
  * Which flasher writes the board (the port's make deploy in the container, or
  * esptool-js on this machine) and the host flashing options. Pure.
  */
+import { parseRfc2217Url } from '../flash/rfc2217.js';
 import {
   AFTER,
   BEFORE,
@@ -13,7 +14,7 @@ import {
   type FlashOverrides
 } from '../flash/flash-args.js';
 import { stringOption, UsageError, type CommandName, type ParsedArgs } from './args.js';
-import { isNetworkPort, type PortFacts } from './serial.js';
+import { isNetworkPort } from './serial.js';
 
 export type Flasher = 'host' | 'container';
 export type Platform = 'linux' | 'darwin' | 'win32' | NodeJS.Platform;
@@ -25,24 +26,18 @@ export const HOST_ONLY = ['flash-mode', 'flash-size', 'before', 'after', 'app-on
  * The flasher when none is given: on Linux the container, when the port can
  * be passed into it; elsewhere (Docker Desktop on macOS and Windows cannot
  * pass USB devices) this machine. An RFC2217 port is reached from the
- * container everywhere. Pure.
+ * container everywhere. A port of group root is not a reason to switch: the
+ * container refuses it with the fix, which names --flasher host. Pure.
  */
 export function defaultFlasher(
   platform: Platform,
-  port: string | undefined,
-  facts?: Pick<PortFacts, 'gid' | 'accessible'>
+  port: string | undefined
 ): { flasher: Flasher; why?: string } {
   if (port && isNetworkPort(port)) return { flasher: 'container' };
   if (platform !== 'linux') {
     return {
       flasher: 'host',
       why: `Docker on ${platform === 'darwin' ? 'macOS' : platform === 'win32' ? 'Windows' : platform} cannot pass a USB serial port into a container: flashing from this machine`
-    };
-  }
-  if (facts?.gid === 0 && facts.accessible) {
-    return {
-      flasher: 'host',
-      why: 'the port belongs to group root, which the container is never given: flashing from this machine'
     };
   }
   return { flasher: 'container' };
@@ -90,8 +85,16 @@ export function containerConflict(options: ParsedArgs['options'], flasher: Flash
 
 /** Why a port name cannot be a serial port of this platform, or undefined. Pure. */
 export function hostPortProblem(platform: Platform, port: string): string | undefined {
+  if (/^rfc2217:\/\//i.test(port)) {
+    try {
+      parseRfc2217Url(port);
+      return undefined;
+    } catch (error) {
+      return (error as Error).message;
+    }
+  }
   if (isNetworkPort(port)) {
-    return `Host flashing does not reach ${port.split('?')[0]} (RFC2217 is not supported by it yet): use --flasher container, whose esptool.py does.`;
+    return `Host flashing reaches a network port over RFC 2217 only (rfc2217://host:port), not ${port.split('?')[0]}: use an RFC 2217 server, or --flasher container, whose esptool.py also takes socket://.`;
   }
   if (platform === 'win32' && !/^(\\\\\.\\)?COM\d+$/i.test(port)) {
     return `On Windows a serial port is named COM1, COM3…, not '${port}' (Device Manager, Ports (COM & LPT), names the board's).`;

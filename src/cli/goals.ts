@@ -28,7 +28,7 @@ export function boardFromMakeArgs(args: readonly string[]): { board?: string; bo
   return { board: value('BOARD'), boardVariant: value('BOARD_VARIANT') };
 }
 
-export type BuildingCommand = Exclude<CommandName, 'resolve' | 'image' | 'doctor'>;
+export type BuildingCommand = Exclude<CommandName, 'resolve' | 'image' | 'doctor' | 'monitor'>;
 
 /** What a command asks of the pipeline. Pure. */
 export function goalFor(

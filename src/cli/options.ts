@@ -153,6 +153,17 @@ export const OPTIONS: Record<string, OptionSpec> = Object.fromEntries(
         kind: 'boolean',
         help: 'host flashing: write only the application image at its offset (the bootloader and partition table are already on the board)'
       },
+      {
+        name: 'monitor',
+        kind: 'boolean',
+        help: 'open the serial monitor on this machine once the board is written (exit: Ctrl-])'
+      },
+      {
+        name: 'eol',
+        kind: 'string',
+        value: 'CR|LF|CRLF',
+        help: 'monitor: what Enter sends (default CR, as mpremote sends it)'
+      },
       { name: 'json', kind: 'boolean', help: 'print one JSON object (with --dry-run: the plan)' },
       {
         name: 'dry-run',

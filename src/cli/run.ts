@@ -14,6 +14,7 @@ import {
 import { painter, useColour } from './format.js';
 import { handleInterrupts } from './interrupt.js';
 import { withFaultHints } from '../diagnostics.js';
+import { monitorCommand } from './monitor-command.js';
 import { redact } from '../secrets.js';
 import { develRoot } from './store.js';
 import { TerminalProgress } from './terminal.js';
@@ -79,6 +80,8 @@ export async function main(argv: string[]): Promise<number> {
         return await imageCommand(ctx);
       case 'doctor':
         return await doctorCommand(ctx);
+      case 'monitor':
+        return await monitorCommand(ctx);
       default:
         return await buildingCommand(ctx, parsed.command);
     }

@@ -172,7 +172,7 @@ export function portProblem(
   }
   if (forContainer && facts.gid === 0) {
     const port = facts.realPath ?? facts.path;
-    return `Serial port ${facts.path} belongs to group root (GID 0), and the container is never given group root. Give the port a serial group: sudo chgrp dialout ${port} (uucp on Arch), and make it last with a udev rule, e.g. KERNEL=="${path.basename(port)}", GROUP="dialout", MODE="0660" in /etc/udev/rules.d/50-serial.rules.`;
+    return `Serial port ${facts.path} belongs to group root (GID 0), and the container is never given group root. Give the port a serial group: sudo chgrp dialout ${port} (uucp on Arch), and make it last with a udev rule, e.g. KERNEL=="${path.basename(port)}", GROUP="dialout", MODE="0660" in /etc/udev/rules.d/50-serial.rules. Or flash from this machine: --flasher host.`;
   }
   if (facts.accessible === false && !(by === 'container' && groupGrants(facts))) {
     const group = facts.groupName ?? String(facts.gid ?? '?');

@@ -11,6 +11,7 @@ import type { Log } from '../ports.js';
 import { chipProblem, md5Message, missingPackageMessage, noSyncMessage, openProblem } from './decisions.js';
 import { FlashError, type FlashImage } from './flash-args.js';
 import { resetsFor, type HostFlashPlan } from './plan.js';
+import { Rfc2217SerialPort } from './rfc2217-serial-port.js';
 import { WebSerialPort, type NodePortFactory, type NodeSerialPort, type PortInfo } from './web-serial.js';
 
 /** What is used of esptool-js (0.7): structural, so it stays optional and can be replaced in tests. */
@@ -78,6 +79,9 @@ export interface HostFlashResult {
   chip: string;
   written: { name: string; offset: number; file: string; bytes: number }[];
 }
+
+/** rfc2217://host:port: a port on another machine, through its RFC 2217 server. */
+const isRfc2217 = (port: string) => /^rfc2217:\/\//i.test(port);
 
 async function load<T>(name: string, loader: () => Promise<T>): Promise<T> {
   try {
@@ -155,14 +159,24 @@ export async function hostFlash(plan: HostFlashPlan, env: HostFlashEnv): Promise
   const images = plan.kind === 'write' ? await readImages(plan) : [];
   // Named without their types (`as string`), so that type checking needs neither optional package.
   const esptool = await load('esptool-js', env.loadEsptool ?? (() => import('esptool-js' as string)));
-  const serialport = await load('serialport', env.loadSerialport ?? (() => import('serialport' as string)));
-  const pty = await (env.isPty ?? isPseudoTerminalPath)(plan.port);
+  const network = isRfc2217(plan.port);
+  // A port over the network needs no native serial binding.
+  const serialport = network
+    ? undefined
+    : await load('serialport', env.loadSerialport ?? (() => import('serialport' as string)));
+  const pty = network ? false : await (env.isPty ?? isPseudoTerminalPath)(plan.port);
   const resets = resetsFor(plan, pty);
   if (resets.note) env.log.info(resets.note);
 
   const factory: NodePortFactory = ({ path: portPath, baudRate }) =>
-    new serialport.SerialPort({ path: portPath, baudRate, autoOpen: false });
-  const device = new WebSerialPort(plan.port, factory, await usbInfo(serialport, plan.port));
+    network
+      ? new Rfc2217SerialPort(portPath, baudRate)
+      : new serialport!.SerialPort({ path: portPath, baudRate, autoOpen: false });
+  const device = new WebSerialPort(
+    plan.port,
+    factory,
+    serialport ? await usbInfo(serialport, plan.port) : {}
+  );
   const transport = new esptool.Transport(device, false);
   // Its trace goes to console.log (stdout, where results go) even untraced, as when the port closes.
   transport.trace = (message: string) => env.log.debug(`esptool-js: ${message}`);

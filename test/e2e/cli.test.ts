@@ -34,6 +34,7 @@ import {
 } from '../support/docker.js';
 import { createMicroPythonTree, type FixtureTree } from '../support/micropython-tree.js';
 import { dockerGid, PROJECT } from '../support/runner.js';
+import { startFakeEsp32 } from '../support/fake-esp32.js';
 import { groupId, openPseudoTerminal, type PseudoTerminal } from '../support/serial.js';
 import { createUpstreams, type FixtureUpstreams } from '../support/upstreams.js';
 
@@ -68,6 +69,8 @@ interface CliOptions {
   user?: Who;
   env?: Record<string, string>;
   timeoutMs?: number;
+  /** A pipe to type into (the monitor); otherwise stdin is closed. */
+  stdin?: boolean;
 }
 
 function startCli(args: string[], options: CliOptions): { child: ChildProcess; done: Promise<CliResult> } {
@@ -88,7 +91,7 @@ function startCli(args: string[], options: CliOptions): { child: ChildProcess; d
       CLI,
       ...args
     ],
-    { cwd: options.cwd ?? options.home, env, stdio: ['ignore', 'pipe', 'pipe'] }
+    { cwd: options.cwd ?? options.home, env, stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] }
   );
   let stdout = '';
   let stderr = '';
@@ -406,6 +409,72 @@ describe('a developer with a board (modern tree, ESP-IDF v5.2.2)', () => {
     const received = await pty.waitFor((data) => data.length >= header.length + firmware.length);
     expect(received.subarray(0, header.length).toString()).toBe(header.toString());
     expect(received.subarray(header.length, header.length + firmware.length).equals(firmware)).toBe(true);
+  });
+
+  it('deploy --flasher host: esptool-js writes each image of flasher_args.json at its offset on the board', async () => {
+    const board = await startFakeEsp32();
+    try {
+      const result = await cli(['deploy', ...modernOptions(), '--flasher', 'host', '--port', board.path], {
+        home,
+        cwd: tree.root
+      });
+      expectSuccess(result);
+      const build = tree.buildDir('ESP32_GENERIC');
+      const args = JSON.parse(readFileSync(path.join(build, 'flasher_args.json'), 'utf8')) as {
+        flash_files: Record<string, string>;
+      };
+      for (const [offset, file] of Object.entries(args.flash_files)) {
+        const image = readFileSync(path.join(build, file));
+        expect(board.device.readFlash(Number(offset), image.length).equals(image)).toBe(true);
+      }
+      expect(result.stderr).toContain('cannot carry DTR/RTS');
+      // The container flasher's make deploy never ran.
+      expect(result.stderr).not.toContain(`Deploy to ${board.path}`);
+    } finally {
+      await board.stop();
+    }
+  });
+
+  it('erase --flasher host: no build, no container, the flash erased', async () => {
+    const board = await startFakeEsp32();
+    try {
+      board.device.flash.fill(0x5a, 0, 0x10000);
+      const result = await cli(['erase', '--flasher', 'host', '--port', board.path], {
+        home,
+        cwd: tree.root
+      });
+      expectSuccess(result);
+      expect(board.device.readFlash(0, 0x10000).every((b) => b === 0xff)).toBe(true);
+      expect(result.stderr).not.toContain('Resolve the MicroPython tree');
+    } finally {
+      await board.stop();
+    }
+  });
+
+  it('monitor: the board’s output on stdout, typed keys to the board, Ctrl-] ends it with 0', async () => {
+    pty = await openPseudoTerminal({ group: 'dialout', mode: 0o660, relay: true });
+    const typed: Buffer[] = [];
+    pty.onData((chunk) => typed.push(chunk));
+    const started = startCli(['monitor', '--port', pty.path], { home, stdin: true });
+    for (const end = Date.now() + 30_000; !typed.length && Date.now() < end;) {
+      started.child.stdin!.write('x');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    pty.write(Buffer.from('MicroPython v1.24.0\r\n>>> '));
+    started.child.stdin!.write('print(42)\n');
+    for (
+      const end = Date.now() + 10_000;
+      !Buffer.concat(typed).includes('print(42)\r') && Date.now() < end;
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    started.child.stdin!.write(Buffer.from([0x1d]));
+    const result = await started.done;
+    expectSuccess(result);
+    expect(result.stderr).toContain(`--- Monitor on ${pty.path} at 115200 baud. Exit: Ctrl-] ---`);
+    expect(result.stdout).toContain('MicroPython v1.24.0\r\n>>> ');
+    expect(Buffer.concat(typed).toString()).toContain('print(42)\r');
   });
 
   it('the esp32 alias: `esp32 make deploy` in ports/esp32, the port from $ESPPORT', async () => {

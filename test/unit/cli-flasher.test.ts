@@ -117,15 +117,7 @@ describe('the command line', () => {
 
 describe('the default flasher', () => {
   it('Linux: the container, which the port is passed into', () => {
-    expect(defaultFlasher('linux', '/dev/ttyUSB0', { gid: 20, accessible: true })).toEqual({
-      flasher: 'container'
-    });
-  });
-  it('Linux with a port of group root, which the container never gets: this machine', () => {
-    expect(defaultFlasher('linux', '/dev/ttyUSB0', { gid: 0, accessible: true })).toMatchObject({
-      flasher: 'host',
-      why: expect.stringMatching(/group root/)
-    });
+    expect(defaultFlasher('linux', '/dev/ttyUSB0')).toEqual({ flasher: 'container' });
   });
   it.each([
     ['darwin', '/dev/cu.usbserial-0001', 'macOS'],
@@ -154,9 +146,12 @@ describe('port names for host flashing', () => {
     expect(hostPortNote('darwin', '/dev/cu.usbserial-0001')).toBeUndefined();
     expect(hostPortNote('linux', '/dev/tty.x')).toBeUndefined();
   });
-  it('RFC2217 is not reached by host flashing yet', () => {
-    expect(hostPortProblem('linux', 'rfc2217://h:4000?ign_set_control')).toMatch(
-      /does not reach rfc2217:\/\/h:4000.*--flasher container/
+  it('host flashing reaches RFC 2217 ports, checked; other network ports are refused with what to use', () => {
+    expect(hostPortProblem('linux', 'rfc2217://h:4000?ign_set_control')).toBeUndefined();
+    expect(hostPortProblem('win32', 'rfc2217://h:4000')).toBeUndefined();
+    expect(hostPortProblem('linux', 'rfc2217://h')).toMatch(/with a host and a port/);
+    expect(hostPortProblem('linux', 'socket://h:4000')).toMatch(
+      /RFC 2217 only .*not socket:\/\/h:4000.*--flasher container/
     );
   });
   it('no port: what to name, per platform', () => {
