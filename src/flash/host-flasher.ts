@@ -8,7 +8,14 @@ import { createHash } from 'node:crypto';
 import { readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Log } from '../ports.js';
-import { chipProblem, md5Message, missingPackageMessage, noSyncMessage, openProblem } from './decisions.js';
+import {
+  chipProblem,
+  isListedPort,
+  md5Message,
+  missingPackageMessage,
+  noSyncMessage,
+  openProblem
+} from './decisions.js';
 import { FlashError, type FlashImage } from './flash-args.js';
 import { resetsFor, type HostFlashPlan } from './plan.js';
 import { Rfc2217SerialPort } from './rfc2217-serial-port.js';
@@ -108,7 +115,9 @@ export async function isPseudoTerminalPath(port: string): Promise<boolean> {
 async function usbInfo(serialport: SerialportModule, port: string): Promise<PortInfo> {
   try {
     const real = await realpath(port).catch(() => port);
-    const found = (await serialport.SerialPort.list()).find((p) => p.path === port || p.path === real);
+    const found = (await serialport.SerialPort.list()).find(
+      (p) => p.path === real || isListedPort(p.path, port, process.platform)
+    );
     const number = (text?: string) =>
       text && /^[0-9a-f]+$/i.test(text) ? Number.parseInt(text, 16) : undefined;
     return { usbVendorId: number(found?.vendorId), usbProductId: number(found?.productId) };
