@@ -118,7 +118,7 @@ export function treeMounts(
           { host: root, container: root, readonly: true },
           { host: plan.tree, container: plan.tree }
         ];
-  const all = [...mounts, ...gitMounts(plan.tree, plan.gitEntries ?? [])];
+  const all = [...mounts, ...gitMounts(plan.tree, plan.gitEntries ?? [], plan.hostPaths)];
   return all.map((mount) => ({ ...mount, container: containerPath(mount.host, plan.hostPaths) }));
 }
 

@@ -10,6 +10,11 @@ import path from 'node:path';
 /** How this host names paths, when not as the container does: Windows' drive-letter paths. */
 export type HostPaths = 'windows';
 
+/** The `path` of the host's paths: this one's, or Windows' for Windows paths (so tests run anywhere). Pure. */
+export function hostPath(hostPaths: HostPaths | undefined): path.PlatformPath {
+  return hostPaths === 'windows' ? path.win32 : path;
+}
+
 /** The host's path style, from its platform: undefined where host and container paths agree. Pure. */
 export function hostPathsOf(platform: NodeJS.Platform): HostPaths | undefined {
   return platform === 'win32' ? 'windows' : undefined;
