@@ -9,6 +9,7 @@ import { requestedSubmodules, SUBMODULE_MARK } from '../../src/pipeline/submodul
 import { callerUser, containerUsers } from '../../src/pipeline/users.js';
 import { develRoot } from '../../src/cli/store.js';
 import { startsGroup } from '../../src/exec.js';
+import { platformConfig } from '../../src/git.js';
 
 describe('host paths in the container', () => {
   it('Linux and macOS: a path is mounted at itself', () => {
@@ -168,6 +169,12 @@ describe('the store and processes, per platform', () => {
     expect(develRoot('/home/me', 'linux')).toBe('/home/me/esp32-devel');
     expect(develRoot('/Users/me', 'darwin')).toBe('/Users/me/esp32-devel');
     expect(develRoot('C:\\Users\\me', 'win32')).toBe('C:\\Users\\me\\esp32-devel');
+  });
+
+  it('git checks files out as committed on Windows (a container runs them), as it always has elsewhere', () => {
+    expect(platformConfig('win32')).toEqual(['-c', 'core.autocrlf=false', '-c', 'core.eol=lf']);
+    expect(platformConfig('linux')).toEqual([]);
+    expect(platformConfig('darwin')).toEqual([]);
   });
 
   it('a cancellable command leads a process group, except on Windows, which has none', () => {
