@@ -216,6 +216,16 @@ function outcome(
 }
 
 /**
+ * Whether a command runs in a process group of its own, so that cancelling
+ * it stops everything it started: on Windows there are no process groups,
+ * and a detached child would get a console window of its own, so it shares
+ * this one (Ctrl-C reaches it there) and is stopped by itself. Pure.
+ */
+export function startsGroup(cancellable: boolean, platform: NodeJS.Platform = process.platform): boolean {
+  return cancellable && platform !== 'win32';
+}
+
+/**
  * The one way this project runs a process: an argv array, never a shell
  * string. Output is collected (and streamed line by line to onLine); a
  * failure throws an ExecError carrying the exit code and the output's tail.
@@ -230,7 +240,7 @@ export function run(command: string, args: readonly string[], options: RunOption
   }
   options.debug?.(redact(`$ ${formatArgv(command, args)}`));
   return new Promise((resolve, reject) => {
-    const detached = signal !== undefined;
+    const detached = startsGroup(signal !== undefined);
     const child = spawn(command, args, {
       cwd: options.cwd,
       env: options.env ?? process.env,

@@ -146,6 +146,15 @@ export const HARDENING = [
   'http.lowSpeedTime=300'
 ];
 
+/**
+ * Settings of this platform's checkouts: on Windows, files as committed (LF),
+ * never converted to CRLF, since a Linux container runs them (a shell script
+ * with CRLF does not run). None elsewhere. Pure.
+ */
+export function platformConfig(platform: NodeJS.Platform = process.platform): string[] {
+  return platform === 'win32' ? ['-c', 'core.autocrlf=false', '-c', 'core.eol=lf'] : [];
+}
+
 /** ssh as git runs it: never a prompt (for a password, a passphrase or an unknown host key), and a dead link noticed. */
 export const SSH_COMMAND =
   'ssh -oBatchMode=yes -oConnectTimeout=30 -oServerAliveInterval=15 -oServerAliveCountMax=4';
@@ -191,7 +200,7 @@ function withDeadline(signal: AbortSignal | undefined, timeoutMs: number | undef
  */
 export async function git(args: string[], options: GitOptions): Promise<RunResult> {
   const onGitLine = options.onGitLine;
-  const config = [...HARDENING];
+  const config = [...HARDENING, ...platformConfig()];
   if (isLocalRepo(options.repo)) config.push('-c', 'protocol.file.allow=always');
   const { deadline, signal } = withDeadline(options.signal, options.timeoutMs);
   const argv = [...config, ...args];

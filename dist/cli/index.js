@@ -1,14 +1,12 @@
 #!/usr/bin/env node
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
-import * as __WEBPACK_EXTERNAL_MODULE_esptool_js_16c3e1dc__ from "esptool-js";
-import * as __WEBPACK_EXTERNAL_MODULE_serialport__ from "serialport";
 /******/ var __webpack_modules__ = ({
 
 /***/ 957:
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(418);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(92);
 
 process.exitCode = await (0,_run_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2));
 
@@ -17,7 +15,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 418:
+/***/ 92:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -1290,6 +1288,15 @@ function outcome(command, args, options, end) {
     return error;
 }
 /**
+ * Whether a command runs in a process group of its own, so that cancelling
+ * it stops everything it started: on Windows there are no process groups,
+ * and a detached child would get a console window of its own, so it shares
+ * this one (Ctrl-C reaches it there) and is stopped by itself. Pure.
+ */
+function startsGroup(cancellable, platform = process.platform) {
+    return cancellable && platform !== 'win32';
+}
+/**
  * The one way this project runs a process: an argv array, never a shell
  * string. Output is collected (and streamed line by line to onLine); a
  * failure throws an ExecError carrying the exit code and the output's tail.
@@ -1302,7 +1309,7 @@ function run(command, args, options = {}) {
     }
     options.debug?.(redact(`$ ${formatArgv(command, args)}`));
     return new Promise((resolve, reject) => {
-        const detached = signal !== undefined;
+        const detached = startsGroup(signal !== undefined);
         const child = (0,external_node_child_process_namespaceObject.spawn)(command, args, {
             cwd: options.cwd,
             env: options.env ?? process.env,
@@ -1394,6 +1401,24 @@ function checkMountPath(p) {
         throw new DockerError(`Cannot mount '${p}' into the container: the path contains ':' or ','. Move it to a plain path.`);
     }
 }
+/**
+ * A mount as argv. A Windows source (C:\Users\…) goes as --mount, whose
+ * comma-separated fields take its drive's ':'; it may still not hold ','
+ * or '"', which those fields would misread. Pure.
+ */
+function mountArgs(mount, hostPaths) {
+    if (hostPaths === 'windows') {
+        if (/[,"\n]/.test(mount.host) || !/^[A-Za-z]:\\[^:]*$/.test(mount.host)) {
+            throw new DockerError(`Cannot mount '${mount.host}' into the container: only a path on a drive (C:\\…) without ',' or '"' can be. Move it to a plain path.`);
+        }
+        checkMountPath(mount.container);
+        const fields = ['type=bind', `source=${mount.host}`, `target=${mount.container}`];
+        return ['--mount', [...fields, ...(mount.readonly ? ['readonly'] : [])].join(',')];
+    }
+    checkMountPath(mount.host);
+    checkMountPath(mount.container);
+    return ['-v', `${mount.host}:${mount.container}${mount.readonly ? ':ro' : ''}`];
+}
 /** The argv (after `docker`) of a build container. Pure. */
 function dockerRunArgs(spec) {
     const args = ['run', '--rm', '--init', '--name', spec.name, ...HARDENING];
@@ -1422,11 +1447,8 @@ function dockerRunArgs(spec) {
             checkMountPath(part);
         args.push('--device', device);
     }
-    for (const mount of spec.mounts) {
-        checkMountPath(mount.host);
-        checkMountPath(mount.container);
-        args.push('-v', `${mount.host}:${mount.container}${mount.readonly ? ':ro' : ''}`);
-    }
+    for (const mount of spec.mounts)
+        args.push(...mountArgs(mount, spec.hostPaths));
     for (const [name, value] of Object.entries(spec.env))
         args.push('-e', `${name}=${value}`);
     if (spec.workdir)
@@ -1502,6 +1524,116 @@ class Docker {
     }
 }
 
+;// CONCATENATED MODULE: ./src/pipeline/host-paths.ts
+/**
+ * Host paths as the build container sees them. On Linux a directory is
+ * mounted at its own path, and so on macOS, whose Docker Desktop shares
+ * /Users at the same path. A Windows path (C:\Users\me\src) has no place in
+ * a Linux container: it is mounted at /c/Users/me/src, the drive letter in
+ * lower case as the first directory, as Git Bash and WSL name it. Pure.
+ */
+
+/** The `path` of the host's paths: this one's, or Windows' for Windows paths (so tests run anywhere). Pure. */
+function hostPath(hostPaths) {
+    return hostPaths === 'windows' ? (external_node_path_default()).win32 : (external_node_path_default());
+}
+/** The host's path style, from its platform: undefined where host and container paths agree. Pure. */
+function hostPathsOf(platform) {
+    return platform === 'win32' ? 'windows' : undefined;
+}
+class HostPathError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'HostPathError';
+    }
+}
+/** Where `hostPath` is mounted in the container: itself, or a Windows path's /<drive>/… name. Pure. */
+function containerPath(hostPath, hostPaths) {
+    if (hostPaths !== 'windows')
+        return hostPath;
+    const normal = external_node_path_default().win32.normalize(hostPath);
+    const drive = /^([A-Za-z]):\\(.*)$/.exec(normal);
+    if (!drive) {
+        throw new HostPathError(`Cannot mount '${hostPath}' into the container: on Windows only a path on a drive (C:\\…) is shared with Docker Desktop, not a network share or a relative path. Move it to a local drive.`);
+    }
+    const rest = drive[2].split('\\').filter(Boolean);
+    return external_node_path_default().posix.join('/', drive[1].toLowerCase(), ...rest);
+}
+/** What a container spec takes from the host's path style: nothing on Linux and macOS. Pure. */
+function hostPathsField(hostPaths) {
+    return hostPaths ? { hostPaths } : {};
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/users.ts
+/**
+ * Who the containers run as. Files a build writes belong to the owner of the
+ * MicroPython tree, and no container runs as root when someone else owns the
+ * tree: under sudo, or on a runner whose agent is root, the build runs as the
+ * tree's owner. When both are root, it runs as root with every capability
+ * dropped (docker.ts), and the log says so.
+ */
+
+
+/**
+ * This process's user, as the containers should run: its uid and gid on
+ * Linux and macOS (Docker Desktop's file sharing gives what a container
+ * writes to the macOS user, whatever uid wrote it). Windows has no uid:
+ * the containers run as the image's own user (root, with every capability
+ * dropped), the one that may write wherever Docker Desktop shares a drive,
+ * and what they write belongs to the Windows user. Pure.
+ */
+function callerUser(platform, ids) {
+    if (platform === 'win32')
+        return undefined;
+    return { uid: ids.uid ?? 1000, gid: ids.gid ?? 1000 };
+}
+/** This process's user ({@link callerUser}) on this machine. */
+function thisUser(platform = process.platform) {
+    return callerUser(platform, { uid: process.getuid?.(), gid: process.getgid?.() });
+}
+/** The users of the containers, from this process's and the tree owner's. Pure. */
+function containerUsers(caller, treeOwner) {
+    if (!caller)
+        return {};
+    if (caller.uid !== 0)
+        return { install: caller, build: caller };
+    if (treeOwner && treeOwner.uid !== 0) {
+        return {
+            install: caller,
+            build: treeOwner,
+            note: `Running as root: the build runs as ${treeOwner.uid}:${treeOwner.gid}, the owner of the MicroPython tree, not as root (ESP-IDF's install.sh runs as root with every capability dropped).`
+        };
+    }
+    return {
+        install: caller,
+        build: caller,
+        note: 'The containers run as root, since this process and the owner of the MicroPython tree are both root: with every capability dropped (--cap-drop ALL) and no-new-privileges, so root in them cannot override file permissions or gain any.'
+    };
+}
+/** The owner of the tree; undefined while it is not there (a release about to be cloned). */
+async function treeOwner(tree) {
+    const info = await (0,promises_namespaceObject.lstat)(tree).catch(() => undefined);
+    return info ? { uid: info.uid, gid: info.gid } : undefined;
+}
+/**
+ * Give `dirs` (and everything in them) to `user`: the caches a build writes,
+ * made by this process as root, when the build runs as the tree's owner.
+ * Links are changed themselves, never followed.
+ */
+async function handOver(dirs, user) {
+    const pending = [...dirs];
+    for (let at = pending.pop(); at !== undefined; at = pending.pop()) {
+        const info = await (0,promises_namespaceObject.lstat)(at).catch(() => undefined);
+        if (!info)
+            continue;
+        if (info.uid !== user.uid || info.gid !== user.gid)
+            await (0,promises_namespaceObject.lchown)(at, user.uid, user.gid);
+        if (info.isDirectory())
+            for (const name of await (0,promises_namespaceObject.readdir)(at))
+                pending.push(external_node_path_default().join(at, name));
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/diagnostics.ts
 /**
  * A gcc/clang diagnostic: `file:line:col: error|warning: message`. The one
@@ -1552,6 +1684,7 @@ const CONTAINER = {
 ;// CONCATENATED MODULE: ./src/pipeline/git-entries.ts
 
 
+
 async function entriesOf(dir) {
     try {
         return await (0,promises_namespaceObject.readdir)(dir, { withFileTypes: true });
@@ -1588,10 +1721,11 @@ async function findGitEntries(roots) {
 function protectedPaths(entries) {
     return entries.filter((e) => e.kind !== 'link').map((e) => e.path);
 }
-/** The `.git` mounts inside the tree, each read-only over itself. Pure. */
-function gitMounts(tree, paths) {
+/** The `.git` mounts inside the tree, each read-only over itself (at its container name: build.ts). Pure. */
+function gitMounts(tree, paths, hostPaths) {
+    const { isAbsolute, relative } = hostPath(hostPaths);
     return paths
-        .filter((p) => !external_node_path_default().relative(tree, p).startsWith('..') && !external_node_path_default().isAbsolute(external_node_path_default().relative(tree, p)))
+        .filter((p) => !relative(tree, p).startsWith('..') && !isAbsolute(relative(tree, p)))
         .map((p) => ({ host: p, container: p, readonly: true }));
 }
 /** The entries found after a container that were not there before it. Pure. */
@@ -1726,6 +1860,14 @@ const git_HARDENING = [
     '-c',
     'http.lowSpeedTime=300'
 ];
+/**
+ * Settings of this platform's checkouts: on Windows, files as committed (LF),
+ * never converted to CRLF, since a Linux container runs them (a shell script
+ * with CRLF does not run). None elsewhere. Pure.
+ */
+function platformConfig(platform = process.platform) {
+    return platform === 'win32' ? ['-c', 'core.autocrlf=false', '-c', 'core.eol=lf'] : [];
+}
 /** ssh as git runs it: never a prompt (for a password, a passphrase or an unknown host key), and a dead link noticed. */
 const SSH_COMMAND = 'ssh -oBatchMode=yes -oConnectTimeout=30 -oServerAliveInterval=15 -oServerAliveCountMax=4';
 /**
@@ -1768,7 +1910,7 @@ function withDeadline(signal, timeoutMs) {
  */
 async function git(args, options) {
     const onGitLine = options.onGitLine;
-    const config = [...git_HARDENING];
+    const config = [...git_HARDENING, ...platformConfig()];
     if (isLocalRepo(options.repo))
         config.push('-c', 'protocol.file.allow=always');
     const { deadline, signal } = withDeadline(options.signal, options.timeoutMs);
@@ -1859,8 +2001,9 @@ const SUBMODULES_SCRIPT = [
 /** A submodule path as MicroPython names them (lib/berkeley-db-1.xx). */
 const PATH_WORDS = /^[A-Za-z0-9_.@+-]+(\/[A-Za-z0-9_.@+-]+)*$/;
 /**
- * The submodules the port named, relative to the tree, and the names refused
- * (outside the tree, into a .git, or not a plain path). Pure.
+ * The submodules the port named, relative to the tree (`tree` as the
+ * container names it), and the names refused (outside the tree, into a
+ * .git, or not a plain path). Pure.
  */
 function requestedSubmodules(output, tree) {
     const paths = [];
@@ -1870,7 +2013,10 @@ function requestedSubmodules(output, tree) {
         if (fields[0] !== SUBMODULE_MARK)
             continue;
         const [, dir = '', name = ''] = fields;
-        const relative = external_node_path_default().isAbsolute(dir) ? external_node_path_default().relative(tree, external_node_path_default().resolve(dir, name)) : '';
+        // The container's paths, POSIX whatever the host.
+        const relative = external_node_path_default().posix.isAbsolute(dir)
+            ? external_node_path_default().posix.relative(tree, external_node_path_default().posix.resolve(dir, name))
+            : '';
         const plain = fields.length === 3 &&
             PATH_WORDS.test(relative) &&
             !relative.startsWith('..') &&
@@ -1953,6 +2099,7 @@ async function updateSubmodules(tree, paths, ctx) {
 
 
 
+
 /**
  * The build, as one fixed script: every value from the user arrives as a
  * positional argument, never as shell text.
@@ -2000,7 +2147,8 @@ function treeMounts(plan) {
             { host: root, container: root, readonly: true },
             { host: plan.tree, container: plan.tree }
         ];
-    return [...mounts, ...gitMounts(plan.tree, plan.gitEntries ?? [])];
+    const all = [...mounts, ...gitMounts(plan.tree, plan.gitEntries ?? [], plan.hostPaths)];
+    return all.map((mount) => ({ ...mount, container: containerPath(mount.host, plan.hostPaths) }));
 }
 /**
  * The mounts and environment each era's build needs. ESP-IDF, its tools and
@@ -2072,11 +2220,12 @@ function buildContainer(plan, name = containerName('make')) {
         image: plan.image,
         name,
         user: plan.user,
-        workdir: plan.tree,
+        workdir: containerPath(plan.tree, plan.hostPaths),
         network: plan.network,
         ...buildEnvironment(plan),
         ...serialArgs(plan.serial),
         loopbackHosts: plan.componentsOffline?.hosts,
+        ...hostPathsField(plan.hostPaths),
         command: [
             'bash',
             '-c',
@@ -2099,11 +2248,12 @@ function makeContainer(plan, cwd, args, name = containerName('make')) {
         image: plan.image,
         name,
         user: plan.user,
-        workdir: cwd,
+        workdir: containerPath(cwd, plan.hostPaths),
         network: plan.network,
         ...buildEnvironment(plan),
         ...serialArgs(plan.serial),
         loopbackHosts: plan.componentsOffline?.hosts,
+        ...hostPathsField(plan.hostPaths),
         command: ['make', ...args]
     };
 }
@@ -2147,10 +2297,11 @@ function submodulesContainer(plan, cwd, args, name = containerName('submodules')
         image: plan.image,
         name,
         user: plan.user,
-        workdir: cwd,
+        workdir: containerPath(cwd, plan.hostPaths),
         network: plan.network,
         ...buildEnvironment(plan),
         loopbackHosts: plan.componentsOffline?.hosts,
+        ...hostPathsField(plan.hostPaths),
         command: ['bash', '-c', SUBMODULES_SCRIPT, 'esp32-build', ...args]
     };
 }
@@ -2173,6 +2324,7 @@ function installContainer(plan, name = containerName('install')) {
             { host: plan.toolsPath, container: CONTAINER.idfToolsPath }
         ],
         env,
+        ...hostPathsField(plan.hostPaths),
         command: [`${CONTAINER.idfPath}/install.sh`, plan.chips.join(',')]
     };
 }
@@ -6095,57 +6247,6 @@ async function extract(archive, dest, ctx) {
         await run('tar', ['-x', tarCompression(archive), '-f', archive, '-C', dest], options);
 }
 
-;// CONCATENATED MODULE: ./src/pipeline/users.ts
-/**
- * Who the containers run as. Files a build writes belong to the owner of the
- * MicroPython tree, and no container runs as root when someone else owns the
- * tree: under sudo, or on a runner whose agent is root, the build runs as the
- * tree's owner. When both are root, it runs as root with every capability
- * dropped (docker.ts), and the log says so.
- */
-
-
-/** The users of the containers, from this process's and the tree owner's. Pure. */
-function containerUsers(caller, treeOwner) {
-    if (caller.uid !== 0)
-        return { install: caller, build: caller };
-    if (treeOwner && treeOwner.uid !== 0) {
-        return {
-            install: caller,
-            build: treeOwner,
-            note: `Running as root: the build runs as ${treeOwner.uid}:${treeOwner.gid}, the owner of the MicroPython tree, not as root (ESP-IDF's install.sh runs as root with every capability dropped).`
-        };
-    }
-    return {
-        install: caller,
-        build: caller,
-        note: 'The containers run as root, since this process and the owner of the MicroPython tree are both root: with every capability dropped (--cap-drop ALL) and no-new-privileges, so root in them cannot override file permissions or gain any.'
-    };
-}
-/** The owner of the tree; undefined while it is not there (a release about to be cloned). */
-async function treeOwner(tree) {
-    const info = await (0,promises_namespaceObject.lstat)(tree).catch(() => undefined);
-    return info ? { uid: info.uid, gid: info.gid } : undefined;
-}
-/**
- * Give `dirs` (and everything in them) to `user`: the caches a build writes,
- * made by this process as root, when the build runs as the tree's owner.
- * Links are changed themselves, never followed.
- */
-async function handOver(dirs, user) {
-    const pending = [...dirs];
-    for (let at = pending.pop(); at !== undefined; at = pending.pop()) {
-        const info = await (0,promises_namespaceObject.lstat)(at).catch(() => undefined);
-        if (!info)
-            continue;
-        if (info.uid !== user.uid || info.gid !== user.gid)
-            await (0,promises_namespaceObject.lchown)(at, user.uid, user.gid);
-        if (info.isDirectory())
-            for (const name of await (0,promises_namespaceObject.readdir)(at))
-                pending.push(external_node_path_default().join(at, name));
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/pipeline/plan.ts
 
 
@@ -6245,6 +6346,7 @@ async function containerSettings(inputs, resolution, env) {
         targets: inputs.targets,
         user: users.build,
         installUser: users.install,
+        ...(env.hostPaths ? { hostPaths: env.hostPaths } : {}),
         network: inputs.network,
         mirrorEnv: mirrorEnv(inputs.mirrors, idfVersionOfRef(resolution.idf.ref)?.major),
         componentEnv: componentEnv(inputs.mirrors)
@@ -6321,6 +6423,7 @@ function plannedContainers(plan, paths) {
                 chips: resolution.chips,
                 mirrorEnv: settings.mirrorEnv,
                 user: settings.installUser,
+                hostPaths: settings.hostPaths,
                 network: settings.network
             }, 'esp32-build-install-<run>')
         });
@@ -6361,6 +6464,7 @@ function plannedContainers(plan, paths) {
  * as it goes (a restore's hit, a pulled image's Python, the commit a clone
  * got); it never reads the options again and never decides anew.
  */
+
 
 
 
@@ -6427,8 +6531,9 @@ async function runContainers(plan, prepared, env, durations) {
         const count = plannedContainers(known, paths).length;
         // This process, as root, made or restored the caches the build writes: they must be the build
         // user's, whoever wrote them last (root in a container has no capability to override permissions).
-        if (plan.settings.installUser.uid === 0)
-            await handOver(buildCaches(prepared), plan.settings.user);
+        const { installUser, user } = plan.settings;
+        if (installUser?.uid === 0 && user)
+            await handOver(buildCaches(prepared), user);
         for (let i = 0; i < count; i++) {
             const gitBefore = await findGitEntries([plan.settings.tree]);
             const container = plannedContainers(known, { ...paths, gitEntries: protectedPaths(gitBefore) })[i];
@@ -6477,12 +6582,14 @@ async function releaseLocks(prepared) {
 /** The tree's owner, when the build runs as that user rather than as this process's. */
 function asOwner(plan) {
     const { user, installUser } = plan.settings;
+    if (!user || !installUser)
+        return undefined;
     return user.uid !== installUser.uid || user.gid !== installUser.gid ? user : undefined;
 }
 /** The submodules the port named in its container, updated on this machine. */
 async function submodulesOnHost(output, plan, env) {
     const tree = plan.settings.tree;
-    const { paths, refused } = requestedSubmodules(output, tree);
+    const { paths, refused } = requestedSubmodules(output, containerPath(tree, plan.settings.hostPaths));
     await env.progress.phase('Update the submodules', async (log) => {
         for (const name of refused)
             log.warning(`Ignored a submodule the port named outside the tree or not as a plain path: ${name}`);
@@ -7406,8 +7513,9 @@ function needsSerial(makeArgs) {
 
 
 
-function develRoot(home = external_node_os_default().homedir()) {
-    return external_node_path_default().join(home, 'esp32-devel');
+/** The store: esp32-devel in the user's home (os.homedir(): HOME, or USERPROFILE on Windows), joined as the platform joins. */
+function develRoot(home = external_node_os_default().homedir(), platform = process.platform) {
+    return (platform === 'win32' ? (external_node_path_default()).win32 : (external_node_path_default()).posix).join(home, 'esp32-devel');
 }
 function layout(root) {
     return {
@@ -8637,7 +8745,164 @@ function noPortMessage(platform) {
     return 'No serial port found: no /dev/ttyUSB* or /dev/ttyACM*. Plug the board in (dmesg | tail names the port it gets) or give one with --port.';
 }
 
+;// CONCATENATED MODULE: ./src/flash/decisions.ts
+/**
+ * The host flasher's decisions over what esptool-js and serialport report:
+ * whether the chip is the build's, and what a failure means for the user.
+ * Pure.
+ */
+
+/** esptool-js's chip name ('ESP32-S3') as esptool's ('esp32s3'). */
+function chipId(chipName) {
+    return chipName.toLowerCase().replace(/[^a-z0-9]/g, '');
+}
+/** Why the board cannot take this build, or undefined. */
+function chipProblem(expected, chipName, port) {
+    if (!expected || chipId(chipName) === chipId(expected))
+        return undefined;
+    return `The board on ${port} is an ${chipName}, but the firmware was built for ${expected}. Connect an ${expected} board, or build for this one (--board names a board of its chip).`;
+}
+/** What opening the port failed on, from serialport's message. */
+function openProblem(message, port, holders) {
+    if (/no such file|ENOENT|cannot find the file|file not found/i.test(message)) {
+        return `Serial port ${port} does not exist. Is the board plugged in? Name its port with --port (Linux /dev/ttyUSB0, macOS /dev/cu.usbserial-…, Windows COM3).`;
+    }
+    if (/cannot lock|resource temporarily unavailable|busy|access denied|EBUSY/i.test(message)) {
+        const who = holders.length
+            ? `${holders.map((h) => `process ${h.pid} (${h.command})`).join(', ')} has it open`
+            : 'another program has it open';
+        return `Serial port ${port} is busy: ${who}. Close that program (a serial monitor such as screen, minicom, picocom or the Arduino IDE) and try again.`;
+    }
+    if (/permission denied|EACCES/i.test(message)) {
+        return `Cannot open ${port}: permission denied. On Linux, join the port's group (sudo usermod -aG dialout $USER, then log in again), or use --flasher container.`;
+    }
+    return undefined;
+}
+/** The board did not answer the sync: what to try. */
+function noSyncMessage(port, before, pty) {
+    const reset = before === 'no_reset'
+        ? pty
+            ? 'The board must already wait in its bootloader, since a pseudo-terminal cannot reset it.'
+            : 'Nothing reset it (--before no_reset): hold BOOT and press EN/RESET, or try --before default_reset.'
+        : before === 'usb_reset'
+            ? 'Hold BOOT and press EN/RESET, or try --before default_reset.'
+            : 'Hold BOOT and press EN/RESET (then release BOOT) and try again, or try --before usb_reset for a board on its own USB port (ESP32-S3, C3, C6), or a lower --baud.';
+    return `The board on ${port} did not answer the sync: it is not in its serial bootloader. ${reset}`;
+}
+/** An image whose MD5 on the board differs from the file's. */
+function md5Message(image, port) {
+    return `Verification failed: the flash at ${hex(image.offset)} does not hold ${image.file} (${image.name}) as written; its MD5 on the board differs from the file's. Nothing was wrong with the file: the data was corrupted on the way or in the flash. Try again, with a lower --baud or another cable; if it keeps failing, erase the flash (esp32-build erase --port ${port}) first.`;
+}
+/** The optional packages could not be loaded: how to get them. */
+function missingPackageMessage(name, error) {
+    if (/No native build was found|bindings|\.node\b/i.test(error.message)) {
+        return `serialport has no native binding for this platform (${process.platform}-${process.arch}): ${error.message.split('\n')[0]}. Build it: npm rebuild @serialport/bindings-cpp --build-from-source in the esp32-micropython-build clone (needs Python and a C++ compiler), or use --flasher container.`;
+    }
+    return `Host flashing needs the optional package ${name}, which is not installed (${error.message.split('\n')[0]}). In the esp32-micropython-build clone run npm ci (it installs esptool-js and serialport), or use --flasher container.`;
+}
+/** macOS lists the dial-in device (/dev/tty.*), whose open waits for a carrier: its call-out twin (/dev/cu.*). */
+function callOutName(path, platform) {
+    return platform === 'darwin' ? path.replace(/^\/dev\/tty\./, '/dev/cu.') : path;
+}
+/**
+ * Whether serialport's listed `path` is the port named: as named, its
+ * macOS call-out twin, or on Windows the same COM port in any case and with
+ * or without the \\.\ prefix.
+ */
+function isListedPort(listed, port, platform) {
+    if (listed === port || callOutName(listed, platform) === callOutName(port, platform))
+        return true;
+    if (platform !== 'win32')
+        return false;
+    const bare = (name) => name.replace(/^\\\\\.\\/, '').toUpperCase();
+    return bare(listed) === bare(port);
+}
+
+;// CONCATENATED MODULE: ./src/cli/port-list.ts
+/**
+ * The board's port on macOS and Windows, where there is no /dev/ttyUSB* to
+ * look for: the ports the optional `serialport` package lists, and of those
+ * the one behind a USB serial bridge that ESP32 boards carry.
+ */
+
+/** The USB serial bridges of ESP32 boards, by USB vendor and product ID (lower-case hex). */
+const BOARD_BRIDGES = [
+    { vid: '10c4', pid: 'ea60', name: 'CP210x' },
+    { vid: '1a86', pid: '7523', name: 'CH340' },
+    { vid: '1a86', pid: '55d4', name: 'CH9102' },
+    { vid: '0403', pid: '6001', name: 'FTDI FT232R' },
+    { vid: '0403', pid: '6010', name: 'FTDI FT2232' },
+    { vid: '0403', pid: '6015', name: 'FTDI FT-X' },
+    { vid: '303a', pid: '1001', name: 'Espressif USB-JTAG/serial' }
+];
+/** The bridge a port is behind, if one of {@link BOARD_BRIDGES}. Pure. */
+function bridgeOf(port) {
+    const vid = port.vendorId?.toLowerCase();
+    const pid = port.productId?.toLowerCase();
+    return BOARD_BRIDGES.find((b) => b.vid === vid && b.pid === pid)?.name;
+}
+function comNumber(path) {
+    return Number(/^COM(\d+)$/i.exec(path)?.[1] ?? Number.MAX_SAFE_INTEGER);
+}
+/**
+ * The board's port among those listed: the one behind a known bridge; with
+ * several, none (the user names one), since flashing the wrong board is
+ * worse than asking. Pure.
+ */
+function chooseListedPort(ports, platform) {
+    const boards = ports
+        .map((port) => ({ path: callOutName(port.path, platform), bridge: bridgeOf(port) }))
+        .filter((port) => port.bridge !== undefined)
+        .sort((a, b) => comNumber(a.path) - comNumber(b.path) || a.path.localeCompare(b.path));
+    const names = [...new Set(boards.map((b) => b.path))];
+    if (names.length === 1) {
+        return { port: names[0], note: `Found a board on ${names[0]} (${boards[0].bridge})` };
+    }
+    if (names.length > 1) {
+        return { note: `Several boards are plugged in (${names.join(', ')}): name one with --port.` };
+    }
+    const listed = ports.map((port) => callOutName(port.path, platform));
+    return {
+        note: listed.length
+            ? `No port is behind a USB serial bridge of an ESP32 board (listed: ${listed.join(', ')}): name the board's with --port.`
+            : 'No serial port is listed: plug the board in (and install its USB serial driver), or name its port with --port.'
+    };
+}
+/** The ports this machine lists, through the optional `serialport` package, loaded only here. */
+async function listPorts(load = () => import(/* webpackIgnore: true */ 'serialport')) {
+    let serialport;
+    try {
+        serialport = await load();
+    }
+    catch (error) {
+        throw new Error(missingPackageMessage('serialport', error));
+    }
+    return serialport.SerialPort.list();
+}
+/**
+ * The board's port when none is given, on macOS and Windows: the one
+ * {@link chooseListedPort} picks, the log saying which or why none. A
+ * listing that fails is said and leaves the port to --port.
+ */
+async function listedBoardPort(platform, log, list = listPorts) {
+    let ports;
+    try {
+        ports = await list();
+    }
+    catch (error) {
+        log.warning(`Could not list the serial ports: ${error.message}`);
+        return undefined;
+    }
+    const choice = chooseListedPort(ports, platform);
+    if (choice.port)
+        log.info(choice.note);
+    else
+        log.warning(choice.note);
+    return choice.port;
+}
+
 ;// CONCATENATED MODULE: ./src/cli/board-port.ts
+
 
 
 
@@ -8649,7 +8914,9 @@ async function board_port_chooseBoard(ctx, command, platform = process.platform)
     const asked = command === 'make' ? 'container' : requestedFlasher(options, command);
     const overrides = command === 'make' ? {} : flashOverrides(options, command);
     const requested = stringOption(options, 'port') ?? (process.env.ESPPORT || undefined);
-    const chosen = choosePort(requested, platform === 'linux' ? devNames() : []);
+    const chosen = requested || platform === 'linux'
+        ? choosePort(requested, platform === 'linux' ? devNames() : [])
+        : await listedBoardPort(platform, ctx.terminal.log);
     const local = chosen !== undefined && platform === 'linux' && !isNetworkPort(chosen);
     const facts = local ? await portFacts(chosen) : undefined;
     const fallback = defaultFlasher(platform, chosen);
@@ -8774,62 +9041,6 @@ async function runMonitor(port, io, options = {}) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/flash/decisions.ts
-/**
- * The host flasher's decisions over what esptool-js and serialport report:
- * whether the chip is the build's, and what a failure means for the user.
- * Pure.
- */
-
-/** esptool-js's chip name ('ESP32-S3') as esptool's ('esp32s3'). */
-function chipId(chipName) {
-    return chipName.toLowerCase().replace(/[^a-z0-9]/g, '');
-}
-/** Why the board cannot take this build, or undefined. */
-function chipProblem(expected, chipName, port) {
-    if (!expected || chipId(chipName) === chipId(expected))
-        return undefined;
-    return `The board on ${port} is an ${chipName}, but the firmware was built for ${expected}. Connect an ${expected} board, or build for this one (--board names a board of its chip).`;
-}
-/** What opening the port failed on, from serialport's message. */
-function openProblem(message, port, holders) {
-    if (/no such file|ENOENT|cannot find the file|file not found/i.test(message)) {
-        return `Serial port ${port} does not exist. Is the board plugged in? Name its port with --port (Linux /dev/ttyUSB0, macOS /dev/cu.usbserial-…, Windows COM3).`;
-    }
-    if (/cannot lock|resource temporarily unavailable|busy|access denied|EBUSY/i.test(message)) {
-        const who = holders.length
-            ? `${holders.map((h) => `process ${h.pid} (${h.command})`).join(', ')} has it open`
-            : 'another program has it open';
-        return `Serial port ${port} is busy: ${who}. Close that program (a serial monitor such as screen, minicom, picocom or the Arduino IDE) and try again.`;
-    }
-    if (/permission denied|EACCES/i.test(message)) {
-        return `Cannot open ${port}: permission denied. On Linux, join the port's group (sudo usermod -aG dialout $USER, then log in again), or use --flasher container.`;
-    }
-    return undefined;
-}
-/** The board did not answer the sync: what to try. */
-function noSyncMessage(port, before, pty) {
-    const reset = before === 'no_reset'
-        ? pty
-            ? 'The board must already wait in its bootloader, since a pseudo-terminal cannot reset it.'
-            : 'Nothing reset it (--before no_reset): hold BOOT and press EN/RESET, or try --before default_reset.'
-        : before === 'usb_reset'
-            ? 'Hold BOOT and press EN/RESET, or try --before default_reset.'
-            : 'Hold BOOT and press EN/RESET (then release BOOT) and try again, or try --before usb_reset for a board on its own USB port (ESP32-S3, C3, C6), or a lower --baud.';
-    return `The board on ${port} did not answer the sync: it is not in its serial bootloader. ${reset}`;
-}
-/** An image whose MD5 on the board differs from the file's. */
-function md5Message(image, port) {
-    return `Verification failed: the flash at ${hex(image.offset)} does not hold ${image.file} (${image.name}) as written; its MD5 on the board differs from the file's. Nothing was wrong with the file: the data was corrupted on the way or in the flash. Try again, with a lower --baud or another cable; if it keeps failing, erase the flash (esp32-build erase --port ${port}) first.`;
-}
-/** The optional packages could not be loaded: how to get them. */
-function missingPackageMessage(name, error) {
-    if (/No native build was found|bindings|\.node\b/i.test(error.message)) {
-        return `serialport has no native binding for this platform (${process.platform}-${process.arch}): ${error.message.split('\n')[0]}. Build it: npm rebuild @serialport/bindings-cpp --build-from-source in the esp32-micropython-build clone (needs Python and a C++ compiler), or use --flasher container.`;
-    }
-    return `Host flashing needs the optional package ${name}, which is not installed (${error.message.split('\n')[0]}). In the esp32-micropython-build clone run npm ci (it installs esptool-js and serialport), or use --flasher container.`;
-}
-
 ;// CONCATENATED MODULE: ./src/flash/open-port.ts
 /**
  * A serial port opened on this machine for the monitor: a local device
@@ -8861,7 +9072,7 @@ class LocalPort extends external_node_events_namespaceObject.EventEmitter {
     }
 }
 /** Opens `port` at `baudRate`; a failure says what to do. */
-async function openMonitorPort(port, baudRate, load = () => Promise.resolve(/* import() */).then(__nccwpck_require__.bind(__nccwpck_require__, 377))) {
+async function openMonitorPort(port, baudRate, load = () => import(/* webpackIgnore: true */ 'serialport')) {
     if (/^rfc2217:\/\//i.test(port))
         return Rfc2217Port.connect(port, { baudRate });
     let serialport;
@@ -8888,6 +9099,8 @@ async function openMonitorPort(port, baudRate, load = () => Promise.resolve(/* i
 
 
 
+
+
 /** MicroPython's REPL speed. */
 const MONITOR_BAUD = 115200;
 /** --eol, checked. Pure. */
@@ -8902,12 +9115,26 @@ function lineEnding(value) {
 /** The monitor's port: the one given or found, checked as this user opens it. */
 async function monitorPort(ctx) {
     const requested = stringOption(ctx.args.options, 'port') ?? (process.env.ESPPORT || undefined);
-    const chosen = choosePort(requested, process.platform === 'linux' ? devNames() : []);
+    const platform = process.platform;
+    const chosen = requested || platform === 'linux'
+        ? choosePort(requested, platform === 'linux' ? devNames() : [])
+        : await listedBoardPort(platform, ctx.terminal.log);
     if (!chosen) {
-        throw new SerialError('No serial port found: no /dev/ttyUSB* or /dev/ttyACM*. Plug the board in or give one with --port.');
+        throw new SerialError(platform === 'linux'
+            ? 'No serial port found: no /dev/ttyUSB* or /dev/ttyACM*. Plug the board in or give one with --port.'
+            : noPortMessage(platform));
     }
-    if (isNetworkPort(chosen) || process.platform !== 'linux')
+    if (isNetworkPort(chosen))
         return chosen;
+    if (platform !== 'linux') {
+        const problem = hostPortProblem(platform, chosen);
+        if (problem)
+            throw new SerialError(problem);
+        const note = hostPortNote(platform, chosen);
+        if (note)
+            ctx.terminal.warning(note);
+        return chosen;
+    }
     const problem = portProblem(await portFacts(chosen), currentUser(), 'host');
     if (problem)
         throw new SerialError(problem);
@@ -9228,7 +9455,7 @@ async function isPseudoTerminalPath(port) {
 async function usbInfo(serialport, port) {
     try {
         const real = await (0,promises_namespaceObject.realpath)(port).catch(() => port);
-        const found = (await serialport.SerialPort.list()).find((p) => p.path === port || p.path === real);
+        const found = (await serialport.SerialPort.list()).find((p) => p.path === real || isListedPort(p.path, port, process.platform));
         const number = (text) => text && /^[0-9a-f]+$/i.test(text) ? Number.parseInt(text, 16) : undefined;
         return { usbVendorId: number(found?.vendorId), usbProductId: number(found?.productId) };
     }
@@ -9276,12 +9503,12 @@ async function readImages(plan) {
 async function hostFlash(plan, env) {
     const images = plan.kind === 'write' ? await readImages(plan) : [];
     // Named without their types (`as string`), so that type checking needs neither optional package.
-    const esptool = await load('esptool-js', env.loadEsptool ?? (() => Promise.resolve(/* import() */).then(__nccwpck_require__.bind(__nccwpck_require__, 840))));
+    const esptool = await load('esptool-js', env.loadEsptool ?? (() => import(/* webpackIgnore: true */ 'esptool-js')));
     const network = isRfc2217(plan.port);
     // A port over the network needs no native serial binding.
     const serialport = network
         ? undefined
-        : await load('serialport', env.loadSerialport ?? (() => Promise.resolve(/* import() */).then(__nccwpck_require__.bind(__nccwpck_require__, 377))));
+        : await load('serialport', env.loadSerialport ?? (() => import(/* webpackIgnore: true */ 'serialport')));
     const pty = network ? false : await (env.isPty ?? isPseudoTerminalPath)(plan.port);
     const resets = resetsFor(plan, pty);
     if (resets.note)
@@ -9791,6 +10018,8 @@ function aliasMakeArgs(rest, inputs, boardGiven, serial, baud) {
 
 
 
+
+
 /** The JSON `resolve --json` prints. Pure. */
 function resolutionJson(resolution, tree) {
     const json = {
@@ -9883,7 +10112,8 @@ function pipelineEnv(ctx) {
         progress: ctx.terminal,
         places: placesFor(ctx.root),
         docker: new Docker({ debug: ctx.terminal.log.debug }),
-        user: { uid: process.getuid?.() ?? 1000, gid: process.getgid?.() ?? 1000 },
+        user: thisUser(),
+        hostPaths: hostPathsOf(process.platform),
         dockerDir: process.env.ESP32_BUILD_DOCKER_DIR || findDockerDir(),
         runId: `local-${Date.now()}`,
         signal: ctx.signal,
@@ -10443,20 +10673,6 @@ async function main(argv) {
     }
 }
 
-
-/***/ }),
-
-/***/ 840:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_MODULE_esptool_js_16c3e1dc__;
-
-/***/ }),
-
-/***/ 377:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_MODULE_serialport__;
 
 /***/ })
 

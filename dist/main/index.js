@@ -38404,7 +38404,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1251);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(62);
 
 await (0,_run_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)();
 
@@ -38413,7 +38413,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1251:
+/***/ 62:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -42369,6 +42369,15 @@ function outcome(command, args, options, end) {
     return error;
 }
 /**
+ * Whether a command runs in a process group of its own, so that cancelling
+ * it stops everything it started: on Windows there are no process groups,
+ * and a detached child would get a console window of its own, so it shares
+ * this one (Ctrl-C reaches it there) and is stopped by itself. Pure.
+ */
+function startsGroup(cancellable, platform = process.platform) {
+    return cancellable && platform !== 'win32';
+}
+/**
  * The one way this project runs a process: an argv array, never a shell
  * string. Output is collected (and streamed line by line to onLine); a
  * failure throws an ExecError carrying the exit code and the output's tail.
@@ -42381,7 +42390,7 @@ function run(command, args, options = {}) {
     }
     options.debug?.(redact(`$ ${formatArgv(command, args)}`));
     return new Promise((resolve, reject) => {
-        const detached = signal !== undefined;
+        const detached = startsGroup(signal !== undefined);
         const child = (0,external_node_child_process_namespaceObject.spawn)(command, args, {
             cwd: options.cwd,
             env: options.env ?? process.env,
@@ -42473,6 +42482,24 @@ function checkMountPath(p) {
         throw new DockerError(`Cannot mount '${p}' into the container: the path contains ':' or ','. Move it to a plain path.`);
     }
 }
+/**
+ * A mount as argv. A Windows source (C:\Users\…) goes as --mount, whose
+ * comma-separated fields take its drive's ':'; it may still not hold ','
+ * or '"', which those fields would misread. Pure.
+ */
+function mountArgs(mount, hostPaths) {
+    if (hostPaths === 'windows') {
+        if (/[,"\n]/.test(mount.host) || !/^[A-Za-z]:\\[^:]*$/.test(mount.host)) {
+            throw new DockerError(`Cannot mount '${mount.host}' into the container: only a path on a drive (C:\\…) without ',' or '"' can be. Move it to a plain path.`);
+        }
+        checkMountPath(mount.container);
+        const fields = ['type=bind', `source=${mount.host}`, `target=${mount.container}`];
+        return ['--mount', [...fields, ...(mount.readonly ? ['readonly'] : [])].join(',')];
+    }
+    checkMountPath(mount.host);
+    checkMountPath(mount.container);
+    return ['-v', `${mount.host}:${mount.container}${mount.readonly ? ':ro' : ''}`];
+}
 /** The argv (after `docker`) of a build container. Pure. */
 function dockerRunArgs(spec) {
     const args = ['run', '--rm', '--init', '--name', spec.name, ...HARDENING];
@@ -42501,11 +42528,8 @@ function dockerRunArgs(spec) {
             checkMountPath(part);
         args.push('--device', device);
     }
-    for (const mount of spec.mounts) {
-        checkMountPath(mount.host);
-        checkMountPath(mount.container);
-        args.push('-v', `${mount.host}:${mount.container}${mount.readonly ? ':ro' : ''}`);
-    }
+    for (const mount of spec.mounts)
+        args.push(...mountArgs(mount, spec.hostPaths));
     for (const [name, value] of Object.entries(spec.env))
         args.push('-e', `${name}=${value}`);
     if (spec.workdir)
@@ -43344,7 +43368,48 @@ const CONTAINER = {
     home: '/tmp/esp32-home'
 };
 
+;// CONCATENATED MODULE: ./src/pipeline/host-paths.ts
+/**
+ * Host paths as the build container sees them. On Linux a directory is
+ * mounted at its own path, and so on macOS, whose Docker Desktop shares
+ * /Users at the same path. A Windows path (C:\Users\me\src) has no place in
+ * a Linux container: it is mounted at /c/Users/me/src, the drive letter in
+ * lower case as the first directory, as Git Bash and WSL name it. Pure.
+ */
+
+/** The `path` of the host's paths: this one's, or Windows' for Windows paths (so tests run anywhere). Pure. */
+function hostPath(hostPaths) {
+    return hostPaths === 'windows' ? (external_node_path_default()).win32 : (external_node_path_default());
+}
+/** The host's path style, from its platform: undefined where host and container paths agree. Pure. */
+function hostPathsOf(platform) {
+    return platform === 'win32' ? 'windows' : undefined;
+}
+class HostPathError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'HostPathError';
+    }
+}
+/** Where `hostPath` is mounted in the container: itself, or a Windows path's /<drive>/… name. Pure. */
+function containerPath(hostPath, hostPaths) {
+    if (hostPaths !== 'windows')
+        return hostPath;
+    const normal = external_node_path_default().win32.normalize(hostPath);
+    const drive = /^([A-Za-z]):\\(.*)$/.exec(normal);
+    if (!drive) {
+        throw new HostPathError(`Cannot mount '${hostPath}' into the container: on Windows only a path on a drive (C:\\…) is shared with Docker Desktop, not a network share or a relative path. Move it to a local drive.`);
+    }
+    const rest = drive[2].split('\\').filter(Boolean);
+    return external_node_path_default().posix.join('/', drive[1].toLowerCase(), ...rest);
+}
+/** What a container spec takes from the host's path style: nothing on Linux and macOS. Pure. */
+function hostPathsField(hostPaths) {
+    return hostPaths ? { hostPaths } : {};
+}
+
 ;// CONCATENATED MODULE: ./src/pipeline/git-entries.ts
+
 
 
 async function entriesOf(dir) {
@@ -43383,10 +43448,11 @@ async function findGitEntries(roots) {
 function protectedPaths(entries) {
     return entries.filter((e) => e.kind !== 'link').map((e) => e.path);
 }
-/** The `.git` mounts inside the tree, each read-only over itself. Pure. */
-function gitMounts(tree, paths) {
+/** The `.git` mounts inside the tree, each read-only over itself (at its container name: build.ts). Pure. */
+function gitMounts(tree, paths, hostPaths) {
+    const { isAbsolute, relative } = hostPath(hostPaths);
     return paths
-        .filter((p) => !external_node_path_default().relative(tree, p).startsWith('..') && !external_node_path_default().isAbsolute(external_node_path_default().relative(tree, p)))
+        .filter((p) => !relative(tree, p).startsWith('..') && !isAbsolute(relative(tree, p)))
         .map((p) => ({ host: p, container: p, readonly: true }));
 }
 /** The entries found after a container that were not there before it. Pure. */
@@ -43521,6 +43587,14 @@ const git_HARDENING = [
     '-c',
     'http.lowSpeedTime=300'
 ];
+/**
+ * Settings of this platform's checkouts: on Windows, files as committed (LF),
+ * never converted to CRLF, since a Linux container runs them (a shell script
+ * with CRLF does not run). None elsewhere. Pure.
+ */
+function platformConfig(platform = process.platform) {
+    return platform === 'win32' ? ['-c', 'core.autocrlf=false', '-c', 'core.eol=lf'] : [];
+}
 /** ssh as git runs it: never a prompt (for a password, a passphrase or an unknown host key), and a dead link noticed. */
 const SSH_COMMAND = 'ssh -oBatchMode=yes -oConnectTimeout=30 -oServerAliveInterval=15 -oServerAliveCountMax=4';
 /**
@@ -43563,7 +43637,7 @@ function withDeadline(signal, timeoutMs) {
  */
 async function git(args, options) {
     const onGitLine = options.onGitLine;
-    const config = [...git_HARDENING];
+    const config = [...git_HARDENING, ...platformConfig()];
     if (isLocalRepo(options.repo))
         config.push('-c', 'protocol.file.allow=always');
     const { deadline, signal } = withDeadline(options.signal, options.timeoutMs);
@@ -43654,8 +43728,9 @@ const SUBMODULES_SCRIPT = [
 /** A submodule path as MicroPython names them (lib/berkeley-db-1.xx). */
 const PATH_WORDS = /^[A-Za-z0-9_.@+-]+(\/[A-Za-z0-9_.@+-]+)*$/;
 /**
- * The submodules the port named, relative to the tree, and the names refused
- * (outside the tree, into a .git, or not a plain path). Pure.
+ * The submodules the port named, relative to the tree (`tree` as the
+ * container names it), and the names refused (outside the tree, into a
+ * .git, or not a plain path). Pure.
  */
 function requestedSubmodules(output, tree) {
     const paths = [];
@@ -43665,7 +43740,10 @@ function requestedSubmodules(output, tree) {
         if (fields[0] !== SUBMODULE_MARK)
             continue;
         const [, dir = '', name = ''] = fields;
-        const relative = external_node_path_default().isAbsolute(dir) ? external_node_path_default().relative(tree, external_node_path_default().resolve(dir, name)) : '';
+        // The container's paths, POSIX whatever the host.
+        const relative = external_node_path_default().posix.isAbsolute(dir)
+            ? external_node_path_default().posix.relative(tree, external_node_path_default().posix.resolve(dir, name))
+            : '';
         const plain = fields.length === 3 &&
             PATH_WORDS.test(relative) &&
             !relative.startsWith('..') &&
@@ -43748,6 +43826,7 @@ async function updateSubmodules(tree, paths, ctx) {
 
 
 
+
 /**
  * The build, as one fixed script: every value from the user arrives as a
  * positional argument, never as shell text.
@@ -43795,7 +43874,8 @@ function treeMounts(plan) {
             { host: root, container: root, readonly: true },
             { host: plan.tree, container: plan.tree }
         ];
-    return [...mounts, ...gitMounts(plan.tree, plan.gitEntries ?? [])];
+    const all = [...mounts, ...gitMounts(plan.tree, plan.gitEntries ?? [], plan.hostPaths)];
+    return all.map((mount) => ({ ...mount, container: containerPath(mount.host, plan.hostPaths) }));
 }
 /**
  * The mounts and environment each era's build needs. ESP-IDF, its tools and
@@ -43867,11 +43947,12 @@ function buildContainer(plan, name = containerName('make')) {
         image: plan.image,
         name,
         user: plan.user,
-        workdir: plan.tree,
+        workdir: containerPath(plan.tree, plan.hostPaths),
         network: plan.network,
         ...buildEnvironment(plan),
         ...serialArgs(plan.serial),
         loopbackHosts: plan.componentsOffline?.hosts,
+        ...hostPathsField(plan.hostPaths),
         command: [
             'bash',
             '-c',
@@ -43894,11 +43975,12 @@ function makeContainer(plan, cwd, args, name = containerName('make')) {
         image: plan.image,
         name,
         user: plan.user,
-        workdir: cwd,
+        workdir: containerPath(cwd, plan.hostPaths),
         network: plan.network,
         ...buildEnvironment(plan),
         ...serialArgs(plan.serial),
         loopbackHosts: plan.componentsOffline?.hosts,
+        ...hostPathsField(plan.hostPaths),
         command: ['make', ...args]
     };
 }
@@ -43942,10 +44024,11 @@ function submodulesContainer(plan, cwd, args, name = containerName('submodules')
         image: plan.image,
         name,
         user: plan.user,
-        workdir: cwd,
+        workdir: containerPath(cwd, plan.hostPaths),
         network: plan.network,
         ...buildEnvironment(plan),
         loopbackHosts: plan.componentsOffline?.hosts,
+        ...hostPathsField(plan.hostPaths),
         command: ['bash', '-c', SUBMODULES_SCRIPT, 'esp32-build', ...args]
     };
 }
@@ -43968,6 +44051,7 @@ function installContainer(plan, name = containerName('install')) {
             { host: plan.toolsPath, container: CONTAINER.idfToolsPath }
         ],
         env,
+        ...hostPathsField(plan.hostPaths),
         command: [`${CONTAINER.idfPath}/install.sh`, plan.chips.join(',')]
     };
 }
@@ -47152,8 +47236,27 @@ async function extract(archive, dest, ctx) {
  */
 
 
+/**
+ * This process's user, as the containers should run: its uid and gid on
+ * Linux and macOS (Docker Desktop's file sharing gives what a container
+ * writes to the macOS user, whatever uid wrote it). Windows has no uid:
+ * the containers run as the image's own user (root, with every capability
+ * dropped), the one that may write wherever Docker Desktop shares a drive,
+ * and what they write belongs to the Windows user. Pure.
+ */
+function callerUser(platform, ids) {
+    if (platform === 'win32')
+        return undefined;
+    return { uid: ids.uid ?? 1000, gid: ids.gid ?? 1000 };
+}
+/** This process's user ({@link callerUser}) on this machine. */
+function thisUser(platform = process.platform) {
+    return callerUser(platform, { uid: process.getuid?.(), gid: process.getgid?.() });
+}
 /** The users of the containers, from this process's and the tree owner's. Pure. */
 function containerUsers(caller, treeOwner) {
+    if (!caller)
+        return {};
     if (caller.uid !== 0)
         return { install: caller, build: caller };
     if (treeOwner && treeOwner.uid !== 0) {
@@ -47292,6 +47395,7 @@ async function containerSettings(inputs, resolution, env) {
         targets: inputs.targets,
         user: users.build,
         installUser: users.install,
+        ...(env.hostPaths ? { hostPaths: env.hostPaths } : {}),
         network: inputs.network,
         mirrorEnv: mirrorEnv(inputs.mirrors, idfVersionOfRef(resolution.idf.ref)?.major),
         componentEnv: componentEnv(inputs.mirrors)
@@ -47368,6 +47472,7 @@ function plannedContainers(plan, paths) {
                 chips: resolution.chips,
                 mirrorEnv: settings.mirrorEnv,
                 user: settings.installUser,
+                hostPaths: settings.hostPaths,
                 network: settings.network
             }, 'esp32-build-install-<run>')
         });
@@ -47408,6 +47513,7 @@ function plannedContainers(plan, paths) {
  * as it goes (a restore's hit, a pulled image's Python, the commit a clone
  * got); it never reads the options again and never decides anew.
  */
+
 
 
 
@@ -47474,8 +47580,9 @@ async function runContainers(plan, prepared, env, durations) {
         const count = plannedContainers(known, paths).length;
         // This process, as root, made or restored the caches the build writes: they must be the build
         // user's, whoever wrote them last (root in a container has no capability to override permissions).
-        if (plan.settings.installUser.uid === 0)
-            await handOver(buildCaches(prepared), plan.settings.user);
+        const { installUser, user } = plan.settings;
+        if (installUser?.uid === 0 && user)
+            await handOver(buildCaches(prepared), user);
         for (let i = 0; i < count; i++) {
             const gitBefore = await findGitEntries([plan.settings.tree]);
             const container = plannedContainers(known, { ...paths, gitEntries: protectedPaths(gitBefore) })[i];
@@ -47524,12 +47631,14 @@ async function releaseLocks(prepared) {
 /** The tree's owner, when the build runs as that user rather than as this process's. */
 function asOwner(plan) {
     const { user, installUser } = plan.settings;
+    if (!user || !installUser)
+        return undefined;
     return user.uid !== installUser.uid || user.gid !== installUser.gid ? user : undefined;
 }
 /** The submodules the port named in its container, updated on this machine. */
 async function submodulesOnHost(output, plan, env) {
     const tree = plan.settings.tree;
-    const { paths, refused } = requestedSubmodules(output, tree);
+    const { paths, refused } = requestedSubmodules(output, containerPath(tree, plan.settings.hostPaths));
     await env.progress.phase('Update the submodules', async (log) => {
         for (const name of refused)
             log.warning(`Ignored a submodule the port named outside the tree or not as a plain path: ${name}`);

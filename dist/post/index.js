@@ -41788,6 +41788,15 @@ function outcome(command, args, options, end) {
     return error;
 }
 /**
+ * Whether a command runs in a process group of its own, so that cancelling
+ * it stops everything it started: on Windows there are no process groups,
+ * and a detached child would get a console window of its own, so it shares
+ * this one (Ctrl-C reaches it there) and is stopped by itself. Pure.
+ */
+function startsGroup(cancellable, platform = process.platform) {
+    return cancellable && platform !== 'win32';
+}
+/**
  * The one way this project runs a process: an argv array, never a shell
  * string. Output is collected (and streamed line by line to onLine); a
  * failure throws an ExecError carrying the exit code and the output's tail.
@@ -41800,7 +41809,7 @@ function run(command, args, options = {}) {
     }
     options.debug?.(redact(`$ ${formatArgv(command, args)}`));
     return new Promise((resolve, reject) => {
-        const detached = signal !== undefined;
+        const detached = startsGroup(signal !== undefined);
         const child = (0,external_node_child_process_namespaceObject.spawn)(command, args, {
             cwd: options.cwd,
             env: options.env ?? process.env,
@@ -41892,6 +41901,24 @@ function checkMountPath(p) {
         throw new DockerError(`Cannot mount '${p}' into the container: the path contains ':' or ','. Move it to a plain path.`);
     }
 }
+/**
+ * A mount as argv. A Windows source (C:\Users\…) goes as --mount, whose
+ * comma-separated fields take its drive's ':'; it may still not hold ','
+ * or '"', which those fields would misread. Pure.
+ */
+function mountArgs(mount, hostPaths) {
+    if (hostPaths === 'windows') {
+        if (/[,"\n]/.test(mount.host) || !/^[A-Za-z]:\\[^:]*$/.test(mount.host)) {
+            throw new DockerError(`Cannot mount '${mount.host}' into the container: only a path on a drive (C:\\…) without ',' or '"' can be. Move it to a plain path.`);
+        }
+        checkMountPath(mount.container);
+        const fields = ['type=bind', `source=${mount.host}`, `target=${mount.container}`];
+        return ['--mount', [...fields, ...(mount.readonly ? ['readonly'] : [])].join(',')];
+    }
+    checkMountPath(mount.host);
+    checkMountPath(mount.container);
+    return ['-v', `${mount.host}:${mount.container}${mount.readonly ? ':ro' : ''}`];
+}
 /** The argv (after `docker`) of a build container. Pure. */
 function dockerRunArgs(spec) {
     const args = ['run', '--rm', '--init', '--name', spec.name, ...HARDENING];
@@ -41920,11 +41947,8 @@ function dockerRunArgs(spec) {
             checkMountPath(part);
         args.push('--device', device);
     }
-    for (const mount of spec.mounts) {
-        checkMountPath(mount.host);
-        checkMountPath(mount.container);
-        args.push('-v', `${mount.host}:${mount.container}${mount.readonly ? ':ro' : ''}`);
-    }
+    for (const mount of spec.mounts)
+        args.push(...mountArgs(mount, spec.hostPaths));
     for (const [name, value] of Object.entries(spec.env))
         args.push('-e', `${name}=${value}`);
     if (spec.workdir)
@@ -42714,6 +42738,14 @@ const git_HARDENING = [
     '-c',
     'http.lowSpeedTime=300'
 ];
+/**
+ * Settings of this platform's checkouts: on Windows, files as committed (LF),
+ * never converted to CRLF, since a Linux container runs them (a shell script
+ * with CRLF does not run). None elsewhere. Pure.
+ */
+function platformConfig(platform = process.platform) {
+    return platform === 'win32' ? ['-c', 'core.autocrlf=false', '-c', 'core.eol=lf'] : [];
+}
 /** ssh as git runs it: never a prompt (for a password, a passphrase or an unknown host key), and a dead link noticed. */
 const SSH_COMMAND = 'ssh -oBatchMode=yes -oConnectTimeout=30 -oServerAliveInterval=15 -oServerAliveCountMax=4';
 /**
@@ -42756,7 +42788,7 @@ function withDeadline(signal, timeoutMs) {
  */
 async function git_git(args, options) {
     const onGitLine = options.onGitLine;
-    const config = [...git_HARDENING];
+    const config = [...git_HARDENING, ...platformConfig()];
     if (isLocalRepo(options.repo))
         config.push('-c', 'protocol.file.allow=always');
     const { deadline, signal } = withDeadline(options.signal, options.timeoutMs);

@@ -19,6 +19,7 @@ import {
 } from './flasher.js';
 import type { SerialChoice } from './goals.js';
 import { currentUser, devNames, portFacts } from './host.js';
+import { listedBoardPort } from './port-list.js';
 import {
   choosePort,
   groupGrantNote,
@@ -63,7 +64,10 @@ export async function chooseBoard(
   const asked = command === 'make' ? 'container' : requestedFlasher(options, command);
   const overrides = command === 'make' ? {} : flashOverrides(options, command);
   const requested = stringOption(options, 'port') ?? (process.env.ESPPORT || undefined);
-  const chosen = choosePort(requested, platform === 'linux' ? devNames() : []);
+  const chosen =
+    requested || platform === 'linux'
+      ? choosePort(requested, platform === 'linux' ? devNames() : [])
+      : await listedBoardPort(platform, ctx.terminal.log);
   const local = chosen !== undefined && platform === 'linux' && !isNetworkPort(chosen);
   const facts = local ? await portFacts(chosen) : undefined;
   const fallback = defaultFlasher(platform, chosen);

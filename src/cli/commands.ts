@@ -9,6 +9,8 @@ import { parseInputs, parseRepository, type Inputs } from '../inputs.js';
 import { maskCredentials } from '../secrets.js';
 import { NoCache } from '../ports.js';
 import { Docker } from '../pipeline/docker.js';
+import { hostPathsOf } from '../pipeline/host-paths.js';
+import { thisUser } from '../pipeline/users.js';
 import { execute, type PipelineResult } from '../pipeline/execute.js';
 import { findDockerDir, obtainImage, planImage } from '../pipeline/image.js';
 import { imageRequest } from '../pipeline/plan.js';
@@ -160,7 +162,8 @@ function pipelineEnv(ctx: CommandContext): PipelineEnv {
     progress: ctx.terminal,
     places: placesFor(ctx.root),
     docker: new Docker({ debug: ctx.terminal.log.debug }),
-    user: { uid: process.getuid?.() ?? 1000, gid: process.getgid?.() ?? 1000 },
+    user: thisUser(),
+    hostPaths: hostPathsOf(process.platform),
     dockerDir: process.env.ESP32_BUILD_DOCKER_DIR || findDockerDir(),
     runId: `local-${Date.now()}`,
     signal: ctx.signal,

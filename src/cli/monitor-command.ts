@@ -3,7 +3,9 @@ import { EXIT_KEY_NAME, LINE_ENDINGS, monitorBanner, runMonitor, type LineEnding
 import { openMonitorPort } from '../flash/open-port.js';
 import { stringOption, UsageError } from './args.js';
 import type { CommandContext } from './commands.js';
+import { hostPortNote, hostPortProblem, noPortMessage } from './flasher.js';
 import { currentUser, devNames, portFacts } from './host.js';
+import { listedBoardPort } from './port-list.js';
 import { choosePort, isNetworkPort, portProblem, SerialError } from './serial.js';
 
 /** MicroPython's REPL speed. */
@@ -20,13 +22,26 @@ export function lineEnding(value: string | undefined): LineEnding {
 /** The monitor's port: the one given or found, checked as this user opens it. */
 async function monitorPort(ctx: CommandContext): Promise<string> {
   const requested = stringOption(ctx.args.options, 'port') ?? (process.env.ESPPORT || undefined);
-  const chosen = choosePort(requested, process.platform === 'linux' ? devNames() : []);
+  const platform = process.platform;
+  const chosen =
+    requested || platform === 'linux'
+      ? choosePort(requested, platform === 'linux' ? devNames() : [])
+      : await listedBoardPort(platform, ctx.terminal.log);
   if (!chosen) {
     throw new SerialError(
-      'No serial port found: no /dev/ttyUSB* or /dev/ttyACM*. Plug the board in or give one with --port.'
+      platform === 'linux'
+        ? 'No serial port found: no /dev/ttyUSB* or /dev/ttyACM*. Plug the board in or give one with --port.'
+        : noPortMessage(platform)
     );
   }
-  if (isNetworkPort(chosen) || process.platform !== 'linux') return chosen;
+  if (isNetworkPort(chosen)) return chosen;
+  if (platform !== 'linux') {
+    const problem = hostPortProblem(platform, chosen);
+    if (problem) throw new SerialError(problem);
+    const note = hostPortNote(platform, chosen);
+    if (note) ctx.terminal.warning(note);
+    return chosen;
+  }
   const problem = portProblem(await portFacts(chosen), currentUser(), 'host');
   if (problem) throw new SerialError(problem);
   return chosen;

@@ -18,8 +18,9 @@ import { MARKER } from '../pipeline/idf-entry.js';
 import { isOwnHost, leftoverOwner, sweepLeftovers } from '../pipeline/partials.js';
 import { TOOL_NAME } from '../pipeline/toolchain.js';
 
-export function develRoot(home = os.homedir()): string {
-  return path.join(home, 'esp32-devel');
+/** The store: esp32-devel in the user's home (os.homedir(): HOME, or USERPROFILE on Windows), joined as the platform joins. */
+export function develRoot(home = os.homedir(), platform: NodeJS.Platform = process.platform): string {
+  return (platform === 'win32' ? path.win32 : path.posix).join(home, 'esp32-devel');
 }
 
 export interface StoreLayout {

@@ -66,3 +66,20 @@ export function missingPackageMessage(name: string, error: Error): string {
   }
   return `Host flashing needs the optional package ${name}, which is not installed (${error.message.split('\n')[0]}). In the esp32-micropython-build clone run npm ci (it installs esptool-js and serialport), or use --flasher container.`;
 }
+
+/** macOS lists the dial-in device (/dev/tty.*), whose open waits for a carrier: its call-out twin (/dev/cu.*). */
+export function callOutName(path: string, platform: NodeJS.Platform): string {
+  return platform === 'darwin' ? path.replace(/^\/dev\/tty\./, '/dev/cu.') : path;
+}
+
+/**
+ * Whether serialport's listed `path` is the port named: as named, its
+ * macOS call-out twin, or on Windows the same COM port in any case and with
+ * or without the \\.\ prefix.
+ */
+export function isListedPort(listed: string, port: string, platform: NodeJS.Platform): boolean {
+  if (listed === port || callOutName(listed, platform) === callOutName(port, platform)) return true;
+  if (platform !== 'win32') return false;
+  const bare = (name: string) => name.replace(/^\\\\\.\\/, '').toUpperCase();
+  return bare(listed) === bare(port);
+}

@@ -8,7 +8,14 @@ import { createHash } from 'node:crypto';
 import { readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Log } from '../ports.js';
-import { chipProblem, md5Message, missingPackageMessage, noSyncMessage, openProblem } from './decisions.js';
+import {
+  chipProblem,
+  isListedPort,
+  md5Message,
+  missingPackageMessage,
+  noSyncMessage,
+  openProblem
+} from './decisions.js';
 import { FlashError, type FlashImage } from './flash-args.js';
 import { resetsFor, type HostFlashPlan } from './plan.js';
 import { Rfc2217SerialPort } from './rfc2217-serial-port.js';
@@ -108,7 +115,9 @@ export async function isPseudoTerminalPath(port: string): Promise<boolean> {
 async function usbInfo(serialport: SerialportModule, port: string): Promise<PortInfo> {
   try {
     const real = await realpath(port).catch(() => port);
-    const found = (await serialport.SerialPort.list()).find((p) => p.path === port || p.path === real);
+    const found = (await serialport.SerialPort.list()).find(
+      (p) => p.path === real || isListedPort(p.path, port, process.platform)
+    );
     const number = (text?: string) =>
       text && /^[0-9a-f]+$/i.test(text) ? Number.parseInt(text, 16) : undefined;
     return { usbVendorId: number(found?.vendorId), usbProductId: number(found?.productId) };
@@ -158,12 +167,18 @@ async function readImages(plan: HostFlashPlan): Promise<{ image: FlashImage; dat
 export async function hostFlash(plan: HostFlashPlan, env: HostFlashEnv): Promise<HostFlashResult> {
   const images = plan.kind === 'write' ? await readImages(plan) : [];
   // Named without their types (`as string`), so that type checking needs neither optional package.
-  const esptool = await load('esptool-js', env.loadEsptool ?? (() => import('esptool-js' as string)));
+  const esptool = await load(
+    'esptool-js',
+    env.loadEsptool ?? (() => import(/* webpackIgnore: true */ 'esptool-js' as string))
+  );
   const network = isRfc2217(plan.port);
   // A port over the network needs no native serial binding.
   const serialport = network
     ? undefined
-    : await load('serialport', env.loadSerialport ?? (() => import('serialport' as string)));
+    : await load(
+        'serialport',
+        env.loadSerialport ?? (() => import(/* webpackIgnore: true */ 'serialport' as string))
+      );
   const pty = network ? false : await (env.isPty ?? isPseudoTerminalPath)(plan.port);
   const resets = resetsFor(plan, pty);
   if (resets.note) env.log.info(resets.note);

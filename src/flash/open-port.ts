@@ -41,7 +41,8 @@ class LocalPort extends EventEmitter implements MonitorPort {
 export async function openMonitorPort(
   port: string,
   baudRate: number,
-  load: () => Promise<SerialportModule> = () => import('serialport' as string) as Promise<SerialportModule>
+  load: () => Promise<SerialportModule> = () =>
+    import(/* webpackIgnore: true */ 'serialport' as string) as Promise<SerialportModule>
 ): Promise<MonitorPort> {
   if (/^rfc2217:\/\//i.test(port)) return Rfc2217Port.connect(port, { baudRate });
   let serialport: SerialportModule;

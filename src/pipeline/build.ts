@@ -6,6 +6,7 @@ import type { Log } from '../ports.js';
 import type { ComponentsOffline } from './component-cache.js';
 import { containerName, Docker, dockerRunArgs, type ContainerSpec, type Mount } from './docker.js';
 import { gitMounts } from './git-entries.js';
+import { containerPath, hostPathsField, type HostPaths } from './host-paths.js';
 import { SUBMODULES_SCRIPT } from './submodules.js';
 import type { Resolution } from './resolve/index.js';
 
@@ -16,7 +17,7 @@ export interface User {
 
 /** What a build container needs, all of it already prepared on the host. */
 export interface BuildPlan {
-  /** Absolute path of the MicroPython tree; mounted at the same path. */
+  /** Absolute path of the MicroPython tree; mounted at the same path (on Windows at its /<drive>/… name, host-paths.ts). */
   tree: string;
   /**
    * A directory holding the tree (the runner's workspace), mounted read-only
@@ -45,7 +46,9 @@ export interface BuildPlan {
   componentEnv?: Record<string, string>;
   /** Set when the component cache covers the lock: the registry the build must not reach (component-locks.ts). */
   componentsOffline?: ComponentsOffline;
-  user: User;
+  /** Unset: the image's own user (Docker Desktop on Windows, see users.ts). */
+  user?: User;
+  hostPaths?: HostPaths;
   network?: string;
   /** A board on a serial port, for deploy and erase. */
   serial?: SerialAttachment;
@@ -104,7 +107,9 @@ export function mountedRoot(plan: Pick<BuildPlan, 'tree' | 'mountRoot'>): string
  * read-only again: a build writes its own tree, nothing beside it, and no
  * git config or hook that git on the host would run. Pure.
  */
-export function treeMounts(plan: Pick<BuildPlan, 'tree' | 'mountRoot' | 'gitEntries'>): Mount[] {
+export function treeMounts(
+  plan: Pick<BuildPlan, 'tree' | 'mountRoot' | 'gitEntries' | 'hostPaths'>
+): Mount[] {
   const root = mountedRoot(plan);
   const mounts: Mount[] =
     root === plan.tree
@@ -113,7 +118,8 @@ export function treeMounts(plan: Pick<BuildPlan, 'tree' | 'mountRoot' | 'gitEntr
           { host: root, container: root, readonly: true },
           { host: plan.tree, container: plan.tree }
         ];
-  return [...mounts, ...gitMounts(plan.tree, plan.gitEntries ?? [])];
+  const all = [...mounts, ...gitMounts(plan.tree, plan.gitEntries ?? [], plan.hostPaths)];
+  return all.map((mount) => ({ ...mount, container: containerPath(mount.host, plan.hostPaths) }));
 }
 
 /**
@@ -184,11 +190,12 @@ export function buildContainer(plan: BuildPlan, name = containerName('make')): C
     image: plan.image,
     name,
     user: plan.user,
-    workdir: plan.tree,
+    workdir: containerPath(plan.tree, plan.hostPaths),
     network: plan.network,
     ...buildEnvironment(plan),
     ...serialArgs(plan.serial),
     loopbackHosts: plan.componentsOffline?.hosts,
+    ...hostPathsField(plan.hostPaths),
     command: [
       'bash',
       '-c',
@@ -217,11 +224,12 @@ export function makeContainer(
     image: plan.image,
     name,
     user: plan.user,
-    workdir: cwd,
+    workdir: containerPath(cwd, plan.hostPaths),
     network: plan.network,
     ...buildEnvironment(plan),
     ...serialArgs(plan.serial),
     loopbackHosts: plan.componentsOffline?.hosts,
+    ...hostPathsField(plan.hostPaths),
     command: ['make', ...args]
   };
 }
@@ -272,10 +280,11 @@ export function submodulesContainer(
     image: plan.image,
     name,
     user: plan.user,
-    workdir: cwd,
+    workdir: containerPath(cwd, plan.hostPaths),
     network: plan.network,
     ...buildEnvironment(plan),
     loopbackHosts: plan.componentsOffline?.hosts,
+    ...hostPathsField(plan.hostPaths),
     command: ['bash', '-c', SUBMODULES_SCRIPT, 'esp32-build', ...args]
   };
 }
@@ -287,7 +296,8 @@ export interface InstallPlan {
   chips: string[];
   /** The environment that points install.sh at mirrors (see mirrors.ts). */
   mirrorEnv?: Record<string, string>;
-  user: User;
+  user?: User;
+  hostPaths?: HostPaths;
   network?: string;
 }
 
@@ -310,6 +320,7 @@ export function installContainer(plan: InstallPlan, name = containerName('instal
       { host: plan.toolsPath, container: CONTAINER.idfToolsPath }
     ],
     env,
+    ...hostPathsField(plan.hostPaths),
     command: [`${CONTAINER.idfPath}/install.sh`, plan.chips.join(',')]
   };
 }

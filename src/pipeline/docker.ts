@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ExecError, run, type RunOptions, type RunResult } from '../exec.js';
+import type { HostPaths } from './host-paths.js';
 
 export interface Mount {
   host: string;
@@ -25,6 +26,8 @@ export interface ContainerSpec {
   loopbackHosts?: string[];
   /** Labels that say which run started the container (see stale-containers.ts). */
   labels?: Record<string, string>;
+  /** Set when the host's paths are Windows paths: the mounts' sources hold a drive's ':'. */
+  hostPaths?: HostPaths;
   command: string[];
 }
 
@@ -65,6 +68,27 @@ function checkMountPath(p: string): void {
   }
 }
 
+/**
+ * A mount as argv. A Windows source (C:\Users\…) goes as --mount, whose
+ * comma-separated fields take its drive's ':'; it may still not hold ','
+ * or '"', which those fields would misread. Pure.
+ */
+function mountArgs(mount: Mount, hostPaths: HostPaths | undefined): string[] {
+  if (hostPaths === 'windows') {
+    if (/[,"\n]/.test(mount.host) || !/^[A-Za-z]:\\[^:]*$/.test(mount.host)) {
+      throw new DockerError(
+        `Cannot mount '${mount.host}' into the container: only a path on a drive (C:\\…) without ',' or '"' can be. Move it to a plain path.`
+      );
+    }
+    checkMountPath(mount.container);
+    const fields = ['type=bind', `source=${mount.host}`, `target=${mount.container}`];
+    return ['--mount', [...fields, ...(mount.readonly ? ['readonly'] : [])].join(',')];
+  }
+  checkMountPath(mount.host);
+  checkMountPath(mount.container);
+  return ['-v', `${mount.host}:${mount.container}${mount.readonly ? ':ro' : ''}`];
+}
+
 /** The argv (after `docker`) of a build container. Pure. */
 export function dockerRunArgs(spec: ContainerSpec): string[] {
   const args = ['run', '--rm', '--init', '--name', spec.name, ...HARDENING];
@@ -89,11 +113,7 @@ export function dockerRunArgs(spec: ContainerSpec): string[] {
     for (const part of device.split(':')) checkMountPath(part);
     args.push('--device', device);
   }
-  for (const mount of spec.mounts) {
-    checkMountPath(mount.host);
-    checkMountPath(mount.container);
-    args.push('-v', `${mount.host}:${mount.container}${mount.readonly ? ':ro' : ''}`);
-  }
+  for (const mount of spec.mounts) args.push(...mountArgs(mount, spec.hostPaths));
   for (const [name, value] of Object.entries(spec.env)) args.push('-e', `${name}=${value}`);
   if (spec.workdir) args.push('--workdir', spec.workdir);
   args.push(spec.image, ...spec.command);

@@ -25,6 +25,7 @@ import type { Resolution } from './resolve/index.js';
 import type { PendingSave } from './saves.js';
 import { requestedSubmodules, updateSubmodules } from './submodules.js';
 import { handOver } from './users.js';
+import { containerPath } from './host-paths.js';
 import { containerLabels, removeStaleContainers, type RunIdentity } from './stale-containers.js';
 import { obtainToolchain, type PreparedToolchain } from './toolchain.js';
 
@@ -131,7 +132,8 @@ async function runContainers(
     const count = plannedContainers(known, paths).length;
     // This process, as root, made or restored the caches the build writes: they must be the build
     // user's, whoever wrote them last (root in a container has no capability to override permissions).
-    if (plan.settings.installUser.uid === 0) await handOver(buildCaches(prepared), plan.settings.user);
+    const { installUser, user } = plan.settings;
+    if (installUser?.uid === 0 && user) await handOver(buildCaches(prepared), user);
     for (let i = 0; i < count; i++) {
       const gitBefore = await findGitEntries([plan.settings.tree]);
       const container = plannedContainers(known, { ...paths, gitEntries: protectedPaths(gitBefore) })[i];
@@ -183,13 +185,14 @@ async function releaseLocks(prepared: Partial<Prepared>): Promise<void> {
 /** The tree's owner, when the build runs as that user rather than as this process's. */
 function asOwner(plan: Plan): User | undefined {
   const { user, installUser } = plan.settings;
+  if (!user || !installUser) return undefined;
   return user.uid !== installUser.uid || user.gid !== installUser.gid ? user : undefined;
 }
 
 /** The submodules the port named in its container, updated on this machine. */
 async function submodulesOnHost(output: string, plan: Plan, env: RunEnv): Promise<void> {
   const tree = plan.settings.tree;
-  const { paths, refused } = requestedSubmodules(output, tree);
+  const { paths, refused } = requestedSubmodules(output, containerPath(tree, plan.settings.hostPaths));
   await env.progress.phase('Update the submodules', async (log) => {
     for (const name of refused)
       log.warning(`Ignored a submodule the port named outside the tree or not as a plain path: ${name}`);

@@ -10,6 +10,7 @@ import { lstat, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Log } from '../ports.js';
 import type { Mount } from './docker.js';
+import { hostPath, type HostPaths } from './host-paths.js';
 
 export interface GitEntry {
   path: string;
@@ -55,10 +56,11 @@ export function protectedPaths(entries: readonly GitEntry[]): string[] {
   return entries.filter((e) => e.kind !== 'link').map((e) => e.path);
 }
 
-/** The `.git` mounts inside the tree, each read-only over itself. Pure. */
-export function gitMounts(tree: string, paths: readonly string[]): Mount[] {
+/** The `.git` mounts inside the tree, each read-only over itself (at its container name: build.ts). Pure. */
+export function gitMounts(tree: string, paths: readonly string[], hostPaths?: HostPaths): Mount[] {
+  const { isAbsolute, relative } = hostPath(hostPaths);
   return paths
-    .filter((p) => !path.relative(tree, p).startsWith('..') && !path.isAbsolute(path.relative(tree, p)))
+    .filter((p) => !relative(tree, p).startsWith('..') && !isAbsolute(relative(tree, p)))
     .map((p) => ({ host: p, container: p, readonly: true }));
 }
 

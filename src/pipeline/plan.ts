@@ -30,6 +30,7 @@ import { componentEnv, mirrorEnv } from './mirrors.js';
 import { planComponents, type ComponentsPlan } from './components.js';
 import { idfVersionOfRef } from '../idf-versions.js';
 import { imageEra, pythonRange } from './era.js';
+import type { HostPaths } from './host-paths.js';
 import { planImage, type ImagePlan, type ImageRequest } from './image.js';
 import { describeResources, type ResourceView } from './resources.js';
 import type { Resolution } from './resolve/index.js';
@@ -44,10 +45,12 @@ export interface ContainerSettings {
   jobs: number;
   makeArgs: string[];
   targets: string[];
-  /** Who the containers that run the tree's code run as (users.ts). */
-  user: User;
+  /** Who the containers that run the tree's code run as (users.ts); unset: the image's own user. */
+  user?: User;
   /** Who install.sh runs as. */
-  installUser: User;
+  installUser?: User;
+  /** Set when the host's paths are Windows paths (host-paths.ts). */
+  hostPaths?: HostPaths;
   network?: string;
   /** The environment that points install.sh at mirrors. */
   mirrorEnv: Record<string, string>;
@@ -94,7 +97,10 @@ export interface PlanEnv {
   cache: CacheStore;
   tools: ToolStore;
   places: Places;
-  user: User;
+  /** This process's user (users.ts `callerUser`); unset where the containers run as the image's own. */
+  user?: User;
+  /** How this host names paths, when not as the container does (host-paths.ts). */
+  hostPaths?: HostPaths;
   dockerDir: string;
   mountRoot?: string;
   log: Log;
@@ -217,6 +223,7 @@ async function containerSettings(
     targets: inputs.targets,
     user: users.build,
     installUser: users.install,
+    ...(env.hostPaths ? { hostPaths: env.hostPaths } : {}),
     network: inputs.network,
     mirrorEnv: mirrorEnv(inputs.mirrors, idfVersionOfRef(resolution.idf.ref)?.major),
     componentEnv: componentEnv(inputs.mirrors)
@@ -322,6 +329,7 @@ export function plannedContainers(plan: PlanCore, paths: ResourcePaths): Planned
           chips: resolution.chips,
           mirrorEnv: settings.mirrorEnv,
           user: settings.installUser,
+          hostPaths: settings.hostPaths,
           network: settings.network
         },
         'esp32-build-install-<run>'

@@ -65,8 +65,9 @@ export const SUBMODULES_SCRIPT = [
 const PATH_WORDS = /^[A-Za-z0-9_.@+-]+(\/[A-Za-z0-9_.@+-]+)*$/;
 
 /**
- * The submodules the port named, relative to the tree, and the names refused
- * (outside the tree, into a .git, or not a plain path). Pure.
+ * The submodules the port named, relative to the tree (`tree` as the
+ * container names it), and the names refused (outside the tree, into a
+ * .git, or not a plain path). Pure.
  */
 export function requestedSubmodules(output: string, tree: string): { paths: string[]; refused: string[] } {
   const paths: string[] = [];
@@ -75,7 +76,10 @@ export function requestedSubmodules(output: string, tree: string): { paths: stri
     const fields = line.replace(/\r$/, '').split('\t');
     if (fields[0] !== SUBMODULE_MARK) continue;
     const [, dir = '', name = ''] = fields;
-    const relative = path.isAbsolute(dir) ? path.relative(tree, path.resolve(dir, name)) : '';
+    // The container's paths, POSIX whatever the host.
+    const relative = path.posix.isAbsolute(dir)
+      ? path.posix.relative(tree, path.posix.resolve(dir, name))
+      : '';
     const plain =
       fields.length === 3 &&
       PATH_WORDS.test(relative) &&

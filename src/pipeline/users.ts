@@ -10,16 +10,35 @@ import path from 'node:path';
 import type { User } from './build.js';
 
 export interface ContainerUsers {
-  /** ESP-IDF's install.sh: it writes the ESP-IDF entry this process made. */
-  install: User;
+  /** ESP-IDF's install.sh: it writes the ESP-IDF entry this process made. Unset: the image's own user. */
+  install?: User;
   /** The containers that run the tree's code (make submodules, the build, make): they write the tree. */
-  build: User;
+  build?: User;
   /** What the log says, when that is not simply this process's user. */
   note?: string;
 }
 
+/**
+ * This process's user, as the containers should run: its uid and gid on
+ * Linux and macOS (Docker Desktop's file sharing gives what a container
+ * writes to the macOS user, whatever uid wrote it). Windows has no uid:
+ * the containers run as the image's own user (root, with every capability
+ * dropped), the one that may write wherever Docker Desktop shares a drive,
+ * and what they write belongs to the Windows user. Pure.
+ */
+export function callerUser(platform: NodeJS.Platform, ids: { uid?: number; gid?: number }): User | undefined {
+  if (platform === 'win32') return undefined;
+  return { uid: ids.uid ?? 1000, gid: ids.gid ?? 1000 };
+}
+
+/** This process's user ({@link callerUser}) on this machine. */
+export function thisUser(platform: NodeJS.Platform = process.platform): User | undefined {
+  return callerUser(platform, { uid: process.getuid?.(), gid: process.getgid?.() });
+}
+
 /** The users of the containers, from this process's and the tree owner's. Pure. */
-export function containerUsers(caller: User, treeOwner?: User): ContainerUsers {
+export function containerUsers(caller: User | undefined, treeOwner?: User): ContainerUsers {
+  if (!caller) return {};
   if (caller.uid !== 0) return { install: caller, build: caller };
   if (treeOwner && treeOwner.uid !== 0) {
     return {

@@ -41,3 +41,19 @@ describe('dist/', () => {
     expect(differing).toEqual([]);
   }, 300_000);
 });
+
+describe('dist/cli', () => {
+  it('loads esptool-js and serialport only when flashing from the host runs, never at start', () => {
+    // A static import of an optional package would make every command fail where it is not installed.
+    const bundle = readFileSync(path.join(PROJECT, 'dist', 'cli', 'index.js'), 'utf8');
+    for (const name of ['esptool-js', 'serialport']) {
+      expect(bundle).not.toMatch(new RegExp(`^import .* from ["']${name}["'];?$`, 'm'));
+      expect(bundle).toContain(`import(/* webpackIgnore: true */ '${name}')`);
+    }
+    // Nor are they in the bundles of the action.
+    for (const step of ['main', 'post']) {
+      const action = readFileSync(path.join(PROJECT, 'dist', step, 'index.js'), 'utf8');
+      expect(action).not.toContain('esptool-js');
+    }
+  });
+});
