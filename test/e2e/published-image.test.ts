@@ -15,7 +15,7 @@
  * built with ncc from a working tree, to try a change before dist/ is rebuilt).
  */
 import { jest } from '@jest/globals';
-import { cpSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -28,7 +28,8 @@ import { startCacheServer, type CacheServer } from '../support/cache-server.js';
 import { buildTestImage, requireDocker } from '../support/docker.js';
 import { push, startLoopbackRegistry, type LoopbackRegistry } from '../support/docker-registry.js';
 import { createMicroPythonTree } from '../support/micropython-tree.js';
-import { makeRunner, PROJECT, runnerUser, runStep, type Runner, type StepResult } from '../support/runner.js';
+import { copyAction } from '../support/project.js';
+import { makeRunner, runnerUser, runStep, type Runner, type StepResult } from '../support/runner.js';
 import { createUpstreams, type FixtureUpstreams } from '../support/upstreams.js';
 
 jest.setTimeout(20 * 60_000);
@@ -79,18 +80,6 @@ function publish(digest: string | undefined): void {
   writeFileSync(path.join(project, 'docker', 'published.json'), JSON.stringify(file));
 }
 
-/** The scratch project: the committed dist/ (or E2E_DIST_DIR's main and post), docker/, action.yml. */
-function copyProject(dir: string): void {
-  cpSync(path.join(PROJECT, 'dist'), path.join(dir, 'dist'), { recursive: true });
-  const given = process.env.E2E_DIST_DIR;
-  if (given) {
-    for (const phase of ['main', 'post'])
-      cpSync(path.join(given, phase), path.join(dir, 'dist', phase), { recursive: true, force: true });
-  }
-  cpSync(path.join(PROJECT, 'docker'), path.join(dir, 'docker'), { recursive: true });
-  cpSync(path.join(PROJECT, 'action.yml'), path.join(dir, 'action.yml'));
-}
-
 const main = (): Promise<StepResult> => runStep('main', runner, inputs, { env: cache.env, project });
 
 function expectBuilt(result: StepResult): void {
@@ -105,8 +94,7 @@ beforeAll(async () => {
   await requireDocker();
   scratch = await mkdtemp(path.join(os.tmpdir(), 'e2e-published-'));
   await run('chmod', ['a+rx', scratch]);
-  project = path.join(scratch, 'action');
-  copyProject(project);
+  project = copyAction(path.join(scratch, 'action'));
   registry = await startLoopbackRegistry(path.join(scratch, 'registry'));
   repository = `${registry.host}/esp32-devel`;
   const user = runnerUser();
