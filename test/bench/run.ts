@@ -87,6 +87,11 @@ function idfSave(state: Record<string, string>): PendingSave {
   return save;
 }
 
+/** The entry's own directory: the save's path is its transfer copy, made by the post step. */
+function entryDir(save: PendingSave): string {
+  return save.entry?.dir ?? save.paths[0];
+}
+
 interface Bench {
   scratch: string;
   user: ReturnType<typeof runnerUser>;
@@ -191,7 +196,7 @@ async function coldPullRun(bench: Bench, i: number, imageTag: string): Promise<v
   const cache = await startCacheServer({ storageDir: path.join(bench.scratch, `cache-pull-${i}`) });
   try {
     await actionRun(bench, i, 'cold-pull', await newRunner(bench), cache, (state) =>
-      pad(bench, idfSave(state).paths[0])
+      pad(bench, entryDir(idfSave(state)))
     );
   } finally {
     await cache.close();
@@ -210,7 +215,7 @@ async function iteration(bench: Bench, i: number, imageTag: string): Promise<voi
     let entry: PendingSave | undefined;
     await actionRun(bench, i, 'cold', runner, cache, async (state) => {
       entry = idfSave(state);
-      await pad(bench, entry.paths[0]);
+      await pad(bench, entryDir(entry));
     });
     bench.archives.push(cache.entries().find((e) => e.key === entry!.key)?.size ?? NaN);
     if (bench.pullOnly) return await coldPullRun(bench, i, imageTag);
