@@ -33,6 +33,7 @@ function setOutputs(result: BuildResult): void {
   core.setOutput('artifacts', result.artifacts.files.join('\n'));
   core.setOutput('idf-commit', result.idf.commit);
   core.setOutput('image', result.image.ref);
+  core.setOutput('image-source', result.image.source);
   core.setOutput('cache-hit', JSON.stringify(cacheHits(result)));
 }
 

@@ -57,7 +57,7 @@ export function planText(plan: Plan): string {
 
 /** The image command's dry run. */
 export function imagePlanText(plan: ImagePlan): string {
-  return resourceLines(imageView(plan, false)).join('\n');
+  return resourceLines(imageView(plan)).join('\n');
 }
 
 /** With no tree, the plan starts with the clone of the latest release. */

@@ -19,6 +19,9 @@ export interface EraImage {
   tagPrefix: string;
 }
 
+/** The label that says which era an image of ours serves (and lets older ones be pruned). */
+export const ERA_LABEL = 'org.esp32-micropython-build.era';
+
 export const ERA_IMAGES: Readonly<Record<ImageEra, EraImage>> = {
   bookworm: { era: 'bookworm', dockerfile: 'Dockerfile', tagPrefix: '' },
   idf4: { era: 'idf4', dockerfile: 'Dockerfile.idf4', tagPrefix: 'idf4-' }

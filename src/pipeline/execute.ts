@@ -116,7 +116,12 @@ async function runContainers(
   env: RunEnv,
   durations: Record<string, number>
 ): Promise<{ makeMs?: number; artifacts?: Artifacts }> {
-  const known = { ...plan, idf: { ...plan.idf, present: !prepared.idf.needsInstall } };
+  const known = {
+    ...plan,
+    // The image had: the published one, or the fallback when it was not.
+    image: { ...plan.image, runs: prepared.image.ref },
+    idf: { ...plan.idf, present: !prepared.idf.needsInstall }
+  };
   const paths = {
     idfPath: prepared.idf.idfPath,
     toolsPath: prepared.idf.toolsPath,

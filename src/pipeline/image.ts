@@ -5,16 +5,18 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CacheStore, Log, Places } from '../ports.js';
 import { Docker, DockerError, HARDENING } from './docker.js';
-import { describeRange, ERA_IMAGES, pythonFits, type ImageEra, type PythonRange } from './era.js';
+import { describeRange, ERA_IMAGES, ERA_LABEL, pythonFits, type ImageEra, type PythonRange } from './era.js';
 import { INPUTS_LABEL, loadCheckedImage } from './image-load.js';
+import { presentPublished, pullPublished, type ExpectedPublished } from './image-published.js';
+import { fallbackWords, imageRoute, type ImageStep } from './image-route.js';
 import { imageKey, imageRefreshPeriod } from './keys.js';
+import { NO_PUBLISHED_IMAGES, readPublished, type PublishedImage } from './published.js';
 import type { PendingSave } from './saves.js';
 
 export const IMAGE_NAME = 'esp32-devel';
 /** What every era's image is built from besides its Dockerfile. */
 export const SHARED_INPUTS = ['entrypoint.sh'] as const;
-/** The label that says which era an image of ours serves, so older ones can be pruned. */
-export const ERA_LABEL = 'org.esp32-micropython-build.era';
+export { ERA_LABEL };
 
 export interface ImageRequest {
   /** 'build', or an image reference to pull. */
@@ -29,6 +31,8 @@ export interface ImageRequest {
   python?: PythonRange;
   /** The time that decides the image's refresh period (default: now). */
   now?: Date;
+  /** Whether the Actions cache is used and available: its copy of the built image is then tried. */
+  cached?: boolean;
 }
 
 /** Which image the containers run, and how it will be had. */
@@ -36,7 +40,16 @@ export interface ImagePlan {
   mode: 'build' | 'pull';
   /** The era it serves. */
   era: ImageEra;
+  /** The image built from docker/ (mode build), or the one named (mode pull). */
   ref: string;
+  /** The image the containers are expected to run: the published one when it is tried first, else ref. */
+  runs: string;
+  /** The era's published image (docker/published.json), tried first, and whether it is here now. */
+  published?: PublishedImage & { present: boolean };
+  /** Why the era's published image is not tried though docker/published.json lists one. */
+  passedOver?: string;
+  /** The ways of having it, in the order tried at run time (image-route.ts). */
+  steps: ImageStep[];
   /** major.minor of its python3; undefined until a pulled image is here to ask. */
   python?: string;
   /** Present in the Docker engine now. */
@@ -53,7 +66,11 @@ export interface ImagePlan {
 export interface PreparedImage {
   ref: string;
   python: string;
-  source: 'local' | 'actions-cache' | 'built' | 'pulled';
+  source: 'published-present' | 'published-pulled' | 'local' | 'actions-cache' | 'built' | 'pulled';
+  /** The published image's version, when it is the one had. */
+  version?: string;
+  /** Why the published image was not had, when the plan tried it first. */
+  fallback?: string;
   save?: PendingSave;
 }
 
@@ -151,22 +168,49 @@ export function imageBuildArgs(
   return [...args, req.dockerDir];
 }
 
-/** The image to run: the era's own, tagged by its inputs' hash, or the one named. Asks Docker only. */
+/**
+ * The image to run and the ways of having it: the one named, or for image:
+ * build the era's published image by digest when docker/published.json lists
+ * one, then the era's own, tagged by its inputs' hash. Asks Docker only.
+ */
 export async function planImage(req: ImageRequest, docker: Docker, places: Places): Promise<ImagePlan> {
   if (req.image !== 'build') {
     const present = await docker.hasImage(req.image);
     const python = present ? await imagePython(req.image, docker) : undefined;
     if (python !== undefined) checkPython(req.image, python, req);
-    return { mode: 'pull', era: req.era, ref: req.image, present, python, needs: req.python };
+    const { steps } = imageRoute({ ...req, published: NO_PUBLISHED_IMAGES, cached: false });
+    return {
+      mode: 'pull',
+      era: req.era,
+      ref: req.image,
+      runs: req.image,
+      steps,
+      present,
+      python,
+      needs: req.python
+    };
   }
   const period = imageRefreshPeriod(req.now ?? new Date());
   const hash = await imageInputsHash(req.dockerDir, req.era, req.buildArgs, period);
   const ref = imageRef(hash, req.era);
   const dockerfile = await readFile(path.join(req.dockerDir, ERA_IMAGES[req.era].dockerfile), 'utf8');
+  const route = imageRoute({
+    ...req,
+    published: await readPublished(req.dockerDir),
+    cached: req.cached ?? false
+  });
+  const published = route.published && {
+    ...route.published,
+    present: await docker.hasImage(route.published.ref)
+  };
   return {
     mode: 'build',
     era: req.era,
     ref,
+    runs: published?.ref ?? ref,
+    ...(published ? { published } : {}),
+    ...(route.passedOver ? { passedOver: route.passedOver } : {}),
+    steps: route.steps,
     python: declaredPython(dockerfile, req.buildArgs),
     present: await docker.hasImage(ref),
     build: {
@@ -190,50 +234,109 @@ function checkPython(ref: string, python: string, req: Pick<ImageRequest, 'era' 
   );
 }
 
+type StepOutcome = PreparedImage | { refused: string } | undefined;
+
 /**
- * The image as planned: reused when present, else loaded from the Actions
- * cache, else built from docker/ (and kept for the post step to cache); or pulled.
+ * The image as planned: each of the plan's steps in turn until one gives it
+ * (image-route.ts). A published image not had is a warning naming why and
+ * what comes next; a failed build or pull of an image named is an error.
  */
 export async function obtainImage(plan: ImagePlan, ctx: ImageContext): Promise<PreparedImage> {
-  if (await ctx.docker.hasImage(plan.ref)) {
-    ctx.log.info(`Image ${plan.ref} is present`);
-    return {
-      ref: plan.ref,
-      python: plan.python ?? (await imagePython(plan.ref, ctx.docker)),
-      source: 'local'
-    };
+  let fallback: string | undefined;
+  for (const [i, step] of plan.steps.entries()) {
+    // The same digest is the same image: one refused when present is refused when pulled.
+    if (fallback !== undefined && step === 'pull-digest') continue;
+    const outcome = await takeStep(step, plan, ctx);
+    if (outcome && 'refused' in outcome) {
+      fallback = outcome.refused;
+      ctx.log.warning(
+        `The published image was not used: ${fallback}; ${fallbackWords(plan.steps.slice(i + 1), plan.era)}.`
+      );
+    } else if (outcome) {
+      return fallback === undefined ? outcome : { ...outcome, fallback };
+    }
   }
-  return plan.build ? loadOrBuild(plan, plan.build, ctx) : pull(plan.ref, ctx);
+  throw new DockerError(`None of the ways planned gave the image ${plan.ref}: ${plan.steps.join(', ')}.`);
 }
 
-async function loadOrBuild(
+function takeStep(step: ImageStep, plan: ImagePlan, ctx: ImageContext): Promise<StepOutcome> {
+  switch (step) {
+    case 'published-present':
+    case 'pull-digest':
+      return publishedStep(step, plan, ctx);
+    case 'present':
+      return presentImage(plan, ctx);
+    case 'actions-cache':
+      return restoreImage(plan, plan.build!, ctx);
+    case 'build':
+      return buildImage(plan, plan.build!, ctx);
+    case 'pull':
+      return pull(plan.ref, ctx);
+  }
+}
+
+async function publishedStep(
+  step: 'published-present' | 'pull-digest',
+  plan: ImagePlan,
+  ctx: ImageContext
+): Promise<StepOutcome> {
+  const published = plan.published!;
+  const expected: ExpectedPublished = { ref: published.ref, era: plan.era, python: plan.python! };
+  const present = step === 'published-present';
+  const outcome = present
+    ? await presentPublished(published, expected, ctx)
+    : await pullPublished(published, expected, ctx);
+  if (!outcome || 'refused' in outcome) return outcome;
+  ctx.log.info(
+    `${present ? 'Present' : 'Pulled'}: the published image ${published.version}, ${published.ref}`
+  );
+  return {
+    ref: published.ref,
+    python: plan.python!,
+    source: present ? 'published-present' : 'published-pulled',
+    version: published.version
+  };
+}
+
+async function presentImage(plan: ImagePlan, ctx: ImageContext): Promise<StepOutcome> {
+  if (!(await ctx.docker.hasImage(plan.ref))) return undefined;
+  ctx.log.info(`Image ${plan.ref} is present`);
+  return { ref: plan.ref, python: plan.python ?? (await imagePython(plan.ref, ctx.docker)), source: 'local' };
+}
+
+async function restoreImage(
+  plan: ImagePlan,
+  build: NonNullable<ImagePlan['build']>,
+  ctx: ImageContext
+): Promise<StepOutcome> {
+  if (!ctx.useCache || !ctx.cache.available) return undefined;
+  ctx.log.info(`Restoring image from the Actions cache: ${build.cacheKey}`);
+  if (!(await ctx.cache.restore([build.tar], build.cacheKey))) {
+    ctx.log.info('Not in the Actions cache');
+    return undefined;
+  }
+  try {
+    if (!(await loadCheckedImage(build.tar, { ref: plan.ref, inputsHash: build.hash }, ctx)))
+      return undefined;
+    ctx.log.info(`Loaded ${plan.ref}`);
+    return { ref: plan.ref, python: plan.python!, source: 'actions-cache' };
+  } finally {
+    await rm(build.tar, { force: true });
+  }
+}
+
+async function buildImage(
   plan: ImagePlan,
   build: NonNullable<ImagePlan['build']>,
   ctx: ImageContext
 ): Promise<PreparedImage> {
   const { docker, log, signal } = ctx;
-  const python = plan.python!;
-  if (ctx.useCache && ctx.cache.available) {
-    log.info(`Restoring image from the Actions cache: ${build.cacheKey}`);
-    if (await ctx.cache.restore([build.tar], build.cacheKey)) {
-      try {
-        if (await loadCheckedImage(build.tar, { ref: plan.ref, inputsHash: build.hash }, ctx)) {
-          log.info(`Loaded ${plan.ref}`);
-          return { ref: plan.ref, python, source: 'actions-cache' };
-        }
-      } finally {
-        await rm(build.tar, { force: true });
-      }
-    } else {
-      log.info('Not in the Actions cache');
-    }
-  }
   log.info(`Building ${plan.ref} from ${build.args[build.args.length - 1]}`);
   await docker.run(build.args, { debug: log.debug, onLine: (line) => log.output(line), signal });
   await pruneOlder(plan.ref, build.era, ctx);
   return {
     ref: plan.ref,
-    python,
+    python: plan.python!,
     source: 'built',
     save: { kind: 'image', key: build.cacheKey, paths: [build.tar], image: plan.ref }
   };

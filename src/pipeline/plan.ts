@@ -162,7 +162,11 @@ export async function makePlan(
   env: PlanEnv
 ): Promise<Plan> {
   const engine = await env.docker.check();
-  const image = await planImage(imageRequest(inputs, env.dockerDir, resolution), env.docker, env.places);
+  const image = await planImage(
+    { ...imageRequest(inputs, env.dockerDir, resolution), cached: inputs.cache && env.cache.available },
+    env.docker,
+    env.places
+  );
   const toolchain = resolution.toolchain ? planToolchain(resolution.toolchain, env.tools) : undefined;
   const idf = await planIdf(
     {
@@ -266,7 +270,7 @@ export function buildPlanOf(plan: PlanCore, paths: ResourcePaths, serial?: MakeS
   return {
     ...plan.settings,
     resolution: plan.resolution,
-    image: plan.image.ref,
+    image: plan.image.runs,
     ...paths,
     serial
   };
@@ -323,7 +327,7 @@ export function plannedContainers(plan: PlanCore, paths: ResourcePaths): Planned
         : 'when ESP-IDF is cloned',
       spec: installContainer(
         {
-          image: plan.image.ref,
+          image: plan.image.runs,
           idfPath: paths.idfPath,
           toolsPath: paths.toolsPath,
           chips: resolution.chips,

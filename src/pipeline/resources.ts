@@ -5,9 +5,10 @@
 import { formatArgv } from '../exec.js';
 import type { CcachePlan } from './ccache.js';
 import type { ComponentsPlan } from './components.js';
-import { ERA_IMAGES } from './era.js';
+import { ERA_IMAGES, ERA_LABEL } from './era.js';
 import type { IdfPlan } from './idf.js';
 import type { ImagePlan } from './image.js';
+import { expectedSteps, type ImageStep } from './image-route.js';
 import type { Resolution } from './resolve/index.js';
 import type { ToolchainPlan } from './toolchain.js';
 
@@ -36,32 +37,65 @@ interface Planned {
 
 const USE = 'use it as it is';
 
-export function imageView(image: ImagePlan, cached: boolean): ResourceView {
+function builtIdentity(image: ImagePlan): string {
+  const from = `built from docker/${ERA_IMAGES[image.era].dockerfile}, Python ${image.python}`;
+  return `${image.ref} (${from}${image.build ? `, rebuilt weekly: ${image.build.period}` : ''})`;
+}
+
+function imageIdentity(image: ImagePlan): string {
+  if (image.mode !== 'build') return image.ref;
+  const { published } = image;
+  if (published) {
+    return `${published.ref} (published ${published.version} for the ${image.era} era, Python ${image.python}); if it cannot be had, ${builtIdentity(image)}`;
+  }
+  return `${builtIdentity(image)}${image.passedOver ? `; not the published image: ${image.passedOver}` : ''}`;
+}
+
+/** One way of having the image, in words, as it will run. */
+function stepWords(step: ImageStep, image: ImagePlan, first: boolean): string {
+  const { published, build } = image;
+  const otherwise = first ? '' : 'otherwise ';
+  switch (step) {
+    case 'published-present':
+      return USE;
+    case 'pull-digest':
+      return `pull it by digest: docker pull ${published!.ref}; use it if Docker records that digest for it, its label ${ERA_LABEL} is ${image.era} and it declares ESP32_DEVEL_PYTHON=${image.python}`;
+    case 'present':
+      return `${otherwise}use ${image.ref}, which is here`;
+    case 'actions-cache':
+      return `${otherwise}restore ${build!.tar} from the Actions cache (key ${build!.cacheKey}) and docker load it if it holds that image and no other tag`;
+    case 'build':
+      return `${otherwise}build it (older images of its era are then removed): ${formatArgv('docker', build!.args)}`;
+    case 'pull':
+      return `pull it: docker pull ${image.ref}`;
+  }
+}
+
+function imageUnknown(steps: ImageStep[]): string | undefined {
+  const cache = 'whether the Actions cache has the image: a hit loads it, a miss builds it';
+  if (steps.includes('pull-digest')) {
+    return `whether the registry gives the published image and it passes the checks: if not, a warning says why and the next way is taken${steps.includes('actions-cache') ? `; ${cache}` : ''}`;
+  }
+  if (steps.includes('actions-cache')) return cache;
+  if (steps.includes('pull'))
+    return "its Python, asked once it is pulled (the ESP-IDF entry's key depends on it)";
+  return undefined;
+}
+
+/** The image's resource: the ways of having it the plan expects to take, given what is here. */
+export function imageView(image: ImagePlan): ResourceView {
+  const presence = { published: image.published?.present ?? false, image: image.present };
+  const steps = expectedSteps(image.steps, presence);
+  const present = steps.length === 1 && (steps[0] === 'published-present' || steps[0] === 'present');
   const view: ResourceView = {
     name: 'image',
-    identity:
-      image.mode === 'build'
-        ? `${image.ref} (built from docker/${ERA_IMAGES[image.era].dockerfile}, Python ${image.python}${image.build ? `, rebuilt weekly: ${image.build.period}` : ''})`
-        : image.ref,
+    identity: imageIdentity(image),
     where: 'the Docker engine',
-    presence: image.present ? 'present' : 'absent',
-    steps: [USE]
+    presence: present ? 'present' : 'absent',
+    steps: present ? [USE] : steps.map((step, i) => stepWords(step, image, i === 0))
   };
-  if (image.present) return view;
-  if (image.build) {
-    const build = `build it (older images of its era are then removed): ${formatArgv('docker', image.build.args)}`;
-    view.steps = cached
-      ? [
-          `restore ${image.build.tar} from the Actions cache (key ${image.build.cacheKey}) and docker load it if it holds that image and no other tag`,
-          build
-        ]
-      : [build];
-    if (cached) view.unknown = 'whether the Actions cache has the image: a hit loads it, a miss builds it';
-  } else {
-    view.steps = [`pull it: docker pull ${image.ref}`];
-    view.unknown = "its Python, asked once it is pulled (the ESP-IDF entry's key depends on it)";
-  }
-  return view;
+  const unknown = present ? undefined : imageUnknown(steps);
+  return unknown ? { ...view, unknown } : view;
 }
 
 function toolchainView(tc: ToolchainPlan, cached: boolean): ResourceView {
@@ -162,7 +196,7 @@ function componentsView(plan: ComponentsPlan, cached: boolean): ResourceView {
 
 export function describeResources(plan: Planned): ResourceView[] {
   const cached = plan.cache.available;
-  const views = [imageView(plan.image, cached)];
+  const views = [imageView(plan.image)];
   if (plan.toolchain) views.push(toolchainView(plan.toolchain, cached));
   views.push(idfView(plan.idf, cached));
   if (plan.ccache) views.push(ccacheView(plan.ccache, plan.resolution, cached));

@@ -23,6 +23,14 @@ const SOURCE_WORDS: Record<string, string> = {
   pulled: 'pulled'
 };
 
+/** Which way the image was had, in words: published (pulled or present), or the fallback and why. Pure. */
+export function imageWords(image: PipelineResult['image']): string {
+  if (image.source === 'published-pulled') return `published ${image.version} (pulled by digest)`;
+  if (image.source === 'published-present') return `published ${image.version} (present)`;
+  const words = SOURCE_WORDS[image.source];
+  return image.fallback ? `${words}; the published image was not used: ${image.fallback}` : words;
+}
+
 export function seconds(ms: number | undefined): string {
   return ms === undefined ? '–' : `${(ms / 1000).toFixed(1)} s`;
 }
@@ -38,7 +46,7 @@ export function summaryRows(result: PipelineResult): [string, string][] {
     ['ESP-IDF', `${r.idf.ref} (${result.idf.kind}, from ${r.idf.pinSource})`],
     ['ESP-IDF commit', result.idf.commit],
     ['ESP-IDF checkout', SOURCE_WORDS[result.idf.source]],
-    ['Image', `${result.image.ref} (${SOURCE_WORDS[result.image.source]})`]
+    ['Image', `${result.image.ref} (${imageWords(result.image)})`]
   ];
   if (result.toolchain) {
     rows.push([

@@ -5,6 +5,9 @@
  *   cold        nothing on the runner, nothing in the Actions cache, not the
  *               action's image (the base image stays: it is local; so do other
  *               images built from docker/, whose layers it says it may reuse)
+ *   cold-pull   cold again, but a released version: the image the cold run
+ *               built is published to a registry on loopback and gone from
+ *               the engine, and a fresh runner pulls it by digest (pull.ts)
  *   warm-local  the same runner again: local image and tool cache present
  *   warm-fresh  a fresh runner (empty tool cache, no images) with only the
  *               Actions cache kept
@@ -17,7 +20,7 @@
  * the make inside it (wall time minus the make time the build reports), the
  * ratio of the warm-fresh overhead to the CI-style job's, and each era's
  * image size compressed as the Actions cache stores it.
- * Usage: npm run bench [-- --runs N]; BENCH_TOOL_MB adds incompressible
+ * Usage: npm run bench [-- --runs N] [-- --pull-only: cold and cold-pull only]; BENCH_TOOL_MB adds incompressible
  * megabytes to the fixture toolchain archive (default 0: the padding stands
  * in for the real tools).
  */
@@ -33,6 +36,7 @@ import { createMicroPythonTree } from '../support/micropython-tree.js';
 import { makeRunner, PROJECT, runnerUser, runStep, type Runner } from '../support/runner.js';
 import { createUpstreams } from '../support/upstreams.js';
 import { runCiStyleJob } from './ci-style.js';
+import { publishImage, removePublished, startPullPath, type PullPath } from './pull.js';
 import {
   measureEntry,
   padEntry,
@@ -43,8 +47,8 @@ import {
 } from './idf-entry.js';
 import { formatImageSizes, imageSizes } from './image-size.js';
 
-type Mode = 'cold' | 'warm-local' | 'warm-fresh' | 'ci-style';
-const MODES: Mode[] = ['cold', 'warm-local', 'warm-fresh', 'ci-style'];
+type Mode = 'cold' | 'cold-pull' | 'warm-local' | 'warm-fresh' | 'ci-style';
+const MODES: Mode[] = ['cold', 'cold-pull', 'warm-local', 'warm-fresh', 'ci-style'];
 
 interface Sample {
   mode: Mode;
@@ -83,6 +87,11 @@ function idfSave(state: Record<string, string>): PendingSave {
   return save;
 }
 
+/** The entry's own directory: the save's path is its transfer copy, made by the post step. */
+function entryDir(save: PendingSave): string {
+  return save.entry?.dir ?? save.paths[0];
+}
+
 interface Bench {
   scratch: string;
   user: ReturnType<typeof runnerUser>;
@@ -93,6 +102,10 @@ interface Bench {
   padding?: { dir: string; fixture: EntrySize; added: EntrySize };
   /** The padded entry's archive in each run's Actions cache. */
   archives: number[];
+  /** The registry and the scratch copy of the action for cold-pull. */
+  pull: PullPath;
+  /** Only cold and cold-pull. */
+  pullOnly: boolean;
 }
 
 async function newRunner(bench: Bench): Promise<Runner> {
@@ -131,13 +144,21 @@ async function actionRun(
   cache: CacheServer,
   beforePost?: (state: Record<string, string>) => Promise<void>
 ): Promise<void> {
+  // cold-pull: the scratch copy of the action that names the published image, and no build arguments
+  // (with any, the image is built rather than the published one pulled).
+  const [inputs, project] =
+    mode === 'cold-pull'
+      ? [{ ...bench.inputs, 'image-build-args': '' }, bench.pull.project]
+      : [bench.inputs, undefined];
   const t0 = performance.now();
-  const main = await runStep('main', runner, bench.inputs, { env: cache.env });
+  const main = await runStep('main', runner, inputs, { env: cache.env, project });
   const mainMs = performance.now() - t0;
   if (main.code !== 0) throw new Error(`${mode} run failed:\n${main.output.slice(-3000)}`);
+  if (mode === 'cold-pull' && main.outputs['image-source'] !== 'published-pulled')
+    throw new Error(`cold-pull did not pull the published image: ${main.outputs['image-source']}`);
   await beforePost?.(main.state);
   const t1 = performance.now();
-  const post = await runStep('post', runner, bench.inputs, { env: cache.env, state: main.state });
+  const post = await runStep('post', runner, inputs, { env: cache.env, state: main.state, project });
   const postMs = performance.now() - t1;
   if (post.code !== 0) throw new Error(`${mode} post failed:\n${post.output.slice(-3000)}`);
   const { phases, makeMs } = parseSummary(main.summary);
@@ -169,6 +190,20 @@ async function ciStyleRun(bench: Bench, i: number, cache: CacheServer, entry: Pe
   );
 }
 
+/** A fresh runner and an empty Actions cache, the image published and not here: pulled by digest. */
+async function coldPullRun(bench: Bench, i: number, imageTag: string): Promise<void> {
+  await publishImage(bench.pull, imageTag, 'v0.0.0-bench');
+  const cache = await startCacheServer({ storageDir: path.join(bench.scratch, `cache-pull-${i}`) });
+  try {
+    await actionRun(bench, i, 'cold-pull', await newRunner(bench), cache, (state) =>
+      pad(bench, entryDir(idfSave(state)))
+    );
+  } finally {
+    await cache.close();
+    await removePublished(bench.pull);
+  }
+}
+
 async function iteration(bench: Bench, i: number, imageTag: string): Promise<void> {
   const cache = await startCacheServer({ storageDir: path.join(bench.scratch, `cache-${i}`) });
   try {
@@ -180,9 +215,10 @@ async function iteration(bench: Bench, i: number, imageTag: string): Promise<voi
     let entry: PendingSave | undefined;
     await actionRun(bench, i, 'cold', runner, cache, async (state) => {
       entry = idfSave(state);
-      await pad(bench, entry.paths[0]);
+      await pad(bench, entryDir(entry));
     });
     bench.archives.push(cache.entries().find((e) => e.key === entry!.key)?.size ?? NaN);
+    if (bench.pullOnly) return await coldPullRun(bench, i, imageTag);
     await actionRun(bench, i, 'warm-local', runner, cache);
     // Two of each fresh-runner job, each order once: what one leaves behind (1.4 GB written) weighs on the other.
     const freshAction = async () => {
@@ -191,6 +227,8 @@ async function iteration(bench: Bench, i: number, imageTag: string): Promise<voi
     };
     const ciStyle = () => ciStyleRun(bench, i, cache, entry!);
     for (const job of [freshAction, ciStyle, ciStyle, freshAction]) await job();
+    // The last warm-fresh run loaded the image the cold run built: that one is published.
+    await coldPullRun(bench, i, imageTag);
   } finally {
     await cache.close();
   }
@@ -199,11 +237,12 @@ async function iteration(bench: Bench, i: number, imageTag: string): Promise<voi
 function report(bench: Bench, runs: number): void {
   const { samples } = bench;
   console.log(`\nMedians over ${runs} runs (seconds; warm-fresh and ci-style run twice in each):`);
+  const modes = MODES.filter((mode) => samples.some((s) => s.mode === mode));
   const phaseNames = [...new Set(samples.flatMap((s) => Object.keys(s.phases)))];
   const header = ['mode', 'main', 'make', 'overhead', 'post', ...phaseNames];
   console.log(`| ${header.join(' | ')} |`);
   console.log(`|${header.map(() => '---').join('|')}|`);
-  for (const mode of MODES) {
+  for (const mode of modes) {
     const of = samples.filter((s) => s.mode === mode);
     const cells = [
       median(of.map((s) => s.mainMs)),
@@ -215,6 +254,13 @@ function report(bench: Bench, runs: number): void {
     console.log(`| ${mode} | ${cells.join(' | ')} |`);
   }
   console.log('(ci-style: main is the whole job, idf its @actions/cache restore.)');
+  const cold = (mode: Mode) =>
+    median(samples.filter((s) => s.mode === mode).map((s) => s.phases.image ?? NaN));
+  console.log(
+    `\nImage on a cold fresh runner: built from docker/ ${seconds(cold('cold'))} s, pulled by digest from a registry on loopback ${seconds(cold('cold-pull'))} s ` +
+      '(the base layer is local: a real runner pulls it too)'
+  );
+  if (bench.pullOnly) return;
 
   const overhead = (mode: Mode) =>
     median(samples.filter((s) => s.mode === mode).map((s) => s.mainMs - s.makeMs));
@@ -257,6 +303,8 @@ async function main(): Promise<void> {
   const bench: Bench = {
     scratch,
     user,
+    pull: await startPullPath(scratch),
+    pullOnly: process.argv.includes('--pull-only'),
     registryUrl: upstreams.registry.url,
     inputs: {
       'micropython-path': 'micropython',
@@ -287,8 +335,9 @@ async function main(): Promise<void> {
   try {
     for (let i = 1; i <= runs; i++) await iteration(bench, i, imageTag);
     report(bench, runs);
-    console.log(`\nImages, compressed (MiB):\n${formatImageSizes(await imageSizes())}`);
+    if (!bench.pullOnly) console.log(`\nImages, compressed (MiB):\n${formatImageSizes(await imageSizes())}`);
   } finally {
+    await bench.pull.registry.stop();
     await upstreams.close();
     await rm(scratch, { recursive: true, force: true });
   }

@@ -104,6 +104,8 @@ export async function runStep(
     onSpawn?: (child: ChildProcess) => void;
     /** Each piece of output as it comes (stdout and stderr). */
     onOutput?: (text: string) => void;
+    /** The action's directory (dist/, docker/, action.yml): a scratch copy of it, or this project. */
+    project?: string;
   } = {}
 ): Promise<StepResult> {
   const files = path.join(runner.dir, 'files', `${phase}-${++counter}`);
@@ -143,7 +145,7 @@ export async function runStep(
     env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
   for (const [name, value] of Object.entries(options.state ?? {})) env[`STATE_${name}`] = value;
 
-  const script = path.join(PROJECT, 'dist', phase, 'index.js');
+  const script = path.join(options.project ?? PROJECT, 'dist', phase, 'index.js');
   const [command, args] = runner.user
     ? [
         'setpriv',
