@@ -6,7 +6,7 @@ import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(92);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(349);
 
 process.exitCode = await (0,_run_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2));
 
@@ -15,7 +15,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 92:
+/***/ 349:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -707,6 +707,16 @@ const IMAGE_NAME_MAX = 255;
 function isImageReference(reference) {
     const m = IMAGE_REFERENCE_RE.exec(reference);
     return m !== null && m[1].length <= IMAGE_NAME_MAX;
+}
+/** `[domain[:port]/]path`: a repository, with neither tag nor digest. */
+const IMAGE_REPOSITORY_RE = new RegExp(`^${NAME}$`);
+/** A repository such as ghcr.io/owner/esp32-devel: an image reference without tag or digest. */
+function isImageRepository(name) {
+    return name.length <= IMAGE_NAME_MAX && IMAGE_REPOSITORY_RE.test(name);
+}
+/** An image digest as Docker writes it: sha256: and 64 lowercase hexadecimal digits. */
+function isImageDigest(digest) {
+    return new RegExp(`^${DIGEST}$`).test(digest);
 }
 /** Docker network names: host, bridge, a user-defined network; never `container:<id>`. */
 const NETWORK_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -5174,6 +5184,8 @@ const external_node_url_namespaceObject = __WEBPACK_EXTERNAL_createRequire(impor
  * legacy GNU make builds run on bookworm's Python 3.11. Pure.
  */
 
+/** The label that says which era an image of ours serves (and lets older ones be pruned). */
+const ERA_LABEL = 'org.esp32-micropython-build.era';
 const ERA_IMAGES = {
     bookworm: { era: 'bookworm', dockerfile: 'Dockerfile', tagPrefix: '' },
     idf4: { era: 'idf4', dockerfile: 'Dockerfile.idf4', tagPrefix: 'idf4-' }
@@ -5368,7 +5380,239 @@ async function loadCheckedImage(tar, expected, ctx) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/pipeline/image-published.ts
+/**
+ * The published image of an era, had by its digest: present here, or pulled
+ * as `repository@sha256:…`. Either way it is used only when Docker records
+ * exactly that repository and digest for it and it declares what the image
+ * built from docker/ would: the era's label and the Dockerfile's Python.
+ * Anything else is refused with the reason, and the build path follows.
+ */
+
+
+
+
+/** Why the image is not the published one expected, or undefined when it is. Pure. */
+function publishedImageProblem(expected, seen) {
+    if (!seen.repoDigests.some((d) => familiarRef(d) === familiarRef(expected.ref)))
+        return `its RepoDigests ${JSON.stringify(seen.repoDigests)} do not include ${expected.ref}`;
+    const era = seen.labels[ERA_LABEL];
+    if (era !== expected.era)
+        return `its label ${ERA_LABEL} is ${era === undefined ? 'missing' : `'${era}'`}, not '${expected.era}'`;
+    const python = seen.env
+        .find((e) => e.startsWith('ESP32_DEVEL_PYTHON='))
+        ?.slice('ESP32_DEVEL_PYTHON='.length);
+    if (python !== expected.python) {
+        return `it declares ESP32_DEVEL_PYTHON=${python ?? '(nothing)'}, and docker/${ERA_IMAGES[expected.era].dockerfile} ${expected.python}`;
+    }
+    return undefined;
+}
+/** The fields of `docker image inspect`'s answer the checks read; undefined when absent. */
+async function inspectImage(ref, docker) {
+    if (!(await docker.hasImage(ref)))
+        return undefined;
+    const format = '{{json .RepoDigests}}\t{{json .Config.Labels}}\t{{json .Config.Env}}';
+    const answer = await docker.run(['image', 'inspect', '--format', format, ref]);
+    const [digests, labels, env] = answer.stdout.trim().split('\t');
+    const parse = (json) => JSON.parse(json || 'null');
+    return {
+        repoDigests: parse(digests) ?? [],
+        labels: parse(labels) ?? {},
+        env: parse(env) ?? []
+    };
+}
+/** The published image, if it is here by its digest and passes the checks (else removed). */
+async function presentPublished(published, expected, ctx) {
+    const seen = await inspectImage(published.ref, ctx.docker);
+    if (!seen)
+        return undefined;
+    const problem = publishedImageProblem(expected, seen);
+    if (!problem)
+        return { ok: true };
+    // Not left for the next run to find and refuse again.
+    await ctx.docker.run(['image', 'rm', published.ref], { allowFailure: true });
+    return { refused: `${published.ref} was refused: ${problem}` };
+}
+/** `docker pull repository@digest`, then the checks; a failure is a reason, never an error. */
+async function pullPublished(published, expected, ctx) {
+    const { docker, log, signal } = ctx;
+    log.info(`Pulling the published image ${published.version} by digest: ${published.ref}`);
+    try {
+        await docker.run(['pull', published.ref], {
+            debug: log.debug,
+            onLine: (line) => log.output(line),
+            signal
+        });
+    }
+    catch (error) {
+        if (error instanceof DockerError || signal?.aborted)
+            throw error;
+        const said = error.stderr?.trim();
+        return {
+            refused: `the pull of ${published.ref} failed: ${said ? lastLines(said, 1) : error.message}`
+        };
+    }
+    const outcome = await presentPublished(published, expected, ctx);
+    return outcome ?? { refused: `${published.ref} is not in the Docker engine after pulling it` };
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/published.ts
+/**
+ * The images a release published: docker/published.json, beside the
+ * Dockerfiles, which the release workflow writes and commits (the contract):
+ *
+ *   {"version": "v1.2.3" | null,
+ *    "repository": "ghcr.io/<owner>/esp32-devel" | null,
+ *    "images": {"bookworm"?: "sha256:<64 hex>", "idf4"?: "sha256:<64 hex>"}}
+ *
+ * A development checkout has {"version": null, "repository": null,
+ * "images": {}}. The file is read strictly: anything else in it is an error
+ * that names the file, never a pull of something unexpected.
+ */
+
+
+
+
+
+/** The file's name in docker/. */
+const PUBLISHED_FILE = 'published.json';
+const NO_PUBLISHED_IMAGES = { version: null, repository: null, images: {} };
+/** A release's version: v1.2.3, with an optional pre-release (v1.2.3-rc.1). */
+const published_VERSION_RE = /^v\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$/;
+function isObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+function checkKeys(what, value, allowed) {
+    return Object.keys(value)
+        .filter((key) => !allowed.includes(key))
+        .map((key) => `${what} has an unknown key ${JSON.stringify(key)}`);
+}
+/** What is wrong with the file's content, each problem in words. Pure. */
+function problems(data) {
+    if (!isObject(data))
+        return ['it is not a JSON object'];
+    const found = checkKeys('it', data, ['version', 'repository', 'images']);
+    const { version, repository, images } = data;
+    if (version !== null && (typeof version !== 'string' || !published_VERSION_RE.test(version)))
+        found.push(`"version" must be null or a release version such as "v1.2.3", not ${JSON.stringify(version)}`);
+    if (repository !== null && (typeof repository !== 'string' || !isImageRepository(repository)))
+        found.push(`"repository" must be null or an image repository without tag or digest, such as "ghcr.io/owner/esp32-devel", not ${JSON.stringify(repository)}`);
+    if (!isObject(images))
+        return [...found, '"images" must be an object of era: digest'];
+    found.push(...checkKeys('"images"', images, Object.keys(ERA_IMAGES)));
+    for (const [era, digest] of Object.entries(images)) {
+        if (typeof digest !== 'string' || !isImageDigest(digest))
+            found.push(`"images"."${era}" must be "sha256:" and 64 lowercase hex digits, not ${JSON.stringify(digest)}`);
+    }
+    if (Object.keys(images).length > 0 && (repository === null || version === null))
+        found.push('images are listed, so "version" and "repository" must be set too');
+    return found;
+}
+/** The file's content, checked; throws a DockerError naming `file`. Pure. */
+function parsePublished(text, file) {
+    let data;
+    try {
+        data = JSON.parse(text);
+    }
+    catch (error) {
+        throw new DockerError(`${file} is not valid JSON (${error.message}).`);
+    }
+    const found = problems(data);
+    if (found.length > 0) {
+        throw new DockerError(`${file} is malformed: ${found.join('; ')}. It lists the images a release published; in a development checkout it is {"version": null, "repository": null, "images": {}}.`);
+    }
+    return data;
+}
+/** docker/published.json beside the Dockerfiles; none when the file is absent. */
+async function readPublished(dockerDir) {
+    const file = external_node_path_default().join(dockerDir, PUBLISHED_FILE);
+    let text;
+    try {
+        text = await (0,promises_namespaceObject.readFile)(file, 'utf8');
+    }
+    catch (error) {
+        if (error.code === 'ENOENT')
+            return NO_PUBLISHED_IMAGES;
+        throw new DockerError(`Could not read ${file}: ${error.message}`);
+    }
+    return parsePublished(text, file);
+}
+/** The era's published image, if the file lists one. Pure. */
+function publishedImage(published, era) {
+    const digest = published.images[era];
+    if (!digest || !published.repository || !published.version)
+        return undefined;
+    const { repository, version } = published;
+    return { version, repository, digest, ref: `${repository}@${digest}` };
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/image-route.ts
+/**
+ * Which way the build image is had, decided once, in the plan: the ways are
+ * tried in order at run time, the first that gives the image wins. Pure.
+ *
+ *   image: <reference>   the one named: present, else pulled
+ *   image: build, with a published digest for the era (a released version)
+ *                        the published image present by digest, else pulled
+ *                        by digest; if that fails, the build path below
+ *   image: build, otherwise (a development checkout, or image-build-args)
+ *                        the image built from docker/: present, else the
+ *                        Actions cache copy, else built
+ */
+
+
+/** The ways of having the image, in order. */
+function imageRoute(input) {
+    if (input.image !== 'build')
+        return { steps: ['present', 'pull'] };
+    const built = ['present', ...(input.cached ? ['actions-cache'] : []), 'build'];
+    const published = publishedImage(input.published, input.era);
+    if (!published)
+        return { steps: built };
+    const args = Object.keys(input.buildArgs);
+    if (args.length > 0) {
+        return {
+            steps: built,
+            passedOver: `image-build-args (${args.sort().join(', ')}) are given, and the published ${published.ref} was built without them`
+        };
+    }
+    return { published, steps: ['published-present', 'pull-digest', ...built] };
+}
+/**
+ * The steps the plan expects to take, given what is here: up to the first
+ * image present, without the presence checks of images that are not.
+ */
+function expectedSteps(steps, presence) {
+    const expected = [];
+    for (const step of steps) {
+        const here = step === 'published-present' ? presence.published : step === 'present' ? presence.image : undefined;
+        if (here === false)
+            continue;
+        expected.push(step);
+        if (here)
+            break;
+    }
+    return expected;
+}
+/** The ways tried after a published image was not had, in words: what a warning says comes next. */
+function fallbackWords(rest, era) {
+    const dockerfile = `docker/${ERA_IMAGES[era].dockerfile}`;
+    const ways = rest.flatMap((step) => {
+        if (step === 'present')
+            return ['the one here if present'];
+        if (step === 'actions-cache')
+            return ['the Actions cache copy'];
+        if (step === 'build')
+            return ['a build'];
+        return [];
+    });
+    return `falling back to the image built from ${dockerfile}: ${ways.join(', else ')}`;
+}
+
 ;// CONCATENATED MODULE: ./src/pipeline/image.ts
+
+
+
 
 
 
@@ -5381,8 +5625,7 @@ async function loadCheckedImage(tar, expected, ctx) {
 const IMAGE_NAME = 'esp32-devel';
 /** What every era's image is built from besides its Dockerfile. */
 const SHARED_INPUTS = ['entrypoint.sh'];
-/** The label that says which era an image of ours serves, so older ones can be pruned. */
-const ERA_LABEL = 'org.esp32-micropython-build.era';
+
 /** docker/ beside the bundle or the sources, wherever this file runs from. */
 function findDockerDir(start = external_node_path_default().dirname((0,external_node_url_namespaceObject.fileURLToPath)(import.meta.url))) {
     for (let dir = start;; dir = external_node_path_default().dirname(dir)) {
@@ -5456,23 +5699,50 @@ function imageBuildArgs(ref, hash, req, period) {
         args.push('--network', req.network);
     return [...args, req.dockerDir];
 }
-/** The image to run: the era's own, tagged by its inputs' hash, or the one named. Asks Docker only. */
+/**
+ * The image to run and the ways of having it: the one named, or for image:
+ * build the era's published image by digest when docker/published.json lists
+ * one, then the era's own, tagged by its inputs' hash. Asks Docker only.
+ */
 async function planImage(req, docker, places) {
     if (req.image !== 'build') {
         const present = await docker.hasImage(req.image);
         const python = present ? await imagePython(req.image, docker) : undefined;
         if (python !== undefined)
             checkPython(req.image, python, req);
-        return { mode: 'pull', era: req.era, ref: req.image, present, python, needs: req.python };
+        const { steps } = imageRoute({ ...req, published: NO_PUBLISHED_IMAGES, cached: false });
+        return {
+            mode: 'pull',
+            era: req.era,
+            ref: req.image,
+            runs: req.image,
+            steps,
+            present,
+            python,
+            needs: req.python
+        };
     }
     const period = imageRefreshPeriod(req.now ?? new Date());
     const hash = await imageInputsHash(req.dockerDir, req.era, req.buildArgs, period);
     const ref = imageRef(hash, req.era);
     const dockerfile = await (0,promises_namespaceObject.readFile)(external_node_path_default().join(req.dockerDir, ERA_IMAGES[req.era].dockerfile), 'utf8');
+    const route = imageRoute({
+        ...req,
+        published: await readPublished(req.dockerDir),
+        cached: req.cached ?? false
+    });
+    const published = route.published && {
+        ...route.published,
+        present: await docker.hasImage(route.published.ref)
+    };
     return {
         mode: 'build',
         era: req.era,
         ref,
+        runs: published?.ref ?? ref,
+        ...(published ? { published } : {}),
+        ...(route.passedOver ? { passedOver: route.passedOver } : {}),
+        steps: route.steps,
         python: declaredPython(dockerfile, req.buildArgs),
         present: await docker.hasImage(ref),
         build: {
@@ -5494,46 +5764,91 @@ function checkPython(ref, python, req) {
         `Set image: build, which builds docker/${needed} for it, or name an image with such a Python.`);
 }
 /**
- * The image as planned: reused when present, else loaded from the Actions
- * cache, else built from docker/ (and kept for the post step to cache); or pulled.
+ * The image as planned: each of the plan's steps in turn until one gives it
+ * (image-route.ts). A published image not had is a warning naming why and
+ * what comes next; a failed build or pull of an image named is an error.
  */
 async function obtainImage(plan, ctx) {
-    if (await ctx.docker.hasImage(plan.ref)) {
-        ctx.log.info(`Image ${plan.ref} is present`);
-        return {
-            ref: plan.ref,
-            python: plan.python ?? (await imagePython(plan.ref, ctx.docker)),
-            source: 'local'
-        };
+    let fallback;
+    for (const [i, step] of plan.steps.entries()) {
+        // The same digest is the same image: one refused when present is refused when pulled.
+        if (fallback !== undefined && step === 'pull-digest')
+            continue;
+        const outcome = await takeStep(step, plan, ctx);
+        if (outcome && 'refused' in outcome) {
+            fallback = outcome.refused;
+            ctx.log.warning(`The published image was not used: ${fallback}; ${fallbackWords(plan.steps.slice(i + 1), plan.era)}.`);
+        }
+        else if (outcome) {
+            return fallback === undefined ? outcome : { ...outcome, fallback };
+        }
     }
-    return plan.build ? loadOrBuild(plan, plan.build, ctx) : pull(plan.ref, ctx);
+    throw new DockerError(`None of the ways planned gave the image ${plan.ref}: ${plan.steps.join(', ')}.`);
 }
-async function loadOrBuild(plan, build, ctx) {
-    const { docker, log, signal } = ctx;
-    const python = plan.python;
-    if (ctx.useCache && ctx.cache.available) {
-        log.info(`Restoring image from the Actions cache: ${build.cacheKey}`);
-        if (await ctx.cache.restore([build.tar], build.cacheKey)) {
-            try {
-                if (await loadCheckedImage(build.tar, { ref: plan.ref, inputsHash: build.hash }, ctx)) {
-                    log.info(`Loaded ${plan.ref}`);
-                    return { ref: plan.ref, python, source: 'actions-cache' };
-                }
-            }
-            finally {
-                await (0,promises_namespaceObject.rm)(build.tar, { force: true });
-            }
-        }
-        else {
-            log.info('Not in the Actions cache');
-        }
+function takeStep(step, plan, ctx) {
+    switch (step) {
+        case 'published-present':
+        case 'pull-digest':
+            return publishedStep(step, plan, ctx);
+        case 'present':
+            return presentImage(plan, ctx);
+        case 'actions-cache':
+            return restoreImage(plan, plan.build, ctx);
+        case 'build':
+            return buildImage(plan, plan.build, ctx);
+        case 'pull':
+            return pull(plan.ref, ctx);
     }
+}
+async function publishedStep(step, plan, ctx) {
+    const published = plan.published;
+    const expected = { ref: published.ref, era: plan.era, python: plan.python };
+    const present = step === 'published-present';
+    const outcome = present
+        ? await presentPublished(published, expected, ctx)
+        : await pullPublished(published, expected, ctx);
+    if (!outcome || 'refused' in outcome)
+        return outcome;
+    ctx.log.info(`${present ? 'Present' : 'Pulled'}: the published image ${published.version}, ${published.ref}`);
+    return {
+        ref: published.ref,
+        python: plan.python,
+        source: present ? 'published-present' : 'published-pulled',
+        version: published.version
+    };
+}
+async function presentImage(plan, ctx) {
+    if (!(await ctx.docker.hasImage(plan.ref)))
+        return undefined;
+    ctx.log.info(`Image ${plan.ref} is present`);
+    return { ref: plan.ref, python: plan.python ?? (await imagePython(plan.ref, ctx.docker)), source: 'local' };
+}
+async function restoreImage(plan, build, ctx) {
+    if (!ctx.useCache || !ctx.cache.available)
+        return undefined;
+    ctx.log.info(`Restoring image from the Actions cache: ${build.cacheKey}`);
+    if (!(await ctx.cache.restore([build.tar], build.cacheKey))) {
+        ctx.log.info('Not in the Actions cache');
+        return undefined;
+    }
+    try {
+        if (!(await loadCheckedImage(build.tar, { ref: plan.ref, inputsHash: build.hash }, ctx)))
+            return undefined;
+        ctx.log.info(`Loaded ${plan.ref}`);
+        return { ref: plan.ref, python: plan.python, source: 'actions-cache' };
+    }
+    finally {
+        await (0,promises_namespaceObject.rm)(build.tar, { force: true });
+    }
+}
+async function buildImage(plan, build, ctx) {
+    const { docker, log, signal } = ctx;
     log.info(`Building ${plan.ref} from ${build.args[build.args.length - 1]}`);
     await docker.run(build.args, { debug: log.debug, onLine: (line) => log.output(line), signal });
     await pruneOlder(plan.ref, build.era, ctx);
     return {
         ref: plan.ref,
-        python,
+        python: plan.python,
         source: 'built',
         save: { kind: 'image', key: build.cacheKey, paths: [build.tar], image: plan.ref }
     };
@@ -5695,35 +6010,65 @@ function componentFailureHint(output) {
  */
 
 
+
 const USE = 'use it as it is';
-function imageView(image, cached) {
+function builtIdentity(image) {
+    const from = `built from docker/${ERA_IMAGES[image.era].dockerfile}, Python ${image.python}`;
+    return `${image.ref} (${from}${image.build ? `, rebuilt weekly: ${image.build.period}` : ''})`;
+}
+function imageIdentity(image) {
+    if (image.mode !== 'build')
+        return image.ref;
+    const { published } = image;
+    if (published) {
+        return `${published.ref} (published ${published.version} for the ${image.era} era, Python ${image.python}); if it cannot be had, ${builtIdentity(image)}`;
+    }
+    return `${builtIdentity(image)}${image.passedOver ? `; not the published image: ${image.passedOver}` : ''}`;
+}
+/** One way of having the image, in words, as it will run. */
+function stepWords(step, image, first) {
+    const { published, build } = image;
+    const otherwise = first ? '' : 'otherwise ';
+    switch (step) {
+        case 'published-present':
+            return USE;
+        case 'pull-digest':
+            return `pull it by digest: docker pull ${published.ref}; use it if Docker records that digest for it, its label ${ERA_LABEL} is ${image.era} and it declares ESP32_DEVEL_PYTHON=${image.python}`;
+        case 'present':
+            return `${otherwise}use ${image.ref}, which is here`;
+        case 'actions-cache':
+            return `${otherwise}restore ${build.tar} from the Actions cache (key ${build.cacheKey}) and docker load it if it holds that image and no other tag`;
+        case 'build':
+            return `${otherwise}build it (older images of its era are then removed): ${formatArgv('docker', build.args)}`;
+        case 'pull':
+            return `pull it: docker pull ${image.ref}`;
+    }
+}
+function imageUnknown(steps) {
+    const cache = 'whether the Actions cache has the image: a hit loads it, a miss builds it';
+    if (steps.includes('pull-digest')) {
+        return `whether the registry gives the published image and it passes the checks: if not, a warning says why and the next way is taken${steps.includes('actions-cache') ? `; ${cache}` : ''}`;
+    }
+    if (steps.includes('actions-cache'))
+        return cache;
+    if (steps.includes('pull'))
+        return "its Python, asked once it is pulled (the ESP-IDF entry's key depends on it)";
+    return undefined;
+}
+/** The image's resource: the ways of having it the plan expects to take, given what is here. */
+function imageView(image) {
+    const presence = { published: image.published?.present ?? false, image: image.present };
+    const steps = expectedSteps(image.steps, presence);
+    const present = steps.length === 1 && (steps[0] === 'published-present' || steps[0] === 'present');
     const view = {
         name: 'image',
-        identity: image.mode === 'build'
-            ? `${image.ref} (built from docker/${ERA_IMAGES[image.era].dockerfile}, Python ${image.python}${image.build ? `, rebuilt weekly: ${image.build.period}` : ''})`
-            : image.ref,
+        identity: imageIdentity(image),
         where: 'the Docker engine',
-        presence: image.present ? 'present' : 'absent',
-        steps: [USE]
+        presence: present ? 'present' : 'absent',
+        steps: present ? [USE] : steps.map((step, i) => stepWords(step, image, i === 0))
     };
-    if (image.present)
-        return view;
-    if (image.build) {
-        const build = `build it (older images of its era are then removed): ${formatArgv('docker', image.build.args)}`;
-        view.steps = cached
-            ? [
-                `restore ${image.build.tar} from the Actions cache (key ${image.build.cacheKey}) and docker load it if it holds that image and no other tag`,
-                build
-            ]
-            : [build];
-        if (cached)
-            view.unknown = 'whether the Actions cache has the image: a hit loads it, a miss builds it';
-    }
-    else {
-        view.steps = [`pull it: docker pull ${image.ref}`];
-        view.unknown = "its Python, asked once it is pulled (the ESP-IDF entry's key depends on it)";
-    }
-    return view;
+    const unknown = present ? undefined : imageUnknown(steps);
+    return unknown ? { ...view, unknown } : view;
 }
 function toolchainView(tc, cached) {
     const view = {
@@ -5826,7 +6171,7 @@ function componentsView(plan, cached) {
 }
 function describeResources(plan) {
     const cached = plan.cache.available;
-    const views = [imageView(plan.image, cached)];
+    const views = [imageView(plan.image)];
     if (plan.toolchain)
         views.push(toolchainView(plan.toolchain, cached));
     views.push(idfView(plan.idf, cached));
@@ -6294,7 +6639,7 @@ async function planBuildCaches(inputs, resolution, root, scope) {
 /** Plans a goal for a resolved tree. Writes nothing. */
 async function makePlan(inputs, resolution, goal, env) {
     const engine = await env.docker.check();
-    const image = await planImage(imageRequest(inputs, env.dockerDir, resolution), env.docker, env.places);
+    const image = await planImage({ ...imageRequest(inputs, env.dockerDir, resolution), cached: inputs.cache && env.cache.available }, env.docker, env.places);
     const toolchain = resolution.toolchain ? planToolchain(resolution.toolchain, env.tools) : undefined;
     const idf = await planIdf({
         repo: inputs.idfRepo,
@@ -6368,7 +6713,7 @@ function buildPlanOf(plan, paths, serial) {
     return {
         ...plan.settings,
         resolution: plan.resolution,
-        image: plan.image.ref,
+        image: plan.image.runs,
         ...paths,
         serial
     };
@@ -6417,7 +6762,7 @@ function plannedContainers(plan, paths) {
                 ? 'when ESP-IDF is cloned (not found here or in the Actions cache)'
                 : 'when ESP-IDF is cloned',
             spec: installContainer({
-                image: plan.image.ref,
+                image: plan.image.runs,
                 idfPath: paths.idfPath,
                 toolsPath: paths.toolsPath,
                 chips: resolution.chips,
@@ -6515,7 +6860,12 @@ function writableRoots(role, plan, prepared) {
  * read-only; one that a container created is removed after it).
  */
 async function runContainers(plan, prepared, env, durations) {
-    const known = { ...plan, idf: { ...plan.idf, present: !prepared.idf.needsInstall } };
+    const known = {
+        ...plan,
+        // The image had: the published one, or the fallback when it was not.
+        image: { ...plan.image, runs: prepared.image.ref },
+        idf: { ...plan.idf, present: !prepared.idf.needsInstall }
+    };
     const paths = {
         idfPath: prepared.idf.idfPath,
         toolsPath: prepared.idf.toolsPath,
@@ -6944,6 +7294,15 @@ const SOURCE_WORDS = {
     built: 'built',
     pulled: 'pulled'
 };
+/** Which way the image was had, in words: published (pulled or present), or the fallback and why. Pure. */
+function imageWords(image) {
+    if (image.source === 'published-pulled')
+        return `published ${image.version} (pulled by digest)`;
+    if (image.source === 'published-present')
+        return `published ${image.version} (present)`;
+    const words = SOURCE_WORDS[image.source];
+    return image.fallback ? `${words}; the published image was not used: ${image.fallback}` : words;
+}
 function seconds(ms) {
     return ms === undefined ? '–' : `${(ms / 1000).toFixed(1)} s`;
 }
@@ -6958,7 +7317,7 @@ function summaryRows(result) {
         ['ESP-IDF', `${r.idf.ref} (${result.idf.kind}, from ${r.idf.pinSource})`],
         ['ESP-IDF commit', result.idf.commit],
         ['ESP-IDF checkout', SOURCE_WORDS[result.idf.source]],
-        ['Image', `${result.image.ref} (${SOURCE_WORDS[result.image.source]})`]
+        ['Image', `${result.image.ref} (${imageWords(result.image)})`]
     ];
     if (result.toolchain) {
         rows.push([
@@ -8136,7 +8495,7 @@ function planText(plan) {
 }
 /** The image command's dry run. */
 function imagePlanText(plan) {
-    return resourceLines(imageView(plan, false)).join('\n');
+    return resourceLines(imageView(plan)).join('\n');
 }
 /** With no tree, the plan starts with the clone of the latest release. */
 function treeCloneLines(clone) {

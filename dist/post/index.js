@@ -42236,6 +42236,16 @@ function grammar_isImageReference(reference) {
     const m = IMAGE_REFERENCE_RE.exec(reference);
     return m !== null && m[1].length <= IMAGE_NAME_MAX;
 }
+/** `[domain[:port]/]path`: a repository, with neither tag nor digest. */
+const IMAGE_REPOSITORY_RE = new RegExp(`^${NAME}$`);
+/** A repository such as ghcr.io/owner/esp32-devel: an image reference without tag or digest. */
+function isImageRepository(name) {
+    return name.length <= IMAGE_NAME_MAX && IMAGE_REPOSITORY_RE.test(name);
+}
+/** An image digest as Docker writes it: sha256: and 64 lowercase hexadecimal digits. */
+function isImageDigest(digest) {
+    return new RegExp(`^${DIGEST}$`).test(digest);
+}
 /** Docker network names: host, bridge, a user-defined network; never `container:<id>`. */
 const NETWORK_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 function grammar_isNetworkName(name) {
