@@ -2227,15 +2227,8 @@ function serialArgs(serial) {
 function buildContainer(plan, name = containerName('make')) {
     const board = boardArgs(plan.resolution);
     return {
-        image: plan.image,
-        name,
-        user: plan.user,
-        workdir: containerPath(plan.tree, plan.hostPaths),
-        network: plan.network,
-        ...buildEnvironment(plan),
+        ...inTree(plan, plan.tree, name),
         ...serialArgs(plan.serial),
-        loopbackHosts: plan.componentsOffline?.hosts,
-        ...hostPathsField(plan.hostPaths),
         command: [
             'bash',
             '-c',
@@ -2254,6 +2247,10 @@ function buildContainer(plan, name = containerName('make')) {
  * environment: what the `esp32` alias runs. Pure but for the name.
  */
 function makeContainer(plan, cwd, args, name = containerName('make')) {
+    return { ...inTree(plan, cwd, name), ...serialArgs(plan.serial), command: ['make', ...args] };
+}
+/** A container that runs the port's make in `cwd` (inside the tree), with the era's environment. Pure. */
+function inTree(plan, cwd, name) {
     return {
         image: plan.image,
         name,
@@ -2261,10 +2258,8 @@ function makeContainer(plan, cwd, args, name = containerName('make')) {
         workdir: containerPath(cwd, plan.hostPaths),
         network: plan.network,
         ...buildEnvironment(plan),
-        ...serialArgs(plan.serial),
         loopbackHosts: plan.componentsOffline?.hosts,
-        ...hostPathsField(plan.hostPaths),
-        command: ['make', ...args]
+        ...hostPathsField(plan.hostPaths)
     };
 }
 /** Options of make that take the next argument as their value. */
@@ -2303,17 +2298,7 @@ function makeGoalIndices(args) {
  * make's other arguments (the board, -C). Pure but for the name.
  */
 function submodulesContainer(plan, cwd, args, name = containerName('submodules')) {
-    return {
-        image: plan.image,
-        name,
-        user: plan.user,
-        workdir: containerPath(cwd, plan.hostPaths),
-        network: plan.network,
-        ...buildEnvironment(plan),
-        loopbackHosts: plan.componentsOffline?.hosts,
-        ...hostPathsField(plan.hostPaths),
-        command: ['bash', '-c', SUBMODULES_SCRIPT, 'esp32-build', ...args]
-    };
+    return { ...inTree(plan, cwd, name), command: ['bash', '-c', SUBMODULES_SCRIPT, 'esp32-build', ...args] };
 }
 /** ESP-IDF's install.sh for just the chips the build needs. Pure but for the name. */
 function installContainer(plan, name = containerName('install')) {
@@ -7830,10 +7815,12 @@ function serialAttachment(facts) {
 function serialMakeArgs(port, baud) {
     return [`PORT=${port}`, ...(baud ? [`BAUD=${baud}`] : [])];
 }
+/** A baud rate as the options take it: bits per second. */
+const BAUD_PATTERN = /^\d{3,8}$/;
 function checkBaud(baud) {
     if (baud === undefined)
         return undefined;
-    if (!/^\d{3,8}$/.test(baud))
+    if (!BAUD_PATTERN.test(baud))
         throw new SerialError(`--baud must be a number of bits per second such as 460800, got '${baud}'.`);
     return baud;
 }
@@ -8548,6 +8535,10 @@ class Rfc2217Error extends Error {
         this.name = 'Rfc2217Error';
     }
 }
+/** Whether a port is named as an RFC 2217 URL (then parseRfc2217Url says if it is a good one). Pure. */
+function isRfc2217Url(port) {
+    return /^rfc2217:\/\//i.test(port);
+}
 /** rfc2217://host:port[?ign_set_control]; anything else is refused with what to write. Pure. */
 function parseRfc2217Url(url) {
     const example = 'rfc2217://raspberrypi.local:4000';
@@ -9071,7 +9062,7 @@ function containerConflict(options, flasher) {
 }
 /** Why a port name cannot be a serial port of this platform, or undefined. Pure. */
 function hostPortProblem(platform, port) {
-    if (/^rfc2217:\/\//i.test(port)) {
+    if (isRfc2217Url(port)) {
         try {
             parseRfc2217Url(port);
             return undefined;
@@ -9272,10 +9263,7 @@ async function board_port_chooseBoard(ctx, command, platform = process.platform)
     // Mistakes on the command line first, before the port is looked at.
     const asked = command === 'make' ? 'container' : requestedFlasher(options, command);
     const overrides = command === 'make' ? {} : flashOverrides(options, command);
-    const requested = stringOption(options, 'port') ?? (process.env.ESPPORT || undefined);
-    const chosen = requested || platform === 'linux'
-        ? choosePort(requested, platform === 'linux' ? devNames() : [])
-        : await listedBoardPort(platform, ctx.terminal.log);
+    const { requested, chosen } = await findPort(ctx, platform);
     const local = chosen !== undefined && platform === 'linux' && !isNetworkPort(chosen);
     const facts = local ? await portFacts(chosen) : undefined;
     const fallback = defaultFlasher(platform, chosen);
@@ -9290,15 +9278,31 @@ async function board_port_chooseBoard(ctx, command, platform = process.platform)
     }
     return { flasher, serial: await containerSerial(ctx, platform, requested, chosen, facts) };
 }
+/** The port named (--port, else $ESPPORT), and the one to use: that, or one found on this platform. */
+async function findPort(ctx, platform) {
+    const requested = stringOption(ctx.args.options, 'port') ?? (process.env.ESPPORT || undefined);
+    const chosen = requested || platform === 'linux'
+        ? choosePort(requested, platform === 'linux' ? devNames() : [])
+        : await listedBoardPort(platform, ctx.terminal.log);
+    return { requested, chosen };
+}
+/**
+ * Refuses a port this process cannot open itself (host flashing, the
+ * monitor): a name the platform does not use, or (on Linux, with its facts)
+ * one this user may not open; warns of a name that works badly.
+ */
+function checkHostPort(ctx, platform, port, facts) {
+    const problem = hostPortProblem(platform, port) ?? (facts && portProblem(facts, currentUser(), 'host'));
+    if (problem)
+        throw new SerialError(problem);
+    const note = hostPortNote(platform, port);
+    if (note)
+        ctx.terminal.warning(note);
+}
 function hostPort(ctx, platform, chosen, facts) {
     if (!chosen)
         throw new SerialError(noPortMessage(platform));
-    const problem = hostPortProblem(platform, chosen) ?? (facts && portProblem(facts, currentUser(), 'host'));
-    if (problem)
-        throw new SerialError(problem);
-    const note = hostPortNote(platform, chosen);
-    if (note)
-        ctx.terminal.warning(note);
+    checkHostPort(ctx, platform, chosen, facts);
     const pty = facts ? isPseudoTerminal(facts.realPath ?? chosen, facts.major) : false;
     ctx.terminal.log.info(`Board on ${chosen}${pty ? ' (a pseudo-terminal)' : ''}, flashed from this machine`);
     return { port: chosen, pty };
@@ -9400,6 +9404,121 @@ async function runMonitor(port, io, options = {}) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/flash/web-serial.ts
+/**
+ * A Node serial port (the `serialport` package) in the shape of a Web Serial
+ * `SerialPort`, which is what esptool-js's Transport drives: open/close,
+ * `readable`/`writable` web streams, setSignals, getInfo, and an in-place
+ * baud rate change (`setBaudRate`, which Transport prefers to reopening).
+ * Only this shape is assumed of the Node port, so a fake one tests it.
+ */
+/** A callback-style call of a Node port, as a promise. */
+function settle(run) {
+    return new Promise((resolve, reject) => {
+        run((error) => (error ? reject(error) : resolve()));
+    });
+}
+/** A Web Serial SerialPort over a Node serial port. */
+class WebSerialPort {
+    path;
+    factory;
+    info;
+    readable = null;
+    writable = null;
+    port;
+    // serialport's set() puts back DTR and RTS it is not given, so both are always sent.
+    signals = { dtr: true, rts: true, brk: false };
+    constructor(path, factory, info = {}) {
+        this.path = path;
+        this.factory = factory;
+        this.info = info;
+    }
+    getInfo() {
+        return { ...this.info };
+    }
+    async open(options) {
+        if (this.port)
+            throw new Error(`${this.path} is already open`);
+        const port = this.factory({ path: this.path, baudRate: options.baudRate });
+        await settle((cb) => port.open(cb));
+        this.port = port;
+        // Opening a port asserts DTR and RTS, as the operating system does.
+        this.signals = { dtr: true, rts: true, brk: false };
+        this.readable = this.readableOf(port);
+        this.writable = this.writableOf(port);
+    }
+    readableOf(port) {
+        let done = false;
+        return new ReadableStream({
+            start(controller) {
+                port.on('data', (chunk) => {
+                    if (!done)
+                        controller.enqueue(new Uint8Array(chunk));
+                });
+                port.on('error', (error) => {
+                    if (done)
+                        return;
+                    done = true;
+                    controller.error(error);
+                });
+                port.on('close', () => {
+                    if (done)
+                        return;
+                    done = true;
+                    controller.close();
+                });
+            },
+            cancel() {
+                done = true;
+            }
+        });
+    }
+    writableOf(port) {
+        return new WritableStream({
+            // Written and drained before the next write, signal change or baud change.
+            write: async (chunk) => {
+                await settle((cb) => port.write(Buffer.from(chunk), cb));
+                await settle((cb) => port.drain(cb));
+            }
+        });
+    }
+    async setSignals(signals) {
+        const port = this.opened();
+        if (signals.dataTerminalReady !== undefined)
+            this.signals.dtr = signals.dataTerminalReady;
+        if (signals.requestToSend !== undefined)
+            this.signals.rts = signals.requestToSend;
+        if (signals.break !== undefined)
+            this.signals.brk = signals.break;
+        const { dtr, rts, brk } = this.signals;
+        await settle((cb) => port.set({ dtr, rts, brk }, cb));
+    }
+    /** Transport.changeBaudrate uses this instead of closing and reopening the port. */
+    async setBaudRate(baudRate) {
+        const port = this.opened();
+        await settle((cb) => port.update({ baudRate }, cb));
+    }
+    async close() {
+        const port = this.port;
+        if (!port)
+            return;
+        this.port = undefined;
+        this.readable = null;
+        this.writable = null;
+        try {
+            await settle((cb) => port.close(cb));
+        }
+        finally {
+            port.removeAllListeners();
+        }
+    }
+    opened() {
+        if (!this.port)
+            throw new Error(`${this.path} is not open`);
+        return this.port;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/flash/open-port.ts
 /**
  * A serial port opened on this machine for the monitor: a local device
@@ -9410,7 +9529,7 @@ async function runMonitor(port, io, options = {}) {
 
 
 
-const settle = (run) => new Promise((resolve, reject) => run((error) => (error ? reject(error) : resolve())));
+
 /** A local port in the monitor's shape. */
 class LocalPort extends external_node_events_namespaceObject.EventEmitter {
     port;
@@ -9432,7 +9551,7 @@ class LocalPort extends external_node_events_namespaceObject.EventEmitter {
 }
 /** Opens `port` at `baudRate`; a failure says what to do. */
 async function openMonitorPort(port, baudRate, load = () => import(/* webpackIgnore: true */ 'serialport')) {
-    if (/^rfc2217:\/\//i.test(port))
+    if (isRfc2217Url(port))
         return Rfc2217Port.connect(port, { baudRate });
     let serialport;
     try {
@@ -9473,37 +9592,20 @@ function lineEnding(value) {
 }
 /** The monitor's port: the one given or found, checked as this user opens it. */
 async function monitorPort(ctx) {
-    const requested = stringOption(ctx.args.options, 'port') ?? (process.env.ESPPORT || undefined);
     const platform = process.platform;
-    const chosen = requested || platform === 'linux'
-        ? choosePort(requested, platform === 'linux' ? devNames() : [])
-        : await listedBoardPort(platform, ctx.terminal.log);
-    if (!chosen) {
-        throw new SerialError(platform === 'linux'
-            ? 'No serial port found: no /dev/ttyUSB* or /dev/ttyACM*. Plug the board in or give one with --port.'
-            : noPortMessage(platform));
-    }
+    const { chosen } = await findPort(ctx, platform);
+    if (!chosen)
+        throw new SerialError(noPortMessage(platform));
     if (isNetworkPort(chosen))
         return chosen;
-    if (platform !== 'linux') {
-        const problem = hostPortProblem(platform, chosen);
-        if (problem)
-            throw new SerialError(problem);
-        const note = hostPortNote(platform, chosen);
-        if (note)
-            ctx.terminal.warning(note);
-        return chosen;
-    }
-    const problem = portProblem(await portFacts(chosen), currentUser(), 'host');
-    if (problem)
-        throw new SerialError(problem);
+    checkHostPort(ctx, platform, chosen, platform === 'linux' ? await portFacts(chosen) : undefined);
     return chosen;
 }
 /** Runs the monitor until its exit key; the exit code. */
 async function monitorCommand(ctx, baudOption = true) {
     const port = await monitorPort(ctx);
     const given = baudOption ? stringOption(ctx.args.options, 'baud') : undefined;
-    if (given !== undefined && !/^\d{3,8}$/.test(given)) {
+    if (given !== undefined && !BAUD_PATTERN.test(given)) {
         throw new UsageError(`--baud must be a number of bits per second such as 115200, got '${given}'.`, 'monitor');
     }
     const baud = given ? Number(given) : MONITOR_BAUD;
@@ -9656,120 +9758,6 @@ class Rfc2217SerialPort extends external_node_events_namespaceObject.EventEmitte
     }
 }
 
-;// CONCATENATED MODULE: ./src/flash/web-serial.ts
-/**
- * A Node serial port (the `serialport` package) in the shape of a Web Serial
- * `SerialPort`, which is what esptool-js's Transport drives: open/close,
- * `readable`/`writable` web streams, setSignals, getInfo, and an in-place
- * baud rate change (`setBaudRate`, which Transport prefers to reopening).
- * Only this shape is assumed of the Node port, so a fake one tests it.
- */
-function web_serial_settle(run) {
-    return new Promise((resolve, reject) => {
-        run((error) => (error ? reject(error) : resolve()));
-    });
-}
-/** A Web Serial SerialPort over a Node serial port. */
-class WebSerialPort {
-    path;
-    factory;
-    info;
-    readable = null;
-    writable = null;
-    port;
-    // serialport's set() puts back DTR and RTS it is not given, so both are always sent.
-    signals = { dtr: true, rts: true, brk: false };
-    constructor(path, factory, info = {}) {
-        this.path = path;
-        this.factory = factory;
-        this.info = info;
-    }
-    getInfo() {
-        return { ...this.info };
-    }
-    async open(options) {
-        if (this.port)
-            throw new Error(`${this.path} is already open`);
-        const port = this.factory({ path: this.path, baudRate: options.baudRate });
-        await web_serial_settle((cb) => port.open(cb));
-        this.port = port;
-        // Opening a port asserts DTR and RTS, as the operating system does.
-        this.signals = { dtr: true, rts: true, brk: false };
-        this.readable = this.readableOf(port);
-        this.writable = this.writableOf(port);
-    }
-    readableOf(port) {
-        let done = false;
-        return new ReadableStream({
-            start(controller) {
-                port.on('data', (chunk) => {
-                    if (!done)
-                        controller.enqueue(new Uint8Array(chunk));
-                });
-                port.on('error', (error) => {
-                    if (done)
-                        return;
-                    done = true;
-                    controller.error(error);
-                });
-                port.on('close', () => {
-                    if (done)
-                        return;
-                    done = true;
-                    controller.close();
-                });
-            },
-            cancel() {
-                done = true;
-            }
-        });
-    }
-    writableOf(port) {
-        return new WritableStream({
-            // Written and drained before the next write, signal change or baud change.
-            write: async (chunk) => {
-                await web_serial_settle((cb) => port.write(Buffer.from(chunk), cb));
-                await web_serial_settle((cb) => port.drain(cb));
-            }
-        });
-    }
-    async setSignals(signals) {
-        const port = this.opened();
-        if (signals.dataTerminalReady !== undefined)
-            this.signals.dtr = signals.dataTerminalReady;
-        if (signals.requestToSend !== undefined)
-            this.signals.rts = signals.requestToSend;
-        if (signals.break !== undefined)
-            this.signals.brk = signals.break;
-        const { dtr, rts, brk } = this.signals;
-        await web_serial_settle((cb) => port.set({ dtr, rts, brk }, cb));
-    }
-    /** Transport.changeBaudrate uses this instead of closing and reopening the port. */
-    async setBaudRate(baudRate) {
-        const port = this.opened();
-        await web_serial_settle((cb) => port.update({ baudRate }, cb));
-    }
-    async close() {
-        const port = this.port;
-        if (!port)
-            return;
-        this.port = undefined;
-        this.readable = null;
-        this.writable = null;
-        try {
-            await web_serial_settle((cb) => port.close(cb));
-        }
-        finally {
-            port.removeAllListeners();
-        }
-    }
-    opened() {
-        if (!this.port)
-            throw new Error(`${this.path} is not open`);
-        return this.port;
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/flash/host-flasher.ts
 /**
  * Host flashing: the plan executed from this process with esptool-js over
@@ -9785,8 +9773,7 @@ class WebSerialPort {
 
 
 
-/** rfc2217://host:port: a port on another machine, through its RFC 2217 server. */
-const isRfc2217 = (port) => /^rfc2217:\/\//i.test(port);
+
 async function load(name, loader) {
     try {
         return await loader();
@@ -9863,7 +9850,7 @@ async function hostFlash(plan, env) {
     const images = plan.kind === 'write' ? await readImages(plan) : [];
     // Named without their types (`as string`), so that type checking needs neither optional package.
     const esptool = await load('esptool-js', env.loadEsptool ?? (() => import(/* webpackIgnore: true */ 'esptool-js')));
-    const network = isRfc2217(plan.port);
+    const network = isRfc2217Url(plan.port);
     // A port over the network needs no native serial binding.
     const serialport = network
         ? undefined

@@ -44259,15 +44259,8 @@ function serialArgs(serial) {
 function buildContainer(plan, name = containerName('make')) {
     const board = boardArgs(plan.resolution);
     return {
-        image: plan.image,
-        name,
-        user: plan.user,
-        workdir: containerPath(plan.tree, plan.hostPaths),
-        network: plan.network,
-        ...buildEnvironment(plan),
+        ...inTree(plan, plan.tree, name),
         ...serialArgs(plan.serial),
-        loopbackHosts: plan.componentsOffline?.hosts,
-        ...hostPathsField(plan.hostPaths),
         command: [
             'bash',
             '-c',
@@ -44286,6 +44279,10 @@ function buildContainer(plan, name = containerName('make')) {
  * environment: what the `esp32` alias runs. Pure but for the name.
  */
 function makeContainer(plan, cwd, args, name = containerName('make')) {
+    return { ...inTree(plan, cwd, name), ...serialArgs(plan.serial), command: ['make', ...args] };
+}
+/** A container that runs the port's make in `cwd` (inside the tree), with the era's environment. Pure. */
+function inTree(plan, cwd, name) {
     return {
         image: plan.image,
         name,
@@ -44293,10 +44290,8 @@ function makeContainer(plan, cwd, args, name = containerName('make')) {
         workdir: containerPath(cwd, plan.hostPaths),
         network: plan.network,
         ...buildEnvironment(plan),
-        ...serialArgs(plan.serial),
         loopbackHosts: plan.componentsOffline?.hosts,
-        ...hostPathsField(plan.hostPaths),
-        command: ['make', ...args]
+        ...hostPathsField(plan.hostPaths)
     };
 }
 /** Options of make that take the next argument as their value. */
@@ -44335,17 +44330,7 @@ function makeGoalIndices(args) {
  * make's other arguments (the board, -C). Pure but for the name.
  */
 function submodulesContainer(plan, cwd, args, name = containerName('submodules')) {
-    return {
-        image: plan.image,
-        name,
-        user: plan.user,
-        workdir: containerPath(cwd, plan.hostPaths),
-        network: plan.network,
-        ...buildEnvironment(plan),
-        loopbackHosts: plan.componentsOffline?.hosts,
-        ...hostPathsField(plan.hostPaths),
-        command: ['bash', '-c', SUBMODULES_SCRIPT, 'esp32-build', ...args]
-    };
+    return { ...inTree(plan, cwd, name), command: ['bash', '-c', SUBMODULES_SCRIPT, 'esp32-build', ...args] };
 }
 /** ESP-IDF's install.sh for just the chips the build needs. Pure but for the name. */
 function installContainer(plan, name = containerName('install')) {

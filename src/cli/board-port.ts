@@ -63,11 +63,7 @@ export async function chooseBoard(
   // Mistakes on the command line first, before the port is looked at.
   const asked = command === 'make' ? 'container' : requestedFlasher(options, command);
   const overrides = command === 'make' ? {} : flashOverrides(options, command);
-  const requested = stringOption(options, 'port') ?? (process.env.ESPPORT || undefined);
-  const chosen =
-    requested || platform === 'linux'
-      ? choosePort(requested, platform === 'linux' ? devNames() : [])
-      : await listedBoardPort(platform, ctx.terminal.log);
+  const { requested, chosen } = await findPort(ctx, platform);
   const local = chosen !== undefined && platform === 'linux' && !isNetworkPort(chosen);
   const facts = local ? await portFacts(chosen) : undefined;
   const fallback = defaultFlasher(platform, chosen);
@@ -81,6 +77,36 @@ export async function chooseBoard(
   return { flasher, serial: await containerSerial(ctx, platform, requested, chosen, facts) };
 }
 
+/** The port named (--port, else $ESPPORT), and the one to use: that, or one found on this platform. */
+export async function findPort(
+  ctx: PortContext,
+  platform: Platform
+): Promise<{ requested?: string; chosen?: string }> {
+  const requested = stringOption(ctx.args.options, 'port') ?? (process.env.ESPPORT || undefined);
+  const chosen =
+    requested || platform === 'linux'
+      ? choosePort(requested, platform === 'linux' ? devNames() : [])
+      : await listedBoardPort(platform, ctx.terminal.log);
+  return { requested, chosen };
+}
+
+/**
+ * Refuses a port this process cannot open itself (host flashing, the
+ * monitor): a name the platform does not use, or (on Linux, with its facts)
+ * one this user may not open; warns of a name that works badly.
+ */
+export function checkHostPort(
+  ctx: PortContext,
+  platform: Platform,
+  port: string,
+  facts: PortFacts | undefined
+): void {
+  const problem = hostPortProblem(platform, port) ?? (facts && portProblem(facts, currentUser(), 'host'));
+  if (problem) throw new SerialError(problem);
+  const note = hostPortNote(platform, port);
+  if (note) ctx.terminal.warning(note);
+}
+
 function hostPort(
   ctx: PortContext,
   platform: Platform,
@@ -88,10 +114,7 @@ function hostPort(
   facts: PortFacts | undefined
 ): Omit<HostPort, 'overrides'> {
   if (!chosen) throw new SerialError(noPortMessage(platform));
-  const problem = hostPortProblem(platform, chosen) ?? (facts && portProblem(facts, currentUser(), 'host'));
-  if (problem) throw new SerialError(problem);
-  const note = hostPortNote(platform, chosen);
-  if (note) ctx.terminal.warning(note);
+  checkHostPort(ctx, platform, chosen, facts);
   const pty = facts ? isPseudoTerminal(facts.realPath ?? chosen, facts.major) : false;
   ctx.terminal.log.info(`Board on ${chosen}${pty ? ' (a pseudo-terminal)' : ''}, flashed from this machine`);
   return { port: chosen, pty };

@@ -2,7 +2,7 @@
  * Which flasher writes the board (the port's make deploy in the container, or
  * esptool-js on this machine) and the host flashing options. Pure.
  */
-import { parseRfc2217Url } from '../flash/rfc2217.js';
+import { isRfc2217Url, parseRfc2217Url } from '../flash/rfc2217.js';
 import {
   AFTER,
   BEFORE,
@@ -85,7 +85,7 @@ export function containerConflict(options: ParsedArgs['options'], flasher: Flash
 
 /** Why a port name cannot be a serial port of this platform, or undefined. Pure. */
 export function hostPortProblem(platform: Platform, port: string): string | undefined {
-  if (/^rfc2217:\/\//i.test(port)) {
+  if (isRfc2217Url(port)) {
     try {
       parseRfc2217Url(port);
       return undefined;

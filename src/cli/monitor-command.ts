@@ -3,10 +3,10 @@ import { EXIT_KEY_NAME, LINE_ENDINGS, monitorBanner, runMonitor, type LineEnding
 import { openMonitorPort } from '../flash/open-port.js';
 import { stringOption, UsageError } from './args.js';
 import type { CommandContext } from './commands.js';
-import { hostPortNote, hostPortProblem, noPortMessage } from './flasher.js';
-import { currentUser, devNames, portFacts } from './host.js';
-import { listedBoardPort } from './port-list.js';
-import { choosePort, isNetworkPort, portProblem, SerialError } from './serial.js';
+import { checkHostPort, findPort } from './board-port.js';
+import { noPortMessage, type Platform } from './flasher.js';
+import { portFacts } from './host.js';
+import { BAUD_PATTERN, isNetworkPort, SerialError } from './serial.js';
 
 /** MicroPython's REPL speed. */
 export const MONITOR_BAUD = 115200;
@@ -21,29 +21,11 @@ export function lineEnding(value: string | undefined): LineEnding {
 
 /** The monitor's port: the one given or found, checked as this user opens it. */
 async function monitorPort(ctx: CommandContext): Promise<string> {
-  const requested = stringOption(ctx.args.options, 'port') ?? (process.env.ESPPORT || undefined);
-  const platform = process.platform;
-  const chosen =
-    requested || platform === 'linux'
-      ? choosePort(requested, platform === 'linux' ? devNames() : [])
-      : await listedBoardPort(platform, ctx.terminal.log);
-  if (!chosen) {
-    throw new SerialError(
-      platform === 'linux'
-        ? 'No serial port found: no /dev/ttyUSB* or /dev/ttyACM*. Plug the board in or give one with --port.'
-        : noPortMessage(platform)
-    );
-  }
+  const platform = process.platform as Platform;
+  const { chosen } = await findPort(ctx, platform);
+  if (!chosen) throw new SerialError(noPortMessage(platform));
   if (isNetworkPort(chosen)) return chosen;
-  if (platform !== 'linux') {
-    const problem = hostPortProblem(platform, chosen);
-    if (problem) throw new SerialError(problem);
-    const note = hostPortNote(platform, chosen);
-    if (note) ctx.terminal.warning(note);
-    return chosen;
-  }
-  const problem = portProblem(await portFacts(chosen), currentUser(), 'host');
-  if (problem) throw new SerialError(problem);
+  checkHostPort(ctx, platform, chosen, platform === 'linux' ? await portFacts(chosen) : undefined);
   return chosen;
 }
 
@@ -51,7 +33,7 @@ async function monitorPort(ctx: CommandContext): Promise<string> {
 export async function monitorCommand(ctx: CommandContext, baudOption = true): Promise<number> {
   const port = await monitorPort(ctx);
   const given = baudOption ? stringOption(ctx.args.options, 'baud') : undefined;
-  if (given !== undefined && !/^\d{3,8}$/.test(given)) {
+  if (given !== undefined && !BAUD_PATTERN.test(given)) {
     throw new UsageError(
       `--baud must be a number of bits per second such as 115200, got '${given}'.`,
       'monitor'

@@ -211,9 +211,12 @@ export function serialMakeArgs(port: string, baud: string | undefined): string[]
   return [`PORT=${port}`, ...(baud ? [`BAUD=${baud}`] : [])];
 }
 
+/** A baud rate as the options take it: bits per second. */
+export const BAUD_PATTERN = /^\d{3,8}$/;
+
 export function checkBaud(baud: string | undefined): string | undefined {
   if (baud === undefined) return undefined;
-  if (!/^\d{3,8}$/.test(baud))
+  if (!BAUD_PATTERN.test(baud))
     throw new SerialError(`--baud must be a number of bits per second such as 460800, got '${baud}'.`);
   return baud;
 }

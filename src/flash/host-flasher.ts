@@ -18,6 +18,7 @@ import {
 } from './decisions.js';
 import { FlashError, type FlashImage } from './flash-args.js';
 import { resetsFor, type HostFlashPlan } from './plan.js';
+import { isRfc2217Url } from './rfc2217.js';
 import { Rfc2217SerialPort } from './rfc2217-serial-port.js';
 import { WebSerialPort, type NodePortFactory, type NodeSerialPort, type PortInfo } from './web-serial.js';
 
@@ -86,9 +87,6 @@ export interface HostFlashResult {
   chip: string;
   written: { name: string; offset: number; file: string; bytes: number }[];
 }
-
-/** rfc2217://host:port: a port on another machine, through its RFC 2217 server. */
-const isRfc2217 = (port: string) => /^rfc2217:\/\//i.test(port);
 
 async function load<T>(name: string, loader: () => Promise<T>): Promise<T> {
   try {
@@ -171,7 +169,7 @@ export async function hostFlash(plan: HostFlashPlan, env: HostFlashEnv): Promise
     'esptool-js',
     env.loadEsptool ?? (() => import(/* webpackIgnore: true */ 'esptool-js' as string))
   );
-  const network = isRfc2217(plan.port);
+  const network = isRfc2217Url(plan.port);
   // A port over the network needs no native serial binding.
   const serialport = network
     ? undefined

@@ -7,15 +7,12 @@ import { EventEmitter } from 'node:events';
 import { missingPackageMessage } from './decisions.js';
 import { FlashError } from './flash-args.js';
 import type { MonitorPort } from './monitor.js';
-import { Rfc2217Port } from './rfc2217.js';
-import type { NodeSerialPort } from './web-serial.js';
+import { isRfc2217Url, Rfc2217Port } from './rfc2217.js';
+import { settle, type NodeSerialPort } from './web-serial.js';
 
 interface SerialportModule {
   SerialPort: new (options: { path: string; baudRate: number; autoOpen: false }) => NodeSerialPort;
 }
-
-const settle = (run: (cb: (error?: Error | null) => void) => unknown) =>
-  new Promise<void>((resolve, reject) => run((error) => (error ? reject(error) : resolve())));
 
 /** A local port in the monitor's shape. */
 class LocalPort extends EventEmitter implements MonitorPort {
@@ -44,7 +41,7 @@ export async function openMonitorPort(
   load: () => Promise<SerialportModule> = () =>
     import(/* webpackIgnore: true */ 'serialport' as string) as Promise<SerialportModule>
 ): Promise<MonitorPort> {
-  if (/^rfc2217:\/\//i.test(port)) return Rfc2217Port.connect(port, { baudRate });
+  if (isRfc2217Url(port)) return Rfc2217Port.connect(port, { baudRate });
   let serialport: SerialportModule;
   try {
     serialport = await load();

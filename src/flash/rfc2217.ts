@@ -45,6 +45,11 @@ export interface Rfc2217Address {
   ignoreControlAck: boolean;
 }
 
+/** Whether a port is named as an RFC 2217 URL (then parseRfc2217Url says if it is a good one). Pure. */
+export function isRfc2217Url(port: string): boolean {
+  return /^rfc2217:\/\//i.test(port);
+}
+
 /** rfc2217://host:port[?ign_set_control]; anything else is refused with what to write. Pure. */
 export function parseRfc2217Url(url: string): Rfc2217Address {
   const example = 'rfc2217://raspberrypi.local:4000';

@@ -30,7 +30,8 @@ export interface PortInfo {
   usbProductId?: number;
 }
 
-function settle(run: (callback: Callback) => unknown): Promise<void> {
+/** A callback-style call of a Node port, as a promise. */
+export function settle(run: (callback: Callback) => unknown): Promise<void> {
   return new Promise((resolve, reject) => {
     run((error) => (error ? reject(error) : resolve()));
   });

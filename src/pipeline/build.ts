@@ -187,15 +187,8 @@ function serialArgs(serial: SerialAttachment | undefined): Pick<ContainerSpec, '
 export function buildContainer(plan: BuildPlan, name = containerName('make')): ContainerSpec {
   const board = boardArgs(plan.resolution);
   return {
-    image: plan.image,
-    name,
-    user: plan.user,
-    workdir: containerPath(plan.tree, plan.hostPaths),
-    network: plan.network,
-    ...buildEnvironment(plan),
+    ...inTree(plan, plan.tree, name),
     ...serialArgs(plan.serial),
-    loopbackHosts: plan.componentsOffline?.hosts,
-    ...hostPathsField(plan.hostPaths),
     command: [
       'bash',
       '-c',
@@ -220,6 +213,11 @@ export function makeContainer(
   args: string[],
   name = containerName('make')
 ): ContainerSpec {
+  return { ...inTree(plan, cwd, name), ...serialArgs(plan.serial), command: ['make', ...args] };
+}
+
+/** A container that runs the port's make in `cwd` (inside the tree), with the era's environment. Pure. */
+function inTree(plan: BuildPlan, cwd: string, name: string): Omit<ContainerSpec, 'command'> {
   return {
     image: plan.image,
     name,
@@ -227,10 +225,8 @@ export function makeContainer(
     workdir: containerPath(cwd, plan.hostPaths),
     network: plan.network,
     ...buildEnvironment(plan),
-    ...serialArgs(plan.serial),
     loopbackHosts: plan.componentsOffline?.hosts,
-    ...hostPathsField(plan.hostPaths),
-    command: ['make', ...args]
+    ...hostPathsField(plan.hostPaths)
   };
 }
 
@@ -276,17 +272,7 @@ export function submodulesContainer(
   args: string[],
   name = containerName('submodules')
 ): ContainerSpec {
-  return {
-    image: plan.image,
-    name,
-    user: plan.user,
-    workdir: containerPath(cwd, plan.hostPaths),
-    network: plan.network,
-    ...buildEnvironment(plan),
-    loopbackHosts: plan.componentsOffline?.hosts,
-    ...hostPathsField(plan.hostPaths),
-    command: ['bash', '-c', SUBMODULES_SCRIPT, 'esp32-build', ...args]
-  };
+  return { ...inTree(plan, cwd, name), command: ['bash', '-c', SUBMODULES_SCRIPT, 'esp32-build', ...args] };
 }
 
 export interface InstallPlan {
