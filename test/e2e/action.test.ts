@@ -22,10 +22,10 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ActionsCache } from '../../src/action/ports.js';
-import { descendants } from '../../src/cli/host.js';
 import { run } from '../../src/exec.js';
 import { imageInputsHash, IMAGE_NAME } from '../../src/pipeline/image.js';
 import { archivePaths, startCacheServer, unpackArchive, type CacheServer } from '../support/cache-server.js';
+import { killTree } from '../support/faults.js';
 import { startGitHttp, type GitHttpServer } from '../support/git-http.js';
 import { BOOKWORM_TEST_BUILD_ARGS, requireDocker } from '../support/docker.js';
 import { createMicroPythonTree } from '../support/micropython-tree.js';
@@ -605,15 +605,7 @@ describe('a private ESP-IDF mirror, and entries tampered with (modern build, ESP
       }
     } finally {
       // Killed outright, and what it started with it (the stalled tar), as a runner that dies would be.
-      const orphans = descendants(pid);
-      process.kill(pid, 'SIGKILL');
-      for (const orphan of orphans) {
-        try {
-          process.kill(orphan, 'SIGKILL');
-        } catch {
-          // gone already
-        }
-      }
+      killTree(pid);
     }
     await killed;
     // What it left: a half-extracted transfer directory, no entry, a lock of a gone process.

@@ -23,7 +23,6 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { descendants } from '../../src/cli/host.js';
 import { run } from '../../src/exec.js';
 import { hostName } from '../../src/pipeline/partials.js';
 import {
@@ -35,6 +34,7 @@ import {
 import { createMicroPythonTree, type FixtureTree } from '../support/micropython-tree.js';
 import { dockerGid, PROJECT } from '../support/runner.js';
 import { startFakeEsp32 } from '../support/fake-esp32.js';
+import { killTree, until } from '../support/faults.js';
 import { groupId, openPseudoTerminal, type PseudoTerminal } from '../support/serial.js';
 import { createUpstreams, type FixtureUpstreams } from '../support/upstreams.js';
 
@@ -157,16 +157,6 @@ function listAll(dir: string): string[] {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 beforeAll(async () => {
   await requireDocker();
@@ -810,17 +800,9 @@ describe('an interrupted setup (legacy tree: toolchain download and ESP-IDF clon
       env: { PATH: `${shim}:${process.env.PATH}` }
     });
     await until('the clone to pause before its submodules', () => existsSync(mark));
-    // Its git and sleep would outlive it: note them to stop them by pid afterwards.
-    const orphans = descendants(started.child.pid!);
-    started.child.kill('SIGKILL');
+    // Killed with its git and sleep, which would outlive it.
+    killTree(started.child.pid!);
     await started.done;
-    for (const pid of orphans) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone already
-      }
-    }
     const left = listAll(path.join(devel, 'idf')).filter((f) =>
       f.endsWith(`.partial-${hostName()}-${started.child.pid}`)
     );

@@ -175,7 +175,8 @@ describe('the legacy toolchain download and the Actions cache (legacy tree)', ()
     const before = server.requests();
     await until(
       'the download to be under way',
-      () => server.requests() > before && leftovers(runner).length > 0
+      () => server.requests() > before && leftovers(runner).length > 0,
+      300_000
     );
     killTree(pid);
     await killed;
@@ -249,7 +250,7 @@ describe('the legacy toolchain download and the Actions cache (legacy tree)', ()
         state: main.state,
         onSpawn: (child) => (pid = child.pid!)
       });
-      await until('an upload to start', () => own.requests.some((r) => r.method === 'PUT'));
+      await until('an upload to start', () => own.requests.some((r) => r.method === 'PUT'), 300_000);
       killTree(pid);
       await killed;
       own.setFault('none');
@@ -425,7 +426,7 @@ describe('ESP-IDF install, the disk, the Docker engine and a second run (modern 
       writeFileSync(path.join(tree, 'slow'), '');
       await chown(tree);
       const stopped = runStep('main', runner, inputs, { env });
-      await until('make to be under way', () => existsSync(path.join(tree, 'building')));
+      await until('make to be under way', () => existsSync(path.join(tree, 'building')), 300_000);
       await engine.stop();
       const failed = await stopped;
       expect(failed.code).toBe(1);

@@ -35,9 +35,10 @@ import {
   type PreparedIdf
 } from '../../src/pipeline/idf.js';
 import { performSaves } from '../../src/pipeline/saves.js';
-import type { Log, Places } from '../../src/ports.js';
+import type { Places } from '../../src/ports.js';
 import { startCacheServer, type CacheServer } from '../support/cache-server.js';
 import { createUpstreams, type FixtureUpstreams } from '../support/upstreams.js';
+import { recordingLog } from '../support/log.js';
 
 jest.setTimeout(120_000);
 
@@ -48,19 +49,6 @@ let upstreams: FixtureUpstreams;
 let server: CacheServer;
 let scratch: string;
 const savedEnv = { ...process.env };
-
-function recordingLog(): Log & { lines: string[]; warnings: string[] } {
-  const lines: string[] = [];
-  const warnings: string[] = [];
-  return {
-    lines,
-    warnings,
-    info: (m) => lines.push(m),
-    warning: (m) => warnings.push(m),
-    debug: () => undefined,
-    output: (m) => lines.push(m)
-  };
-}
 
 beforeAll(async () => {
   upstreams = await createUpstreams();

@@ -17,6 +17,7 @@ import { obtainToolchain, planToolchain, ToolchainError } from '../../src/pipeli
 import type { ToolchainSpec } from '../../src/pipeline/resolve/index.js';
 import { startCacheServer, type CacheServer } from '../support/cache-server.js';
 import { createUpstreams, type FixtureUpstreams } from '../support/upstreams.js';
+import { recordingLog } from '../support/log.js';
 
 jest.setTimeout(120_000);
 
@@ -27,19 +28,6 @@ let upstreams: FixtureUpstreams;
 let server: CacheServer;
 let scratch: string;
 const savedEnv = { ...process.env };
-
-function recordingLog(): Log & { lines: string[]; warnings: string[] } {
-  const lines: string[] = [];
-  const warnings: string[] = [];
-  return {
-    lines,
-    warnings,
-    info: (m) => lines.push(m),
-    warning: (m) => warnings.push(m),
-    debug: () => undefined,
-    output: (m) => lines.push(m)
-  };
-}
 
 beforeAll(async () => {
   upstreams = await createUpstreams();

@@ -75,16 +75,16 @@ export async function faultyServer(file: string, name = path.basename(file)): Pr
   };
 }
 
-/** Waits for probe to give something (polling), or fails naming what it waited for. */
+/** Waits for probe to give something other than undefined or false (polling), or fails naming what it waited for. */
 export async function until<T>(
   what: string,
   probe: () => T | undefined | false,
-  timeoutMs = 300_000
+  timeoutMs = 120_000
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = probe();
-    if (value) return value;
+    if (value !== undefined && value !== false) return value;
     if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

@@ -14,7 +14,8 @@ import path from 'node:path';
 import { DirectoryToolStore, placesFor } from '../../src/cli/store.js';
 import { partialName, runGone, sweepLeftovers } from '../../src/pipeline/partials.js';
 import { obtainToolchain, planToolchain } from '../../src/pipeline/toolchain.js';
-import { NoCache, type Log } from '../../src/ports.js';
+import { NoCache } from '../../src/ports.js';
+import { recordingLog } from '../support/log.js';
 
 let root: string;
 let archive: Buffer;
@@ -23,19 +24,6 @@ let url: string;
 let requests = 0;
 /** What the next requests get before the archive: a status to answer with instead. */
 let failures: number[] = [];
-
-function recordingLog(): Log & { lines: string[]; warnings: string[] } {
-  const lines: string[] = [];
-  const warnings: string[] = [];
-  return {
-    lines,
-    warnings,
-    info: (m) => lines.push(m),
-    warning: (m) => warnings.push(m),
-    debug: () => undefined,
-    output: () => undefined
-  };
-}
 
 beforeAll(async () => {
   root = await mkdtemp(path.join(os.tmpdir(), 'toolchain-lock-'));
